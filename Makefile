@@ -1,0 +1,42 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+SEED_STUDENTS ?= 3000
+
+.PHONY: install run test test-sqlite test-postgres lint bench
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	mkdir -p var
+	$(BIN)/xuedang migrate --noinput
+	$(BIN)/xuedang seed --students $(SEED_STUDENTS) --if-empty
+	$(BIN)/xuedang demo_logins
+	$(BIN)/xuedang runserver 127.0.0.1:8000
+
+test: install test-sqlite
+ifeq ($(CI),true)
+	$(MAKE) test-postgres
+endif
+
+test-sqlite: install
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q
+
+# In CI PostgreSQL and Redis must answer; the suite fails rather than skips.
+test-postgres: install
+	$(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)').close()" \
+	  || { echo "PostgreSQL at $(PG_URL) is not reachable / 无法连接 PostgreSQL"; exit 1; }
+	DATABASE_URL=$(PG_URL) REDIS_URL=redis://127.0.0.1:6379/0 $(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check src bench

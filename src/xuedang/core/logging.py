@@ -1,0 +1,36 @@
+"""Keep ID numbers and phone numbers out of every log line (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# 18-character resident/permanent-residence IDs, 15-digit legacy IDs, mainland mobiles.
+# Digit runs are bounded so that longer numbers (hashes, certificate numbers) stay intact.
+_PATTERNS = (
+    re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[0-9Xx](?![0-9A-Za-z])"),
+    re.compile(r"(?<![0-9A-Za-z])[1-9]\d{14}(?![0-9A-Za-z])"),
+    re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9])"),
+)
+
+
+def redact(text: str) -> str:
+    for pattern in _PATTERNS:
+        text = pattern.sub("[redacted]", text)
+    return text
+
+
+class RedactPIIFilter(logging.Filter):
+    """Rewrite the fully formatted message with personal numbers replaced."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True

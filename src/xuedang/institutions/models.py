@@ -1,0 +1,112 @@
+from django.conf import settings
+from django.db import models
+
+
+class Institution(models.Model):
+    """A higher-education institution from the Ministry's list (学校标识码 / 院校代码).
+
+    Holds no personal data.
+    """
+
+    school_id = models.CharField("学校标识码 / institution ID", max_length=10, unique=True)
+    code = models.CharField("院校代码 / institution code", max_length=5, unique=True)
+    name = models.CharField("学校名称 / name", max_length=100)
+    name_en = models.CharField("英文名称 / English name", max_length=200, blank=True, default="")
+    province_code = models.CharField("省份 / province", max_length=2, db_index=True)
+    authority = models.CharField("主管部门 / authority", max_length=60)
+    city = models.CharField("所在地 / city", max_length=60)
+    level = models.CharField("办学层次 / level", max_length=10)
+    remarks = models.CharField("备注 / remarks", max_length=60, blank=True, default="")
+    credit_system = models.BooleanField(
+        "学分制 / credit system", default=False,
+        help_text="学分制学校不办理留级/降级/跳级 / credit-system schools refuse repeat/skip years",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "高校 / institution"
+        verbose_name_plural = "高校 / institutions"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_private(self) -> bool:
+        """民办 — from the Ministry list's remarks column."""
+        return self.remarks == "民办"
+
+
+class President(models.Model):
+    """An institution's president (校长) for a period; certificates print the one at issue.
+
+    .. pii: the president's name (public office holder).
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="presidents")
+    name = models.CharField("校（院）长姓名 / president", max_length=100)
+    start_date = models.DateField("任职起 / from")
+    end_date = models.DateField("任职止 / to", null=True, blank=True)
+
+    class Meta:
+        ordering = ["institution", "-start_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "start_date"], name="president_start_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution.code} {self.name} {self.start_date}–{self.end_date or ''}"
+
+
+class Scope(models.TextChoices):
+    CENTRE = "centre", "中心 / national centre"
+    PROVINCE = "province", "省级 / province"
+    INSTITUTION = "institution", "高校 / institution"
+
+
+class Role(models.TextChoices):
+    """Separate staff duties (第二十四条): registering, approving, managing users, auditing."""
+
+    REGISTRAR = "registrar", "注册员 / registrar"
+    APPROVER = "approver", "审核员 / approver"
+    USER_ADMIN = "user_admin", "用户管理员 / user administrator"
+    AUDITOR = "auditor", "审计员 / auditor"
+
+
+class Membership(models.Model):
+    """A staff member's role within one scope: the centre, one province or one institution.
+
+    .. pii: links a person (user) to an office.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    role = models.CharField(max_length=12, choices=Role.choices)
+    province_code = models.CharField(max_length=2, blank=True, default="")
+    institution = models.ForeignKey(
+        Institution, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "岗位 / membership"
+        verbose_name_plural = "岗位 / memberships"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "scope", "role", "province_code", "institution"],
+                name="membership_unique",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(scope="centre", province_code="", institution__isnull=True)
+                    | models.Q(scope="province", institution__isnull=True) & ~models.Q(province_code="")
+                    | models.Q(scope="institution", province_code="", institution__isnull=False)
+                ),
+                name="membership_scope_shape",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.institution or self.province_code or "centre"
+        return f"{self.user} {self.role}@{where}"

@@ -1,0 +1,361 @@
+"""The registry: admissions (录取), enrollments (学籍), changes (异动), annual registrations
+(学年注册), credentials (学历) and photos.
+
+Every record keeps the identity it was registered with (IdentitySnapshot). Nothing here is
+ever deleted: cancellation, revocation and supersession are states. Writes go through
+`registry.services`, which enforce the rules of DESIGN.md §2 and write the audit log.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from xuedang.accounts.models import DocumentType
+from xuedang.core.fields import EncryptedTextField
+from xuedang.institutions.models import Institution
+
+
+class Gender(models.TextChoices):
+    """GB/T 2261.1."""
+
+    UNKNOWN = "0", "未知的性别 / unknown"
+    MALE = "1", "男 / male"
+    FEMALE = "2", "女 / female"
+    UNSPECIFIED = "9", "未说明的性别 / unspecified"
+
+
+class Level(models.TextChoices):
+    """培养层次 — the two-digit level codes used in certificate numbers."""
+
+    DOCTORATE = "01", "博士研究生 / doctorate"
+    MASTER = "02", "硕士研究生 / master"
+    SECOND_BACHELOR = "04", "第二学士学位 / second bachelor"
+    BACHELOR = "05", "本科 / bachelor"
+    JUNIOR_COLLEGE = "06", "专科 / junior college"
+
+
+class EducationType(models.TextChoices):
+    """办学类型 — the sixth digit of an 18-digit certificate number."""
+
+    GENERAL = "1", "普通高等教育 / general higher education"
+    ADULT = "5", "成人高等教育 / adult higher education"
+    SELF_STUDY = "6", "高等教育自学考试 / self-study examinations"
+    ONLINE = "7", "网络教育 / online education"
+
+
+class StudyForm(models.TextChoices):
+    """学习形式."""
+
+    FULL_TIME = "1", "全日制 / full-time"
+    PART_TIME = "2", "非全日制 / part-time"
+    SPARE_TIME = "3", "业余 / spare-time"
+    CORRESPONDENCE = "4", "函授 / correspondence"
+    ONLINE = "5", "网络教育 / online"
+    SELF_STUDY = "6", "自学考试 / self-study"
+
+
+class EnrollmentState(models.TextChoices):
+    """学籍状态. The first four hold the person's one full-time general 学籍 (第八条)."""
+
+    REGISTERED = "registered", "注册学籍 / registered"
+    DEFERRED = "deferred", "暂缓注册 / registration deferred"
+    SUSPENDED = "suspended", "休学 / suspended"
+    RESERVED = "reserved", "保留学籍 / status reserved"
+    GRADUATED = "graduated", "毕业 / graduated"
+    COMPLETED = "completed", "结业 / completed without graduating"
+    LEFT = "left", "肄业 / left without completing"
+    TRANSFERRED_OUT = "transferred_out", "转出 / transferred out"
+    WITHDRAWN = "withdrawn", "退学 / withdrawn"
+    REVOKED = "revoked", "取消学籍 / status revoked"
+    EXPELLED = "expelled", "开除学籍 / expelled"
+    DECEASED = "deceased", "死亡 / deceased"
+
+
+ACTIVE_ENROLLMENT_STATES = (
+    EnrollmentState.REGISTERED,
+    EnrollmentState.DEFERRED,
+    EnrollmentState.SUSPENDED,
+    EnrollmentState.RESERVED,
+)
+
+
+class IdentitySnapshot(models.Model):
+    """The identity a record was registered with; it never follows later changes.
+
+    .. pii: name, gender, birth date, ethnicity, document number (encrypted; digest beside it).
+    """
+
+    name = models.CharField("姓名 / name", max_length=100)
+    gender = models.CharField("性别 / gender", max_length=1, choices=Gender.choices)
+    birth_date = models.DateField("出生日期 / birth date")
+    ethnicity = models.CharField("民族 / ethnicity", max_length=2, blank=True, default="")
+    document_type = models.CharField(
+        "证件类型 / document type", max_length=20, choices=DocumentType.choices,
+        default=DocumentType.RESIDENT_ID,
+    )
+    document_number = EncryptedTextField("证件号码 / document number", blank=True, default="")
+    identity_digest = models.CharField(max_length=64, blank=True, default="", db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class AdmissionState(models.TextChoices):
+    ADMITTED = "admitted", "已录取 / admitted"
+    REGISTERED = "registered", "已注册学籍 / registered"
+    DECLINED = "declined", "放弃入学资格 / declined"
+    DEFERRED = "deferred", "保留入学资格 / admission deferred"
+    CANCELLED = "cancelled", "取消入学资格 / admission cancelled"
+
+
+class Admission(IdentitySnapshot):
+    """录取 — a province's admission of a candidate (考生号) to an institution.
+
+    .. pii: see IdentitySnapshot; the 考生号.
+    """
+
+    exam_number = models.CharField("考生号 / candidate number", max_length=14)
+    year = models.PositiveSmallIntegerField("录取年份 / admission year")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="admissions")
+    province_code = models.CharField("生源地 / home province", max_length=2)
+    major_code = models.CharField("专业代码 / major code", max_length=10)
+    major_name = models.CharField("专业名称 / major", max_length=100)
+    level = models.CharField("层次 / level", max_length=2, choices=Level.choices)
+    study_form = models.CharField("学习形式 / study form", max_length=1, choices=StudyForm.choices)
+    education_type = models.CharField(
+        "办学类型 / education type", max_length=1, choices=EducationType.choices,
+        default=EducationType.GENERAL,
+    )
+    admission_type = models.CharField("录取类型 / admission type", max_length=10)
+    preparatory = models.BooleanField("预科 / preparatory", default=False)
+    state = models.CharField(max_length=12, choices=AdmissionState.choices, default=AdmissionState.ADMITTED)
+    state_reason = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "录取 / admission"
+        verbose_name_plural = "录取 / admissions"
+        constraints = [
+            models.UniqueConstraint(fields=["year", "exam_number"], name="admission_exam_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.exam_number}"
+
+
+class Enrollment(IdentitySnapshot):
+    """学籍 — a student's registered status at one institution.
+
+    .. pii: see IdentitySnapshot; student number.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="enrollments")
+    student_number = models.CharField("学号 / student number", max_length=30)
+    admission = models.OneToOneField(
+        Admission, null=True, blank=True, on_delete=models.PROTECT, related_name="enrollment"
+    )
+    exam_number = models.CharField("考生号 / candidate number", max_length=14, blank=True, default="")
+    department = models.CharField("院系 / department", max_length=100, blank=True, default="")
+    major_code = models.CharField("专业代码 / major code", max_length=10)
+    major_name = models.CharField("专业名称 / major", max_length=100)
+    level = models.CharField("层次 / level", max_length=2, choices=Level.choices)
+    education_type = models.CharField(
+        "办学类型 / education type", max_length=1, choices=EducationType.choices,
+        default=EducationType.GENERAL,
+    )
+    study_form = models.CharField("学习形式 / study form", max_length=1, choices=StudyForm.choices)
+    is_full_time = models.BooleanField("全日制 / full-time", default=True)
+    length_years = models.DecimalField("学制 / length (years)", max_digits=3, decimal_places=1)
+    entry_date = models.DateField("入学日期 / entry date")
+    expected_graduation_date = models.DateField("预计毕业日期 / expected graduation")
+    admission_type = models.CharField("录取类型 / admission type", max_length=10, blank=True, default="")
+    preparatory = models.BooleanField("预科 / preparatory", default=False)
+    class_name = models.CharField("班级 / class", max_length=60, blank=True, default="")
+    state = models.CharField(
+        "学籍状态 / state", max_length=16, choices=EnrollmentState.choices,
+        default=EnrollmentState.REGISTERED,
+    )
+    state_date = models.DateField("状态日期 / state since", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "学籍 / enrollment"
+        verbose_name_plural = "学籍 / enrollments"
+        indexes = [models.Index(fields=["institution", "state"], name="enrollment_inst_state_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "student_number"], name="enrollment_student_number_unique"
+            ),
+            # 第八条: one full-time general 学籍 per person at a time. Partial unique index on
+            # both databases; the service checks first to give a clear message.
+            models.UniqueConstraint(
+                fields=["identity_digest"],
+                condition=models.Q(
+                    is_full_time=True,
+                    education_type=EducationType.GENERAL,
+                    state__in=[s.value for s in ACTIVE_ENROLLMENT_STATES],
+                ) & ~models.Q(identity_digest=""),
+                name="enrollment_one_active_full_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution.code}/{self.student_number}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_ENROLLMENT_STATES
+
+
+class EnrollmentChange(models.Model):
+    """学籍异动 — one change of an enrollment, with its official code and before/after values.
+
+    .. pii: before/after values may hold the major, class or state of a named student.
+    """
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="changes")
+    change_code = models.CharField("异动类别 / change code", max_length=2)
+    change_date = models.DateField("异动日期 / date")
+    decision_date = models.DateField("决定日期 / decision date", null=True, blank=True)
+    decision_number = models.CharField("文号 / decision no.", max_length=60, blank=True, default="")
+    reason = models.TextField("原因 / reason", blank=True, default="")
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    counterpart = models.ForeignKey(
+        Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="转学: the enrollment on the other side",
+    )
+    late = models.BooleanField("逾期 / late", default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["change_date", "id"]
+        verbose_name = "学籍异动 / enrollment change"
+        verbose_name_plural = "学籍异动 / enrollment changes"
+
+    def __str__(self) -> str:
+        return f"{self.enrollment} {self.change_code} {self.change_date}"
+
+
+class AnnualRegistrationStatus(models.TextChoices):
+    REGISTERED = "registered", "注册学籍 / registered"
+    DEFERRED = "deferred", "暂缓注册 / deferred"
+
+
+class AnnualRegistration(models.Model):
+    """学年注册 — one academic year's registration of an enrollment (第十三条).
+
+    .. pii: ties a named student to an academic year's status.
+    """
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="annual_registrations")
+    academic_year = models.PositiveSmallIntegerField("学年 / academic year (start)")
+    status = models.CharField(max_length=12, choices=AnnualRegistrationStatus.choices)
+    semester_start = models.DateField("开学日期 / semester start")
+    deadline = models.DateField("注册截止 / deadline")
+    registered_on = models.DateField("注册日期 / registered on")
+    late = models.BooleanField("逾期 / late", default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["academic_year"]
+        verbose_name = "学年注册 / annual registration"
+        verbose_name_plural = "学年注册 / annual registrations"
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "academic_year"], name="annual_registration_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment} {self.academic_year}-{self.academic_year + 1}"
+
+
+class Photo(models.Model):
+    """A student's photo (admission or graduation) as registered by the school.
+
+    .. pii: a face image.
+    """
+
+    class Purpose(models.TextChoices):
+        ADMISSION = "admission", "录取照片 / admission photo"
+        GRADUATION = "graduation", "毕业照片 / graduation photo"
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="photos")
+    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    image = models.BinaryField()
+    content_type = models.CharField(max_length=20, default="image/jpeg")
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    superseded = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "照片 / photo"
+        verbose_name_plural = "照片 / photos"
+
+    def __str__(self) -> str:
+        return f"{self.enrollment} {self.purpose} {self.sha256[:8]}"
+
+
+class CredentialKind(models.TextChoices):
+    GRADUATION = "graduation", "毕业 / graduation"
+    COMPLETION = "completion", "结业 / completion"
+
+
+class CredentialState(models.TextChoices):
+    DRAFT = "draft", "待发布 / not yet published"
+    PUBLISHED = "published", "已发布 / published"
+    REVOKED = "revoked", "已撤销 / revoked"
+
+
+class Credential(IdentitySnapshot):
+    """学历 — the credential (毕业 or 结业) of one enrollment, with every field of 第十七条.
+
+    Queryable only once published; published on its issue date (第十八条).
+
+    .. pii: see IdentitySnapshot; the photo through `photo`.
+    """
+
+    enrollment = models.OneToOneField(Enrollment, on_delete=models.PROTECT, related_name="credential")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="credentials")
+    kind = models.CharField("毕（结）业 / kind", max_length=10, choices=CredentialKind.choices)
+    certificate_number = models.CharField("证书编号 / certificate number", max_length=40, blank=True, default="")
+    certificate_key = models.CharField(max_length=40, blank=True, default="", db_index=True,
+                                       help_text="normalised number for matching (core.validators)")
+    institution_name = models.CharField("学校名称 / institution", max_length=100)
+    president_name = models.CharField("校（院）长姓名 / president", max_length=100, blank=True, default="")
+    major_code = models.CharField("专业代码 / major code", max_length=10)
+    major_name = models.CharField("专业 / major", max_length=100)
+    level = models.CharField("层次 / level", max_length=2, choices=Level.choices)
+    education_type = models.CharField(max_length=1, choices=EducationType.choices, default=EducationType.GENERAL)
+    study_form = models.CharField("学习形式 / study form", max_length=1, choices=StudyForm.choices)
+    length_years = models.DecimalField("学制 / length (years)", max_digits=3, decimal_places=1)
+    study_start = models.DateField("入学日期 / study start")
+    study_end = models.DateField("毕（结）业日期 / study end")
+    issue_date = models.DateField("发证日期 / issue date", null=True, blank=True)
+    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    minor = models.CharField("辅修 / minor", max_length=200, blank=True, default="")
+    lost_certificate_note = models.TextField("证明书 / replacement-certificate note", blank=True, default="")
+    state = models.CharField(max_length=10, choices=CredentialState.choices, default=CredentialState.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "学历 / credential"
+        verbose_name_plural = "学历 / credentials"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate_number"], condition=~models.Q(certificate_number=""),
+                name="credential_certificate_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.certificate_number or f"draft #{self.pk}"
