@@ -53,3 +53,95 @@ def redis_url() -> str:
         pytest.skip("Redis is not running here")
     client.flushdb()
     return REDIS_TEST_URL
+
+
+# --- Actors -----------------------------------------------------------------------------------
+PASSWORD = "Xuedang-test-2026!"  # noqa: S105
+REGISTRAR_SCHOOL = "10001"  # 北京大学, province 11
+OTHER_SCHOOL = "10246"  # 复旦大学, province 31
+
+
+def _staff(username: str, scope: str, role: str, *, province: str = "", school: str = ""):
+    from xuedang.accounts.services import membership_grant, user_create
+    from xuedang.institutions.models import Institution
+
+    user = user_create(actor=None, username=username, password=PASSWORD, real_name="工作人员",
+                       is_staff=True)
+    institution = Institution.objects.get(code=school) if school else None
+    membership_grant(actor=None, user=user, scope=scope, role=role, province_code=province,
+                     institution=institution)
+    return user
+
+
+@pytest.fixture
+def centre_admin(db):
+    return _staff("centre_admin", "centre", "user_admin")
+
+
+@pytest.fixture
+def province_officer(db):
+    return _staff("province_officer", "province", "approver", province="11")
+
+
+@pytest.fixture
+def registrar(db):
+    return _staff("registrar", "institution", "registrar", school=REGISTRAR_SCHOOL)
+
+
+@pytest.fixture
+def other_school_registrar(db):
+    return _staff("other_registrar", "institution", "registrar", school=OTHER_SCHOOL)
+
+
+def _person(username: str, name: str, document_number: str):
+    from xuedang.accounts.services import user_create
+
+    return user_create(actor=None, username=username, password=PASSWORD, real_name=name,
+                       document_type="resident_id", document_number=document_number)
+
+
+@pytest.fixture
+def student(db):
+    return _person("student", "吉𠮷", "11010519491231002X")
+
+
+@pytest.fixture
+def other_student(db):
+    return _person("other_student", "阿依古丽·买买提", "650102200001010020")
+
+
+@pytest.fixture
+def employer(db):
+    """A verifier's organisation user: no staff membership, no records of its own."""
+    from xuedang.accounts.services import user_create
+
+    return user_create(actor=None, username="employer", password=PASSWORD, real_name="人事专员")
+
+
+def make_enrollment(*, school: str = REGISTRAR_SCHOOL, student_number: str = "2001001",
+                    name: str = "吉𠮷", document_number: str = "11010519491231002X",
+                    actor=None, **overrides):
+    """Register a full-time general undergraduate enrollment through the service."""
+    from datetime import date
+    from decimal import Decimal
+
+    from xuedang.core import validators
+    from xuedang.institutions.models import Institution
+    from xuedang.registry import services
+
+    number = validators.normalize_resident_id(document_number)
+    identity = services.identity_validate(
+        name=name, gender=validators.gender_from_resident_id(number),
+        birth_date=validators.birth_date_from_resident_id(number), ethnicity="01",
+        document_type="resident_id", document_number=number,
+    )
+    fields = dict(
+        major_code="080901", major_name="计算机科学与技术", level="05", study_form="1",
+        length_years=Decimal("4"), entry_date=date(2021, 9, 1),
+        expected_graduation_date=date(2025, 7, 1), department="信息科学技术学院",
+    )
+    fields.update(overrides)
+    return services.enrollment_register(
+        actor=actor, institution=Institution.objects.get(code=school),
+        student_number=student_number, identity=identity, **fields,
+    )

@@ -1,14 +1,16 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
+from xuedang.api import api
 from xuedang.core import views as core_views
-
-admin.site.site_header = "学档 管理 / xuedang administration"
-admin.site.site_title = "学档 / xuedang"
-admin.site.index_title = "全国学籍学历注册 / national registry"
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("school/", include("xuedang.registry.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

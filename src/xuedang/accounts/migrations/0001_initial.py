@@ -3,8 +3,9 @@
 import django.contrib.auth.models
 import django.contrib.auth.validators
 import django.utils.timezone
-import xuedang.core.fields
 from django.db import migrations, models
+
+import xuedang.core.fields
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from xuedang.accounts.models import User
+from xuedang.core.admin_site import ReadOnlyAdmin
+from xuedang.core.masking import mask_document, mask_phone
+
+
+@admin.register(User)
+class UserAdmin(ReadOnlyAdmin):
+    """Accounts are read here with identity numbers masked; changes go through services."""
+
+    list_display = ("username", "real_name", "is_staff", "is_active", "last_login")
+    list_filter = ("is_staff", "is_active")
+    search_fields = ("username",)
+    fields = ("username", "real_name", "document_type", "masked_document", "masked_phone", "email",
+              "is_staff", "is_active", "last_login", "date_joined")
+    readonly_fields = fields
+
+    @admin.display(description="证件号码 / document number")
+    def masked_document(self, obj: User) -> str:
+        return mask_document(obj.document_number)
+
+    @admin.display(description="手机号 / mobile")
+    def masked_phone(self, obj: User) -> str:
+        return mask_phone(obj.phone)

@@ -1,0 +1,97 @@
+"""Writes to accounts: staff operators and their memberships (operator accounts are
+managed by user administrators, 第二十四条). Student self-registration arrives with the
+accounts issue; the identity fields here are the same ones it will fill.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from xuedang.accounts.models import User
+from xuedang.core import crypto, validators
+from xuedang.core.audit import audit_log
+from xuedang.institutions.models import Institution, Membership, Scope
+
+
+@transaction.atomic
+def user_create(
+    *, actor: Any, username: str, password: str, real_name: str, email: str = "",
+    phone: str = "", document_type: str = "", document_number: str = "",
+    is_staff: bool = False,
+) -> User:
+    """Create a login. Identity numbers are normalised, encrypted and digested for lookup."""
+    errors: dict[str, list[str]] = {}
+    if User.objects.filter(username=username).exists():
+        errors["username"] = [f"用户名“{username}”已被使用 / username already taken"]
+    try:
+        real_name = validators.normalize_name(real_name)
+    except ValidationError as error:
+        errors["real_name"] = error.messages
+    user = User(username=username, real_name=real_name, email=email, is_staff=is_staff)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        errors["password"] = error.messages
+    if phone:
+        try:
+            user.phone = validators.normalize_mobile(phone)
+            user.phone_digest = crypto.digest(user.phone, purpose="phone")
+        except ValidationError as error:
+            errors["phone"] = error.messages
+    if document_number:
+        try:
+            number = validators.normalize_document(document_type, document_number)
+            user.document_type, user.document_number = document_type, number
+            user.identity_digest = crypto.identity_digest(document_type, number)
+        except ValidationError as error:
+            errors["document_number"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    user.save()
+    audit_log(actor=actor, action="accounts.user.created", target=user,
+              after={"username": username, "is_staff": is_staff, "phone": user.phone,
+                     "document_number": user.document_number})
+    return user
+
+
+@transaction.atomic
+def membership_grant(
+    *, actor: Any, user: User, scope: str, role: str, province_code: str = "",
+    institution: Institution | None = None, reason: str = "",
+) -> Membership:
+    """Give a staff member one role in one scope (centre, a province or an institution)."""
+    if scope == Scope.INSTITUTION and institution is None:
+        raise ValidationError({"institution": ["请选择高校 / choose the institution"]})
+    if scope == Scope.PROVINCE and province_code not in validators.PROVINCE_CODES:
+        raise ValidationError({"province_code": [f"省份代码“{province_code}”无效 / invalid province code"]})
+    membership, created = Membership.objects.get_or_create(
+        user=user, scope=scope, role=role, province_code=province_code, institution=institution,
+        defaults={"active": True},
+    )
+    if not created and not membership.active:
+        membership.active = True
+        membership.save(update_fields=["active"])
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    audit_log(actor=actor, action="institutions.membership.granted", target=membership,
+              after={"user": user.username, "scope": scope, "role": role,
+                     "province_code": province_code,
+                     "institution": institution.code if institution else ""},
+              reason=reason)
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, actor: Any, membership: Membership, reason: str) -> Membership:
+    """End a role; the row stays (nothing is deleted) for the record of who could do what."""
+    membership.active = False
+    membership.save(update_fields=["active"])
+    audit_log(actor=actor, action="institutions.membership.revoked", target=membership,
+              before={"active": True}, after={"active": False}, reason=reason)
+    return membership

@@ -1,0 +1,7 @@
+from django.contrib.admin.apps import AdminConfig
+
+
+class XuedangAdminConfig(AdminConfig):
+    """Django's admin with the centre-only site as the default."""
+
+    default_site = "xuedang.core.admin_site.CentreAdminSite"

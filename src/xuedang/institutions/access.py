@@ -1,0 +1,69 @@
+"""Who may touch which institution: the one place staff scope is decided.
+
+A centre membership covers every institution; a province membership covers the
+institutions of that province; an institution membership covers that institution. Roles
+are separate duties (第二十四条): a registrar may not approve, an approver may not register.
+Every scoped query in the project narrows through `institution_scope` or one of the
+`access_*` doors built on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from xuedang.institutions.models import Institution, Membership, Role, Scope
+
+
+def memberships(actor: object, roles: Iterable[str] | None = None) -> QuerySet[Membership]:
+    """The actor's active memberships, optionally only those with one of `roles`."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return Membership.objects.none()
+    qs = Membership.objects.filter(user=actor, active=True)
+    if roles is not None:
+        qs = qs.filter(role__in=list(roles))
+    return qs
+
+
+def is_staff_member(actor: object) -> bool:
+    return memberships(actor).exists()
+
+
+def is_centre(actor: object, roles: Iterable[str] | None = None) -> bool:
+    return memberships(actor, roles).filter(scope=Scope.CENTRE).exists()
+
+
+def institution_scope(actor: object, roles: Iterable[str] | None = None, *, prefix: str = "") -> Q:
+    """A filter on institutions (or on rows with an `institution` relation, via `prefix`)
+    that the actor may act on with one of `roles`. Empty scope matches nothing."""
+    grants = list(memberships(actor, roles).values_list("scope", "province_code", "institution_id"))
+    if any(scope == Scope.CENTRE for scope, _, _ in grants):
+        return Q()
+    provinces = {province for scope, province, _ in grants if scope == Scope.PROVINCE}
+    schools = {school for scope, _, school in grants if scope == Scope.INSTITUTION}
+    field = f"{prefix}__" if prefix else ""
+    condition = Q(**{f"{field}pk__in": []})
+    if provinces:
+        condition |= Q(**{f"{field}province_code__in": provinces})
+    if schools:
+        condition |= Q(**{f"{field}pk__in": schools})
+    return condition
+
+
+def institutions_for(actor: object, roles: Iterable[str] | None = None) -> QuerySet[Institution]:
+    return Institution.objects.filter(institution_scope(actor, roles))
+
+
+def access_institution(actor: object, code: str, *, roles: Iterable[str] | None = None) -> Institution:
+    """The institution with 院校代码 `code` if the actor may act on it; 404 otherwise."""
+    institution = institutions_for(actor, roles).filter(code=code).first()
+    if institution is None:
+        raise Http404
+    return institution
+
+
+REGISTERING = (Role.REGISTRAR,)
+APPROVING = (Role.APPROVER,)
+READING = (Role.REGISTRAR, Role.APPROVER, Role.AUDITOR, Role.USER_ADMIN)

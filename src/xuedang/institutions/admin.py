@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from xuedang.core.admin_site import AuditedAdmin
+from xuedang.institutions.models import Institution, Membership, President
+
+
+class PresidentInline(admin.TabularInline):
+    model = President
+    extra = 0
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Institution)
+class InstitutionAdmin(AuditedAdmin):
+    list_display = ("code", "school_id", "name", "province_code", "authority", "level", "remarks", "credit_system")
+    list_filter = ("province_code", "level", "remarks", "credit_system")
+    search_fields = ("code", "school_id", "name")
+    readonly_fields = ("school_id", "code")
+    inlines = [PresidentInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(AuditedAdmin):
+    list_display = ("user", "scope", "role", "province_code", "institution", "active")
+    list_filter = ("scope", "role", "active")
+    search_fields = ("user__username", "institution__name", "institution__code")
+    autocomplete_fields = ("institution",)
+    raw_id_fields = ("user",)

@@ -1,0 +1,164 @@
+"""Realistic synthetic data for development and demos (never for production).
+
+Identities are valid, checksummed resident IDs of people who do not exist; institutions
+and major codes are real; about one name in fifty carries a rare character from the
+supplementary planes and one in thirty is a minority name with the middle dot, so that
+every part of the stack meets them early.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from faker import Faker
+from PIL import Image, ImageDraw
+
+from xuedang.accounts.models import User
+from xuedang.accounts.services import membership_grant, user_create
+from xuedang.core import validators
+from xuedang.core.codetables import code_choices
+from xuedang.institutions.models import Institution, Scope
+from xuedang.institutions.services import president_appoint
+from xuedang.registry import services
+from xuedang.registry.models import Enrollment, Photo
+
+DEMO_PASSWORD = "Xuedang-demo-2026"  # noqa: S105 — published demo login, demo data only
+RARE_CHARACTERS = "𠮷𡒄𪚥𬱖𬌗𬸚𫗧𬍛䶮"
+MINORITY_GIVEN = ["阿依古丽", "买买提", "古丽娜尔", "艾力", "热依拉", "扎西", "卓玛", "巴特尔", "其其格"]
+DEMO_SCHOOLS = ["10001", "10003", "10246", "10384", "10558", "10610", "10698", "11078",
+                "12121", "13023"]
+TODAY = date(2026, 11, 24)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    username: str
+    password: str
+    where: str
+
+
+def demo_name(n: int, fake: Faker, rng: random.Random) -> str:
+    """Every 50th person has a rare character, every 30th a minority name (deterministic)."""
+    if n % 50 == 7:
+        return fake.last_name() + RARE_CHARACTERS[(n // 50) % len(RARE_CHARACTERS)]
+    if n % 30 == 3:
+        return f"{rng.choice(MINORITY_GIVEN)}·{rng.choice(MINORITY_GIVEN)}"
+    return fake.name()
+
+
+def demo_photo() -> bytes:
+    """A 480×640 JPEG on the blue background graduation photos use."""
+    image = Image.new("RGB", (480, 640), (67, 142, 219))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((150, 120, 330, 330), fill=(235, 205, 180))
+    draw.rectangle((100, 360, 380, 640), fill=(40, 40, 60))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def seed_staff() -> list[DemoLogin]:
+    """One login per staff role, plus presidents with a history for the demo schools."""
+    specs = [
+        ("中心管理员 / centre admin", "centre", Scope.CENTRE, "user_admin", "", None),
+        ("省级审核员 / province approver (北京)", "province11", Scope.PROVINCE, "approver", "11", None),
+        ("高校注册员 / registrar (北京大学)", "registrar10001", Scope.INSTITUTION, "registrar", "", "10001"),
+        ("高校注册员 / registrar (复旦大学)", "registrar10246", Scope.INSTITUTION, "registrar", "", "10246"),
+    ]
+    logins = []
+    for role_label, username, scope, role, province, school in specs:
+        user = User.objects.filter(username=username).first() or user_create(
+            actor=None, username=username, password=DEMO_PASSWORD, real_name="演示工作人员", is_staff=True)
+        institution = Institution.objects.get(code=school) if school else None
+        membership_grant(actor=None, user=user, scope=scope, role=role, province_code=province,
+                         institution=institution, reason="演示数据 / demo data")
+        logins.append(DemoLogin(role_label, username, DEMO_PASSWORD, "/school/enrollments/"))
+    return logins
+
+
+def seed_presidents(fake: Faker) -> None:
+    for code in DEMO_SCHOOLS:
+        institution = Institution.objects.get(code=code)
+        if institution.presidents.exists():
+            continue
+        president_appoint(institution=institution, name=fake.name(), start_date=date(2013, 3, 1))
+        president_appoint(institution=institution, name=fake.name(), start_date=date(2022, 1, 10))
+
+
+def _majors() -> list[tuple[str, str]]:
+    return [(code, label.split(" / ")[0]) for code, label in code_choices("major")]
+
+
+def seed_students(count: int, *, seed: int = 2026) -> int:
+    """Register `count` students at the demo schools, with their history up to today."""
+    rng = random.Random(seed)  # noqa: S311 — reproducible demo data, not secrets
+    fake = Faker("zh_CN")
+    fake.seed_instance(seed)
+    seed_presidents(fake)
+    majors = _majors()
+    schools = {code: Institution.objects.get(code=code) for code in DEMO_SCHOOLS}
+    photo = demo_photo()
+    start = Enrollment.objects.count()
+    for n in range(start, start + count):
+        with transaction.atomic():
+            _seed_one(n, rng, fake, rng.choice(list(schools.values())), rng.choice(majors), photo)
+    return count
+
+
+def _seed_one(n: int, rng: random.Random, fake: Faker, school: Institution,
+              major: tuple[str, str], photo: bytes) -> Enrollment:
+    entry_year = rng.randint(2018, 2026)
+    birth = date(entry_year - 18, rng.randint(1, 12), rng.randint(1, 28))
+    province = rng.choice([p for p in validators.PROVINCE_CODES if p < "70"])
+    number = validators.compose_resident_id(f"{province}0102", birth, rng.randint(1, 999))
+    identity = services.identity_validate(
+        name=demo_name(n, fake, rng), gender=validators.gender_from_resident_id(number),
+        birth_date=birth, ethnicity="01" if n % 30 != 3 else rng.choice(["05", "04", "03"]),
+        document_type="resident_id", document_number=number)
+    entry = date(entry_year, 9, 1)
+    enrollment = services.enrollment_register(
+        actor=None, institution=school, student_number=f"{entry_year}{n:06d}", identity=identity,
+        major_code=major[0], major_name=major[1], level="05", study_form="1",
+        length_years=Decimal(4), entry_date=entry, expected_graduation_date=date(entry_year + 4, 7, 1),
+        department=f"{major[1]}系", class_name=f"{major[1]}{entry_year % 100}级{rng.randint(1, 4)}班",
+        reason="演示数据 / demo data")
+    _seed_history(enrollment, rng, photo)
+    return enrollment
+
+
+def _seed_history(enrollment: Enrollment, rng: random.Random, photo: bytes) -> None:
+    entry_year = enrollment.entry_date.year
+    for year in range(entry_year, min(entry_year + 4, TODAY.year + (TODAY.month >= 9))):
+        start = date(year, 9, rng.randint(1, 10))
+        services.annual_registration_record(
+            actor=None, enrollment=enrollment, academic_year=year, status="registered",
+            semester_start=start, registered_on=date(year, 9, rng.randint(10, 28)))
+    if rng.random() < 0.02 and enrollment.is_active:
+        services.enrollment_change_record(
+            actor=None, enrollment=enrollment, change_code="11", change_date=date(entry_year + 1, 3, 1),
+            changes={"state": "suspended"}, reason="疾病 / illness")
+        return
+    graduation = date(entry_year + 4, 7, 1)
+    if graduation <= TODAY:
+        picture = services.photo_register(actor=None, enrollment=enrollment,
+                                          purpose=Photo.Purpose.GRADUATION, image=photo)
+        credential = services.credential_register(
+            actor=None, enrollment=enrollment, kind="graduation", study_end=graduation, photo=picture)
+        services.credential_publish(actor=None, credential=credential, today=TODAY)
+
+
+def seed_student_login() -> DemoLogin:
+    """A student account whose real-name identity matches the first demo enrollment."""
+    enrollment = Enrollment.objects.order_by("pk").first()
+    username = "student"
+    if not User.objects.filter(username=username).exists():
+        user_create(actor=None, username=username, password=DEMO_PASSWORD,
+                    real_name=enrollment.name, document_type=enrollment.document_type,
+                    document_number=enrollment.document_number)
+    return DemoLogin(f"学生 / student ({enrollment.name})", username, DEMO_PASSWORD, "/")

@@ -1,0 +1,71 @@
+"""Reads of the registry, always narrowed to what the actor may see (registry.access)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from xuedang.core.models import AuditEntry
+from xuedang.registry.access import enrollments_for
+from xuedang.registry.models import Enrollment
+
+
+@dataclass(frozen=True)
+class EnrollmentFilters:
+    q: str = ""
+    major_code: str = ""
+    entry_year: int | None = None
+    state: str = ""
+    level: str = ""
+    institution_code: str = ""
+
+
+def enrollment_list(*, actor: Any, filters: EnrollmentFilters) -> QuerySet[Enrollment]:
+    """Enrollments the actor may read, filtered; newest entry first."""
+    qs = enrollments_for(actor).select_related("institution")
+    if filters.q:
+        qs = qs.filter(Q(student_number=filters.q) | Q(name__startswith=filters.q))
+    if filters.major_code:
+        qs = qs.filter(major_code=filters.major_code)
+    if filters.entry_year:
+        qs = qs.filter(entry_date__year=filters.entry_year)
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.level:
+        qs = qs.filter(level=filters.level)
+    if filters.institution_code:
+        qs = qs.filter(institution__code=filters.institution_code)
+    return qs.order_by("-entry_date", "institution__code", "student_number")
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    on: date | datetime
+    title: str
+    detail: str
+
+
+def enrollment_timeline(*, enrollment: Enrollment) -> list[TimelineEvent]:
+    """Registration, annual registrations, changes and credential events, oldest first."""
+    events = [TimelineEvent(enrollment.entry_date, "注册学籍 / registered", enrollment.major_name)]
+    for registration in enrollment.annual_registrations.all():
+        late = "（逾期 / late）" if registration.late else ""
+        events.append(TimelineEvent(
+            registration.registered_on,
+            f"{registration.academic_year}-{registration.academic_year + 1} 学年注册 / annual registration",
+            f"{registration.get_status_display()}{late}"))
+    for change in enrollment.changes.all():
+        events.append(TimelineEvent(change.change_date, f"学籍异动 {change.change_code} / change",
+                                    change.reason))
+    credential = getattr(enrollment, "credential", None)
+    if credential is not None and credential.issue_date:
+        events.append(TimelineEvent(credential.issue_date, "学历注册 / credential",
+                                    f"{credential.get_kind_display()} {credential.get_state_display()}"))
+    return sorted(events, key=lambda e: (e.on if isinstance(e.on, date) else e.on.date()))
+
+
+def record_history(*, target_type: str, target_id: int) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(target_type=target_type, target_id=str(target_id)).order_by("id")

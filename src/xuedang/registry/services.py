@@ -1,0 +1,496 @@
+"""Writes to the registry. Every service validates before saving, enforces the rules of
+the 2014 办法 (DESIGN.md §2) and writes its audit entry in the same transaction.
+
+Errors are `ValidationError`s keyed by field, each message "中文 / English", so that forms,
+imports and the API can all show which field is wrong and why.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Model
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from xuedang.core import codetables, crypto, validators
+from xuedang.core.audit import audit_log
+from xuedang.institutions.models import Institution
+from xuedang.institutions.selectors import president_on
+from xuedang.registry.models import (
+    ACTIVE_ENROLLMENT_STATES,
+    AnnualRegistration,
+    AnnualRegistrationStatus,
+    Credential,
+    CredentialKind,
+    CredentialState,
+    EducationType,
+    Enrollment,
+    EnrollmentChange,
+    EnrollmentState,
+    Gender,
+    Level,
+    Photo,
+    StudyForm,
+)
+
+IDENTITY_FIELDS = ("name", "gender", "birth_date", "ethnicity", "document_type", "identity_digest")
+ENROLLMENT_FIELDS = (
+    "student_number", "department", "major_code", "major_name", "level", "education_type",
+    "study_form", "is_full_time", "length_years", "entry_date", "expected_graduation_date",
+    "admission_type", "preparatory", "class_name", "state", "state_date",
+)
+CREDENTIAL_FIELDS = (
+    "kind", "certificate_number", "institution_name", "president_name", "major_code",
+    "major_name", "level", "study_form", "length_years", "study_start", "study_end",
+    "issue_date", "photo_id", "minor", "lost_certificate_note", "state",
+)
+# 第十七条: a credential is not queryable until every one of these is filled in.
+ARTICLE_17_FIELDS = {
+    "name": "姓名 / name",
+    "gender": "性别 / gender",
+    "birth_date": "出生日期 / birth date",
+    "photo": "照片 / photo",
+    "study_start": "入学日期 / study start",
+    "study_end": "毕（结）业日期 / study end",
+    "major_name": "专业 / major",
+    "level": "层次 / level",
+    "length_years": "学制 / length of schooling",
+    "kind": "毕（结）业 / graduated or completed",
+    "study_form": "学习形式 / study form",
+    "institution_name": "学校名称 / institution",
+    "president_name": "校（院）长姓名 / president",
+    "certificate_number": "证书编号 / certificate number",
+}
+
+
+def snapshot(obj: Model, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The values of `fields` of `obj`, for audit before/after (core.audit makes them JSON-safe)."""
+    return {field: getattr(obj, field) for field in fields}
+
+
+def _code_exists(table: str, code: str) -> bool:
+    return code in dict(codetables.code_choices(table))
+
+
+def _fail(field: str, message: str, code: str = "invalid") -> ValidationError:
+    return ValidationError({field: [ValidationError(message, code=code)]})
+
+
+def _check_choice(field: str, value: str, choices: type, label: str) -> None:
+    if value not in choices.values:
+        raise _fail(field, f"{label}代码“{value}”无效 / {label} code {value!r} is not valid")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A person's identity as a record is registered with it, validated and normalised."""
+
+    name: str
+    gender: str
+    birth_date: date
+    ethnicity: str
+    document_type: str
+    document_number: str
+
+    @property
+    def digest(self) -> str:
+        return crypto.identity_digest(self.document_type, self.document_number)
+
+
+def identity_validate(
+    *, name: str, gender: str, birth_date: date, ethnicity: str, document_type: str,
+    document_number: str,
+) -> Identity:
+    """Normalise and cross-check an identity; a resident ID must agree with gender and birth date."""
+    errors: dict[str, list[ValidationError]] = {}
+
+    def attempt(field: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as error:
+            errors.setdefault(field, []).extend(error.error_list)
+            return None
+
+    clean_name = attempt("name", validators.normalize_name, name)
+    number = attempt("document_number", validators.normalize_document, document_type, document_number)
+    if gender not in Gender.values:
+        errors.setdefault("gender", []).append(
+            ValidationError(f"性别代码“{gender}”无效 / gender code {gender!r} is not valid")
+        )
+    if ethnicity and not _code_exists("ethnicity", ethnicity):
+        errors.setdefault("ethnicity", []).append(
+            ValidationError(f"民族代码“{ethnicity}”无效 / ethnicity code {ethnicity!r} is not valid")
+        )
+    if number and document_type in ("resident_id", "hmt_permit"):
+        if validators.birth_date_from_resident_id(number) != birth_date:
+            errors.setdefault("birth_date", []).append(ValidationError(
+                "出生日期与身份证号码不一致 / the birth date does not match the ID number"))
+        if gender in ("1", "2") and validators.gender_from_resident_id(number) != gender:
+            errors.setdefault("gender", []).append(ValidationError(
+                "性别与身份证号码不一致 / the gender does not match the ID number"))
+    if errors:
+        raise ValidationError(errors)
+    return Identity(clean_name, gender, birth_date, ethnicity, document_type, number)
+
+
+def _apply_identity(record: Model, identity: Identity) -> None:
+    record.name = identity.name
+    record.gender = identity.gender
+    record.birth_date = identity.birth_date
+    record.ethnicity = identity.ethnicity
+    record.document_type = identity.document_type
+    record.document_number = identity.document_number
+    record.identity_digest = identity.digest
+
+
+def _active_full_time(identity_digest: str, *, exclude_pk: int | None = None) -> Enrollment | None:
+    qs = Enrollment.objects.filter(
+        identity_digest=identity_digest, is_full_time=True, education_type=EducationType.GENERAL,
+        state__in=ACTIVE_ENROLLMENT_STATES,
+    ).select_related("institution")
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.first()
+
+
+def _check_one_full_time(enrollment: Enrollment) -> None:
+    """第八条: one full-time general 学籍 per person at a time."""
+    if not (enrollment.is_full_time and enrollment.education_type == EducationType.GENERAL
+            and enrollment.state in ACTIVE_ENROLLMENT_STATES):
+        return
+    other = _active_full_time(enrollment.identity_digest, exclude_pk=enrollment.pk)
+    if other is not None:
+        raise _fail(
+            "document_number",
+            f"该学生已有在籍的普通全日制学籍（{other.institution.name}），同一时间只能有一个 / "
+            f"this person already holds an active full-time general enrollment "
+            f"({other.institution.code}); only one is allowed at a time (第八条)",
+            code="second_full_time",
+        )
+
+
+def _save_unique(obj: Model, field: str, message: str) -> None:
+    """Save, turning a lost race on a unique constraint into a field error."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as error:
+        raise _fail(field, message, code="conflict") from error
+
+
+@transaction.atomic
+def enrollment_register(
+    *, actor: Any, institution: Institution, student_number: str, identity: Identity,
+    major_code: str, major_name: str, level: str, study_form: str, length_years: Decimal,
+    entry_date: date, expected_graduation_date: date, education_type: str = EducationType.GENERAL,
+    is_full_time: bool = True, department: str = "", class_name: str = "",
+    admission_type: str = "", preparatory: bool = False, exam_number: str = "",
+    reason: str = "",
+) -> Enrollment:
+    """注册学籍 — register a new student's status at `institution`."""
+    student_number = student_number.strip()
+    if not student_number or len(student_number) > 30:
+        raise _fail("student_number", "学号不能为空且不超过 30 个字符 / "
+                    "the student number is required, at most 30 characters")
+    _check_choice("level", level, Level, "层次")
+    _check_choice("study_form", study_form, StudyForm, "学习形式")
+    _check_choice("education_type", education_type, EducationType, "办学类型")
+    if expected_graduation_date <= entry_date:
+        raise _fail("expected_graduation_date", "预计毕业日期须晚于入学日期 / expected graduation must be after entry")
+    enrollment = Enrollment(
+        institution=institution, student_number=student_number, major_code=major_code,
+        major_name=major_name, level=level, study_form=study_form, length_years=length_years,
+        entry_date=entry_date, expected_graduation_date=expected_graduation_date,
+        education_type=education_type, is_full_time=is_full_time, department=department,
+        class_name=class_name, admission_type=admission_type, preparatory=preparatory,
+        exam_number=exam_number, state=EnrollmentState.REGISTERED, state_date=entry_date,
+    )
+    _apply_identity(enrollment, identity)
+    if Enrollment.objects.filter(institution=institution, student_number=student_number).exists():
+        raise _fail("student_number", f"学号“{student_number}”在本校已存在 / "
+            f"student number already registered at this institution", code="duplicate")
+    _check_one_full_time(enrollment)
+    _save_unique(enrollment, "document_number", "该学生已有在籍的普通全日制学籍，或学号重复 / conflicting enrollment")
+    audit_log(actor=actor, action="registry.enrollment.registered", target=enrollment,
+              after=snapshot(enrollment, IDENTITY_FIELDS + ENROLLMENT_FIELDS), reason=reason)
+    return enrollment
+
+
+# Fields a 学籍异动 may change; identity changes go through the province (archive corrections).
+CHANGEABLE_FIELDS = frozenset({
+    "department", "major_code", "major_name", "class_name", "level", "length_years",
+    "expected_graduation_date", "state", "study_form",
+})
+
+
+@transaction.atomic
+def enrollment_change_record(
+    *, actor: Any, enrollment: Enrollment, change_code: str, change_date: date,
+    changes: dict[str, Any], reason: str, decision_date: date | None = None,
+    decision_number: str = "", counterpart: Enrollment | None = None, late: bool = False,
+) -> EnrollmentChange:
+    """学籍异动 — record a change with its official code, keeping the values before it."""
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if not _code_exists("change_type", change_code):
+        raise _fail("change_code", f"异动类别代码“{change_code}”无效 / change code {change_code!r} is not valid")
+    unknown = set(changes) - CHANGEABLE_FIELDS
+    if unknown:
+        raise _fail("changes", f"异动不能修改这些字段：{', '.join(sorted(unknown))} / "
+                    "a change cannot modify these fields")
+    if "state" in changes:
+        _check_choice("state", changes["state"], EnrollmentState, "学籍状态")
+    if not reason.strip():
+        raise _fail("reason", "请填写异动原因 / the reason is required")
+    before = {field: getattr(enrollment, field) for field in changes}
+    for field, value in changes.items():
+        setattr(enrollment, field, value)
+    if "state" in changes:
+        enrollment.state_date = change_date
+        _check_one_full_time(enrollment)
+    _save_unique(enrollment, "state", "该学生已有在籍的普通全日制学籍 / conflicting active enrollment")
+    change = EnrollmentChange.objects.create(
+        enrollment=enrollment, change_code=change_code, change_date=change_date,
+        decision_date=decision_date, decision_number=decision_number, reason=reason,
+        before=_json_safe(before), after=_json_safe(changes), counterpart=counterpart,
+        late=late, recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_log(actor=actor, action="registry.enrollment.changed", target=enrollment,
+              before=before, after={"change_code": change_code, **changes}, reason=reason)
+    return change
+
+
+def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, date | Decimal) else v) for k, v in values.items()}
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@transaction.atomic
+def annual_registration_record(
+    *, actor: Any, enrollment: Enrollment, academic_year: int, status: str,
+    semester_start: date, registered_on: date,
+) -> AnnualRegistration:
+    """学年注册 — register or defer one academic year; late if after one month (第十三条)."""
+    _check_choice("status", status, AnnualRegistrationStatus, "注册状态")
+    if not enrollment.is_active:
+        raise _fail("enrollment", "该学籍不在籍，不能学年注册 / this enrollment is not active")
+    if semester_start.year not in (academic_year, academic_year + 1):
+        raise _fail("semester_start", "开学日期不在该学年内 / the semester start is outside the academic year")
+    deadline = add_months(semester_start, 1)
+    registration = AnnualRegistration(
+        enrollment=enrollment, academic_year=academic_year, status=status,
+        semester_start=semester_start, deadline=deadline, registered_on=registered_on,
+        late=registered_on > deadline, recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    _save_unique(registration, "academic_year",
+                 f"{academic_year} 学年已注册 / this academic year is already registered")
+    audit_log(actor=actor, action="registry.annual_registration.recorded", target=enrollment,
+              after={"academic_year": academic_year, "status": status, "late": registration.late})
+    return registration
+
+
+PHOTO_MAX_BYTES = 40 * 1024
+PHOTO_SIZE = (480, 640)
+
+
+def _reencode_jpeg(picture: Image.Image) -> bytes:
+    """Re-encode to drop EXIF and other metadata, staying within the size limit."""
+    rgb = picture.convert("RGB")
+    for quality in (90, 80, 70, 60, 50):
+        out = io.BytesIO()
+        rgb.save(out, format="JPEG", quality=quality)
+        if out.tell() <= PHOTO_MAX_BYTES:
+            break
+    return out.getvalue()
+
+
+@transaction.atomic
+def photo_register(*, actor: Any, enrollment: Enrollment, purpose: str, image: bytes) -> Photo:
+    """Register a student's photo: JPEG, 480×640, at most 40 KB (学历照片 rules).
+
+    Metadata is dropped by re-encoding; earlier photos of the same purpose are superseded.
+    """
+    if purpose not in Photo.Purpose.values:
+        raise _fail("purpose", "照片类型无效 / unknown photo purpose")
+    if len(image) > PHOTO_MAX_BYTES:
+        raise _fail("image", f"照片不能超过 40 KB（实际 {len(image) // 1024} KB）/ the photo must be at most 40 KB")
+    try:
+        with Image.open(io.BytesIO(image)) as picture:
+            kind, size = picture.format, picture.size
+            data = _reencode_jpeg(picture)
+    except (UnidentifiedImageError, OSError) as error:
+        raise _fail("image", "无法识别的图片文件 / the file is not a readable image") from error
+    if kind != "JPEG":
+        raise _fail("image", f"照片须为 JPEG 格式（收到 {kind}）/ the photo must be a JPEG")
+    if size != PHOTO_SIZE:
+        raise _fail("image", f"照片须为 480×640 像素（实际 {size[0]}×{size[1]}）/ the photo must be 480×640 pixels")
+    Photo.objects.filter(enrollment=enrollment, purpose=purpose, superseded=False).update(superseded=True)
+    photo = Photo.objects.create(
+        enrollment=enrollment, purpose=purpose, image=data, content_type="image/jpeg",
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    audit_log(actor=actor, action="registry.photo.registered", target=enrollment,
+              after={"purpose": purpose, "sha256": photo.sha256})
+    return photo
+
+
+def _next_serial(*, prefix: str) -> int:
+    last = Credential.objects.filter(certificate_number__startswith=prefix).aggregate(
+        Max("certificate_number"))["certificate_number__max"]
+    return int(last[len(prefix):]) + 1 if last and len(last) == 18 else 1
+
+
+@transaction.atomic
+def credential_register(
+    *, actor: Any, enrollment: Enrollment, kind: str, study_end: date,
+    certificate_number: str = "", photo: Photo | None = None, minor: str = "",
+) -> Credential:
+    """学历注册 — create the (unpublished) credential of an enrollment (第十六、十七条).
+
+    The number is validated against the school and year when given, generated in the
+    18-digit layout otherwise; the president is the one in office on the graduation date.
+    """
+    enrollment = Enrollment.objects.select_for_update().select_related("institution").get(pk=enrollment.pk)
+    _check_choice("kind", kind, CredentialKind, "毕（结）业类别")
+    if Credential.objects.filter(enrollment=enrollment).exists():
+        raise _fail("enrollment", "该学籍已注册学历，每个学籍只能有一个学历 / "
+            "this enrollment already has a credential (第十六条)", code="duplicate")
+    if study_end <= enrollment.entry_date:
+        raise _fail("study_end", "毕（结）业日期须晚于入学日期 / the end of study must be after entry")
+    institution = enrollment.institution
+    number = _certificate_number(enrollment, study_end, certificate_number)
+    credential = Credential(
+        enrollment=enrollment, institution=institution, kind=kind, certificate_number=number,
+        certificate_key=validators.certificate_key(number), institution_name=institution.name,
+        president_name=president_on(institution=institution, on=study_end),
+        major_code=enrollment.major_code, major_name=enrollment.major_name, level=enrollment.level,
+        education_type=enrollment.education_type, study_form=enrollment.study_form,
+        length_years=enrollment.length_years, study_start=enrollment.entry_date,
+        study_end=study_end, issue_date=study_end, photo=photo, minor=minor,
+    )
+    for field in ("name", "gender", "birth_date", "ethnicity", "document_type",
+                  "document_number", "identity_digest"):
+        setattr(credential, field, getattr(enrollment, field))
+    _save_unique(credential, "certificate_number", f"证书编号 {number} 已被使用 / certificate number already in use")
+    audit_log(actor=actor, action="registry.credential.registered", target=credential,
+              after=snapshot(credential, CREDENTIAL_FIELDS))
+    return credential
+
+
+def _certificate_number(enrollment: Enrollment, study_end: date, supplied: str) -> str:
+    code = enrollment.institution.code
+    if supplied.strip():
+        try:
+            number = validators.validate_certificate_number(
+                supplied, institution_code=code, graduation_year=study_end.year, level=enrollment.level)
+        except ValidationError as error:
+            raise ValidationError({"certificate_number": error.error_list}) from error
+        if Credential.objects.filter(certificate_number=number).exists():
+            raise _fail("certificate_number", f"证书编号 {number} 已被使用 / "
+                f"certificate number already in use", code="duplicate")
+        return number
+    prefix = f"{code}{enrollment.education_type}{study_end.year}{enrollment.level}"
+    return validators.build_certificate_number(
+        school_code=code, education_type=enrollment.education_type, year=study_end.year,
+        level=enrollment.level, serial=_next_serial(prefix=prefix))
+
+
+def credential_missing_fields(credential: Credential) -> list[str]:
+    """The 第十七条 fields still empty, as bilingual labels; empty list when complete."""
+    missing = []
+    for field, label in ARTICLE_17_FIELDS.items():
+        value = credential.photo_id if field == "photo" else getattr(credential, field)
+        if value in (None, ""):
+            missing.append(label)
+    return missing
+
+
+@transaction.atomic
+def credential_publish(*, actor: Any, credential: Credential, today: date | None = None) -> Credential:
+    """发布 — make a complete credential queryable; the enrollment ends as 毕业 or 结业."""
+    credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    if credential.state != CredentialState.DRAFT:
+        raise _fail("state", "该学历已发布或已撤销 / this credential is already published or revoked")
+    missing = credential_missing_fields(credential)
+    if missing:
+        raise _fail("state", "以下字段未填写，不能发布：" + "、".join(missing)
+                    + " / incomplete credential, missing fields listed", code="incomplete")
+    today = today or timezone.localdate()
+    if credential.issue_date and credential.issue_date > today:
+        raise _fail("issue_date", "发证日期未到，不能提前发布 / a credential is published on its issue date (第十八条)")
+    credential.state = CredentialState.PUBLISHED
+    credential.published_at = timezone.now()
+    credential.save(update_fields=["state", "published_at", "updated_at"])
+    _enrollment_finish(actor=actor, credential=credential)
+    audit_log(actor=actor, action="registry.credential.published", target=credential,
+              before={"state": CredentialState.DRAFT}, after={"state": credential.state})
+    return credential
+
+
+def _enrollment_finish(*, actor: Any, credential: Credential) -> None:
+    """The enrollment ends with its credential: 结业 is a 学籍异动 (62); 毕业 is not."""
+    enrollment = credential.enrollment
+    if credential.kind == CredentialKind.COMPLETION:
+        enrollment_change_record(
+            actor=actor, enrollment=enrollment, change_code="62", change_date=credential.study_end,
+            changes={"state": EnrollmentState.COMPLETED},
+            reason=f"结业，证书编号 {credential.certificate_number} / completed")
+        return
+    before = {"state": enrollment.state}
+    enrollment.state, enrollment.state_date = EnrollmentState.GRADUATED, credential.study_end
+    enrollment.save(update_fields=["state", "state_date", "updated_at"])
+    audit_log(actor=actor, action="registry.enrollment.graduated", target=enrollment,
+              before=before, after={"state": enrollment.state}, reason=credential.certificate_number)
+
+
+@transaction.atomic
+def credential_update(*, actor: Any, credential: Credential, changes: dict[str, Any], reason: str) -> Credential:
+    """Correct an unpublished credential; after publication only the province may (第十九条)."""
+    credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    if credential.state != CredentialState.DRAFT:
+        raise _fail("state", "学历已发布，学校不能直接修改，请经省级教育行政部门审核 / "
+            "published; corrections need provincial approval (第十九条)", code="published")
+    allowed = {"major_name", "major_code", "study_end", "issue_date", "photo", "minor", "president_name"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise _fail("changes", f"不能修改这些字段：{', '.join(sorted(unknown))} / these fields cannot be changed here")
+    before = {field: getattr(credential, field) for field in changes}
+    for field, value in changes.items():
+        setattr(credential, field, value)
+    credential.save()
+    audit_log(actor=actor, action="registry.credential.updated", target=credential,
+              before=before, after=changes, reason=reason)
+    return credential
+
+
+@transaction.atomic
+def credential_annotate(
+    *, actor: Any, credential: Credential, reason: str, minor: str | None = None,
+    lost_certificate_note: str | None = None,
+) -> Credential:
+    """Annotate a credential: a minor (辅修) or a lost-certificate 证明书; allowed after publication."""
+    credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    changes = {k: v for k, v in (("minor", minor), ("lost_certificate_note", lost_certificate_note)) if v is not None}
+    if not changes or not reason.strip():
+        raise _fail("reason", "请填写批注内容和原因 / give the annotation and its reason")
+    before = {field: getattr(credential, field) for field in changes}
+    for field, value in changes.items():
+        setattr(credential, field, value)
+    credential.save()
+    audit_log(actor=actor, action="registry.credential.annotated", target=credential,
+              before=before, after=changes, reason=reason)
+    return credential

@@ -1,0 +1,37 @@
+import pytest
+from django.core.management import call_command
+
+from xuedang.core import validators
+from xuedang.core.audit import verify_chain
+from xuedang.registry.models import Credential, Enrollment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_makes_valid_realistic_students_with_rare_and_minority_names(capsys) -> None:
+    call_command("seed", students=60)
+    enrollments = list(Enrollment.objects.all())
+    assert len(enrollments) == 60
+    for enrollment in enrollments:
+        number = enrollment.document_number
+        assert validators.normalize_resident_id(number) == number
+        assert validators.birth_date_from_resident_id(number) == enrollment.birth_date
+    names = [e.name for e in enrollments]
+    assert any(any(ord(ch) > 0xFFFF for ch in name) for name in names)
+    assert any("·" in name for name in names)
+    assert Credential.objects.filter(state="published").exists()
+    assert verify_chain().ok
+
+
+def test_seed_if_empty_adds_nothing_the_second_time() -> None:
+    call_command("seed", students=5)
+    call_command("seed", students=5, if_empty=True)
+    assert Enrollment.objects.count() == 5
+
+
+def test_demo_logins_prints_one_login_per_role(capsys) -> None:
+    call_command("seed", students=3)
+    call_command("demo_logins")
+    out = capsys.readouterr().out
+    for username in ("centre", "province11", "registrar10001", "student"):
+        assert f" {username} " in out

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from xuedang.registry import views
+
+app_name = "registry"
+urlpatterns = [
+    path("enrollments/", views.enrollment_list, name="enrollment_list"),
+    path("enrollments/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
+]

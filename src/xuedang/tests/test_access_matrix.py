@@ -1,0 +1,119 @@
+"""Every URL and API route, walked by every actor (STYLE.md: one matrix test).
+
+A new route must be added to ROUTES, or `test_every_route_is_in_the_matrix` fails. Forbidden
+and missing records give the same 404, so nobody learns that a record exists.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from xuedang.conftest import PASSWORD, make_enrollment
+
+ACTORS = ["anonymous", "centre_admin", "province_officer", "registrar", "other_school_registrar",
+          "student", "other_student", "employer"]
+STAFF_IN_SCOPE = {"centre_admin", "province_officer", "registrar"}
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ACTORS, status)
+
+
+def scoped(*, anonymous: int) -> dict[str, int]:
+    """A record at the registrar's school: in-scope staff 200, everyone else the missing-record 404."""
+    return {actor: 200 if actor in STAFF_IN_SCOPE else 404 for actor in ACTORS} | {"anonymous": anonymous}
+
+
+def staff_page(*, anonymous: int = 302) -> dict[str, int]:
+    staff = STAFF_IN_SCOPE | {"other_school_registrar"}
+    return {actor: 200 if actor in staff else 404 for actor in ACTORS} | {"anonymous": anonymous}
+
+
+# route pattern → (URL with {pk} for the registrar's enrollment, expected status per actor)
+ROUTES: dict[str, tuple[str, dict[str, int]]] = {
+    "": ("/", everyone(200)),
+    "healthz": ("/healthz", everyone(200)),
+    "login/": ("/login/", everyone(200)),
+    "logout/": ("/logout/", everyone(405)),
+    "school/enrollments/": ("/school/enrollments/", staff_page()),
+    "school/enrollments/<int:pk>/": ("/school/enrollments/{pk}/", scoped(anonymous=302)),
+    "api/v1/institutions": ("/api/v1/institutions?province=11", everyone(200)),
+    "api/v1/institutions/<code>": ("/api/v1/institutions/10001", everyone(200)),
+    "api/v1/enrollments/<pk>": ("/api/v1/enrollments/{pk}", scoped(anonymous=401)),
+    "api/v1/openapi.json": ("/api/v1/openapi.json", everyone(200)),
+    "api/v1/docs": ("/api/v1/docs", everyone(200)),
+    "api/v1/": ("/api/v1/", everyone(404)),  # django-ninja's root: a redirect only under DEBUG
+    "admin/": ("/admin/", {a: 302 for a in ACTORS} | {"centre_admin": 200}),
+}
+MISSING = {
+    "school/enrollments/<int:pk>/": "/school/enrollments/999999/",
+    "api/v1/enrollments/<pk>": "/api/v1/enrollments/999999",
+}
+
+
+def _routes(patterns: list, prefix: str = "") -> list[str]:
+    found = []
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            route = prefix + str(entry.pattern)
+            if route.startswith("admin/"):
+                found.append("admin/")  # Django's own admin; its door is CentreAdminSite
+                continue
+            found.extend(_routes(entry.url_patterns, route))
+        elif isinstance(entry, URLPattern):
+            found.append(prefix + str(entry.pattern))
+    return found
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    routes = {r.lstrip("^").rstrip("$") for r in _routes(get_resolver().url_patterns)}
+    assert routes == set(ROUTES), f"add to the matrix: {routes - set(ROUTES)}; stale: {set(ROUTES) - routes}"
+
+
+@pytest.fixture
+def actors(request: pytest.FixtureRequest) -> dict[str, Client]:
+    clients = {"anonymous": Client()}
+    for name in ACTORS[1:]:
+        user = request.getfixturevalue(name)
+        client = Client()
+        assert client.login(username=user.username, password=PASSWORD)
+        clients[name] = client
+    return clients
+
+
+@pytest.mark.django_db
+def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client]) -> None:
+    enrollment = make_enrollment()
+    failures = []
+    for url, expected in ROUTES.values():
+        for actor, status in expected.items():
+            got = actors[actor].get(url.format(pk=enrollment.pk)).status_code
+            if got != status:
+                failures.append(f"{actor} GET {url}: {got}, expected {status}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_missing_records_look_exactly_like_forbidden_ones(actors: dict[str, Client]) -> None:
+    for url in MISSING.values():
+        for actor in ("centre_admin", "registrar", "other_school_registrar", "student"):
+            assert actors[actor].get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_staff_lists_show_only_their_scope(actors: dict[str, Client]) -> None:
+    ours = make_enrollment(student_number="PKU210001")
+    theirs = make_enrollment(school="10246", student_number="FDU210002", name="王五",
+                             document_number="310104199909094569")
+    seen = {
+        actor: actors[actor].get("/school/enrollments/").content.decode()
+        for actor in ("centre_admin", "province_officer", "registrar", "other_school_registrar")
+    }
+    assert ours.student_number in seen["registrar"] and theirs.student_number not in seen["registrar"]
+    assert theirs.student_number in seen["other_school_registrar"]
+    assert ours.student_number not in seen["other_school_registrar"]
+    assert ours.student_number in seen["province_officer"]  # 北京 covers 北京大学
+    assert theirs.student_number not in seen["province_officer"]  # 复旦 is in 上海
+    assert ours.student_number in seen["centre_admin"] and theirs.student_number in seen["centre_admin"]
