@@ -31,9 +31,7 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 EARLIEST_BIRTH = date(1900, 1, 1)
 # Full-width digits and letters as typed on Chinese input methods.
-_FULL_WIDTH = {ord("０") + i: ord("0") + i for i in range(10)} | {
-    ord("Ｘ"): ord("X"), ord("ｘ"): ord("X"), ord("　"): ord(" "),
-} | {ord("Ａ") + i: ord("A") + i for i in range(26)} | {ord("ａ") + i: ord("a") + i for i in range(26)}
+_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 def _error(message: str, code: str) -> ValidationError:
@@ -66,9 +64,9 @@ def _birth_date(text: str, *, today: date | None) -> date:
     return born
 
 
-def _check_18(number: str, *, what: str) -> None:
+def _check_18(number: str, *, what: str, what_en: str) -> None:
     if not re.fullmatch(r"\d{17}[\dX]", number):
-        raise _error(f"{what}应为 17 位数字加 1 位数字或 X / {what} must be 17 digits and a digit or X",
+        raise _error(f"{what}应为 17 位数字加 1 位数字或 X / {what_en} must be 17 digits and a digit or X",
                      "format")
     expected = resident_id_check_digit(number[:17])
     if number[17] != expected:
@@ -101,7 +99,7 @@ def normalize_resident_id(value: str, *, today: date | None = None) -> str:
     elif len(number) != 18:
         raise _error(f"身份证号码应为 18 位（或旧式 15 位），实际 {len(number)} 位 / a resident ID has "
                      f"18 characters (or 15 for old cards), not {len(number)}", "length")
-    _check_18(number, what="身份证号码")
+    _check_18(number, what="身份证号码", what_en="a resident ID")
     if number[:2] not in PROVINCE_CODES or number[:2] == "71":
         raise _error(f"身份证号码前两位“{number[:2]}”不是有效的省级代码 / the first two digits "
                      f"{number[:2]} are not a province code", "province")
@@ -132,7 +130,7 @@ def normalize_foreign_permanent_id(value: str, *, today: date | None = None) -> 
     if len(number) != 18 or not number.startswith("9"):
         raise _error("外国人永久居留身份证号码应为以 9 开头的 18 位 / a foreign permanent residence ID "
                      "has 18 characters starting with 9", "format")
-    _check_18(number, what="永久居留身份证号码")
+    _check_18(number, what="永久居留身份证号码", what_en="a permanent residence ID")
     if number[1:3] not in MAINLAND_PROVINCES:
         raise _error(f"受理地代码“{number[1:3]}”无效 / the issuing province {number[1:3]} is not valid",
                      "province")
@@ -146,7 +144,7 @@ def normalize_hmt_permit(value: str, *, today: date | None = None) -> str:
     if len(number) != 18 or number[:6] not in HMT_PERMIT_PREFIXES:
         raise _error("港澳台居民居住证号码应为以 810000、820000 或 830000 开头的 18 位 / a residence "
                      "permit number has 18 characters starting 810000, 820000 or 830000", "format")
-    _check_18(number, what="居住证号码")
+    _check_18(number, what="居住证号码", what_en="a residence permit number")
     _birth_date(number[6:14], today=today)
     return number
 
