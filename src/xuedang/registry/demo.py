@@ -63,23 +63,36 @@ def demo_photo() -> bytes:
     return out.getvalue()
 
 
-def seed_staff() -> list[DemoLogin]:
-    """One login per staff role, plus presidents with a history for the demo schools."""
-    specs = [
-        ("中心管理员 / centre admin", "centre", Scope.CENTRE, "user_admin", "", None),
-        ("省级审核员 / province approver (北京)", "province11", Scope.PROVINCE, "approver", "11", None),
-        ("高校注册员 / registrar (北京大学)", "registrar10001", Scope.INSTITUTION, "registrar", "", "10001"),
-        ("高校注册员 / registrar (复旦大学)", "registrar10246", Scope.INSTITUTION, "registrar", "", "10246"),
-    ]
-    logins = []
-    for role_label, username, scope, role, province, school in specs:
+STAFF = [
+    ("中心管理员 / centre admin", "centre", Scope.CENTRE, "user_admin", "", None),
+    ("中心审计员 / centre auditor", "centre", Scope.CENTRE, "auditor", "", None),
+    ("省级审核员 / province approver (北京)", "province11", Scope.PROVINCE, "approver", "11", None),
+    ("高校注册员 / registrar (北京大学)", "registrar10001", Scope.INSTITUTION, "registrar", "", "10001"),
+    ("高校注册员 / registrar (复旦大学)", "registrar10246", Scope.INSTITUTION, "registrar", "", "10246"),
+]
+
+
+def seed_staff() -> None:
+    """Demo staff: one login per role and scope."""
+    for _, username, scope, role, province, school in STAFF:
         user = User.objects.filter(username=username).first() or user_create(
             actor=None, username=username, password=DEMO_PASSWORD, real_name="演示工作人员", is_staff=True)
         institution = Institution.objects.get(code=school) if school else None
         membership_grant(actor=None, user=user, scope=scope, role=role, province_code=province,
                          institution=institution, reason="演示数据 / demo data")
-        logins.append(DemoLogin(role_label, username, DEMO_PASSWORD, "/school/enrollments/"))
-    return logins
+
+
+def demo_logins() -> list[DemoLogin]:
+    """The demo logins that exist, for `make run` to print (reads only)."""
+    logins = [DemoLogin(label, username, DEMO_PASSWORD, "/school/enrollments/")
+              for label, username, *_ in STAFF if User.objects.filter(username=username).exists()]
+    student = User.objects.filter(username="student").first()
+    if student:
+        logins.append(DemoLogin(f"学生 / student ({student.real_name})", "student", DEMO_PASSWORD, "/"))
+    first: dict[str, DemoLogin] = {}
+    for login in logins:
+        first.setdefault(login.username, login)
+    return list(first.values())
 
 
 def seed_presidents(fake: Faker) -> None:
@@ -153,12 +166,10 @@ def _seed_history(enrollment: Enrollment, rng: random.Random, photo: bytes) -> N
         services.credential_publish(actor=None, credential=credential, today=TODAY)
 
 
-def seed_student_login() -> DemoLogin:
+def seed_student_login() -> None:
     """A student account whose real-name identity matches the first demo enrollment."""
     enrollment = Enrollment.objects.order_by("pk").first()
-    username = "student"
-    if not User.objects.filter(username=username).exists():
-        user_create(actor=None, username=username, password=DEMO_PASSWORD,
+    if enrollment and not User.objects.filter(username="student").exists():
+        user_create(actor=None, username="student", password=DEMO_PASSWORD,
                     real_name=enrollment.name, document_type=enrollment.document_type,
                     document_number=enrollment.document_number)
-    return DemoLogin(f"学生 / student ({enrollment.name})", username, DEMO_PASSWORD, "/")
