@@ -32,6 +32,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _data_dir(settings, tmp_path) -> None:
+    """Files a test writes (uploads, reports) go to its own directory, never ./var."""
+    settings.DATA_DIR = tmp_path / "var"
+
+
 @pytest.fixture
 def postgres(db: None) -> None:
     """For tests of PostgreSQL-only paths; they run in the PostgreSQL pass of `make test`."""

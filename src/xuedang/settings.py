@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "xuedang.accounts",
     "xuedang.institutions",
     "xuedang.registry",
+    "xuedang.imports",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,55 @@
+from django.conf import settings
+from django.db import models
+
+from xuedang.institutions.models import Institution
+
+
+class ImportKind(models.TextChoices):
+    ENROLLMENTS = "enrollments", "新生学籍注册 / new-student registration"
+
+
+class ImportState(models.TextChoices):
+    PENDING = "pending", "排队中 / queued"
+    VALIDATING = "validating", "校验中 / validating"
+    LOADING = "loading", "写入中 / loading"
+    INVALID = "invalid", "有错误，未写入 / errors found, nothing written"
+    DONE = "done", "已完成 / done"
+    FAILED = "failed", "失败，未写入 / failed, nothing written"
+
+
+class ImportJob(models.Model):
+    """One uploaded file and what became of it.
+
+    .. pii: the stored file holds the students' identities; it lives under DATA_DIR/imports
+       with the job and is removed when the job finishes (the registry keeps the data).
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="import_jobs")
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    filename = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    state = models.CharField(max_length=12, choices=ImportState.choices, default=ImportState.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    inserted_rows = models.PositiveIntegerField(default=0)
+    skipped_rows = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True, default="")
+    errors = models.JSONField(default=list, help_text="the first errors, for the page; the report has all")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "导入任务 / import job"
+        verbose_name_plural = "导入任务 / import jobs"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.filename} {self.state}"
+
+    @property
+    def percent(self) -> int:
+        if self.state in (ImportState.DONE, ImportState.INVALID, ImportState.FAILED):
+            return 100
+        return min(99, self.processed_rows * 100 // self.total_rows) if self.total_rows else 0

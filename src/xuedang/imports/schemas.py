@@ -1,0 +1,221 @@
+"""What each kind of import file holds, and how one row becomes registry values.
+
+Column names are the Chinese ones in the downloadable templates; English names are accepted
+too. Code columns accept the official code or its Chinese name (``05`` or ``本科``).
+Row validation is pure: it needs the code tables and the institution, not the registry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from xuedang.core import crypto, validators
+from xuedang.core.codetables import code_choices
+from xuedang.imports.parsing import RowError, SourceRow
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    required: bool = True
+    example: str = ""
+
+
+ENROLLMENT_COLUMNS = [
+    Column("student_number", "学号", "student_number", example="2026000001"),
+    Column("name", "姓名", "name", example="吉𠮷"),
+    Column("gender", "性别", "gender", example="男"),
+    Column("birth_date", "出生日期", "birth_date", example="2008-03-01"),
+    Column("ethnicity", "民族", "ethnicity", example="汉族"),
+    Column("document_type", "证件类型", "document_type", required=False, example="居民身份证"),
+    Column("document_number", "证件号码", "document_number", example="110105200803010012"),
+    Column("department", "院系", "department", required=False, example="信息科学技术学院"),
+    Column("major_code", "专业代码", "major_code", example="080901"),
+    Column("major_name", "专业名称", "major_name", example="计算机科学与技术"),
+    Column("level", "层次", "level", example="本科"),
+    Column("study_form", "学习形式", "study_form", example="全日制"),
+    Column("length_years", "学制", "length_years", example="4"),
+    Column("entry_date", "入学日期", "entry_date", example="2026-09-01"),
+    Column("expected_graduation_date", "预计毕业日期", "expected_graduation_date", example="2030-07-01"),
+    Column("admission_type", "录取类型", "admission_type", required=False, example="统招（普通批次）"),
+    Column("exam_number", "考生号", "exam_number", required=False, example="26110101123456"),
+    Column("class_name", "班级", "class_name", required=False, example="计算机26级1班"),
+]
+DOCUMENT_TYPES = {"居民身份证": "resident_id", "身份证": "resident_id", "resident_id": "resident_id",
+                  "外国人永久居留身份证": "foreign_permanent", "foreign_permanent": "foreign_permanent",
+                  "港澳台居民居住证": "hmt_permit", "hmt_permit": "hmt_permit",
+                  "护照": "passport", "passport": "passport"}
+GENDERS = {"男": "1", "女": "2", "1": "1", "2": "2", "0": "0", "9": "9", "M": "1", "F": "2"}
+LEVEL_ALIASES = {"专科": "06", "高职": "06", "高职（专科）": "06", "本科": "05", "硕士": "02", "博士": "01"}
+
+
+def header_map(found: list[str], columns: list[Column]) -> dict[str, str]:
+    """Map each column key to the header the file uses for it (Chinese or English)."""
+    mapping = {}
+    for column in columns:
+        for name in (column.zh, column.en):
+            if name in found:
+                mapping[column.key] = name
+    return mapping
+
+
+class Lookups:
+    """Code tables as {code or Chinese name: code}, built once per import."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[str, str]] = {}
+        for table in ("ethnicity", "level", "study_form", "admission_type", "major"):
+            pairs = code_choices(table)
+            mapping = {code: code for code, _ in pairs}
+            mapping |= {label.split(" / ")[0]: code for code, label in pairs}
+            self.tables[table] = mapping
+        self.tables["level"] |= LEVEL_ALIASES
+
+    def code(self, table: str, value: str) -> str | None:
+        return self.tables[table].get(value)
+
+
+def _date(value: str) -> date:
+    text = value.strip().replace("/", "-").replace(".", "-")
+    if re.fullmatch(r"\d{8}", text):
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise ValidationError(f"日期“{value}”格式应为 YYYY-MM-DD / the date must be YYYY-MM-DD") from error
+
+
+class RowInvalid(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def validate_enrollment_row(row: SourceRow, headers: dict[str, str], lookups: Lookups) -> dict[str, Any]:
+    """One row of a new-student file as registry values, or RowInvalid listing every problem."""
+    errors: list[RowError] = []
+    clean: dict[str, Any] = {}
+
+    def cell(key: str) -> str:
+        return row.values.get(headers.get(key, ""), "")
+
+    def check(key: str, func: Callable[[str], Any]) -> None:
+        value = cell(key)
+        column = next(c for c in ENROLLMENT_COLUMNS if c.key == key)
+        if not value:
+            if column.required:
+                errors.append(RowError(row.number, column.zh, "", f"{column.zh}不能为空 / {column.en} is required"))
+            return
+        try:
+            clean[key] = func(value)
+        except ValidationError as error:
+            errors.append(RowError(row.number, column.zh, value[:100], error.messages[0]))
+
+    def coded(table: str, label: str) -> Callable[[str], str]:
+        def convert(value: str) -> str:
+            code = lookups.code(table, value)
+            if code is None:
+                raise ValidationError(f"{label}“{value}”不在代码表中 / {table} {value!r} is not a known code")
+            return code
+        return convert
+
+    check("student_number", _student_number)
+    check("name", validators.normalize_name)
+    check("gender", _gender)
+    check("birth_date", _date)
+    check("ethnicity", coded("ethnicity", "民族"))
+    doc_type = DOCUMENT_TYPES.get(cell("document_type") or "居民身份证")
+    if doc_type is None:
+        errors.append(RowError(row.number, "证件类型", cell("document_type")[:50],
+                               "证件类型无效 / unknown document type"))
+        doc_type = "resident_id"
+    clean["document_type"] = doc_type
+    check("document_number", lambda v: validators.normalize_document(doc_type, v))
+    check("department", lambda v: _text(v, 100))
+    check("major_code", _major_code)
+    check("major_name", lambda v: _text(v, 100))
+    check("level", coded("level", "层次"))
+    check("study_form", coded("study_form", "学习形式"))
+    check("length_years", _length)
+    check("entry_date", _date)
+    check("expected_graduation_date", _date)
+    check("admission_type", coded("admission_type", "录取类型"))
+    check("exam_number", validators.normalize_exam_number)
+    check("class_name", lambda v: _text(v, 60))
+    _cross_check(row, clean, errors)
+    if errors:
+        raise RowInvalid(errors)
+    return _finish(clean)
+
+
+def _cross_check(row: SourceRow, clean: dict[str, Any], errors: list[RowError]) -> None:
+    number, doc_type = clean.get("document_number"), clean.get("document_type")
+    if number and doc_type in ("resident_id", "hmt_permit"):
+        if "birth_date" in clean and validators.birth_date_from_resident_id(number) != clean["birth_date"]:
+            errors.append(RowError(row.number, "出生日期", str(clean["birth_date"]),
+                                   "出生日期与身份证号码不一致 / the birth date does not match the ID number"))
+        if clean.get("gender") in ("1", "2") and validators.gender_from_resident_id(number) != clean["gender"]:
+            errors.append(RowError(row.number, "性别", clean["gender"],
+                                   "性别与身份证号码不一致 / the gender does not match the ID number"))
+    entry, end = clean.get("entry_date"), clean.get("expected_graduation_date")
+    if entry and end and end <= entry:
+        errors.append(RowError(row.number, "预计毕业日期", str(end),
+                               "预计毕业日期须晚于入学日期 / expected graduation must be after entry"))
+
+
+def _finish(clean: dict[str, Any]) -> dict[str, Any]:
+    number = clean.pop("document_number")
+    clean["identity_digest"] = crypto.identity_digest(clean["document_type"], number)
+    clean["document_number_sealed"] = crypto.seal(number)
+    clean["is_full_time"] = clean["study_form"] == "1"
+    clean.setdefault("education_type", "1")
+    for key in ("department", "admission_type", "exam_number", "class_name"):
+        clean.setdefault(key, "")
+    return clean
+
+
+def _student_number(value: str) -> str:
+    if not re.fullmatch(r"[0-9A-Za-z\-_]{1,30}", value):
+        raise ValidationError("学号只能由字母、数字、- 和 _ 组成，最长 30 位 / a student number has up to 30 "
+                              "letters, digits, - or _")
+    return value
+
+
+def _gender(value: str) -> str:
+    code = GENDERS.get(value.upper())
+    if code is None:
+        raise ValidationError(f"性别“{value}”无效，应为 男 或 女 / gender must be 男 or 女")
+    return code
+
+
+def _major_code(value: str) -> str:
+    if not re.fullmatch(r"\d{4,6}[TK]{0,2}", value.upper()):
+        raise ValidationError("专业代码应为 6 位（可带 T/K）/ a major code has 6 digits, optionally T or K")
+    return value.upper()
+
+
+def _length(value: str) -> Decimal:
+    try:
+        years = Decimal(value)
+    except InvalidOperation as error:
+        raise ValidationError("学制应为数字，如 4 或 3.5 / the length must be a number such as 4") from error
+    if not Decimal(1) <= years <= Decimal(9) or years * 2 != int(years * 2):
+        raise ValidationError("学制应在 1 到 9 年之间，以半年为单位 / the length is 1 to 9 years, in halves")
+    return years
+
+
+def _text(value: str, limit: int) -> str:
+    if len(value) > limit:
+        raise ValidationError(f"不能超过 {limit} 个字 / at most {limit} characters")
+    if any(ord(ch) < 32 for ch in value):
+        raise ValidationError("含有控制字符 / contains control characters")
+    return value

@@ -1,0 +1,194 @@
+"""The bulk registration pipeline: store the upload, validate the whole file, then load it
+all or nothing (DESIGN.md §6).
+
+Phase 1 streams the file once, validating every row and writing the clean rows to a staging
+file; progress is committed as it goes so the school's page can show it. If any row is bad,
+nothing is written and every error is reported. Phase 2 runs in one transaction: staging
+table, cross-row and registry checks in SQL, one INSERT … SELECT, audit entries in bulk. A
+crash anywhere in phase 2 rolls the whole file back. Rows already registered (same school,
+student number and person) are skipped, so uploading a file twice adds its rows once.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from xuedang.core.audit import AuditDraft, audit_log, audit_log_bulk
+from xuedang.imports import loaders
+from xuedang.imports.exports import error_report_xlsx
+from xuedang.imports.models import ImportJob, ImportState
+from xuedang.imports.parsing import ImportFileError, RowError, iter_rows
+from xuedang.imports.schemas import ENROLLMENT_COLUMNS, Lookups, RowInvalid, header_map, validate_enrollment_row
+from xuedang.institutions.models import Institution
+
+PROGRESS_EVERY = 2000
+KEEP_ERRORS = 200
+
+
+def imports_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def job_file(job: ImportJob, suffix: str) -> Path:
+    return imports_dir() / f"job-{job.pk}.{suffix}"
+
+
+@transaction.atomic
+def import_job_create(*, actor: Any, institution: Institution, kind: str, upload: BinaryIO,
+                      filename: str) -> ImportJob:
+    """Store an upload and queue its import (the task starts when this transaction commits)."""
+    job = ImportJob.objects.create(institution=institution, kind=kind, filename=filename[:200], sha256="",
+                                   created_by=actor if getattr(actor, "pk", None) else None)
+    digest = hashlib.sha256()
+    with job_file(job, "upload").open("wb") as out:
+        for chunk in iter(lambda: upload.read(1 << 20), b""):
+            digest.update(chunk)
+            out.write(chunk)
+    job.sha256 = digest.hexdigest()
+    job.save(update_fields=["sha256"])
+    audit_log(actor=actor, action="imports.job.created", target=job,
+              after={"kind": kind, "filename": job.filename, "sha256": job.sha256, "institution": institution.code})
+    from xuedang.imports.tasks import run_import_job
+
+    transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Validate, then load. Never raises for bad input: the job records what happened."""
+    claimed = ImportJob.objects.filter(pk=job_id, state=ImportState.PENDING).update(state=ImportState.VALIDATING)
+    job = ImportJob.objects.select_related("institution", "created_by").get(pk=job_id)
+    if not claimed:  # another worker has it, or it already ran
+        return job
+    try:
+        errors = _validate(job)
+        if errors:
+            return _finish(job, ImportState.INVALID, errors=errors)
+        _set(job, state=ImportState.LOADING)
+        _load(job)
+    except ImportFileError as error:
+        return _finish(job, ImportState.INVALID, message=str(error))
+    except RowsRejected as rejected:
+        return _finish(job, ImportState.INVALID, errors=rejected.errors)
+    finally:
+        for suffix in ("upload", "rows.csv"):
+            job_file(job, suffix).unlink(missing_ok=True)
+    return job
+
+
+class RowsRejected(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} rows rejected")
+        self.errors = errors
+
+
+def _set(job: ImportJob, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save(update_fields=list(fields))
+
+
+def _estimate_rows(path: Path) -> int:
+    with path.open("rb") as handle:
+        if handle.read(4) == b"PK\x03\x04":
+            return 0
+        handle.seek(0)
+        return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1)
+
+
+def _validate(job: ImportJob) -> list[RowError]:
+    """Phase 1: every row checked, clean rows written to the staging file."""
+    upload = job_file(job, "upload")
+    _set(job, state=ImportState.VALIDATING, total_rows=_estimate_rows(upload))
+    lookups, errors, count = Lookups(), [], 0
+    with upload.open("rb") as stream, job_file(job, "rows.csv").open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        rows = iter_rows(stream, filename=job.filename)
+        headers = None
+        for row in rows:
+            if headers is None:
+                headers = _headers(list(row.values))
+            count += 1
+            try:
+                clean = validate_enrollment_row(row, headers, lookups)
+                writer.writerow(_csv_values(loaders.staging_values(clean, row.number)))
+            except RowInvalid as invalid:
+                errors.extend(invalid.errors)
+            if count % PROGRESS_EVERY == 0:
+                _set(job, processed_rows=count, total_rows=max(job.total_rows, count))
+    if count == 0:
+        raise ImportFileError("文件中没有数据行 / the file has no data rows")
+    _set(job, processed_rows=count, total_rows=count)
+    return errors
+
+
+def _headers(found: list[str]) -> dict[str, str]:
+    mapping = header_map(found, ENROLLMENT_COLUMNS)
+    missing = [c.zh for c in ENROLLMENT_COLUMNS if c.required and c.key not in mapping]
+    known = {c.zh for c in ENROLLMENT_COLUMNS} | {c.en for c in ENROLLMENT_COLUMNS}
+    unknown = [name for name in found if name not in known]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"缺少必填列：{'、'.join(missing)} / missing required columns")
+        if unknown:
+            parts.append(f"无法识别的列：{'、'.join(unknown)} / unknown columns")
+        raise ImportFileError("；".join(parts))
+    return mapping
+
+
+def _csv_values(values: list[Any]) -> list[str]:
+    return ["t" if v is True else "f" if v is False else str(v) for v in values]
+
+
+def _load(job: ImportJob) -> None:
+    """Phase 2: all rows or none, in one transaction."""
+    with transaction.atomic():
+        loaders.create_staging()
+        loaders.fill_staging(loaders.read_staging_file(str(job_file(job, "rows.csv"))))
+        errors = loaders.check_staging(job.institution_id)
+        if errors:
+            raise RowsRejected(errors)
+        inserted = loaders.insert_from_staging(job.institution_id, timezone.now())
+        audit_log_bulk(_drafts(job, inserted))
+        pause = float(os.environ.get("XUEDANG_IMPORT_FAULT_PAUSE", "0"))  # fault-injection for tests
+        if pause:
+            _set(job, message="paused before commit")
+            time.sleep(pause)
+        job.inserted_rows = len(inserted)
+        job.skipped_rows = job.processed_rows - len(inserted)
+        _finish(job, ImportState.DONE)
+
+
+def _drafts(job: ImportJob, inserted: list[tuple]) -> Iterator[AuditDraft]:
+    actor, now = job.created_by, timezone.now()
+    for pk, student_number, major_code, level, entry_date in inserted:
+        yield AuditDraft(action="registry.enrollment.registered", target_type="registry.enrollment",
+                         target_id=str(pk), actor=actor, at=now, reason=f"批量导入 / import job {job.pk}",
+                         after={"student_number": student_number, "major_code": major_code, "level": level,
+                                "entry_date": str(entry_date), "import_job": job.pk})
+
+
+def _finish(job: ImportJob, state: str, *, errors: list[RowError] | None = None, message: str = "") -> ImportJob:
+    job.state = state
+    job.finished_at = timezone.now()
+    job.message = message
+    if errors:
+        job.error_count = len(errors)
+        job.errors = [e.__dict__ for e in errors[:KEEP_ERRORS]]
+        with job_file(job, "errors.xlsx").open("wb") as out:
+            error_report_xlsx(errors, out)
+    job.save()
+    return job

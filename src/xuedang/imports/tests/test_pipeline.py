@@ -1,0 +1,131 @@
+"""The bulk registration pipeline through its management command and services."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from xuedang.conftest import make_enrollment
+from xuedang.core import validators
+from xuedang.core.audit import verify_chain
+from xuedang.core.models import AuditEntry
+from xuedang.imports.exports import write_csv, write_xlsx
+from xuedang.imports.models import ImportJob, ImportState
+from xuedang.imports.schemas import ENROLLMENT_COLUMNS
+from xuedang.registry.models import Enrollment
+
+pytestmark = pytest.mark.django_db
+HEADER = [c.zh for c in ENROLLMENT_COLUMNS]
+
+
+def student_row(n: int, **overrides: str) -> dict[str, str]:
+    birth = date(2007, 1, 1 + n % 28)
+    number = validators.compose_resident_id("440304", birth, n % 1000)
+    row = {
+        "学号": f"2026{n:06d}", "姓名": ["吉𠮷", "阿依古丽·买买提", "张三"][n % 3], "出生日期": birth.isoformat(),
+        "性别": "男" if int(number[16]) % 2 else "女", "民族": "汉族", "证件类型": "居民身份证",
+        "证件号码": number, "院系": "信息学院", "专业代码": "080901", "专业名称": "计算机科学与技术",
+        "层次": "本科", "学习形式": "全日制", "学制": "4", "入学日期": "2026-09-01",
+        "预计毕业日期": "2030-07-01", "录取类型": "统招（普通批次）", "考生号": "", "班级": "",
+    }
+    row.update(overrides)
+    return row
+
+
+def write_file(tmp_path: Path, rows: list[dict[str, str]], *, fmt: str = "csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / f"students.{fmt}"
+    if fmt == "xlsx":
+        with path.open("wb") as out:
+            write_xlsx(([r[h] for h in HEADER] for r in rows), header=HEADER, out=out)
+    elif encoding == "utf-8-bom":
+        with path.open("wb") as out:
+            write_csv(([r[h] for h in HEADER] for r in rows), header=HEADER, out=out)
+    else:
+        text = io.StringIO()
+        text.write(",".join(HEADER) + "\n")
+        for r in rows:
+            text.write(",".join(r[h] for h in HEADER) + "\n")
+        path.write_bytes(text.getvalue().encode(encoding))
+    return path
+
+
+def run(path: Path, school: str = "10001") -> ImportJob:
+    try:
+        call_command("import_file", str(path), institution=school)
+    except SystemExit as exit_info:
+        assert exit_info.code == 1
+    return ImportJob.objects.order_by("-pk").first()
+
+
+@pytest.mark.parametrize(("fmt", "encoding"), [("csv", "utf-8"), ("csv", "utf-8-bom"), ("csv", "gb18030"),
+                                               ("xlsx", "")])
+def test_a_valid_file_registers_every_student(tmp_path, fmt, encoding) -> None:
+    job = run(write_file(tmp_path, [student_row(n) for n in range(30)], fmt=fmt, encoding=encoding))
+    assert job.state == ImportState.DONE and job.inserted_rows == 30, job.errors or job.message
+    first = Enrollment.objects.get(student_number="2026000000")
+    assert first.name == "吉𠮷" and first.document_number == student_row(0)["证件号码"]
+    assert Enrollment.objects.get(student_number="2026000001").name == "阿依古丽·买买提"
+    assert AuditEntry.objects.filter(action="registry.enrollment.registered").count() == 30
+    assert verify_chain().ok
+
+
+def test_one_bad_row_writes_nothing_and_is_reported(tmp_path) -> None:
+    rows = [student_row(n) for n in range(50)]
+    rows[37]["证件号码"] = rows[37]["证件号码"][:17] + ("0" if rows[37]["证件号码"][17] != "0" else "1")
+    job = run(write_file(tmp_path, rows))
+    assert job.state == ImportState.INVALID and job.error_count == 1
+    assert job.errors[0]["row"] == 39 and job.errors[0]["column"] == "证件号码"
+    assert "校验位" in job.errors[0]["message"]
+    assert not Enrollment.objects.exists()
+    assert not AuditEntry.objects.filter(action="registry.enrollment.registered").exists()
+
+
+def test_every_bad_row_is_reported_with_column_value_and_reason(tmp_path) -> None:
+    rows = [student_row(n) for n in range(5)]
+    rows[0]["姓名"] = "张😀"
+    rows[1]["层次"] = "大专班"
+    rows[2]["入学日期"] = "2026-13-01"
+    rows[3]["学号"] = "=HYPERLINK(\"http://x\")"
+    job = run(write_file(tmp_path, rows))
+    found = {(e["row"], e["column"]) for e in job.errors}
+    assert found == {(2, "姓名"), (3, "层次"), (4, "入学日期"), (5, "学号")}
+    assert all(" / " in e["message"] for e in job.errors)
+    assert not Enrollment.objects.exists()
+
+
+def test_the_same_file_twice_adds_its_rows_once(tmp_path) -> None:
+    path = write_file(tmp_path, [student_row(n) for n in range(20)])
+    assert run(path).inserted_rows == 20
+    again = run(path)
+    assert again.state == ImportState.DONE and again.inserted_rows == 0 and again.skipped_rows == 20
+    overlap = run(write_file(tmp_path, [student_row(n) for n in range(10, 30)]))
+    assert overlap.inserted_rows == 10 and Enrollment.objects.count() == 30
+
+
+def test_duplicates_within_the_file_and_conflicts_with_the_registry_are_refused(tmp_path) -> None:
+    existing = student_row(3)
+    make_enrollment(school="10246", student_number="F1", document_number=existing["证件号码"], name="张三")
+    rows = [student_row(n) for n in range(6)]
+    rows[5]["学号"] = rows[4]["学号"]
+    job = run(write_file(tmp_path, rows))
+    assert job.state == ImportState.INVALID
+    found = {(e["row"], e["column"]) for e in job.errors}
+    assert found == {(5, "证件号码"), (7, "学号")}
+    assert Enrollment.objects.count() == 1
+
+
+def test_file_level_problems_get_one_clear_message(tmp_path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert "文件为空" in run(empty).message
+    headerless = tmp_path / "cols.csv"
+    headerless.write_text("学号,姓名\n1,张三\n", encoding="utf-8")
+    assert "缺少必填列" in run(headerless).message
+    xls = tmp_path / "old.xls"
+    xls.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
+    assert ".xls" in run(xls).message
+    assert not Enrollment.objects.exists()
