@@ -100,61 +100,74 @@ class RowInvalid(Exception):
         self.errors = errors
 
 
-def validate_enrollment_row(row: SourceRow, headers: dict[str, str], lookups: Lookups) -> dict[str, Any]:
-    """One row of a new-student file as registry values, or RowInvalid listing every problem."""
-    errors: list[RowError] = []
-    clean: dict[str, Any] = {}
+class EnrollmentRowValidator:
+    """Checks rows of a new-student file; built once per file so each row costs little."""
 
-    def cell(key: str) -> str:
-        return row.values.get(headers.get(key, ""), "")
+    def __init__(self, headers: dict[str, str], lookups: Lookups) -> None:
+        self.headers = headers
+        self.steps: list[tuple[str, Column, Callable[[str], Any]]] = []
+        converters: dict[str, Callable[[str], Any]] = {
+            "student_number": _student_number, "name": validators.normalize_name, "gender": _gender,
+            "birth_date": _date, "ethnicity": _coded(lookups, "ethnicity", "民族"),
+            "department": _text100, "major_code": _major_code, "major_name": _text100,
+            "level": _coded(lookups, "level", "层次"), "study_form": _coded(lookups, "study_form", "学习形式"),
+            "length_years": _length, "entry_date": _date, "expected_graduation_date": _date,
+            "admission_type": _coded(lookups, "admission_type", "录取类型"),
+            "exam_number": validators.normalize_exam_number, "class_name": _text60,
+        }
+        for column in ENROLLMENT_COLUMNS:
+            if column.key in converters:
+                self.steps.append((headers.get(column.key, ""), column, converters[column.key]))
+        self.document_type_header = headers.get("document_type", "")
+        self.document_number_header = headers.get("document_number", "")
 
-    def check(key: str, func: Callable[[str], Any]) -> None:
-        value = cell(key)
-        column = next(c for c in ENROLLMENT_COLUMNS if c.key == key)
-        if not value:
-            if column.required:
-                errors.append(RowError(row.number, column.zh, "", f"{column.zh}不能为空 / {column.en} is required"))
+    def __call__(self, row: SourceRow) -> dict[str, Any]:
+        """One row as registry values, or RowInvalid listing every problem in it."""
+        errors: list[RowError] = []
+        clean: dict[str, Any] = {}
+        values = row.values
+        for header, column, convert in self.steps:
+            value = values.get(header, "")
+            if not value:
+                if column.required:
+                    errors.append(RowError(row.number, column.zh, "", f"{column.zh}不能为空 / {column.en} is required"))
+                continue
+            try:
+                clean[column.key] = convert(value)
+            except ValidationError as error:
+                errors.append(RowError(row.number, column.zh, value[:100], error.messages[0]))
+        self._document(row, clean, errors)
+        _cross_check(row, clean, errors)
+        if errors:
+            raise RowInvalid(errors)
+        return _finish(clean)
+
+    def _document(self, row: SourceRow, clean: dict[str, Any], errors: list[RowError]) -> None:
+        raw_type = row.values.get(self.document_type_header, "") or "居民身份证"
+        doc_type = DOCUMENT_TYPES.get(raw_type)
+        if doc_type is None:
+            errors.append(RowError(row.number, "证件类型", raw_type[:50], "证件类型无效 / unknown document type"))
+            return
+        clean["document_type"] = doc_type
+        number = row.values.get(self.document_number_header, "")
+        if not number:
+            errors.append(RowError(row.number, "证件号码", "", "证件号码不能为空 / document_number is required"))
             return
         try:
-            clean[key] = func(value)
+            clean["document_number"] = validators.normalize_document(doc_type, number)
         except ValidationError as error:
-            errors.append(RowError(row.number, column.zh, value[:100], error.messages[0]))
+            errors.append(RowError(row.number, "证件号码", number[:40], error.messages[0]))
 
-    def coded(table: str, label: str) -> Callable[[str], str]:
-        def convert(value: str) -> str:
-            code = lookups.code(table, value)
-            if code is None:
-                raise ValidationError(f"{label}“{value}”不在代码表中 / {table} {value!r} is not a known code")
-            return code
-        return convert
 
-    check("student_number", _student_number)
-    check("name", validators.normalize_name)
-    check("gender", _gender)
-    check("birth_date", _date)
-    check("ethnicity", coded("ethnicity", "民族"))
-    doc_type = DOCUMENT_TYPES.get(cell("document_type") or "居民身份证")
-    if doc_type is None:
-        errors.append(RowError(row.number, "证件类型", cell("document_type")[:50],
-                               "证件类型无效 / unknown document type"))
-        doc_type = "resident_id"
-    clean["document_type"] = doc_type
-    check("document_number", lambda v: validators.normalize_document(doc_type, v))
-    check("department", lambda v: _text(v, 100))
-    check("major_code", _major_code)
-    check("major_name", lambda v: _text(v, 100))
-    check("level", coded("level", "层次"))
-    check("study_form", coded("study_form", "学习形式"))
-    check("length_years", _length)
-    check("entry_date", _date)
-    check("expected_graduation_date", _date)
-    check("admission_type", coded("admission_type", "录取类型"))
-    check("exam_number", validators.normalize_exam_number)
-    check("class_name", lambda v: _text(v, 60))
-    _cross_check(row, clean, errors)
-    if errors:
-        raise RowInvalid(errors)
-    return _finish(clean)
+def _coded(lookups: Lookups, table: str, label: str) -> Callable[[str], str]:
+    mapping = lookups.tables[table]
+
+    def convert(value: str) -> str:
+        code = mapping.get(value)
+        if code is None:
+            raise ValidationError(f"{label}“{value}”不在代码表中 / {table} {value!r} is not a known code")
+        return code
+    return convert
 
 
 def _cross_check(row: SourceRow, clean: dict[str, Any], errors: list[RowError]) -> None:
@@ -211,6 +224,14 @@ def _length(value: str) -> Decimal:
     if not Decimal(1) <= years <= Decimal(9) or years * 2 != int(years * 2):
         raise ValidationError("学制应在 1 到 9 年之间，以半年为单位 / the length is 1 to 9 years, in halves")
     return years
+
+
+def _text100(value: str) -> str:
+    return _text(value, 100)
+
+
+def _text60(value: str) -> str:
+    return _text(value, 60)
 
 
 def _text(value: str, limit: int) -> str:

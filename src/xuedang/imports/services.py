@@ -28,7 +28,7 @@ from xuedang.imports import loaders
 from xuedang.imports.exports import error_report_xlsx
 from xuedang.imports.models import ImportJob, ImportState
 from xuedang.imports.parsing import ImportFileError, RowError, iter_rows
-from xuedang.imports.schemas import ENROLLMENT_COLUMNS, Lookups, RowInvalid, header_map, validate_enrollment_row
+from xuedang.imports.schemas import ENROLLMENT_COLUMNS, EnrollmentRowValidator, Lookups, RowInvalid, header_map
 from xuedang.institutions.models import Institution
 
 PROGRESS_EVERY = 2000
@@ -74,7 +74,8 @@ def import_job_run(*, job_id: int) -> ImportJob:
         return job
     try:
         errors = _validate(job)
-        if errors:
+        if errors:  # report cross-row problems of the good rows in the same go
+            errors = sorted(errors + _staging_errors(job), key=lambda e: (e.row, e.column))
             return _finish(job, ImportState.INVALID, errors=errors)
         _set(job, state=ImportState.LOADING)
         _load(job)
@@ -116,13 +117,13 @@ def _validate(job: ImportJob) -> list[RowError]:
     with upload.open("rb") as stream, job_file(job, "rows.csv").open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         rows = iter_rows(stream, filename=job.filename)
-        headers = None
+        validate = None
         for row in rows:
-            if headers is None:
-                headers = _headers(list(row.values))
+            if validate is None:
+                validate = EnrollmentRowValidator(_headers(list(row.values)), lookups)
             count += 1
             try:
-                clean = validate_enrollment_row(row, headers, lookups)
+                clean = validate(row)
                 writer.writerow(_csv_values(loaders.staging_values(clean, row.number)))
             except RowInvalid as invalid:
                 errors.extend(invalid.errors)
@@ -153,11 +154,25 @@ def _csv_values(values: list[Any]) -> list[str]:
     return ["t" if v is True else "f" if v is False else str(v) for v in values]
 
 
+def _staging_errors(job: ImportJob) -> list[RowError]:
+    """Cross-row and registry checks of the valid rows, in a transaction always rolled back."""
+    try:
+        with transaction.atomic():
+            _stage(job)
+            raise RowsRejected(loaders.check_staging(job.institution_id))
+    except RowsRejected as rejected:
+        return rejected.errors
+
+
+def _stage(job: ImportJob) -> None:
+    loaders.create_staging()
+    loaders.fill_staging(loaders.read_staging_file(str(job_file(job, "rows.csv"))))
+
+
 def _load(job: ImportJob) -> None:
     """Phase 2: all rows or none, in one transaction."""
     with transaction.atomic():
-        loaders.create_staging()
-        loaders.fill_staging(loaders.read_staging_file(str(job_file(job, "rows.csv"))))
+        _stage(job)
         errors = loaders.check_staging(job.institution_id)
         if errors:
             raise RowsRejected(errors)
@@ -165,7 +180,7 @@ def _load(job: ImportJob) -> None:
         audit_log_bulk(_drafts(job, inserted))
         pause = float(os.environ.get("XUEDANG_IMPORT_FAULT_PAUSE", "0"))  # fault-injection for tests
         if pause:
-            _set(job, message="paused before commit")
+            job_file(job, "paused").touch()  # tells the crash test the transaction is open
             time.sleep(pause)
         job.inserted_rows = len(inserted)
         job.skipped_rows = job.processed_rows - len(inserted)

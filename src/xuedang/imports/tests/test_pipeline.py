@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,8 +23,8 @@ HEADER = [c.zh for c in ENROLLMENT_COLUMNS]
 
 
 def student_row(n: int, **overrides: str) -> dict[str, str]:
-    birth = date(2007, 1, 1 + n % 28)
-    number = validators.compose_resident_id("440304", birth, n % 1000)
+    birth = date(2000, 1, 1) + timedelta(days=n % 3000)  # unique (birth, sequence) up to 3,000,000 rows
+    number = validators.compose_resident_id("440304", birth, n // 3000 % 1000)
     row = {
         "学号": f"2026{n:06d}", "姓名": ["吉𠮷", "阿依古丽·买买提", "张三"][n % 3], "出生日期": birth.isoformat(),
         "性别": "男" if int(number[16]) % 2 else "女", "民族": "汉族", "证件类型": "居民身份证",
@@ -90,9 +90,10 @@ def test_every_bad_row_is_reported_with_column_value_and_reason(tmp_path) -> Non
     rows[1]["层次"] = "大专班"
     rows[2]["入学日期"] = "2026-13-01"
     rows[3]["学号"] = "=HYPERLINK(\"http://x\")"
+    rows.append(student_row(4, 学号=rows[4]["学号"].replace("0004", "0099")))  # the same person twice
     job = run(write_file(tmp_path, rows))
     found = {(e["row"], e["column"]) for e in job.errors}
-    assert found == {(2, "姓名"), (3, "层次"), (4, "入学日期"), (5, "学号")}
+    assert found == {(2, "姓名"), (3, "层次"), (4, "入学日期"), (5, "学号"), (7, "证件号码")}
     assert all(" / " in e["message"] for e in job.errors)
     assert not Enrollment.objects.exists()
 
@@ -128,4 +129,19 @@ def test_file_level_problems_get_one_clear_message(tmp_path) -> None:
     xls = tmp_path / "old.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
     assert ".xls" in run(xls).message
+    assert not Enrollment.objects.exists()
+
+
+def test_one_bad_row_among_100000_writes_nothing_and_names_that_row(tmp_path) -> None:
+    rows = (student_row(n) for n in range(100_000))
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write(",".join(HEADER) + "\n")
+        for n, row in enumerate(rows):
+            if n == 73_210:
+                row["出生日期"] = "2007-02-30"  # no such day
+            out.write(",".join(row[h] for h in HEADER) + "\n")
+    job = run(path)
+    assert job.state == ImportState.INVALID and job.total_rows == 100_000
+    assert [(e["row"], e["column"]) for e in job.errors] == [(73_212, "出生日期")]
     assert not Enrollment.objects.exists()
