@@ -118,8 +118,8 @@ def check_staging(institution_id: int) -> list[RowError]:
     return sorted(errors, key=lambda e: (e.row, e.column))
 
 
-def insert_from_staging(institution_id: int, now: datetime) -> list[tuple[int, str, str, str, str]]:
-    """Insert the rows not yet registered; returns (id, student_number, major_code, level, entry)."""
+def insert_from_staging(institution_id: int, now: datetime) -> int:
+    """Insert the rows not yet registered, all stamped `now`; returns how many."""
     columns = [n for n in NAMES if n != "row_no"]
     target = columns + ["institution_id", "state", "state_date", "preparatory", "created_at", "updated_at"]
     select = [f"s.{n}" for n in columns] + ["%s", "'registered'", "s.entry_date", "%s", "%s", "%s"]
@@ -127,12 +127,27 @@ def insert_from_staging(institution_id: int, now: datetime) -> list[tuple[int, s
         f"INSERT INTO registry_enrollment ({', '.join(target)}) SELECT {', '.join(select)}"
         " FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM registry_enrollment e"
         " WHERE e.institution_id = %s AND e.student_number = s.student_number) ORDER BY s.row_no"
-        " RETURNING id, student_number, major_code, level, entry_date"
     )
     with connection.cursor() as cursor:
         stamp = connection.ops.adapt_datetimefield_value(now)
         cursor.execute(sql, [institution_id, False, stamp, stamp, institution_id])
-        return [tuple(row) for row in cursor.fetchall()]
+        return cursor.rowcount
+
+
+def inserted_chunks(institution_id: int, now: datetime, size: int = 20_000) -> Iterator[list[tuple]]:
+    """The rows `insert_from_staging` just wrote, in id order, a chunk at a time (flat memory)."""
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    last = 0
+    sql = ("SELECT id, student_number, major_code, level, entry_date FROM registry_enrollment"
+           " WHERE institution_id = %s AND created_at = %s AND id > %s ORDER BY id LIMIT %s")
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [institution_id, stamp, last, size])
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
 
 
 def staging_count() -> int:

@@ -15,15 +15,14 @@ import csv
 import hashlib
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from xuedang.core.audit import AuditDraft, audit_log, audit_log_bulk
+from xuedang.core.audit import AuditDraft, audit_log, audit_log_bulk, audit_rows_copy
 from xuedang.imports import loaders
 from xuedang.imports.exports import error_report_xlsx
 from xuedang.imports.models import ImportJob, ImportState
@@ -176,24 +175,32 @@ def _load(job: ImportJob) -> None:
         errors = loaders.check_staging(job.institution_id)
         if errors:
             raise RowsRejected(errors)
-        inserted = loaders.insert_from_staging(job.institution_id, timezone.now())
-        audit_log_bulk(_drafts(job, inserted))
+        now = timezone.now()
+        inserted = loaders.insert_from_staging(job.institution_id, now)
+        for chunk in loaders.inserted_chunks(job.institution_id, now):
+            _audit_chunk(job, chunk, now)
         pause = float(os.environ.get("XUEDANG_IMPORT_FAULT_PAUSE", "0"))  # fault-injection for tests
         if pause:
             job_file(job, "paused").touch()  # tells the crash test the transaction is open
             time.sleep(pause)
-        job.inserted_rows = len(inserted)
-        job.skipped_rows = job.processed_rows - len(inserted)
+        job.inserted_rows = inserted
+        job.skipped_rows = job.processed_rows - inserted
         _finish(job, ImportState.DONE)
 
 
-def _drafts(job: ImportJob, inserted: list[tuple]) -> Iterator[AuditDraft]:
-    actor, now = job.created_by, timezone.now()
-    for pk, student_number, major_code, level, entry_date in inserted:
-        yield AuditDraft(action="registry.enrollment.registered", target_type="registry.enrollment",
-                         target_id=str(pk), actor=actor, at=now, reason=f"批量导入 / import job {job.pk}",
-                         after={"student_number": student_number, "major_code": major_code, "level": level,
-                                "entry_date": str(entry_date), "import_job": job.pk})
+def _audit_chunk(job: ImportJob, chunk: list[tuple], now: Any) -> None:
+    """One 学籍注册 audit entry per inserted row, written in bulk."""
+    reason = f"批量导入 / import job {job.pk}"
+    rows = ((str(pk), {"student_number": student_number, "major_code": major_code, "level": level,
+                       "entry_date": str(entry_date), "import_job": job.pk})
+            for pk, student_number, major_code, level, entry_date in chunk)
+    if connection.vendor == "postgresql":
+        audit_rows_copy(actor=job.created_by, action="registry.enrollment.registered",
+                        target_type="registry.enrollment", at=now, reason=reason, rows=rows)
+        return
+    audit_log_bulk(AuditDraft(action="registry.enrollment.registered", target_type="registry.enrollment",
+                              target_id=target_id, actor=job.created_by, at=now, reason=reason, after=after)
+                   for target_id, after in rows)
 
 
 def _finish(job: ImportJob, state: str, *, errors: list[RowError] | None = None, message: str = "") -> ImportJob:
