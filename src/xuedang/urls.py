@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("school/", include("xuedang.registry.urls")),
+    path("school/imports/", include("xuedang.imports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

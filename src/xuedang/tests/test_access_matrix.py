@@ -31,7 +31,14 @@ def staff_page(*, anonymous: int = 302) -> dict[str, int]:
     return {actor: 200 if actor in staff else 404 for actor in ACTORS} | {"anonymous": anonymous}
 
 
-# route pattern → (URL with {pk} for the registrar's enrollment, expected status per actor)
+def registrars(*, own_only: bool) -> dict[str, int]:
+    """Registering is the school's duty: centre and province staff are not registrars."""
+    allowed = {"registrar"} if own_only else {"registrar", "other_school_registrar"}
+    return {actor: 200 if actor in allowed else 404 for actor in ACTORS} | {"anonymous": 302}
+
+
+# route pattern → (URL with {pk} for the registrar's enrollment, {job} for the registrar's import job,
+# expected status per actor)
 ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "": ("/", everyone(200)),
     "healthz": ("/healthz", everyone(200)),
@@ -39,6 +46,11 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "logout/": ("/logout/", everyone(405)),
     "school/enrollments/": ("/school/enrollments/", staff_page()),
     "school/enrollments/<int:pk>/": ("/school/enrollments/{pk}/", scoped(anonymous=302)),
+    "school/imports/": ("/school/imports/", registrars(own_only=False)),
+    "school/imports/template.<str:fmt>": ("/school/imports/template.xlsx", registrars(own_only=False)),
+    "school/imports/<int:pk>/": ("/school/imports/{job}/", registrars(own_only=True)),
+    "school/imports/<int:pk>/progress": ("/school/imports/{job}/progress", registrars(own_only=True)),
+    "school/imports/<int:pk>/errors.xlsx": ("/school/imports/{job}/errors.xlsx", registrars(own_only=True)),
     "api/v1/institutions": ("/api/v1/institutions?province=11", everyone(200)),
     "api/v1/institutions/<code>": ("/api/v1/institutions/10001", everyone(200)),
     "api/v1/enrollments/<pk>": ("/api/v1/enrollments/{pk}", scoped(anonymous=401)),
@@ -48,6 +60,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "admin/": ("/admin/", {a: 302 for a in ACTORS} | {"centre_admin": 200}),
 }
 MISSING = {
+    "school/imports/<int:pk>/": "/school/imports/999999/",
     "school/enrollments/<int:pk>/": "/school/enrollments/999999/",
     "api/v1/enrollments/<pk>": "/api/v1/enrollments/999999",
 }
@@ -83,13 +96,32 @@ def actors(request: pytest.FixtureRequest) -> dict[str, Client]:
     return clients
 
 
+def _failed_import(registrar) -> int:
+    """An import job at the registrar's school, with an error report to download."""
+    from io import BytesIO
+
+    from django.db import transaction
+
+    from xuedang.imports.schemas import ENROLLMENT_COLUMNS
+    from xuedang.imports.services import import_job_create, import_job_run
+    from xuedang.institutions.models import Institution
+
+    content = ",".join(c.zh for c in ENROLLMENT_COLUMNS) + "\n" + "," * (len(ENROLLMENT_COLUMNS) - 1) + "x\n"
+    with transaction.atomic():
+        job = import_job_create(actor=registrar, institution=Institution.objects.get(code="10001"),
+                                kind="enrollments", upload=BytesIO(content.encode()), filename="x.csv")
+    import_job_run(job_id=job.pk)
+    return job.pk
+
+
 @pytest.mark.django_db
-def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client]) -> None:
+def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar) -> None:
     enrollment = make_enrollment()
+    job = _failed_import(registrar)
     failures = []
     for url, expected in ROUTES.values():
         for actor, status in expected.items():
-            got = actors[actor].get(url.format(pk=enrollment.pk)).status_code
+            got = actors[actor].get(url.format(pk=enrollment.pk, job=job)).status_code
             if got != status:
                 failures.append(f"{actor} GET {url}: {got}, expected {status}")
     assert not failures, "\n".join(failures)

@@ -1,0 +1,79 @@
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from xuedang.imports import services
+from xuedang.imports.access import access_import_job, jobs_for, upload_institutions
+from xuedang.imports.exports import write_csv, write_xlsx
+from xuedang.imports.forms import UploadForm
+from xuedang.imports.schemas import ENROLLMENT_COLUMNS
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _registrar_institutions(request: HttpRequest):
+    institutions = upload_institutions(request.user)
+    if not institutions.exists():
+        raise Http404
+    return institutions
+
+
+@login_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    institutions = _registrar_institutions(request)
+    form = UploadForm(request.POST or None, request.FILES or None, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with transaction.atomic():
+            job = services.import_job_create(actor=request.user, institution=form.cleaned_data["institution"],
+                                             kind=form.cleaned_data["kind"], upload=upload, filename=upload.name)
+        return redirect("imports:import_detail", pk=job.pk)
+    jobs = jobs_for(request.user).select_related("institution")[:50]
+    return render(request, "imports/import_list.html", {"form": form, "jobs": jobs})
+
+
+@login_required
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = access_import_job(request.user, pk)
+    return render(request, "imports/import_detail.html", {"job": job})
+
+
+@login_required
+@require_GET
+def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    job = access_import_job(request.user, pk)
+    return JsonResponse({"state": job.state, "label": job.get_state_display(), "percent": job.percent,
+                         "processed": job.processed_rows, "total": job.total_rows,
+                         "finished": job.finished_at is not None})
+
+
+@login_required
+@require_GET
+def import_errors(request: HttpRequest, pk: int) -> FileResponse:
+    job = access_import_job(request.user, pk)
+    path = services.job_file(job, "errors.xlsx")
+    if not path.exists():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"errors-{job.pk}.xlsx", content_type=XLSX)
+
+
+@login_required
+@require_GET
+def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    _registrar_institutions(request)
+    header = [column.zh for column in ENROLLMENT_COLUMNS]
+    example = [[column.example for column in ENROLLMENT_COLUMNS]]
+    out = io.BytesIO()
+    if fmt == "xlsx":
+        write_xlsx(example, header=header, out=out, sheet_title="新生学籍注册")
+        content_type = XLSX
+    else:
+        write_csv(example, header=header, out=out)
+        content_type = "text/csv; charset=utf-8"
+    response = HttpResponse(out.getvalue(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="enrollments-template.{fmt}"'
+    return response
