@@ -33,6 +33,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
+def _jobs_in_process() -> None:
+    """Tasks run in the test's own process and transaction; a real worker is tested on its own."""
+    from xuedang.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
 def _data_dir(settings, tmp_path) -> None:
     """Files a test writes (uploads, reports) go to its own directory, never ./var."""
     settings.DATA_DIR = tmp_path / "var"

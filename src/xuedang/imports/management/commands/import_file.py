@@ -17,9 +17,11 @@ class Command(BaseCommand):
         parser.add_argument("--institution", required=True, help="院校代码, e.g. 10001")
         parser.add_argument("--kind", default=ImportKind.ENROLLMENTS, choices=ImportKind.values)
         parser.add_argument("--operator", default="", help="username recorded as the operator")
+        parser.add_argument("--background", action="store_true",
+                            help="only queue the job for the Celery workers and print its number")
 
     def handle(self, *args: object, path: Path, institution: str, kind: str, operator: str,
-               **options: object) -> None:
+               background: bool = False, **options: object) -> None:
         school = Institution.objects.filter(code=institution).first()
         if school is None:
             raise CommandError(f"院校代码 {institution} 不存在 / unknown institution code")
@@ -27,6 +29,9 @@ class Command(BaseCommand):
         with path.open("rb") as upload, transaction.atomic():
             job = import_job_create(actor=actor, institution=school, kind=kind, upload=upload,
                                     filename=path.name)
+        if background:
+            self.stdout.write(f"导入任务 #{job.pk} 已排队 / import job {job.pk} queued")
+            return
         job.refresh_from_db()
         if job.state == ImportState.PENDING:  # no broker: run it here
             job = import_job_run(job_id=job.pk)
