@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from xuedang.core.admin_site import ReadOnlyAdmin
+from xuedang.imports.models import ImportJob
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    list_display = ("id", "institution", "kind", "filename", "state", "inserted_rows", "error_count", "created_at")
+    list_filter = ("state", "kind")
+    search_fields = ("institution__code", "filename", "sha256")
+    list_select_related = ("institution",)
