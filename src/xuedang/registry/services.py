@@ -21,6 +21,7 @@ from django.db.models import Max, Model
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
+from xuedang.core import calendar as working_calendar
 from xuedang.core import codetables, crypto, validators
 from xuedang.core.audit import audit_log
 from xuedang.institutions.models import Institution
@@ -225,6 +226,7 @@ def enrollment_register(
     return enrollment
 
 
+YEAR_CHANGES = frozenset({"02", "03", "04"})  # 留级, 降级, 跳级
 # Fields a 学籍异动 may change; identity changes go through the province (archive corrections).
 CHANGEABLE_FIELDS = frozenset({
     "department", "major_code", "major_name", "class_name", "level", "length_years",
@@ -239,9 +241,12 @@ def enrollment_change_record(
     decision_number: str = "", counterpart: Enrollment | None = None, late: bool = False,
 ) -> EnrollmentChange:
     """学籍异动 — record a change with its official code, keeping the values before it."""
-    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    enrollment = Enrollment.objects.select_for_update().select_related("institution").get(pk=enrollment.pk)
     if not _code_exists("change_type", change_code):
         raise _fail("change_code", f"异动类别代码“{change_code}”无效 / change code {change_code!r} is not valid")
+    if change_code in YEAR_CHANGES and enrollment.institution.credit_system:
+        raise _fail("change_code", "学分制学校不办理留级、降级、跳级 / credit-system institutions do not record "
+                    "repeating, moving down or skipping a year", code="credit_system")
     unknown = set(changes) - CHANGEABLE_FIELDS
     if unknown:
         raise _fail("changes", f"异动不能修改这些字段：{', '.join(sorted(unknown))} / "
@@ -494,3 +499,81 @@ def credential_annotate(
     audit_log(actor=actor, action="registry.credential.annotated", target=credential,
               before=before, after=changes, reason=reason)
     return credential
+
+
+CANCELLATIONS = {  # 学籍注销: the state it leaves and its 学籍异动 code
+    EnrollmentState.WITHDRAWN: "31",
+    EnrollmentState.REVOKED: "18",
+    EnrollmentState.EXPELLED: "42",
+    EnrollmentState.DECEASED: "51",
+}
+CANCELLATION_WORKING_DAYS = 15
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    change: EnrollmentChange
+    deadline: date
+    late: bool
+    estimated: bool  # the deadline used plain weekdays for a year with no published calendar
+
+
+@transaction.atomic
+def enrollment_cancel(
+    *, actor: Any, enrollment: Enrollment, state: str, decision_date: date, reason: str,
+    decision_number: str = "", recorded_on: date | None = None,
+) -> Cancellation:
+    """学籍注销 — 退学, 取消学籍, 开除学籍 or 死亡; late after 15 working days from the decision."""
+    if state not in CANCELLATIONS:
+        raise _fail("state", "注销类型应为退学、取消学籍、开除学籍或死亡 / a cancellation is withdrawal, revocation, "
+                    "expulsion or death")
+    if not enrollment.is_active:
+        raise _fail("enrollment", "该学籍已不在籍，不能注销 / this enrollment is no longer active")
+    recorded_on = recorded_on or timezone.localdate()
+    if decision_date > recorded_on:
+        raise _fail("decision_date", "决定日期不能晚于登记日期 / the decision cannot be after the day it is recorded")
+    deadline, estimated = working_calendar.add_working_days(decision_date, CANCELLATION_WORKING_DAYS)
+    late = recorded_on > deadline
+    change = enrollment_change_record(
+        actor=actor, enrollment=enrollment, change_code=CANCELLATIONS[state], change_date=decision_date,
+        changes={"state": state}, reason=reason, decision_date=decision_date, decision_number=decision_number,
+        late=late)
+    return Cancellation(change, deadline, late, estimated)
+
+
+@transaction.atomic
+def enrollment_transfer(
+    *, actor: Any, enrollment: Enrollment, to_institution: Institution, student_number: str,
+    transfer_date: date, reason: str, major_code: str | None = None, major_name: str | None = None,
+    department: str = "",
+) -> Enrollment:
+    """转学 — out of one school (21) and into another (22); both sides point at each other."""
+    source = Enrollment.objects.select_for_update().select_related("institution").get(pk=enrollment.pk)
+    if not source.is_active:
+        raise _fail("enrollment", "该学籍已不在籍，不能转学 / this enrollment is no longer active")
+    if to_institution.pk == source.institution_id:
+        raise _fail("to_institution", "转入学校不能是原学校 / a transfer goes to another institution")
+    out = enrollment_change_record(
+        actor=actor, enrollment=source, change_code="21", change_date=transfer_date,
+        changes={"state": EnrollmentState.TRANSFERRED_OUT}, reason=reason)
+    identity = Identity(source.name, source.gender, source.birth_date, source.ethnicity, source.document_type,
+                        source.document_number)
+    target = enrollment_register(
+        actor=actor, institution=to_institution, student_number=student_number, identity=identity,
+        major_code=major_code or source.major_code, major_name=major_name or source.major_name,
+        level=source.level, study_form=source.study_form, length_years=source.length_years,
+        entry_date=transfer_date, expected_graduation_date=source.expected_graduation_date,
+        education_type=source.education_type, is_full_time=source.is_full_time, department=department,
+        admission_type=source.admission_type, exam_number=source.exam_number,
+        reason=f"转学转入，原学校 {source.institution.code} / transferred in")
+    EnrollmentChange.objects.create(
+        enrollment=target, change_code="22", change_date=transfer_date, reason=reason,
+        before={"institution": source.institution.code, "student_number": source.student_number},
+        after={"institution": to_institution.code, "student_number": student_number}, counterpart=source,
+        recorded_by=actor if getattr(actor, "pk", None) else None)
+    out.counterpart = target
+    out.save(update_fields=["counterpart"])
+    audit_log(actor=actor, action="registry.enrollment.transferred", target=target,
+              before={"institution": source.institution.code, "enrollment": source.pk},
+              after={"institution": to_institution.code, "enrollment": target.pk}, reason=reason)
+    return target
