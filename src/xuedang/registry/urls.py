@@ -5,5 +5,6 @@ from xuedang.registry import views
 app_name = "registry"
 urlpatterns = [
     path("enrollments/", views.enrollment_list, name="enrollment_list"),
+    path("enrollments/export.<str:fmt>", views.enrollment_export, name="enrollment_export"),
     path("enrollments/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
 ]
