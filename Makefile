@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 SEED_STUDENTS ?= 3000
 
+CHROMIUM ?= /usr/bin/chromium
+
 .PHONY: install run test test-sqlite test-postgres lint bench
 
 $(STAMP): requirements.lock pyproject.toml
@@ -24,7 +26,13 @@ run: install
 	$(BIN)/xuedang demo_logins
 	$(BIN)/xuedang runserver 127.0.0.1:8000
 
-test: install test-sqlite
+# Browser journeys drive Debian's Chromium (never `playwright install`, which cannot download here).
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+	elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -q && sudo apt-get install -y -q chromium; \
+	else echo "browser tests need Debian's chromium: apt-get install chromium"; fi
+
+test: install $(CHROMIUM) test-sqlite
 ifeq ($(CI),true)
 	$(MAKE) test-postgres
 endif

@@ -160,3 +160,61 @@ def make_enrollment(*, school: str = REGISTRAR_SCHOOL, student_number: str = "20
         actor=actor, institution=Institution.objects.get(code=school),
         student_number=student_number, identity=identity, **fields,
     )
+
+
+# --- A running service for browser journeys ---------------------------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_app(tmp_path, redis_url):
+    """The real service in its own processes: its own database (SQLite file, or a fresh
+    PostgreSQL database in the PostgreSQL pass), Django's server and a Celery worker on Redis,
+    with the demo staff seeded. Yields the base URL."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from xuedang.imports.tests.test_crash import _database, _drop
+
+    url, created = _database(tmp_path)
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "XUEDANG_DATA_DIR": str(tmp_path / "var"), "REDIS_URL": redis_url,
+           "DJANGO_SETTINGS_MODULE": "xuedang.settings", "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1"}
+    manage = [sys.executable, "-m", "xuedang.manage"]
+    processes = []
+    try:
+        subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, timeout=300)
+        subprocess.run([*manage, "seed", "--students", "0"], env=env, check=True, timeout=300)
+        processes.append(subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env))
+        processes.append(subprocess.Popen([sys.executable, "-m", "celery", "-A", "xuedang", "worker", "--pool=solo",
+                                           "--without-gossip", "--without-mingle", "--loglevel=WARNING"], env=env))
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310 — our own local server
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+        _drop(created)
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+        yield launched
+        launched.close()
