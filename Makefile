@@ -24,7 +24,7 @@ run: install
 	$(BIN)/xuedang migrate --noinput
 	$(BIN)/xuedang seed --students $(SEED_STUDENTS) --if-empty
 	$(BIN)/xuedang demo_logins
-	$(BIN)/xuedang runserver 127.0.0.1:8000
+	DEBUG=true $(BIN)/xuedang runserver 127.0.0.1:8000
 
 # Browser journeys drive Debian's Chromium (never `playwright install`, which cannot download here).
 $(CHROMIUM):
