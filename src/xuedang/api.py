@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from xuedang.imports.api import router as school_router
 from xuedang.institutions.api import router as institutions_router
 from xuedang.registry.api import router as registry_router
 
@@ -13,3 +14,4 @@ api = NinjaAPI(
 )
 api.add_router("/institutions", institutions_router)
 api.add_router("/enrollments", registry_router)
+api.add_router("/school", school_router)

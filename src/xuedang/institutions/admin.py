@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from xuedang.core.admin_site import AuditedAdmin
-from xuedang.institutions.models import Institution, Membership, President
+from xuedang.core.admin_site import AuditedAdmin, ReadOnlyAdmin
+from xuedang.institutions.models import ApiKey, Institution, Membership, President
 
 
 class PresidentInline(admin.TabularInline):
@@ -32,3 +32,13 @@ class MembershipAdmin(AuditedAdmin):
     search_fields = ("user__username", "institution__name", "institution__code")
     autocomplete_fields = ("institution",)
     raw_id_fields = ("user",)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ReadOnlyAdmin):
+    """Keys are issued with `xuedang api_key issue` (shown once); here they are only listed."""
+
+    list_display = ("institution", "name", "prefix", "active", "created_at", "last_used_at")
+    list_filter = ("active",)
+    search_fields = ("institution__code", "name", "prefix")
+    exclude = ("key_hash",)

@@ -110,3 +110,27 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.institution or self.province_code or "centre"
         return f"{self.user} {self.role}@{where}"
+
+
+class ApiKey(models.Model):
+    """A key a school's own system uses to call the registry API for one institution.
+
+    Holds no personal data. Only a SHA-256 of the key is stored (keys are 256-bit random, so
+    a fast hash is enough); the key itself is shown once, when issued.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="api_keys")
+    name = models.CharField("名称 / name", max_length=60)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口密钥 / API key"
+        verbose_name_plural = "接口密钥 / API keys"
+
+    def __str__(self) -> str:
+        return f"{self.institution.code} {self.name} ({self.prefix}…)"

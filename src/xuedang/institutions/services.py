@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from datetime import date, timedelta
 from typing import Any
 
@@ -8,7 +11,7 @@ from django.db import transaction
 
 from xuedang.core import validators
 from xuedang.core.audit import audit_log
-from xuedang.institutions.models import Institution, President
+from xuedang.institutions.models import ApiKey, Institution, President
 
 
 @transaction.atomic
@@ -29,3 +32,43 @@ def president_appoint(*, institution: Institution, name: str, start_date: date,
     audit_log(actor=actor, action="institutions.president.appointed", target=institution,
               after={"president": name, "start_date": start_date})
     return president
+
+
+KEY_PREFIX = "xd"
+
+
+def _key_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_issue(*, actor: Any, institution: Institution, name: str) -> tuple[ApiKey, str]:
+    """A new key for a school system; returns the key record and the key, shown only now."""
+    if not name.strip() or len(name) > 60:
+        raise ValidationError({"name": ["请填写密钥名称（不超过 60 字）/ name the key (at most 60 characters)"]})
+    prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(institution=institution, name=name.strip(), prefix=prefix,
+                                key_hash=_key_hash(secret), created_by=actor if getattr(actor, "pk", None) else None)
+    audit_log(actor=actor, action="institutions.api_key.issued", target=key,
+              after={"institution": institution.code, "name": key.name, "prefix": prefix})
+    return key, f"{KEY_PREFIX}_{prefix}_{secret}"
+
+
+@transaction.atomic
+def api_key_revoke(*, actor: Any, key: ApiKey, reason: str) -> ApiKey:
+    key.active = False
+    key.save(update_fields=["active"])
+    audit_log(actor=actor, action="institutions.api_key.revoked", target=key, before={"active": True},
+              after={"active": False}, reason=reason)
+    return key
+
+
+def api_key_check(presented: str) -> ApiKey | None:
+    """The active key matching `presented`, compared in constant time; None otherwise."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    key = ApiKey.objects.select_related("institution").filter(prefix=parts[1], active=True).first()
+    if key is None or not hmac.compare_digest(key.key_hash, _key_hash(parts[2])):
+        return None
+    return key

@@ -55,6 +55,9 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "api/v1/institutions": ("/api/v1/institutions?province=11", everyone(200)),
     "api/v1/institutions/<code>": ("/api/v1/institutions/10001", everyone(200)),
     "api/v1/enrollments/<pk>": ("/api/v1/enrollments/{pk}", scoped(anonymous=401)),
+    # School systems authenticate with an institution API key (imports/tests/test_api.py), never a session
+    "api/v1/school/imports": ("/api/v1/school/imports", everyone(405)),  # POST only
+    "api/v1/school/imports/<job_id>": ("/api/v1/school/imports/{job}", everyone(401)),
     "api/v1/openapi.json": ("/api/v1/openapi.json", everyone(200)),
     "api/v1/docs": ("/api/v1/docs", everyone(200)),
     "api/v1/": ("/api/v1/", everyone(404)),  # django-ninja's root: a redirect only under DEBUG

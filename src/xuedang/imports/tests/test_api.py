@@ -1,0 +1,72 @@
+"""School systems submit files with their institution's API key."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+
+from xuedang.imports.tests.test_pipeline import student_row
+from xuedang.imports.tests.test_views import _csv
+from xuedang.institutions.models import Institution
+from xuedang.institutions.services import api_key_issue, api_key_revoke
+from xuedang.registry.models import Enrollment
+
+pytestmark = pytest.mark.django_db
+
+
+def _key(code: str = "10001") -> str:
+    return api_key_issue(actor=None, institution=Institution.objects.get(code=code), name="教务系统")[1]
+
+
+def _submit(client: Client, key: str, content: bytes, kind: str = "enrollments", **capture):
+    return client.post("/api/v1/school/imports", {"kind": kind, "file": SimpleUploadedFile("s.csv", content)},
+                       HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+def test_a_school_system_submits_a_file_and_follows_the_job(django_capture_on_commit_callbacks) -> None:
+    client, key = Client(), _key()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _submit(client, key, _csv([student_row(n) for n in range(5)]))
+    assert response.status_code == 202
+    job_id = response.json()["id"]
+    status = client.get(f"/api/v1/school/imports/{job_id}", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    assert status["state"] == "done" and status["inserted_rows"] == 5 and status["institution"] == "10001"
+    assert Enrollment.objects.filter(institution__code="10001").count() == 5
+
+
+def test_errors_come_back_as_json_rows(django_capture_on_commit_callbacks) -> None:
+    client, key = Client(), _key()
+    rows = [student_row(1), student_row(2, 性别="未知")]
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = _submit(client, key, _csv(rows)).json()["id"]
+    status = client.get(f"/api/v1/school/imports/{job_id}", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    assert status["state"] == "invalid"
+    assert status["errors"][0]["row"] == 3 and status["errors"][0]["column"] == "性别"
+
+
+def test_keys_act_only_for_their_own_school_and_can_be_revoked(django_capture_on_commit_callbacks) -> None:
+    client, ours, theirs = Client(), _key("10001"), _key("10246")
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = _submit(client, ours, _csv([student_row(1)])).json()["id"]
+    assert client.get(f"/api/v1/school/imports/{job_id}", HTTP_AUTHORIZATION=f"Bearer {theirs}").status_code == 404
+    assert client.get(f"/api/v1/school/imports/{job_id}").status_code == 401
+    assert client.get(f"/api/v1/school/imports/{job_id}", HTTP_AUTHORIZATION=f"Bearer {ours}x").status_code == 401
+    key = Institution.objects.get(code="10001").api_keys.get()
+    api_key_revoke(actor=None, key=key, reason="系统下线")
+    assert client.get(f"/api/v1/school/imports/{job_id}", HTTP_AUTHORIZATION=f"Bearer {ours}").status_code == 401
+
+
+def test_a_bad_kind_gets_a_chinese_message() -> None:
+    response = _submit(Client(), _key(), b"x", kind="students")
+    assert response.status_code == 400 and response.json()["detail"].startswith("数据类型")
+
+
+def test_keys_are_issued_by_command_and_shown_once(capsys) -> None:
+    call_command("api_key", "issue", "--institution", "10001", "--name", "教务系统")
+    out = capsys.readouterr().out
+    secret = out.splitlines()[1]
+    assert secret.startswith("xd_") and "只显示这一次" in out
+    key = Institution.objects.get(code="10001").api_keys.get()
+    assert secret.split("_", 2)[2] not in key.key_hash
