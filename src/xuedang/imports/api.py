@@ -64,9 +64,11 @@ def _job_out(job: ImportJob) -> dict:
 def import_submit(request: HttpRequest, kind: Form[str], file: File[UploadedFile]) -> Status:
     key: ApiKey = request.auth
     if kind not in ImportKind.values:
-        return Status(400, {"detail": f"数据类型“{kind[:40]}”无效，可选：{'、'.join(ImportKind.values)} / unknown kind"})
+        detail = f"数据类型“{kind[:40]}”无效，可选：{'、'.join(ImportKind.values)} / unknown kind"
+        return Status(400, {"detail": detail})
     if file.size > MAX_BYTES or file.size == 0:
-        return Status(400, {"detail": f"文件为空或超过 {MAX_BYTES // 1024 // 1024} MB / the file is empty or too large"})
+        limit = MAX_BYTES // 1024 // 1024
+        return Status(400, {"detail": f"文件为空或超过 {limit} MB / the file is empty or larger than {limit} MB"})
     with transaction.atomic():
         job = import_job_create(actor=None, institution=key.institution, kind=kind, upload=file,
                                 filename=f"api:{key.prefix}:{file.name}")
