@@ -27,6 +27,7 @@ STAGING_COLUMNS = [
 NAMES = [name for name, _ in STAGING_COLUMNS]
 ACTIVE = ("registered", "deferred", "suspended", "reserved")
 BATCH = 5000
+Columns = list[tuple[str, str]]
 
 
 def staging_values(clean: dict[str, Any], row_no: int) -> list[Any]:
@@ -34,37 +35,40 @@ def staging_values(clean: dict[str, Any], row_no: int) -> list[Any]:
     return [values[name] for name in NAMES]
 
 
-def create_staging() -> None:
-    columns = ", ".join(f"{name} {kind}" for name, kind in STAGING_COLUMNS)
+def create_staging(columns: Columns = STAGING_COLUMNS) -> None:
+    ddl = ", ".join(f"{name} {kind}" for name, kind in columns)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS import_staging")
-        cursor.execute(f"CREATE TEMP TABLE import_staging ({columns})")
+        cursor.execute(f"CREATE TEMP TABLE import_staging ({ddl})")
 
 
-def fill_staging(rows: Iterator[list[str]]) -> int:
+def fill_staging(rows: Iterator[list[str]], columns: Columns = STAGING_COLUMNS) -> int:
     """Rows as written to the staging CSV (strings; booleans as t/f)."""
+    names = [name for name, _ in columns]
     if connection.vendor == "postgresql":
-        return _copy(rows)
-    return _insert_batches(rows)
+        return _copy(rows, names)
+    return _insert_batches(rows, columns)
 
 
-def _copy(rows: Iterator[list[str]]) -> int:
+def _copy(rows: Iterator[list[str]], names: list[str]) -> int:
     count = 0
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
-        with raw.copy(f"COPY import_staging ({', '.join(NAMES)}) FROM STDIN") as copy:
+        with raw.copy(f"COPY import_staging ({', '.join(names)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
                 count += 1
     return count
 
 
-def _insert_batches(rows: Iterator[list[str]]) -> int:
-    sql = f"INSERT INTO import_staging ({', '.join(NAMES)}) VALUES ({', '.join(['%s'] * len(NAMES))})"
+def _insert_batches(rows: Iterator[list[str]], columns: Columns) -> int:
+    names = [name for name, _ in columns]
+    kinds = [kind for _, kind in columns]
+    sql = f"INSERT INTO import_staging ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})"
     count, batch = 0, []
     with connection.cursor() as cursor:
         for row in rows:
-            batch.append([_sqlite_value(name, value) for name, value in zip(NAMES, row, strict=True)])
+            batch.append([_sqlite_value(kind, value) for kind, value in zip(kinds, row, strict=True)])
             if len(batch) >= BATCH:
                 cursor.executemany(sql, batch)
                 count, batch = count + len(batch), []
@@ -74,15 +78,15 @@ def _insert_batches(rows: Iterator[list[str]]) -> int:
     return count
 
 
-def _sqlite_value(name: str, value: str) -> Any:
-    if name == "is_full_time":
+def _sqlite_value(kind: str, value: str) -> Any:
+    if kind == "boolean":
         return value == "t"
-    if name == "row_no":
+    if kind == "integer":
         return int(value)
     return value
 
 
-def _errors(sql: str, params: list[Any], column: str, message: str) -> list[RowError]:
+def errors_from(sql: str, params: list[Any], column: str, message: str) -> list[RowError]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [RowError(row_no, column, str(value), message) for row_no, value in cursor.fetchall()]
@@ -91,23 +95,23 @@ def _errors(sql: str, params: list[Any], column: str, message: str) -> list[RowE
 def check_staging(institution_id: int) -> list[RowError]:
     """Problems only visible across rows or against the registry, found with set-based SQL."""
     active = ", ".join(f"'{state}'" for state in ACTIVE)
-    errors = _errors(
+    errors = errors_from(
         "SELECT s.row_no, s.student_number FROM import_staging s JOIN ("
         " SELECT student_number, MIN(row_no) AS first FROM import_staging GROUP BY student_number"
         " HAVING COUNT(*) > 1) d ON d.student_number = s.student_number AND s.row_no > d.first",
         [], "学号", "文件中学号重复 / the student number appears more than once in the file")
-    errors += _errors(
+    errors += errors_from(
         "SELECT s.row_no, s.student_number FROM import_staging s JOIN ("
         " SELECT identity_digest, MIN(row_no) AS first FROM import_staging"
         " WHERE is_full_time AND education_type = '1' GROUP BY identity_digest HAVING COUNT(*) > 1) d"
         " ON d.identity_digest = s.identity_digest AND s.row_no > d.first",
         [], "证件号码", "文件中同一人出现多次 / the same person appears more than once in the file")
-    errors += _errors(
+    errors += errors_from(
         "SELECT s.row_no, s.student_number FROM import_staging s JOIN registry_enrollment e"
         " ON e.institution_id = %s AND e.student_number = s.student_number"
         " WHERE e.identity_digest <> s.identity_digest",
         [institution_id], "学号", "该学号在本校已属于另一名学生 / this student number belongs to another student")
-    errors += _errors(
+    errors += errors_from(
         "SELECT s.row_no, s.student_number FROM import_staging s JOIN registry_enrollment e"
         " ON e.identity_digest = s.identity_digest"
         f" WHERE s.is_full_time AND s.education_type = '1' AND e.is_full_time AND e.education_type = '1'"

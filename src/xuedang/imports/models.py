@@ -6,6 +6,7 @@ from xuedang.institutions.models import Institution
 
 class ImportKind(models.TextChoices):
     ENROLLMENTS = "enrollments", "新生学籍注册 / new-student registration"
+    ANNUAL_REGISTRATIONS = "annual_registrations", "学年注册 / annual registration"
 
 
 class ImportState(models.TextChoices):

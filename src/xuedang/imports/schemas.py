@@ -240,3 +240,67 @@ def _text(value: str, limit: int) -> str:
     if any(ord(ch) < 32 for ch in value):
         raise ValidationError("含有控制字符 / contains control characters")
     return value
+
+
+ANNUAL_COLUMNS = [
+    Column("student_number", "学号", "student_number", example="2026000001"),
+    Column("academic_year", "学年", "academic_year", example="2026-2027"),
+    Column("status", "注册状态", "status", example="注册学籍"),
+    Column("semester_start", "开学日期", "semester_start", example="2026-09-01"),
+    Column("registered_on", "注册日期", "registered_on", required=False, example="2026-09-15"),
+]
+ANNUAL_STATUSES = {"注册学籍": "registered", "注册": "registered", "registered": "registered",
+                   "暂缓注册": "deferred", "暂缓": "deferred", "deferred": "deferred"}
+
+
+def _academic_year(value: str) -> int:
+    match = re.fullmatch(r"(\d{4})(?:\s*[-–/至]\s*(\d{4}))?(?:学年)?", value.strip())
+    if not match or (match.group(2) and int(match.group(2)) != int(match.group(1)) + 1):
+        raise ValidationError(f"学年“{value}”格式应为 2026-2027 或 2026 / the academic year must be like 2026-2027")
+    year = int(match.group(1))
+    if not 1990 <= year <= 2100:
+        raise ValidationError(f"学年“{value}”超出范围 / the academic year is out of range")
+    return year
+
+
+def _annual_status(value: str) -> str:
+    status = ANNUAL_STATUSES.get(value.strip())
+    if status is None:
+        raise ValidationError(f"注册状态“{value}”无效，应为 注册学籍 或 暂缓注册 / status must be 注册学籍 or 暂缓注册")
+    return status
+
+
+class AnnualRegistrationRowValidator:
+    """Checks rows of a 学年注册 file; the deadline is one month after the semester start (第十三条)."""
+
+    def __init__(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> None:
+        converters = {"student_number": _student_number, "academic_year": _academic_year,
+                      "status": _annual_status, "semester_start": _date, "registered_on": _date}
+        self.steps = [(headers.get(c.key, ""), c, converters[c.key]) for c in ANNUAL_COLUMNS]
+        self.today = today
+
+    def __call__(self, row: SourceRow) -> dict[str, Any]:
+        from xuedang.registry.services import add_months
+
+        errors: list[RowError] = []
+        clean: dict[str, Any] = {}
+        for header, column, convert in self.steps:
+            value = row.values.get(header, "")
+            if not value:
+                if column.required:
+                    errors.append(RowError(row.number, column.zh, "", f"{column.zh}不能为空 / {column.en} is required"))
+                continue
+            try:
+                clean[column.key] = convert(value)
+            except ValidationError as error:
+                errors.append(RowError(row.number, column.zh, value[:100], error.messages[0]))
+        start, year = clean.get("semester_start"), clean.get("academic_year")
+        if start and year and start.year not in (year, year + 1):
+            errors.append(RowError(row.number, "开学日期", str(start),
+                                   "开学日期不在该学年内 / the semester start is outside the academic year"))
+        if errors:
+            raise RowInvalid(errors)
+        clean.setdefault("registered_on", self.today)
+        clean["deadline"] = add_months(clean["semester_start"], 1)
+        clean["late"] = clean["registered_on"] > clean["deadline"]
+        return clean

@@ -25,9 +25,10 @@ from django.utils import timezone
 from xuedang.core.audit import AuditDraft, audit_log, audit_log_bulk, audit_rows_copy
 from xuedang.imports import loaders
 from xuedang.imports.exports import error_report_xlsx
+from xuedang.imports.kinds import KINDS, Kind
 from xuedang.imports.models import ImportJob, ImportState
 from xuedang.imports.parsing import ImportFileError, RowError, iter_rows
-from xuedang.imports.schemas import ENROLLMENT_COLUMNS, EnrollmentRowValidator, Lookups, RowInvalid, header_map
+from xuedang.imports.schemas import Lookups, RowInvalid, header_map
 from xuedang.institutions.models import Institution
 
 PROGRESS_EVERY = 2000
@@ -110,20 +111,20 @@ def _estimate_rows(path: Path) -> int:
 
 def _validate(job: ImportJob) -> list[RowError]:
     """Phase 1: every row checked, clean rows written to the staging file."""
+    kind = KINDS[job.kind]
     upload = job_file(job, "upload")
     _set(job, state=ImportState.VALIDATING, total_rows=_estimate_rows(upload))
     lookups, errors, count = Lookups(), [], 0
+    today = timezone.localdate(job.created_at)
     with upload.open("rb") as stream, job_file(job, "rows.csv").open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        rows = iter_rows(stream, filename=job.filename)
         validate = None
-        for row in rows:
+        for row in iter_rows(stream, filename=job.filename):
             if validate is None:
-                validate = EnrollmentRowValidator(_headers(list(row.values)), lookups)
+                validate = kind.validator(_headers(kind, list(row.values)), lookups, today=today)
             count += 1
             try:
-                clean = validate(row)
-                writer.writerow(_csv_values(loaders.staging_values(clean, row.number)))
+                writer.writerow(_csv_values(kind.staging_values(validate(row), row.number)))
             except RowInvalid as invalid:
                 errors.extend(invalid.errors)
             if count % PROGRESS_EVERY == 0:
@@ -134,10 +135,10 @@ def _validate(job: ImportJob) -> list[RowError]:
     return errors
 
 
-def _headers(found: list[str]) -> dict[str, str]:
-    mapping = header_map(found, ENROLLMENT_COLUMNS)
-    missing = [c.zh for c in ENROLLMENT_COLUMNS if c.required and c.key not in mapping]
-    known = {c.zh for c in ENROLLMENT_COLUMNS} | {c.en for c in ENROLLMENT_COLUMNS}
+def _headers(kind: Kind, found: list[str]) -> dict[str, str]:
+    mapping = header_map(found, kind.columns)
+    missing = [c.zh for c in kind.columns if c.required and c.key not in mapping]
+    known = {c.zh for c in kind.columns} | {c.en for c in kind.columns}
     unknown = [name for name in found if name not in known]
     if missing or unknown:
         parts = []
@@ -145,7 +146,7 @@ def _headers(found: list[str]) -> dict[str, str]:
             parts.append(f"缺少必填列：{'、'.join(missing)} / missing required columns")
         if unknown:
             parts.append(f"无法识别的列：{'、'.join(unknown)} / unknown columns")
-        raise ImportFileError("；".join(parts))
+        raise ImportFileError(f"{kind.title}文件：" + "；".join(parts))
     return mapping
 
 
@@ -158,27 +159,29 @@ def _staging_errors(job: ImportJob) -> list[RowError]:
     try:
         with transaction.atomic():
             _stage(job)
-            raise RowsRejected(loaders.check_staging(job.institution_id))
+            raise RowsRejected(KINDS[job.kind].check(job.institution_id))
     except RowsRejected as rejected:
         return rejected.errors
 
 
 def _stage(job: ImportJob) -> None:
-    loaders.create_staging()
-    loaders.fill_staging(loaders.read_staging_file(str(job_file(job, "rows.csv"))))
+    kind = KINDS[job.kind]
+    loaders.create_staging(kind.staging)
+    loaders.fill_staging(loaders.read_staging_file(str(job_file(job, "rows.csv"))), kind.staging)
 
 
 def _load(job: ImportJob) -> None:
     """Phase 2: all rows or none, in one transaction."""
     with transaction.atomic():
         _stage(job)
-        errors = loaders.check_staging(job.institution_id)
+        kind = KINDS[job.kind]
+        errors = kind.check(job.institution_id)
         if errors:
             raise RowsRejected(errors)
         now = timezone.now()
-        inserted = loaders.insert_from_staging(job.institution_id, now)
-        for chunk in loaders.inserted_chunks(job.institution_id, now):
-            _audit_chunk(job, chunk, now)
+        inserted = kind.insert(job.institution_id, now, job.created_by_id)
+        for chunk in kind.inserted(job.institution_id, now):
+            _audit_chunk(job, kind, chunk, now)
         pause = float(os.environ.get("XUEDANG_IMPORT_FAULT_PAUSE", "0"))  # fault-injection for tests
         if pause:
             job_file(job, "paused").touch()  # tells the crash test the transaction is open
@@ -188,18 +191,16 @@ def _load(job: ImportJob) -> None:
         _finish(job, ImportState.DONE)
 
 
-def _audit_chunk(job: ImportJob, chunk: list[tuple], now: Any) -> None:
-    """One 学籍注册 audit entry per inserted row, written in bulk."""
+def _audit_chunk(job: ImportJob, kind: Kind, chunk: list[tuple[str, dict[str, Any]]], now: Any) -> None:
+    """One audit entry per inserted row, written in bulk."""
     reason = f"批量导入 / import job {job.pk}"
-    rows = ((str(pk), {"student_number": student_number, "major_code": major_code, "level": level,
-                       "entry_date": str(entry_date), "import_job": job.pk})
-            for pk, student_number, major_code, level, entry_date in chunk)
+    rows = ((target_id, {**after, "import_job": job.pk}) for target_id, after in chunk)
     if connection.vendor == "postgresql":
-        audit_rows_copy(actor=job.created_by, action="registry.enrollment.registered",
-                        target_type="registry.enrollment", at=now, reason=reason, rows=rows)
+        audit_rows_copy(actor=job.created_by, action=kind.audit_action, target_type="registry.enrollment", at=now,
+                        reason=reason, rows=rows)
         return
-    audit_log_bulk(AuditDraft(action="registry.enrollment.registered", target_type="registry.enrollment",
-                              target_id=target_id, actor=job.created_by, at=now, reason=reason, after=after)
+    audit_log_bulk(AuditDraft(action=kind.audit_action, target_type="registry.enrollment", target_id=target_id,
+                              actor=job.created_by, at=now, reason=reason, after=after)
                    for target_id, after in rows)
 
 

@@ -10,7 +10,7 @@ from xuedang.imports import services
 from xuedang.imports.access import access_import_job, jobs_for, upload_institutions
 from xuedang.imports.exports import write_csv, write_xlsx
 from xuedang.imports.forms import UploadForm
-from xuedang.imports.schemas import ENROLLMENT_COLUMNS
+from xuedang.imports.kinds import KINDS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -65,15 +65,18 @@ def import_errors(request: HttpRequest, pk: int) -> FileResponse:
 @require_GET
 def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     _registrar_institutions(request)
-    header = [column.zh for column in ENROLLMENT_COLUMNS]
-    example = [[column.example for column in ENROLLMENT_COLUMNS]]
+    kind = KINDS.get(request.GET.get("kind", "enrollments"))
+    if kind is None or fmt not in ("xlsx", "csv"):
+        raise Http404
+    header = [column.zh for column in kind.columns]
+    example = [[column.example for column in kind.columns]]
     out = io.BytesIO()
     if fmt == "xlsx":
-        write_xlsx(example, header=header, out=out, sheet_title="新生学籍注册")
+        write_xlsx(example, header=header, out=out, sheet_title=kind.title)
         content_type = XLSX
     else:
         write_csv(example, header=header, out=out)
         content_type = "text/csv; charset=utf-8"
     response = HttpResponse(out.getvalue(), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="enrollments-template.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="{kind.key}-template.{fmt}"'
     return response

@@ -1,0 +1,142 @@
+"""Each kind of import file: its columns, row validator, staging table, set-based checks,
+final INSERT … SELECT and audit entries. The pipeline in `services` is the same for all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+from django.db import connection
+
+from xuedang.imports import loaders
+from xuedang.imports.parsing import RowError
+from xuedang.imports.schemas import (
+    ANNUAL_COLUMNS,
+    ENROLLMENT_COLUMNS,
+    AnnualRegistrationRowValidator,
+    Column,
+    EnrollmentRowValidator,
+    Lookups,
+)
+
+
+class Kind:
+    key: str
+    title: str
+    columns: list[Column]
+    staging: loaders.Columns
+    audit_action: str
+
+    def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> Any:
+        raise NotImplementedError
+
+    def staging_values(self, clean: dict[str, Any], row_no: int) -> list[Any]:
+        values = {**clean, "row_no": row_no}
+        return [values[name] for name, _ in self.staging]
+
+    def check(self, institution_id: int) -> list[RowError]:
+        raise NotImplementedError
+
+    def insert(self, institution_id: int, now: datetime, actor_id: int | None) -> int:
+        raise NotImplementedError
+
+    def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+        """(audit target id, after values) of the rows just inserted, a chunk at a time."""
+        raise NotImplementedError
+
+
+class EnrollmentKind(Kind):
+    key, title = "enrollments", "新生学籍注册"
+    columns, staging = ENROLLMENT_COLUMNS, loaders.STAGING_COLUMNS
+    audit_action = "registry.enrollment.registered"
+
+    def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> EnrollmentRowValidator:
+        return EnrollmentRowValidator(headers, lookups)
+
+    def staging_values(self, clean: dict[str, Any], row_no: int) -> list[Any]:
+        return loaders.staging_values(clean, row_no)
+
+    def check(self, institution_id: int) -> list[RowError]:
+        return loaders.check_staging(institution_id)
+
+    def insert(self, institution_id: int, now: datetime, actor_id: int | None) -> int:
+        return loaders.insert_from_staging(institution_id, now)
+
+    def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+        for chunk in loaders.inserted_chunks(institution_id, now):
+            yield [(str(pk), {"student_number": number, "major_code": major, "level": level,
+                              "entry_date": str(entry)}) for pk, number, major, level, entry in chunk]
+
+
+ACTIVE = ", ".join(f"'{state}'" for state in loaders.ACTIVE)
+
+
+class AnnualRegistrationKind(Kind):
+    key, title = "annual_registrations", "学年注册"
+    columns = ANNUAL_COLUMNS
+    staging = [("row_no", "integer"), ("student_number", "text"), ("academic_year", "integer"),
+               ("status", "text"), ("semester_start", "date"), ("deadline", "date"), ("registered_on", "date"),
+               ("late", "boolean")]
+    audit_action = "registry.annual_registration.recorded"
+
+    def validator(self, headers: dict[str, str], lookups: Lookups, *,
+                  today: date) -> AnnualRegistrationRowValidator:
+        return AnnualRegistrationRowValidator(headers, lookups, today=today)
+
+    def check(self, institution_id: int) -> list[RowError]:
+        errors = loaders.errors_from(
+            "SELECT s.row_no, s.student_number FROM import_staging s JOIN ("
+            " SELECT student_number, academic_year, MIN(row_no) AS first FROM import_staging"
+            " GROUP BY student_number, academic_year HAVING COUNT(*) > 1) d"
+            " ON d.student_number = s.student_number AND d.academic_year = s.academic_year AND s.row_no > d.first",
+            [], "学号", "同一学生同一学年在文件中出现多次 / the same student and year appear more than once")
+        errors += loaders.errors_from(
+            "SELECT s.row_no, s.student_number FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM"
+            " registry_enrollment e WHERE e.institution_id = %s AND e.student_number = s.student_number)",
+            [institution_id], "学号", "本校没有该学号的学籍 / no enrollment with this student number here")
+        errors += loaders.errors_from(
+            "SELECT s.row_no, s.student_number FROM import_staging s JOIN registry_enrollment e"
+            f" ON e.institution_id = %s AND e.student_number = s.student_number WHERE e.state NOT IN ({ACTIVE})",
+            [institution_id], "学号", "该学籍已不在籍，不能学年注册 / this enrollment is no longer active")
+        errors += loaders.errors_from(
+            "SELECT s.row_no, s.student_number FROM import_staging s JOIN registry_enrollment e"
+            " ON e.institution_id = %s AND e.student_number = s.student_number"
+            " JOIN registry_annualregistration a ON a.enrollment_id = e.id AND a.academic_year = s.academic_year"
+            " WHERE a.status <> s.status",
+            [institution_id], "注册状态", "该学年已按另一状态注册 / this year is already registered differently")
+        return sorted(errors, key=lambda e: (e.row, e.column))
+
+    def insert(self, institution_id: int, now: datetime, actor_id: int | None) -> int:
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        sql = (
+            "INSERT INTO registry_annualregistration (enrollment_id, academic_year, status, semester_start,"
+            " deadline, registered_on, late, recorded_at, recorded_by_id)"
+            " SELECT e.id, s.academic_year, s.status, s.semester_start, s.deadline, s.registered_on, s.late, %s, %s"
+            " FROM import_staging s JOIN registry_enrollment e"
+            " ON e.institution_id = %s AND e.student_number = s.student_number"
+            " WHERE NOT EXISTS (SELECT 1 FROM registry_annualregistration a"
+            " WHERE a.enrollment_id = e.id AND a.academic_year = s.academic_year) ORDER BY s.row_no"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [stamp, actor_id, institution_id])
+            return cursor.rowcount
+
+    def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        sql = ("SELECT a.id, a.enrollment_id, a.academic_year, a.status, a.late FROM registry_annualregistration a"
+               " JOIN registry_enrollment e ON e.id = a.enrollment_id"
+               " WHERE e.institution_id = %s AND a.recorded_at = %s AND a.id > %s ORDER BY a.id LIMIT 20000")
+        last = 0
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [institution_id, stamp, last])
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            yield [(str(enrollment), {"academic_year": year, "status": status, "late": bool(late)})
+                   for _, enrollment, year, status, late in rows]
+            last = rows[-1][0]
+
+
+KINDS: dict[str, Kind] = {kind.key: kind for kind in (EnrollmentKind(), AnnualRegistrationKind())}
