@@ -69,3 +69,16 @@ def enrollment_timeline(*, enrollment: Enrollment) -> list[TimelineEvent]:
 
 def record_history(*, target_type: str, target_id: int) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(target_type=target_type, target_id=str(target_id)).order_by("id")
+
+
+def late_records(*, actor: Any, limit: int = 500) -> dict[str, list]:
+    """Late 学年注册 and late 学籍注销 in the actor's scope, newest first (for the province's watch)."""
+    from xuedang.institutions.access import READING, institution_scope
+    from xuedang.registry.models import AnnualRegistration, EnrollmentChange
+
+    scope = institution_scope(actor, READING, prefix="enrollment__institution")
+    registrations = (AnnualRegistration.objects.filter(scope, late=True)
+                     .select_related("enrollment__institution").order_by("-registered_on")[:limit])
+    changes = (EnrollmentChange.objects.filter(scope, late=True)
+               .select_related("enrollment__institution").order_by("-recorded_at")[:limit])
+    return {"registrations": list(registrations), "changes": list(changes)}

@@ -79,3 +79,11 @@ def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": selectors.enrollment_timeline(enrollment=enrollment),
         "ethnicity": dict(code_choices("ethnicity")).get(enrollment.ethnicity, enrollment.ethnicity),
     })
+
+
+@login_required
+def late_list(request: HttpRequest) -> HttpResponse:
+    """逾期 — registrations and cancellations entered after their deadline, for the province to follow up."""
+    if not is_staff_member(request.user):
+        raise Http404
+    return render(request, "registry/late_list.html", selectors.late_records(actor=request.user))

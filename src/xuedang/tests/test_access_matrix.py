@@ -47,6 +47,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/": ("/school/enrollments/", staff_page()),
     "school/enrollments/<int:pk>/": ("/school/enrollments/{pk}/", scoped(anonymous=302)),
     "school/enrollments/export.<str:fmt>": ("/school/enrollments/export.csv", staff_page()),
+    "school/late/": ("/school/late/", staff_page()),
     "school/imports/": ("/school/imports/", registrars(own_only=False)),
     "school/imports/template.<str:fmt>": ("/school/imports/template.xlsx", registrars(own_only=False)),
     "school/imports/<int:pk>/": ("/school/imports/{job}/", registrars(own_only=True)),

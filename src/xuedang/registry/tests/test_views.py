@@ -37,3 +37,18 @@ def test_the_list_filters_and_paginates(registrar) -> None:
     page = client.get("/school/enrollments/?level=06").content.decode()
     assert "S2" in page and "S0" not in page
     assert "共 3 条" in client.get("/school/enrollments/").content.decode()
+
+
+def test_the_province_sees_late_entries_of_its_own_schools_only(province_officer, other_school_registrar) -> None:
+    from datetime import date
+
+    from xuedang.registry import services
+
+    ours = make_enrollment(student_number="PKU1")
+    theirs = make_enrollment(school="10246", student_number="FDU1", name="王五", document_number="310104199909094569")
+    for enrollment in (ours, theirs):
+        services.enrollment_cancel(actor=None, enrollment=enrollment, state="withdrawn",
+                                   decision_date=date(2024, 9, 27), reason="退学", recorded_on=date(2024, 11, 1))
+    page = _client(province_officer).get("/school/late/").content.decode()
+    assert "PKU1" in page and "FDU1" not in page
+    assert "FDU1" in _client(other_school_registrar).get("/school/late/").content.decode()
