@@ -76,6 +76,15 @@ REGISTRAR_SCHOOL = "10001"  # 北京大学, province 11
 OTHER_SCHOOL = "10246"  # 复旦大学, province 31
 
 
+def login(user):
+    """A test client signed in as `user` (one of the actors)."""
+    from django.test import Client
+
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
 def _staff(username: str, scope: str, role: str, *, province: str = "", school: str = ""):
     from xuedang.accounts.services import membership_grant, user_create
     from xuedang.institutions.models import Institution

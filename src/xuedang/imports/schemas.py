@@ -100,12 +100,32 @@ class RowInvalid(Exception):
         self.errors = errors
 
 
+Step = tuple[str, Column, Callable[[str], Any]]  # (header in this file, column, converter)
+
+
+def run_steps(row: SourceRow, steps: list[Step]) -> tuple[dict[str, Any], list[RowError]]:
+    """Convert each cell of `row`; every problem is collected, not just the first."""
+    errors: list[RowError] = []
+    clean: dict[str, Any] = {}
+    for header, column, convert in steps:
+        value = row.values.get(header, "")
+        if not value:
+            if column.required:
+                errors.append(RowError(row.number, column.zh, "", f"{column.zh}不能为空 / {column.en} is required"))
+            continue
+        try:
+            clean[column.key] = convert(value)
+        except ValidationError as error:
+            errors.append(RowError(row.number, column.zh, value[:100], error.messages[0]))
+    return clean, errors
+
+
 class EnrollmentRowValidator:
     """Checks rows of a new-student file; built once per file so each row costs little."""
 
     def __init__(self, headers: dict[str, str], lookups: Lookups) -> None:
         self.headers = headers
-        self.steps: list[tuple[str, Column, Callable[[str], Any]]] = []
+        self.steps: list[Step] = []
         converters: dict[str, Callable[[str], Any]] = {
             "student_number": _student_number, "name": validators.normalize_name, "gender": _gender,
             "birth_date": _date, "ethnicity": _coded(lookups, "ethnicity", "民族"),
@@ -123,19 +143,7 @@ class EnrollmentRowValidator:
 
     def __call__(self, row: SourceRow) -> dict[str, Any]:
         """One row as registry values, or RowInvalid listing every problem in it."""
-        errors: list[RowError] = []
-        clean: dict[str, Any] = {}
-        values = row.values
-        for header, column, convert in self.steps:
-            value = values.get(header, "")
-            if not value:
-                if column.required:
-                    errors.append(RowError(row.number, column.zh, "", f"{column.zh}不能为空 / {column.en} is required"))
-                continue
-            try:
-                clean[column.key] = convert(value)
-            except ValidationError as error:
-                errors.append(RowError(row.number, column.zh, value[:100], error.messages[0]))
+        clean, errors = run_steps(row, self.steps)
         self._document(row, clean, errors)
         _cross_check(row, clean, errors)
         if errors:
@@ -282,18 +290,7 @@ class AnnualRegistrationRowValidator:
     def __call__(self, row: SourceRow) -> dict[str, Any]:
         from xuedang.registry.services import add_months
 
-        errors: list[RowError] = []
-        clean: dict[str, Any] = {}
-        for header, column, convert in self.steps:
-            value = row.values.get(header, "")
-            if not value:
-                if column.required:
-                    errors.append(RowError(row.number, column.zh, "", f"{column.zh}不能为空 / {column.en} is required"))
-                continue
-            try:
-                clean[column.key] = convert(value)
-            except ValidationError as error:
-                errors.append(RowError(row.number, column.zh, value[:100], error.messages[0]))
+        clean, errors = run_steps(row, self.steps)
         start, year = clean.get("semester_start"), clean.get("academic_year")
         if start and year and start.year not in (year, year + 1):
             errors.append(RowError(row.number, "开学日期", str(start),

@@ -473,13 +473,8 @@ def credential_update(*, actor: Any, credential: Credential, changes: dict[str, 
     unknown = set(changes) - allowed
     if unknown:
         raise _fail("changes", f"不能修改这些字段：{', '.join(sorted(unknown))} / these fields cannot be changed here")
-    before = {field: getattr(credential, field) for field in changes}
-    for field, value in changes.items():
-        setattr(credential, field, value)
-    credential.save()
-    audit_log(actor=actor, action="registry.credential.updated", target=credential,
-              before=before, after=changes, reason=reason)
-    return credential
+    return _credential_apply(actor=actor, credential=credential, changes=changes, reason=reason,
+                             action="registry.credential.updated")
 
 
 @transaction.atomic
@@ -492,12 +487,18 @@ def credential_annotate(
     changes = {k: v for k, v in (("minor", minor), ("lost_certificate_note", lost_certificate_note)) if v is not None}
     if not changes or not reason.strip():
         raise _fail("reason", "请填写批注内容和原因 / give the annotation and its reason")
+    return _credential_apply(actor=actor, credential=credential, changes=changes, reason=reason,
+                             action="registry.credential.annotated")
+
+
+def _credential_apply(*, actor: Any, credential: Credential, changes: dict[str, Any], reason: str,
+                      action: str) -> Credential:
+    """Apply checked changes, keeping the values before them in the audit log."""
     before = {field: getattr(credential, field) for field in changes}
     for field, value in changes.items():
         setattr(credential, field, value)
     credential.save()
-    audit_log(actor=actor, action="registry.credential.annotated", target=credential,
-              before=before, after=changes, reason=reason)
+    audit_log(actor=actor, action=action, target=credential, before=before, after=changes, reason=reason)
     return credential
 
 

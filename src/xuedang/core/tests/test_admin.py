@@ -1,31 +1,25 @@
 """The admin is for centre staff only, every save is audited, and nothing can be deleted."""
 
 import pytest
-from django.test import Client
 
-from xuedang.conftest import PASSWORD, make_enrollment
+from xuedang.conftest import login, make_enrollment
 from xuedang.core.models import AuditEntry
 from xuedang.institutions.models import Institution
 
 pytestmark = pytest.mark.django_db
 
 
-def _client(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
-
 
 def test_only_centre_staff_enter_the_admin(centre_admin, registrar, province_officer) -> None:
-    assert _client(centre_admin).get("/admin/").status_code == 200
+    assert login(centre_admin).get("/admin/").status_code == 200
     for user in (registrar, province_officer):
-        response = _client(user).get("/admin/")
+        response = login(user).get("/admin/")
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
 def test_the_admin_is_in_chinese_and_masks_id_numbers(centre_admin) -> None:
     enrollment = make_enrollment()
-    page = _client(centre_admin).get(f"/admin/registry/enrollment/{enrollment.pk}/change/")
+    page = login(centre_admin).get(f"/admin/registry/enrollment/{enrollment.pk}/change/")
     html = page.content.decode()
     assert page.status_code == 200
     assert "110105********002X" in html and "11010519491231002X" not in html
@@ -33,7 +27,7 @@ def test_the_admin_is_in_chinese_and_masks_id_numbers(centre_admin) -> None:
 
 
 def test_a_change_in_the_admin_is_audited_with_before_and_after(centre_admin) -> None:
-    client = _client(centre_admin)
+    client = login(centre_admin)
     school = Institution.objects.get(code="10001")
     url = f"/admin/institutions/institution/{school.pk}/change/"
     form = {
@@ -53,7 +47,7 @@ def test_a_change_in_the_admin_is_audited_with_before_and_after(centre_admin) ->
 
 def test_registry_records_are_read_only_and_nothing_is_deletable(centre_admin) -> None:
     enrollment = make_enrollment()
-    client = _client(centre_admin)
+    client = login(centre_admin)
     before = enrollment.major_name
     client.post(f"/admin/registry/enrollment/{enrollment.pk}/change/", {"major_name": "改"})
     enrollment.refresh_from_db()

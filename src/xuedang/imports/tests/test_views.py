@@ -6,10 +6,9 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from openpyxl import load_workbook
 
-from xuedang.conftest import PASSWORD
+from xuedang.conftest import login
 from xuedang.imports.models import ImportJob, ImportState
 from xuedang.imports.schemas import ENROLLMENT_COLUMNS
 from xuedang.imports.tests.test_pipeline import HEADER, student_row
@@ -17,11 +16,6 @@ from xuedang.institutions.models import Institution
 
 pytestmark = pytest.mark.django_db
 
-
-def _client(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def _csv(rows) -> bytes:
@@ -36,7 +30,7 @@ def _upload(client, content: bytes, django_capture_on_commit_callbacks, name: st
 
 
 def test_a_registrar_uploads_a_file_and_sees_the_students(registrar, django_capture_on_commit_callbacks) -> None:
-    client = _client(registrar)
+    client = login(registrar)
     response = _upload(client, _csv([student_row(n) for n in range(3)]), django_capture_on_commit_callbacks)
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/school/imports/{job.pk}/"
@@ -50,7 +44,7 @@ def test_a_registrar_uploads_a_file_and_sees_the_students(registrar, django_capt
 
 def test_errors_are_shown_and_downloadable_and_nothing_is_written(registrar,
                                                                   django_capture_on_commit_callbacks) -> None:
-    client = _client(registrar)
+    client = login(registrar)
     rows = [student_row(n) for n in range(3)]
     rows[1]["层次"] = "<script>alert(1)</script>"
     _upload(client, _csv(rows), django_capture_on_commit_callbacks)
@@ -66,16 +60,16 @@ def test_errors_are_shown_and_downloadable_and_nothing_is_written(registrar,
 
 def test_another_school_cannot_see_the_job(registrar, other_school_registrar,
                                            django_capture_on_commit_callbacks) -> None:
-    _upload(_client(registrar), _csv([student_row(1)]), django_capture_on_commit_callbacks)
+    _upload(login(registrar), _csv([student_row(1)]), django_capture_on_commit_callbacks)
     job = ImportJob.objects.get()
-    other = _client(other_school_registrar)
+    other = login(other_school_registrar)
     for suffix in ("", "progress"):
         assert other.get(f"/school/imports/{job.pk}/{suffix}").status_code == 404
     assert str(job.filename) not in other.get("/school/imports/").content.decode()
 
 
 def test_templates_download_with_the_expected_columns(registrar) -> None:
-    client = _client(registrar)
+    client = login(registrar)
     xlsx = client.get("/school/imports/template.xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert [c.value for c in sheet[1]] == [c.zh for c in ENROLLMENT_COLUMNS]
@@ -84,14 +78,14 @@ def test_templates_download_with_the_expected_columns(registrar) -> None:
 
 
 def test_an_empty_upload_is_refused_on_the_form(registrar, django_capture_on_commit_callbacks) -> None:
-    response = _upload(_client(registrar), b"", django_capture_on_commit_callbacks)
+    response = _upload(login(registrar), b"", django_capture_on_commit_callbacks)
     assert response.status_code == 200 and not ImportJob.objects.exists()
     assert "文件为空 / the file is empty" in response.content.decode()
 
 
 def test_a_registrar_cannot_import_for_another_school(registrar) -> None:
     other = Institution.objects.get(code="10246")
-    response = _client(registrar).post("/school/imports/", {
+    response = login(registrar).post("/school/imports/", {
         "institution": other.pk, "kind": "enrollments",
         "file": SimpleUploadedFile("s.csv", _csv([student_row(1)]))})
     assert response.status_code == 200 and not ImportJob.objects.exists()

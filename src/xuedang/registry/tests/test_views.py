@@ -1,24 +1,18 @@
 import io
 
 import pytest
-from django.test import Client
 from openpyxl import load_workbook
 
-from xuedang.conftest import PASSWORD, make_enrollment
+from xuedang.conftest import login, make_enrollment
 
 pytestmark = pytest.mark.django_db
 
-
-def _client(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def test_exports_are_scoped_masked_and_formula_safe(registrar) -> None:
     make_enrollment(department='=HYPERLINK("http://evil","点我")')
     make_enrollment(school="10246", student_number="F1", name="王五", document_number="310104199909094569")
-    client = _client(registrar)
+    client = login(registrar)
     sheet = load_workbook(io.BytesIO(b"".join(client.get("/school/enrollments/export.xlsx").streaming_content))).active
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     assert len(rows) == 1
@@ -33,7 +27,7 @@ def test_the_list_filters_and_paginates(registrar) -> None:
         make_enrollment(student_number=f"S{n}", document_number=["11010519491231002X", "440304200306151232",
                                                                  "310104199909094569"][n], name="张三",
                         level="06" if n == 2 else "05")
-    client = _client(registrar)
+    client = login(registrar)
     page = client.get("/school/enrollments/?level=06").content.decode()
     assert "S2" in page and "S0" not in page
     assert "共 3 条" in client.get("/school/enrollments/").content.decode()
@@ -49,6 +43,6 @@ def test_the_province_sees_late_entries_of_its_own_schools_only(province_officer
     for enrollment in (ours, theirs):
         services.enrollment_cancel(actor=None, enrollment=enrollment, state="withdrawn",
                                    decision_date=date(2024, 9, 27), reason="退学", recorded_on=date(2024, 11, 1))
-    page = _client(province_officer).get("/school/late/").content.decode()
+    page = login(province_officer).get("/school/late/").content.decode()
     assert "PKU1" in page and "FDU1" not in page
-    assert "FDU1" in _client(other_school_registrar).get("/school/late/").content.decode()
+    assert "FDU1" in login(other_school_registrar).get("/school/late/").content.decode()
