@@ -7,5 +7,8 @@ urlpatterns = [
     path("enrollments/", views.enrollment_list, name="enrollment_list"),
     path("enrollments/export.<str:fmt>", views.enrollment_export, name="enrollment_export"),
     path("late/", views.late_list, name="late_list"),
+    path("enrollments/new/", views.enrollment_new, name="enrollment_new"),
+    path("enrollments/<int:pk>/cancel/", views.enrollment_cancel, name="enrollment_cancel"),
+    path("enrollments/<int:pk>/annual/", views.enrollment_annual, name="enrollment_annual"),
     path("enrollments/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
 ]

@@ -1,16 +1,20 @@
 import tempfile
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from xuedang.core.codetables import code_choices
 from xuedang.core.masking import mask_document
 from xuedang.imports.exports import write_csv, write_xlsx
-from xuedang.institutions.access import is_staff_member
-from xuedang.registry import selectors
+from xuedang.institutions.access import REGISTERING, institutions_for, is_staff_member
+from xuedang.registry import selectors, services
 from xuedang.registry.access import access_enrollment
+from xuedang.registry.forms import AnnualRegistrationForm, CancelForm, EnrollmentForm
 from xuedang.registry.models import EnrollmentState, Level
 
 PAGE_SIZE = 50
@@ -87,3 +91,78 @@ def late_list(request: HttpRequest) -> HttpResponse:
     if not is_staff_member(request.user):
         raise Http404
     return render(request, "registry/late_list.html", selectors.late_records(actor=request.user))
+
+
+@login_required
+def enrollment_new(request: HttpRequest) -> HttpResponse:
+    """注册学籍 — one student, by a registrar of the institution."""
+    institutions = institutions_for(request.user, REGISTERING).order_by("code")
+    if not institutions.exists():
+        raise Http404
+    form = EnrollmentForm(request.POST or None, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            identity = services.identity_validate(
+                name=data["name"], gender=data["gender"], birth_date=data["birth_date"],
+                ethnicity=data["ethnicity"], document_type=data["document_type"],
+                document_number=data["document_number"])
+            enrollment = services.enrollment_register(
+                actor=request.user, institution=data["institution"], student_number=data["student_number"],
+                identity=identity, major_code=data["major_code"], major_name=data["major_name"],
+                level=data["level"], study_form=data["study_form"], length_years=data["length_years"],
+                entry_date=data["entry_date"], expected_graduation_date=data["expected_graduation_date"],
+                is_full_time=data["study_form"] == "1", department=data["department"],
+                class_name=data["class_name"], admission_type=data["admission_type"])
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "学籍已注册 / enrollment registered")
+            return redirect("registry:enrollment_detail", pk=enrollment.pk)
+    return render(request, "registry/form.html", {"form": form, "title": "注册学籍 / register a student"})
+
+
+@login_required
+def enrollment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """学籍注销, with the 15-working-day deadline shown."""
+    enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.enrollment_cancel(actor=request.user, enrollment=enrollment, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            _cancel_messages(request, result)
+            return redirect("registry:enrollment_detail", pk=enrollment.pk)
+    return render(request, "registry/form.html", {"form": form, "enrollment": enrollment,
+                                                  "title": "学籍注销 / cancel the enrollment"})
+
+
+def _cancel_messages(request: HttpRequest, result: services.Cancellation) -> None:
+    messages.success(request, f"已注销，登记截止日 {result.deadline} / cancelled; deadline {result.deadline}")
+    if result.late:
+        messages.warning(request, "已超过 15 个工作日，已标记逾期并报省级部门 / entered late; flagged for the province")
+    if result.estimated:
+        from xuedang.core.calendar import CALENDAR_FALLBACK_WARNING
+
+        messages.warning(request, CALENDAR_FALLBACK_WARNING)
+
+
+@login_required
+def enrollment_annual(request: HttpRequest, pk: int) -> HttpResponse:
+    """学年注册 of one student."""
+    enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
+    form = AnnualRegistrationForm(request.POST or None, initial={"registered_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration = services.annual_registration_record(actor=request.user, enrollment=enrollment,
+                                                               **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            late = "（逾期 / late）" if registration.late else ""
+            messages.success(request, f"学年注册已登记{late} / annual registration recorded")
+            return redirect("registry:enrollment_detail", pk=enrollment.pk)
+    return render(request, "registry/form.html", {"form": form, "enrollment": enrollment,
+                                                  "title": "学年注册 / annual registration"})

@@ -46,3 +46,59 @@ def test_the_province_sees_late_entries_of_its_own_schools_only(province_officer
     page = login(province_officer).get("/school/late/").content.decode()
     assert "PKU1" in page and "FDU1" not in page
     assert "FDU1" in login(other_school_registrar).get("/school/late/").content.decode()
+
+
+def _student_form(**overrides) -> dict:
+    from xuedang.institutions.models import Institution
+
+    data = {"institution": Institution.objects.get(code="10001").pk, "student_number": "2026100001",
+            "name": "吉𠮷", "gender": "2", "birth_date": "1949-12-31", "ethnicity": "01",
+            "document_type": "resident_id", "document_number": "11010519491231002x", "department": "数学学院",
+            "major_code": "070101", "major_name": "数学与应用数学", "level": "05", "study_form": "1",
+            "length_years": "4", "entry_date": "2026-09-01", "expected_graduation_date": "2030-07-01",
+            "admission_type": "01", "class_name": ""}
+    return data | overrides
+
+
+def test_a_registrar_registers_one_student_by_form(registrar) -> None:
+    from xuedang.registry.models import Enrollment
+
+    response = login(registrar).post("/school/enrollments/new/", _student_form())
+    enrollment = Enrollment.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/school/enrollments/{enrollment.pk}/"
+    assert enrollment.document_number == "11010519491231002X" and enrollment.name == "吉𠮷"
+
+
+def test_the_form_names_each_problem_in_chinese_and_english_and_changes_nothing(registrar) -> None:
+    from xuedang.registry.models import Enrollment
+
+    client = login(registrar)
+    page = client.post("/school/enrollments/new/", _student_form(
+        document_number="110105194912310021", name="<b>张</b>")).content.decode()
+    assert "校验位错误" in page and "the check digit is wrong" in page
+    assert "不允许的字符" in page and "<b>张</b>" not in page
+    page = client.post("/school/enrollments/new/", _student_form(entry_date="2026-13-01")).content.decode()
+    assert "格式不正确 / the value is not valid" in page
+    assert not Enrollment.objects.exists()
+    make_enrollment(school="10246", student_number="F1")
+    page = client.post("/school/enrollments/new/", _student_form()).content.decode()
+    assert "已有在籍的普通全日制学籍" in page and Enrollment.objects.count() == 1
+
+
+def test_a_late_cancellation_by_form_warns_the_registrar(registrar) -> None:
+    enrollment = make_enrollment()
+    client = login(registrar)
+    response = client.post(f"/school/enrollments/{enrollment.pk}/cancel/", {
+        "state": "withdrawn", "decision_date": "2024-09-27", "reason": "自动退学"}, follow=True)
+    page = response.content.decode()
+    assert "已注销" in page and "已标记逾期" in page
+    enrollment.refresh_from_db()
+    assert enrollment.state == "withdrawn"
+
+
+def test_annual_registration_by_form(registrar) -> None:
+    enrollment = make_enrollment()
+    page = login(registrar).post(f"/school/enrollments/{enrollment.pk}/annual/", {
+        "academic_year": "2022", "status": "registered", "semester_start": "2022-09-01",
+        "registered_on": "2022-10-09"}, follow=True).content.decode()
+    assert "学年注册已登记（逾期 / late）" in page

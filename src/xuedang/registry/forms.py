@@ -1,0 +1,83 @@
+"""Forms for a registrar's one-by-one actions. Every message is Chinese with English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from xuedang.accounts.models import DocumentType
+from xuedang.core.codetables import code_choices
+from xuedang.registry.models import AnnualRegistrationStatus, Gender, Level, StudyForm
+from xuedang.registry.services import CANCELLATIONS
+
+MESSAGES = {
+    "required": "此项必填 / this field is required",
+    "invalid": "格式不正确 / the value is not valid",
+    "invalid_choice": "请从列表中选择 / choose one of the listed values",
+    "max_length": "内容过长 / the value is too long",
+    "max_digits": "数字位数过多 / too many digits",
+    "max_decimal_places": "小数位数过多 / too many decimal places",
+}
+
+
+class BilingualForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages.update({k: v for k, v in MESSAGES.items() if k in field.error_messages
+                                         or k in ("required", "invalid")})
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Show a service's field errors on the form (unknown fields go to the top)."""
+        for field, messages in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, messages)
+
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class EnrollmentForm(BilingualForm):
+    institution = forms.ModelChoiceField(queryset=None, empty_label=None, label="学校 / institution")
+    student_number = forms.CharField(max_length=30, label="学号 / student number")
+    name = forms.CharField(max_length=100, label="姓名 / name", strip=False)
+    gender = forms.ChoiceField(choices=Gender.choices, label="性别 / gender")
+    birth_date = forms.DateField(widget=DATE, label="出生日期 / birth date")
+    ethnicity = forms.ChoiceField(label="民族 / ethnicity")
+    document_type = forms.ChoiceField(choices=DocumentType.choices, label="证件类型 / document type")
+    document_number = forms.CharField(max_length=30, label="证件号码 / document number")
+    department = forms.CharField(max_length=100, required=False, label="院系 / department")
+    major_code = forms.CharField(max_length=10, label="专业代码 / major code")
+    major_name = forms.CharField(max_length=100, label="专业名称 / major")
+    level = forms.ChoiceField(choices=Level.choices, label="层次 / level")
+    study_form = forms.ChoiceField(choices=StudyForm.choices, label="学习形式 / study form")
+    length_years = forms.DecimalField(max_digits=3, decimal_places=1, min_value=1, max_value=9,
+                                      label="学制（年）/ length (years)")
+    entry_date = forms.DateField(widget=DATE, label="入学日期 / entry date")
+    expected_graduation_date = forms.DateField(widget=DATE, label="预计毕业日期 / expected graduation")
+    admission_type = forms.ChoiceField(required=False, label="录取类型 / admission type")
+    class_name = forms.CharField(max_length=60, required=False, label="班级 / class")
+
+    def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = institutions
+        self.fields["ethnicity"].choices = code_choices("ethnicity")
+        self.fields["admission_type"].choices = [("", "—")] + code_choices("admission_type")
+        self.fields["length_years"].error_messages.update(
+            min_value="学制至少 1 年 / at least 1 year", max_value="学制至多 9 年 / at most 9 years")
+
+
+class CancelForm(BilingualForm):
+    state = forms.ChoiceField(label="注销类型 / kind", choices=[
+        (state.value, state.label) for state in CANCELLATIONS])
+    decision_date = forms.DateField(widget=DATE, label="决定日期 / decision date")
+    decision_number = forms.CharField(max_length=60, required=False, label="文号 / decision no.")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500, label="原因 / reason")
+
+
+class AnnualRegistrationForm(BilingualForm):
+    academic_year = forms.IntegerField(min_value=1990, max_value=2100, label="学年（起始年）/ academic year (start)")
+    status = forms.ChoiceField(choices=AnnualRegistrationStatus.choices, label="注册状态 / status")
+    semester_start = forms.DateField(widget=DATE, label="开学日期 / semester start")
+    registered_on = forms.DateField(widget=DATE, label="注册日期 / registered on")
