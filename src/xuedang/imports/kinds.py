@@ -12,6 +12,7 @@ from django.db import connection
 from xuedang.imports import loaders
 from xuedang.imports.parsing import RowError
 from xuedang.imports.schemas import (
+    ADMISSION_COLUMNS,
     ANNUAL_COLUMNS,
     ENROLLMENT_COLUMNS,
     AnnualRegistrationRowValidator,
@@ -27,6 +28,7 @@ class Kind:
     columns: list[Column]
     staging: loaders.Columns
     audit_action: str
+    audit_target = "registry.enrollment"
 
     def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> Any:
         raise NotImplementedError
@@ -139,4 +141,65 @@ class AnnualRegistrationKind(Kind):
             last = rows[-1][0]
 
 
-KINDS: dict[str, Kind] = {kind.key: kind for kind in (EnrollmentKind(), AnnualRegistrationKind())}
+class AdmissionKind(Kind):
+    """录取 data as the province sends it; the school then confirms each student's 学籍."""
+
+    key, title = "admissions", "录取数据"
+    columns = ADMISSION_COLUMNS
+    staging = [("row_no", "integer"), ("exam_number", "text"), ("year", "integer"), ("name", "text"),
+               ("gender", "text"), ("birth_date", "date"), ("ethnicity", "text"), ("document_type", "text"),
+               ("document_number", "text"), ("identity_digest", "text"), ("province_code", "text"),
+               ("major_code", "text"), ("major_name", "text"), ("level", "text"), ("study_form", "text"),
+               ("education_type", "text"), ("admission_type", "text"), ("preparatory", "boolean")]
+    audit_action, audit_target = "registry.admission.received", "registry.admission"
+
+    def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> EnrollmentRowValidator:
+        return EnrollmentRowValidator(headers, lookups, ADMISSION_COLUMNS)
+
+    def staging_values(self, clean: dict[str, Any], row_no: int) -> list[Any]:
+        values = {**clean, "row_no": row_no, "document_number": clean["document_number_sealed"]}
+        values.setdefault("preparatory", values.get("admission_type") == "06")
+        return [values[name] for name, _ in self.staging]
+
+    def check(self, institution_id: int) -> list[RowError]:
+        errors = loaders.errors_from(
+            "SELECT s.row_no, s.exam_number FROM import_staging s JOIN (SELECT year, exam_number, MIN(row_no) AS"
+            " first FROM import_staging GROUP BY year, exam_number HAVING COUNT(*) > 1) d"
+            " ON d.year = s.year AND d.exam_number = s.exam_number AND s.row_no > d.first",
+            [], "考生号", "文件中考生号重复 / the candidate number appears more than once in the file")
+        errors += loaders.errors_from(
+            "SELECT s.row_no, s.exam_number FROM import_staging s JOIN registry_admission a"
+            " ON a.year = s.year AND a.exam_number = s.exam_number"
+            " WHERE a.identity_digest <> s.identity_digest OR a.institution_id <> %s",
+            [institution_id], "考生号", "该考生号已录取为另一人或另一学校 / this candidate is already admitted "
+            "as someone else or elsewhere")
+        return sorted(errors, key=lambda e: (e.row, e.column))
+
+    def insert(self, institution_id: int, now: datetime, actor_id: int | None) -> int:
+        names = [name for name, _ in self.staging if name != "row_no"]
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        sql = (f"INSERT INTO registry_admission ({', '.join(names)}, institution_id, state, state_reason,"
+               f" created_at) SELECT {', '.join('s.' + n for n in names)}, %s, 'admitted', '', %s"
+               " FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM registry_admission a"
+               " WHERE a.year = s.year AND a.exam_number = s.exam_number) ORDER BY s.row_no")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [institution_id, stamp])
+            return cursor.rowcount
+
+    def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        sql = ("SELECT id, year, exam_number, major_code FROM registry_admission WHERE institution_id = %s"
+               " AND created_at = %s AND id > %s ORDER BY id LIMIT 20000")
+        last = 0
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [institution_id, stamp, last])
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            yield [(str(pk), {"year": year, "exam_number": exam, "major_code": major})
+                   for pk, year, exam, major in rows]
+            last = rows[-1][0]
+
+
+KINDS: dict[str, Kind] = {kind.key: kind for kind in (AdmissionKind(), EnrollmentKind(), AnnualRegistrationKind())}

@@ -6,6 +6,7 @@ from xuedang.institutions.models import Institution
 
 class ImportKind(models.TextChoices):
     ENROLLMENTS = "enrollments", "新生学籍注册 / new-student registration"
+    ADMISSIONS = "admissions", "录取数据 / admission data"
     ANNUAL_REGISTRATIONS = "annual_registrations", "学年注册 / annual registration"
 
 

@@ -73,7 +73,7 @@ class Lookups:
 
     def __init__(self) -> None:
         self.tables: dict[str, dict[str, str]] = {}
-        for table in ("ethnicity", "level", "study_form", "admission_type", "major"):
+        for table in ("ethnicity", "level", "study_form", "admission_type", "major", "province"):
             pairs = code_choices(table)
             mapping = {code: code for code, _ in pairs}
             mapping |= {label.split(" / ")[0]: code for code, label in pairs}
@@ -123,7 +123,7 @@ def run_steps(row: SourceRow, steps: list[Step]) -> tuple[dict[str, Any], list[R
 class EnrollmentRowValidator:
     """Checks rows of a new-student file; built once per file so each row costs little."""
 
-    def __init__(self, headers: dict[str, str], lookups: Lookups) -> None:
+    def __init__(self, headers: dict[str, str], lookups: Lookups, columns: list[Column] | None = None) -> None:
         self.headers = headers
         self.steps: list[Step] = []
         converters: dict[str, Callable[[str], Any]] = {
@@ -134,8 +134,9 @@ class EnrollmentRowValidator:
             "length_years": _length, "entry_date": _date, "expected_graduation_date": _date,
             "admission_type": _coded(lookups, "admission_type", "录取类型"),
             "exam_number": validators.normalize_exam_number, "class_name": _text60,
+            "province_code": _coded(lookups, "province", "生源地"), "year": _year, "preparatory": _yes_no,
         }
-        for column in ENROLLMENT_COLUMNS:
+        for column in columns or ENROLLMENT_COLUMNS:
             if column.key in converters:
                 self.steps.append((headers.get(column.key, ""), column, converters[column.key]))
         self.document_type_header = headers.get("document_type", "")
@@ -301,3 +302,35 @@ class AnnualRegistrationRowValidator:
         clean["deadline"] = add_months(clean["semester_start"], 1)
         clean["late"] = clean["registered_on"] > clean["deadline"]
         return clean
+
+
+ADMISSION_COLUMNS = [
+    Column("exam_number", "考生号", "exam_number", example="26110101123456"),
+    Column("year", "录取年份", "year", example="2026"),
+    Column("name", "姓名", "name", example="吉𠮷"),
+    Column("gender", "性别", "gender", example="男"),
+    Column("birth_date", "出生日期", "birth_date", example="2008-03-01"),
+    Column("ethnicity", "民族", "ethnicity", example="汉族"),
+    Column("document_type", "证件类型", "document_type", required=False, example="居民身份证"),
+    Column("document_number", "证件号码", "document_number", example="110105200803010012"),
+    Column("province_code", "生源地", "province_code", example="北京市"),
+    Column("major_code", "专业代码", "major_code", example="080901"),
+    Column("major_name", "专业名称", "major_name", example="计算机科学与技术"),
+    Column("level", "层次", "level", example="本科"),
+    Column("study_form", "学习形式", "study_form", example="全日制"),
+    Column("admission_type", "录取类型", "admission_type", example="统招（普通批次）"),
+    Column("preparatory", "预科", "preparatory", required=False, example="否"),
+]
+
+
+def _year(value: str) -> int:
+    if not re.fullmatch(r"\d{4}", value) or not 1990 <= int(value) <= 2100:
+        raise ValidationError(f"年份“{value}”应为四位数字 / the year must have four digits")
+    return int(value)
+
+
+def _yes_no(value: str) -> bool:
+    answers = {"是": True, "否": False, "1": True, "0": False, "Y": True, "N": False}
+    if value.strip().upper() not in answers:
+        raise ValidationError(f"“{value}”应为 是 或 否 / must be 是 (yes) or 否 (no)")
+    return answers[value.strip().upper()]

@@ -196,10 +196,10 @@ def _audit_chunk(job: ImportJob, kind: Kind, chunk: list[tuple[str, dict[str, An
     reason = f"批量导入 / import job {job.pk}"
     rows = ((target_id, {**after, "import_job": job.pk}) for target_id, after in chunk)
     if connection.vendor == "postgresql":
-        audit_rows_copy(actor=job.created_by, action=kind.audit_action, target_type="registry.enrollment", at=now,
+        audit_rows_copy(actor=job.created_by, action=kind.audit_action, target_type=kind.audit_target, at=now,
                         reason=reason, rows=rows)
         return
-    audit_log_bulk(AuditDraft(action=kind.audit_action, target_type="registry.enrollment", target_id=target_id,
+    audit_log_bulk(AuditDraft(action=kind.audit_action, target_type=kind.audit_target, target_id=target_id,
                               actor=job.created_by, at=now, reason=reason, after=after)
                    for target_id, after in rows)
 

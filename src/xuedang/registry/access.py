@@ -38,3 +38,10 @@ def access_credential(actor: object, pk: int, *, roles: Iterable[str] = READING)
     if credential is None:
         raise Http404
     return credential
+
+
+def access_admission(actor: object, pk: int, *, roles: Iterable[str] = READING) -> Admission:
+    admission = admissions_for(actor, roles).select_related("institution").filter(pk=pk).first()
+    if admission is None:
+        raise Http404
+    return admission

@@ -81,3 +81,20 @@ class AnnualRegistrationForm(BilingualForm):
     status = forms.ChoiceField(choices=AnnualRegistrationStatus.choices, label="注册状态 / status")
     semester_start = forms.DateField(widget=DATE, label="开学日期 / semester start")
     registered_on = forms.DateField(widget=DATE, label="注册日期 / registered on")
+
+
+class AdmissionConfirmForm(BilingualForm):
+    student_number = forms.CharField(max_length=30, label="学号 / student number")
+    entry_date = forms.DateField(widget=DATE, label="入学日期 / entry date")
+    length_years = forms.DecimalField(max_digits=3, decimal_places=1, min_value=1, max_value=9,
+                                      label="学制（年）/ length (years)")
+    expected_graduation_date = forms.DateField(widget=DATE, label="预计毕业日期 / expected graduation")
+    department = forms.CharField(max_length=100, required=False, label="院系 / department")
+    class_name = forms.CharField(max_length=60, required=False, label="班级 / class")
+
+
+class AdmissionDeclineForm(BilingualForm):
+    state = forms.ChoiceField(label="处理 / outcome", choices=[
+        ("declined", "放弃入学资格 / declined"), ("deferred", "保留入学资格 / admission deferred"),
+        ("cancelled", "取消入学资格 / admission cancelled")])
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500, label="原因 / reason")

@@ -13,9 +13,15 @@ from xuedang.core.masking import mask_document
 from xuedang.imports.exports import write_csv, write_xlsx
 from xuedang.institutions.access import REGISTERING, institutions_for, is_staff_member
 from xuedang.registry import selectors, services
-from xuedang.registry.access import access_enrollment
-from xuedang.registry.forms import AnnualRegistrationForm, CancelForm, EnrollmentForm
-from xuedang.registry.models import EnrollmentState, Level
+from xuedang.registry.access import access_admission, access_enrollment, admissions_for
+from xuedang.registry.forms import (
+    AdmissionConfirmForm,
+    AdmissionDeclineForm,
+    AnnualRegistrationForm,
+    CancelForm,
+    EnrollmentForm,
+)
+from xuedang.registry.models import AdmissionState, EnrollmentState, Level
 
 PAGE_SIZE = 50
 
@@ -166,3 +172,40 @@ def enrollment_annual(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("registry:enrollment_detail", pk=enrollment.pk)
     return render(request, "registry/form.html", {"form": form, "enrollment": enrollment,
                                                   "title": "学年注册 / annual registration"})
+
+
+@login_required
+def admission_list(request: HttpRequest) -> HttpResponse:
+    """录取 data waiting for the school's answer (registrars)."""
+    if not institutions_for(request.user, REGISTERING).exists():
+        raise Http404
+    state = request.GET.get("state", "admitted")
+    qs = admissions_for(request.user, REGISTERING).select_related("institution").order_by("exam_number")
+    if state in AdmissionState.values:
+        qs = qs.filter(state=state)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "registry/admission_list.html", {"page": page, "state": state,
+                                                            "states": AdmissionState.choices})
+
+
+@login_required
+def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm the 学籍 of one admitted student, or decline, defer or cancel the admission."""
+    admission = access_admission(request.user, pk, roles=REGISTERING)
+    action = request.POST.get("action")
+    confirm = AdmissionConfirmForm(request.POST if action == "confirm" else None, prefix="confirm")
+    decline = AdmissionDeclineForm(request.POST if action == "decline" else None, prefix="decline")
+    form = confirm if action == "confirm" else decline
+    if request.method == "POST" and form.is_valid():
+        try:
+            if action == "confirm":
+                enrollment = services.admission_confirm(actor=request.user, admission=admission, **form.cleaned_data)
+                messages.success(request, "学籍已注册 / enrollment registered")
+                return redirect("registry:enrollment_detail", pk=enrollment.pk)
+            services.admission_decline(actor=request.user, admission=admission, **form.cleaned_data)
+            messages.success(request, "已处理 / recorded")
+            return redirect("registry:admission_list")
+        except ValidationError as error:
+            form.add_service_errors(error)
+    return render(request, "registry/admission_detail.html", {"admission": admission, "confirm": confirm,
+                                                              "decline": decline})

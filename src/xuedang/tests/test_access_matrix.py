@@ -50,6 +50,8 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/new/": ("/school/enrollments/new/", registrars(own_only=False)),
     "school/enrollments/<int:pk>/cancel/": ("/school/enrollments/{pk}/cancel/", registrars(own_only=True)),
     "school/enrollments/<int:pk>/annual/": ("/school/enrollments/{pk}/annual/", registrars(own_only=True)),
+    "school/admissions/": ("/school/admissions/", registrars(own_only=False)),
+    "school/admissions/<int:pk>/": ("/school/admissions/{admission}/", registrars(own_only=True)),
     "school/late/": ("/school/late/", staff_page()),
     "school/imports/": ("/school/imports/", registrars(own_only=False)),
     "school/imports/template.<str:fmt>": ("/school/imports/template.xlsx", registrars(own_only=False)),
@@ -68,6 +70,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "admin/": ("/admin/", {a: 302 for a in ACTORS} | {"centre_admin": 200}),
 }
 MISSING = {
+    "school/admissions/<int:pk>/": "/school/admissions/999999/",
     "school/imports/<int:pk>/": "/school/imports/999999/",
     "school/enrollments/<int:pk>/": "/school/enrollments/999999/",
     "api/v1/enrollments/<pk>": "/api/v1/enrollments/999999",
@@ -122,14 +125,27 @@ def _failed_import(registrar) -> int:
     return job.pk
 
 
+def _admission() -> int:
+    from datetime import date
+
+    from xuedang.institutions.models import Institution
+    from xuedang.registry.models import Admission
+
+    return Admission.objects.create(
+        exam_number="26110101000009", year=2026, institution=Institution.objects.get(code="10001"),
+        province_code="11", major_code="080901", major_name="计算机科学与技术", level="05", study_form="1",
+        admission_type="01", name="张三", gender="1", birth_date=date(2008, 1, 1)).pk
+
+
 @pytest.mark.django_db
 def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar) -> None:
     enrollment = make_enrollment()
     job = _failed_import(registrar)
+    admission = _admission()
     failures = []
     for url, expected in ROUTES.values():
         for actor, status in expected.items():
-            got = actors[actor].get(url.format(pk=enrollment.pk, job=job)).status_code
+            got = actors[actor].get(url.format(pk=enrollment.pk, job=job, admission=admission)).status_code
             if got != status:
                 failures.append(f"{actor} GET {url}: {got}, expected {status}")
     assert not failures, "\n".join(failures)
