@@ -9,7 +9,14 @@ from django.core.exceptions import ValidationError
 
 from xuedang.accounts.models import DocumentType
 from xuedang.core.codetables import code_choices
-from xuedang.registry.models import AnnualRegistrationStatus, Gender, Level, StudyForm
+from xuedang.registry.models import (
+    AnnualRegistrationStatus,
+    CredentialKind,
+    EnrollmentState,
+    Gender,
+    Level,
+    StudyForm,
+)
 from xuedang.registry.services import CANCELLATIONS
 
 MESSAGES = {
@@ -98,3 +105,35 @@ class AdmissionDeclineForm(BilingualForm):
         ("declined", "放弃入学资格 / declined"), ("deferred", "保留入学资格 / admission deferred"),
         ("cancelled", "取消入学资格 / admission cancelled")])
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500, label="原因 / reason")
+
+
+class CredentialForm(BilingualForm):
+    kind = forms.ChoiceField(choices=CredentialKind.choices, label="毕（结）业 / graduated or completed")
+    study_end = forms.DateField(widget=DATE, label="毕（结）业日期 / end of study")
+    certificate_number = forms.CharField(max_length=40, required=False,
+                                         label="证书编号（留空自动生成）/ certificate number (blank: generated)")
+    photo = forms.FileField(required=False, label="学历照片（JPEG，480×640，≤40 KB）/ photo (JPEG, 480×640, ≤ 40 KB)")
+    minor = forms.CharField(max_length=200, required=False, label="辅修 / minor")
+
+
+class ChangeForm(BilingualForm):
+    change_code = forms.ChoiceField(label="异动类别 / change")
+    change_date = forms.DateField(widget=DATE, label="异动日期 / date")
+    major_code = forms.CharField(max_length=10, required=False, label="新专业代码 / new major code")
+    major_name = forms.CharField(max_length=100, required=False, label="新专业名称 / new major")
+    department = forms.CharField(max_length=100, required=False, label="新院系 / new department")
+    state = forms.ChoiceField(required=False, label="新学籍状态 / new state")
+    expected_graduation_date = forms.DateField(widget=DATE, required=False,
+                                               label="新预计毕业日期 / new expected graduation")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500, label="原因 / reason")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cancellation_codes = {"31", "18", "42", "51"}  # 学籍注销 has its own page and deadline
+        self.fields["change_code"].choices = [c for c in code_choices("change_type") if c[0] not in cancellation_codes]
+        self.fields["state"].choices = [("", "—")] + [
+            (s.value, s.label) for s in EnrollmentState if s not in CANCELLATIONS]
+
+    def changes(self) -> dict[str, Any]:
+        fields = ("major_code", "major_name", "department", "state", "expected_graduation_date")
+        return {f: self.cleaned_data[f] for f in fields if self.cleaned_data.get(f) not in (None, "")}

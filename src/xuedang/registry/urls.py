@@ -12,5 +12,8 @@ urlpatterns = [
     path("enrollments/new/", views.enrollment_new, name="enrollment_new"),
     path("enrollments/<int:pk>/cancel/", views.enrollment_cancel, name="enrollment_cancel"),
     path("enrollments/<int:pk>/annual/", views.enrollment_annual, name="enrollment_annual"),
+    path("enrollments/<int:pk>/change/", views.enrollment_change, name="enrollment_change"),
+    path("enrollments/<int:pk>/credential/", views.credential_new, name="credential_new"),
+    path("credentials/<int:pk>/", views.credential_detail, name="credential_detail"),
     path("enrollments/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
 ]

@@ -13,12 +13,14 @@ from xuedang.core.masking import mask_document
 from xuedang.imports.exports import write_csv, write_xlsx
 from xuedang.institutions.access import REGISTERING, institutions_for, is_staff_member
 from xuedang.registry import selectors, services
-from xuedang.registry.access import access_admission, access_enrollment, admissions_for
+from xuedang.registry.access import access_admission, access_credential, access_enrollment, admissions_for
 from xuedang.registry.forms import (
     AdmissionConfirmForm,
     AdmissionDeclineForm,
     AnnualRegistrationForm,
     CancelForm,
+    ChangeForm,
+    CredentialForm,
     EnrollmentForm,
 )
 from xuedang.registry.models import AdmissionState, EnrollmentState, Level
@@ -209,3 +211,71 @@ def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_service_errors(error)
     return render(request, "registry/admission_detail.html", {"admission": admission, "confirm": confirm,
                                                               "decline": decline})
+
+
+@login_required
+def enrollment_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """学籍异动 — one change with its official code; the values before it are kept."""
+    enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
+    form = ChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrollment_change_record(
+                actor=request.user, enrollment=enrollment, change_code=form.cleaned_data["change_code"],
+                change_date=form.cleaned_data["change_date"], changes=form.changes(),
+                reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "学籍异动已登记 / change recorded")
+            return redirect("registry:enrollment_detail", pk=enrollment.pk)
+    return render(request, "registry/form.html", {"form": form, "enrollment": enrollment,
+                                                  "title": "学籍异动 / record a change"})
+
+
+@login_required
+def credential_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """学历注册 — the credential of one enrollment, unpublished until complete and due."""
+    enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
+    form = CredentialForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            credential = _register_credential(request, enrollment, data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            return redirect("registry:credential_detail", pk=credential.pk)
+    return render(request, "registry/form.html", {"form": form, "enrollment": enrollment, "multipart": True,
+                                                  "title": "学历注册 / register the credential"})
+
+
+def _register_credential(request: HttpRequest, enrollment, data: dict):  # noqa: ANN001, ANN202
+    from django.db import transaction
+
+    with transaction.atomic():
+        photo = None
+        if data["photo"]:
+            photo = services.photo_register(actor=request.user, enrollment=enrollment, purpose="graduation",
+                                            image=data["photo"].read(services.PHOTO_MAX_BYTES + 1))
+        return services.credential_register(
+            actor=request.user, enrollment=enrollment, kind=data["kind"], study_end=data["study_end"],
+            certificate_number=data["certificate_number"], photo=photo, minor=data["minor"])
+
+
+@login_required
+def credential_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A credential with the 第十七条 fields still missing; publication on or after its issue date."""
+    credential = access_credential(request.user, pk)
+    if request.method == "POST":
+        credential = access_credential(request.user, pk, roles=REGISTERING)
+        try:
+            services.credential_publish(actor=request.user, credential=credential)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, "学历已发布，可供查询 / published; the credential can now be verified")
+        return redirect("registry:credential_detail", pk=credential.pk)
+    return render(request, "registry/credential_detail.html", {
+        "credential": credential, "missing": services.credential_missing_fields(credential)})

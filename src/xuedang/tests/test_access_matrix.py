@@ -52,6 +52,9 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/<int:pk>/annual/": ("/school/enrollments/{pk}/annual/", registrars(own_only=True)),
     "school/admissions/": ("/school/admissions/", registrars(own_only=False)),
     "school/admissions/<int:pk>/": ("/school/admissions/{admission}/", registrars(own_only=True)),
+    "school/enrollments/<int:pk>/change/": ("/school/enrollments/{pk}/change/", registrars(own_only=True)),
+    "school/enrollments/<int:pk>/credential/": ("/school/enrollments/{pk}/credential/", registrars(own_only=True)),
+    "school/credentials/<int:pk>/": ("/school/credentials/{credential}/", scoped(anonymous=302)),
     "school/late/": ("/school/late/", staff_page()),
     "school/imports/": ("/school/imports/", registrars(own_only=False)),
     "school/imports/template.<str:fmt>": ("/school/imports/template.xlsx", registrars(own_only=False)),
@@ -70,6 +73,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "admin/": ("/admin/", {a: 302 for a in ACTORS} | {"centre_admin": 200}),
 }
 MISSING = {
+    "school/credentials/<int:pk>/": "/school/credentials/999999/",
     "school/admissions/<int:pk>/": "/school/admissions/999999/",
     "school/imports/<int:pk>/": "/school/imports/999999/",
     "school/enrollments/<int:pk>/": "/school/enrollments/999999/",
@@ -125,6 +129,14 @@ def _failed_import(registrar) -> int:
     return job.pk
 
 
+def _credential(enrollment) -> int:
+    from datetime import date
+
+    from xuedang.registry.services import credential_register
+
+    return credential_register(actor=None, enrollment=enrollment, kind="graduation", study_end=date(2025, 7, 1)).pk
+
+
 def _admission() -> int:
     from datetime import date
 
@@ -142,10 +154,12 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar)
     enrollment = make_enrollment()
     job = _failed_import(registrar)
     admission = _admission()
+    credential = _credential(enrollment)
+    ids = {"pk": enrollment.pk, "job": job, "admission": admission, "credential": credential}
     failures = []
     for url, expected in ROUTES.values():
         for actor, status in expected.items():
-            got = actors[actor].get(url.format(pk=enrollment.pk, job=job, admission=admission)).status_code
+            got = actors[actor].get(url.format(**ids)).status_code
             if got != status:
                 failures.append(f"{actor} GET {url}: {got}, expected {status}")
     assert not failures, "\n".join(failures)

@@ -102,3 +102,54 @@ def test_annual_registration_by_form(registrar) -> None:
         "academic_year": "2022", "status": "registered", "semester_start": "2022-09-01",
         "registered_on": "2022-10-09"}, follow=True).content.decode()
     assert "学年注册已登记（逾期 / late）" in page
+
+
+def _photo() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (480, 640), (67, 142, 219)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def test_a_registrar_registers_and_publishes_a_credential(registrar) -> None:
+    from datetime import date
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from xuedang.institutions.services import president_appoint
+    from xuedang.registry.models import Credential
+
+    enrollment = make_enrollment()
+    client = login(registrar)
+    response = client.post(f"/school/enrollments/{enrollment.pk}/credential/", {
+        "kind": "graduation", "study_end": "2025-07-01", "certificate_number": ""})
+    credential = Credential.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    assert "照片 / photo" in page and "校（院）长姓名 / president" in page and "publish-button" not in page
+    client.post(f"/school/credentials/{credential.pk}/")
+    credential.refresh_from_db()
+    assert credential.state == "draft"
+
+    other = make_enrollment(school="10001", student_number="S2", document_number="440304200306151232", name="张三")
+    president_appoint(institution=other.institution, name="龚旗煌", start_date=date(2022, 6, 1))
+    response = client.post(f"/school/enrollments/{other.pk}/credential/", {
+        "kind": "graduation", "study_end": "2025-07-01", "photo": SimpleUploadedFile("p.jpg", _photo())})
+    credential = Credential.objects.get(enrollment=other)
+    assert "publish-button" in client.get(response["Location"]).content.decode()
+    page = client.post(f"/school/credentials/{credential.pk}/", follow=True).content.decode()
+    assert "学历已发布" in page
+    credential.refresh_from_db()
+    assert credential.state == "published" and credential.president_name == "龚旗煌"
+
+
+def test_a_change_of_major_by_form_keeps_the_old_values(registrar) -> None:
+    from xuedang.registry.models import EnrollmentChange
+
+    enrollment = make_enrollment()
+    login(registrar).post(f"/school/enrollments/{enrollment.pk}/change/", {
+        "change_code": "23", "change_date": "2022-09-01", "major_code": "080717T", "major_name": "人工智能",
+        "reason": "转专业"})
+    change = EnrollmentChange.objects.get()
+    assert change.before == {"major_code": "080901", "major_name": "计算机科学与技术"}
+    assert change.after == {"major_code": "080717T", "major_name": "人工智能"}
