@@ -56,3 +56,19 @@ def working_days_between(start: date, end: date) -> tuple[int, bool]:
 def _estimated(start: date, end: date) -> bool:
     known = published_years()
     return any(year not in known for year in range(start.year, end.year + 1))
+
+
+class WorkingCalendar:
+    """The whole calendar in memory, for computing many deadlines at once (bulk imports)."""
+
+    def __init__(self) -> None:
+        self.overrides = dict(HolidayCalendarDay.objects.values_list("date", "is_workday"))
+        self.years = {day.year for day in self.overrides}
+
+    def add_working_days(self, start: date, n: int) -> tuple[date, bool]:
+        day, counted = start, 0
+        while counted < n:
+            day += timedelta(days=1)
+            if self.overrides.get(day, day.weekday() < 5):
+                counted += 1
+        return day, any(year not in self.years for year in range(start.year, day.year + 1))

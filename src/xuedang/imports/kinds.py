@@ -14,8 +14,10 @@ from xuedang.imports.parsing import RowError
 from xuedang.imports.schemas import (
     ADMISSION_COLUMNS,
     ANNUAL_COLUMNS,
+    CANCELLATION_COLUMNS,
     ENROLLMENT_COLUMNS,
     AnnualRegistrationRowValidator,
+    CancellationRowValidator,
     Column,
     EnrollmentRowValidator,
     Lookups,
@@ -202,4 +204,76 @@ class AdmissionKind(Kind):
             last = rows[-1][0]
 
 
-KINDS: dict[str, Kind] = {kind.key: kind for kind in (AdmissionKind(), EnrollmentKind(), AnnualRegistrationKind())}
+def _json_object(*pairs: str) -> str:
+    function = "json_build_object" if connection.vendor == "postgresql" else "json_object"
+    return f"{function}({', '.join(pairs)})"
+
+
+class CancellationKind(Kind):
+    """学籍注销 by file: each row late or not by its own 15-working-day deadline."""
+
+    key, title = "cancellations", "学籍注销"
+    columns = CANCELLATION_COLUMNS
+    staging = [("row_no", "integer"), ("student_number", "text"), ("state", "text"), ("change_code", "text"),
+               ("decision_date", "date"), ("decision_number", "text"), ("reason", "text"), ("deadline", "date"),
+               ("late", "boolean"), ("estimated", "boolean")]
+    audit_action = "registry.enrollment.changed"
+
+    def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> CancellationRowValidator:
+        return CancellationRowValidator(headers, lookups, today=today)
+
+    def check(self, institution_id: int) -> list[RowError]:
+        errors = loaders.errors_from(
+            "SELECT s.row_no, s.student_number FROM import_staging s JOIN (SELECT student_number, MIN(row_no) AS"
+            " first FROM import_staging GROUP BY student_number HAVING COUNT(*) > 1) d"
+            " ON d.student_number = s.student_number AND s.row_no > d.first",
+            [], "学号", "文件中学号重复 / the student number appears more than once in the file")
+        errors += loaders.errors_from(
+            "SELECT s.row_no, s.student_number FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM"
+            " registry_enrollment e WHERE e.institution_id = %s AND e.student_number = s.student_number)",
+            [institution_id], "学号", "本校没有该学号的学籍 / no enrollment with this student number here")
+        errors += loaders.errors_from(
+            "SELECT s.row_no, s.student_number FROM import_staging s JOIN registry_enrollment e"
+            " ON e.institution_id = %s AND e.student_number = s.student_number"
+            f" WHERE e.state NOT IN ({ACTIVE}) AND e.state <> s.state",
+            [institution_id], "学号", "该学籍已不在籍，不能注销 / this enrollment is no longer active")
+        return sorted(errors, key=lambda e: (e.row, e.column))
+
+    def insert(self, institution_id: int, now: datetime, actor_id: int | None) -> int:
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        before, after = _json_object("'state'", "e.state"), _json_object("'state'", "s.state")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO registry_enrollmentchange (enrollment_id, change_code, change_date, decision_date,"
+                " decision_number, reason, before, after, late, recorded_by_id, recorded_at)"
+                " SELECT e.id, s.change_code, s.decision_date, s.decision_date, s.decision_number, s.reason,"
+                f" {before}, {after}, s.late, %s, %s FROM import_staging s JOIN registry_enrollment e"
+                " ON e.institution_id = %s AND e.student_number = s.student_number"
+                f" WHERE e.state IN ({ACTIVE}) ORDER BY s.row_no", [actor_id, stamp, institution_id])
+            inserted = cursor.rowcount
+            cursor.execute(
+                "UPDATE registry_enrollment SET state = s.state, state_date = s.decision_date, updated_at = %s"
+                " FROM import_staging s WHERE registry_enrollment.institution_id = %s"
+                f" AND registry_enrollment.student_number = s.student_number"
+                f" AND registry_enrollment.state IN ({ACTIVE})", [stamp, institution_id])
+        return inserted
+
+    def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        sql = ("SELECT c.id, c.enrollment_id, c.change_code, e.state, c.late FROM registry_enrollmentchange c"
+               " JOIN registry_enrollment e ON e.id = c.enrollment_id WHERE e.institution_id = %s"
+               " AND c.recorded_at = %s AND c.id > %s ORDER BY c.id LIMIT 20000")
+        last = 0
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [institution_id, stamp, last])
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            yield [(str(enrollment), {"change_code": code, "state": state, "late": bool(late)})
+                   for _, enrollment, code, state, late in rows]
+            last = rows[-1][0]
+
+
+KINDS: dict[str, Kind] = {kind.key: kind for kind in (
+    AdmissionKind(), EnrollmentKind(), AnnualRegistrationKind(), CancellationKind())}

@@ -334,3 +334,48 @@ def _yes_no(value: str) -> bool:
     if value.strip().upper() not in answers:
         raise ValidationError(f"“{value}”应为 是 或 否 / must be 是 (yes) or 否 (no)")
     return answers[value.strip().upper()]
+
+
+CANCELLATION_COLUMNS = [
+    Column("student_number", "学号", "student_number", example="2026000001"),
+    Column("state", "注销类型", "state", example="退学"),
+    Column("decision_date", "决定日期", "decision_date", example="2026-10-08"),
+    Column("decision_number", "文号", "decision_number", required=False, example="校学〔2026〕12号"),
+    Column("reason", "原因", "reason", example="本人申请退学"),
+]
+CANCELLATION_STATES = {"退学": ("withdrawn", "31"), "取消学籍": ("revoked", "18"), "开除学籍": ("expelled", "42"),
+                       "死亡": ("deceased", "51")}
+
+
+def _cancellation(value: str) -> tuple[str, str]:
+    found = CANCELLATION_STATES.get(value.strip())
+    if found is None:
+        raise ValidationError(f"注销类型“{value}”无效，应为 {'、'.join(CANCELLATION_STATES)} / the kind must be one of "
+                              "退学, 取消学籍, 开除学籍, 死亡")
+    return found
+
+
+class CancellationRowValidator:
+    """Checks rows of a 学籍注销 file; each deadline is 15 working days after its decision."""
+
+    def __init__(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> None:
+        from xuedang.core.calendar import WorkingCalendar
+
+        converters = {"student_number": _student_number, "state": _cancellation, "decision_date": _date,
+                      "decision_number": lambda v: _text(v, 60), "reason": lambda v: _text(v, 500)}
+        self.steps = [(headers.get(c.key, ""), c, converters[c.key]) for c in CANCELLATION_COLUMNS]
+        self.today, self.calendar = today, WorkingCalendar()
+
+    def __call__(self, row: SourceRow) -> dict[str, Any]:
+        clean, errors = run_steps(row, self.steps)
+        decided = clean.get("decision_date")
+        if decided and decided > self.today:
+            errors.append(RowError(row.number, "决定日期", str(decided),
+                                   "决定日期不能晚于今天 / the decision cannot be in the future"))
+        if errors:
+            raise RowInvalid(errors)
+        clean["state"], clean["change_code"] = clean["state"]
+        clean.setdefault("decision_number", "")
+        clean["deadline"], clean["estimated"] = self.calendar.add_working_days(decided, 15)
+        clean["late"] = self.today > clean["deadline"]
+        return clean

@@ -33,7 +33,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                                              kind=form.cleaned_data["kind"], upload=upload, filename=upload.name)
         return redirect("imports:import_detail", pk=job.pk)
     jobs = jobs_for(request.user).select_related("institution")[:50]
-    return render(request, "imports/import_list.html", {"form": form, "jobs": jobs})
+    return render(request, "imports/import_list.html", {"form": form, "jobs": jobs, "kinds": KINDS.values()})
 
 
 @login_required
