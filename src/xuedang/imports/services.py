@@ -15,6 +15,7 @@ import csv
 import hashlib
 import os
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -96,9 +97,30 @@ class RowsRejected(Exception):
 
 
 def _set(job: ImportJob, **fields: Any) -> None:
+    fields["heartbeat_at"] = timezone.now()
     for name, value in fields.items():
         setattr(job, name, value)
     job.save(update_fields=list(fields))
+
+
+STALE_AFTER = timedelta(minutes=30)
+INTERRUPTED = ("处理中断（工作进程已退出），未写入任何数据，请重新上传 / the import was interrupted (its worker "
+               "stopped); nothing was written, upload the file again")
+
+
+def import_jobs_reap(*, now: datetime | None = None) -> int:
+    """Mark jobs whose worker died as failed. Their load transaction rolled back with the worker,
+    so nothing was written; the school is told to upload again."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    stale = ImportJob.objects.filter(state__in=[ImportState.VALIDATING, ImportState.LOADING],
+                                     heartbeat_at__lt=cutoff)
+    count = 0
+    for job in stale:
+        _finish(job, ImportState.FAILED, message=INTERRUPTED)
+        for suffix in ("upload", "rows.csv"):
+            job_file(job, suffix).unlink(missing_ok=True)
+        count += 1
+    return count
 
 
 def _estimate_rows(path: Path) -> int:

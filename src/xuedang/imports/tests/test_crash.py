@@ -75,6 +75,24 @@ def test_a_worker_killed_mid_import_leaves_nothing_behind(tmp_path) -> None:
         _drop(created)
 
 
-@pytest.fixture(autouse=True)
-def _no_django_db() -> None:
-    """This test owns its database; the suite's test database is not touched."""
+@pytest.mark.django_db
+def test_a_job_whose_worker_died_is_marked_failed_and_can_be_uploaded_again() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from xuedang.imports.models import ImportJob, ImportState
+    from xuedang.imports.services import import_jobs_reap
+    from xuedang.institutions.models import Institution
+
+    school = Institution.objects.get(code="10001")
+    old = timezone.now() - timedelta(hours=2)
+    dead = ImportJob.objects.create(institution=school, kind="enrollments", filename="a.csv", sha256="x",
+                                    state=ImportState.LOADING, heartbeat_at=old)
+    alive = ImportJob.objects.create(institution=school, kind="enrollments", filename="b.csv", sha256="y",
+                                     state=ImportState.VALIDATING, heartbeat_at=timezone.now())
+    assert import_jobs_reap() == 1
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.state == ImportState.FAILED and "重新上传" in dead.message
+    assert alive.state == ImportState.VALIDATING
