@@ -15,9 +15,11 @@ from xuedang.imports.schemas import (
     ADMISSION_COLUMNS,
     ANNUAL_COLUMNS,
     CANCELLATION_COLUMNS,
+    CHANGE_COLUMNS,
     ENROLLMENT_COLUMNS,
     AnnualRegistrationRowValidator,
     CancellationRowValidator,
+    ChangeRowValidator,
     Column,
     EnrollmentRowValidator,
     Lookups,
@@ -275,5 +277,71 @@ class CancellationKind(Kind):
             last = rows[-1][0]
 
 
+CHANGED = ("major_code", "major_name", "department", "state", "expected_graduation_date")
+
+
+class ChangeKind(Kind):
+    """学籍异动 by file: each row's values before and after are kept on its change record."""
+
+    key, title = "changes", "学籍异动"
+    columns = CHANGE_COLUMNS
+    staging = [("row_no", "integer"), ("student_number", "text"), ("change_code", "text"), ("change_date", "date"),
+               ("reason", "text"), ("major_code", "text"), ("major_name", "text"), ("department", "text"),
+               ("state", "text"), ("expected_graduation_date", "date")]
+    audit_action = "registry.enrollment.changed"
+    not_done = ("NOT EXISTS (SELECT 1 FROM registry_enrollmentchange c WHERE c.enrollment_id = e.id"
+                " AND c.change_code = s.change_code AND c.change_date = s.change_date)")
+
+    def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> ChangeRowValidator:
+        return ChangeRowValidator(headers, lookups, today=today)
+
+    def check(self, institution_id: int) -> list[RowError]:
+        errors = loaders.errors_from(
+            "SELECT s.row_no, s.student_number FROM import_staging s JOIN (SELECT student_number, MIN(row_no) AS"
+            " first FROM import_staging GROUP BY student_number HAVING COUNT(*) > 1) d"
+            " ON d.student_number = s.student_number AND s.row_no > d.first",
+            [], "学号", "同一学生在一个文件中只能有一条异动 / one change per student per file")
+        errors += loaders.errors_from(
+            "SELECT s.row_no, s.student_number FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM"
+            " registry_enrollment e WHERE e.institution_id = %s AND e.student_number = s.student_number)",
+            [institution_id], "学号", "本校没有该学号的学籍 / no enrollment with this student number here")
+        errors += loaders.errors_from(
+            "SELECT s.row_no, s.student_number FROM import_staging s JOIN registry_enrollment e"
+            " ON e.institution_id = %s AND e.student_number = s.student_number"
+            f" WHERE e.state NOT IN ({ACTIVE}) AND {self.not_done}",
+            [institution_id], "学号", "该学籍已不在籍 / this enrollment is no longer active")
+        errors += loaders.errors_from(
+            "SELECT s.row_no, s.change_code FROM import_staging s JOIN institutions_institution i ON i.id = %s"
+            " WHERE i.credit_system AND s.change_code IN ('02', '03', '04')",
+            [institution_id], "异动类别", "学分制学校不办理留级、降级、跳级 / credit-system institutions do not record "
+            "repeating, moving down or skipping a year")
+        return sorted(errors, key=lambda e: (e.row, e.column))
+
+    def insert(self, institution_id: int, now: datetime, actor_id: int | None) -> int:
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        before = _json_object(*(f"'{f}', e.{f}" for f in CHANGED))
+        after = _json_object(*(f"'{f}', COALESCE(s.{f}, e.{f})" for f in CHANGED))
+        join = ("FROM import_staging s JOIN registry_enrollment e"
+                " ON e.institution_id = %s AND e.student_number = s.student_number")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO registry_enrollmentchange (enrollment_id, change_code, change_date, decision_date,"
+                " decision_number, reason, before, after, late, recorded_by_id, recorded_at)"
+                f" SELECT e.id, s.change_code, s.change_date, NULL, '', s.reason, {before}, {after}, %s, %s, %s"
+                f" {join} WHERE {self.not_done} ORDER BY s.row_no", [False, actor_id, stamp, institution_id])
+            inserted = cursor.rowcount
+            assignments = ", ".join(f"{f} = COALESCE(s.{f}, registry_enrollment.{f})" for f in CHANGED)
+            cursor.execute(
+                f"UPDATE registry_enrollment SET {assignments}, updated_at = %s FROM import_staging s"
+                " JOIN registry_enrollmentchange c ON c.change_code = s.change_code AND c.change_date = s.change_date"
+                " WHERE registry_enrollment.institution_id = %s AND registry_enrollment.student_number ="
+                " s.student_number AND c.enrollment_id = registry_enrollment.id AND c.recorded_at = %s",
+                [stamp, institution_id, stamp])
+        return inserted
+
+    def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+        return CancellationKind.inserted(self, institution_id, now)
+
+
 KINDS: dict[str, Kind] = {kind.key: kind for kind in (
-    AdmissionKind(), EnrollmentKind(), AnnualRegistrationKind(), CancellationKind())}
+    AdmissionKind(), EnrollmentKind(), AnnualRegistrationKind(), ChangeKind(), CancellationKind())}

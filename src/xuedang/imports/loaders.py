@@ -160,6 +160,7 @@ def staging_count() -> int:
         return cursor.fetchone()[0]
 
 
-def read_staging_file(path: str) -> Iterator[list[str]]:
+def read_staging_file(path: str) -> Iterator[list[str | None]]:
     with open(path, encoding="utf-8", newline="") as handle:
-        yield from csv.reader(handle)
+        for row in csv.reader(handle):
+            yield [None if value == "\\N" else value for value in row]

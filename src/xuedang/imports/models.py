@@ -8,6 +8,7 @@ class ImportKind(models.TextChoices):
     ENROLLMENTS = "enrollments", "新生学籍注册 / new-student registration"
     ADMISSIONS = "admissions", "录取数据 / admission data"
     ANNUAL_REGISTRATIONS = "annual_registrations", "学年注册 / annual registration"
+    CHANGES = "changes", "学籍异动 / status changes"
     CANCELLATIONS = "cancellations", "学籍注销 / cancellation"
 
 

@@ -73,7 +73,7 @@ class Lookups:
 
     def __init__(self) -> None:
         self.tables: dict[str, dict[str, str]] = {}
-        for table in ("ethnicity", "level", "study_form", "admission_type", "major", "province"):
+        for table in ("ethnicity", "level", "study_form", "admission_type", "major", "province", "change_type"):
             pairs = code_choices(table)
             mapping = {code: code for code, _ in pairs}
             mapping |= {label.split(" / ")[0]: code for code, label in pairs}
@@ -378,4 +378,65 @@ class CancellationRowValidator:
         clean.setdefault("decision_number", "")
         clean["deadline"], clean["estimated"] = self.calendar.add_working_days(decided, 15)
         clean["late"] = self.today > clean["deadline"]
+        return clean
+
+
+CHANGE_COLUMNS = [
+    Column("student_number", "学号", "student_number", example="2026000001"),
+    Column("change_code", "异动类别", "change_code", example="转专业"),
+    Column("change_date", "异动日期", "change_date", example="2027-09-01"),
+    Column("reason", "原因", "reason", example="本人申请，经学校批准"),
+    Column("major_code", "专业代码", "major_code", required=False, example="080717T"),
+    Column("major_name", "专业名称", "major_name", required=False, example="人工智能"),
+    Column("department", "院系", "department", required=False, example="人工智能学院"),
+    Column("state", "学籍状态", "state", required=False, example=""),
+    Column("expected_graduation_date", "预计毕业日期", "expected_graduation_date", required=False, example=""),
+]
+# Changes that carry their own state when the file leaves 学籍状态 empty.
+CHANGE_STATES = {"11": "suspended", "12": "registered", "19": "reserved", "08": "registered", "62": "completed",
+                 "63": "left"}
+ELSEWHERE = {"31": "学籍注销", "18": "学籍注销", "42": "学籍注销", "51": "学籍注销", "21": "转学", "22": "转学"}
+
+
+class ChangeRowValidator:
+    """Checks rows of a 学籍异动 file (one change per student per file)."""
+
+    def __init__(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> None:
+        from xuedang.registry.models import EnrollmentState
+
+        states = {s.value: s.value for s in EnrollmentState} | {s.label.split(" / ")[0]: s.value
+                                                                 for s in EnrollmentState}
+        allowed = {k: v for k, v in states.items() if v not in ("withdrawn", "revoked", "expelled", "deceased",
+                                                                 "transferred_out")}
+
+        def state(value: str) -> str:
+            if value not in allowed:
+                raise ValidationError(f"学籍状态“{value}”不能通过异动设置 / this state cannot be set by a change")
+            return allowed[value]
+
+        converters = {"student_number": _student_number, "change_code": _coded(lookups, "change_type", "异动类别"),
+                      "change_date": _date, "reason": lambda v: _text(v, 500), "major_code": _major_code,
+                      "major_name": _text100, "department": _text100, "state": state,
+                      "expected_graduation_date": _date}
+        self.steps = [(headers.get(c.key, ""), c, converters[c.key]) for c in CHANGE_COLUMNS]
+        self.today = today
+
+    def __call__(self, row: SourceRow) -> dict[str, Any]:
+        clean, errors = run_steps(row, self.steps)
+        code = clean.get("change_code")
+        if code in ELSEWHERE:
+            errors.append(RowError(row.number, "异动类别", code, f"请用“{ELSEWHERE[code]}”办理 / use the "
+                                   f"{'cancellation' if ELSEWHERE[code] == '学籍注销' else 'transfer'} form"))
+        if clean.get("change_date") and clean["change_date"] > self.today:
+            errors.append(RowError(row.number, "异动日期", str(clean["change_date"]),
+                                   "异动日期不能晚于今天 / the change cannot be in the future"))
+        if code and "state" not in clean and code in CHANGE_STATES:
+            clean["state"] = CHANGE_STATES[code]
+        changed = {"major_code", "major_name", "department", "state", "expected_graduation_date"} & set(clean)
+        if code and not changed and not errors:
+            errors.append(RowError(row.number, "异动类别", code, "没有填写任何变化 / the row changes nothing"))
+        if errors:
+            raise RowInvalid(errors)
+        for key in ("major_code", "major_name", "department", "state", "expected_graduation_date"):
+            clean.setdefault(key, None)
         return clean

@@ -172,8 +172,11 @@ def _headers(kind: Kind, found: list[str]) -> dict[str, str]:
     return mapping
 
 
+NULL = "\\N"
+
+
 def _csv_values(values: list[Any]) -> list[str]:
-    return ["t" if v is True else "f" if v is False else str(v) for v in values]
+    return [NULL if v is None else "t" if v is True else "f" if v is False else str(v) for v in values]
 
 
 def _staging_errors(job: ImportJob) -> list[RowError]:
