@@ -16,11 +16,13 @@ from xuedang.imports.schemas import (
     ANNUAL_COLUMNS,
     CANCELLATION_COLUMNS,
     CHANGE_COLUMNS,
+    CREDENTIAL_COLUMNS,
     ENROLLMENT_COLUMNS,
     AnnualRegistrationRowValidator,
     CancellationRowValidator,
     ChangeRowValidator,
     Column,
+    CredentialRowValidator,
     EnrollmentRowValidator,
     Lookups,
 )
@@ -36,6 +38,9 @@ class Kind:
 
     def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> Any:
         raise NotImplementedError
+
+    def prepare(self, institution_id: int) -> None:
+        """Work on the staging table before the checks (most kinds need none)."""
 
     def staging_values(self, clean: dict[str, Any], row_no: int) -> list[Any]:
         values = {**clean, "row_no": row_no}
@@ -343,5 +348,111 @@ class ChangeKind(Kind):
         return CancellationKind.inserted(self, institution_id, now)
 
 
+IDENTITY = ("name", "gender", "birth_date", "ethnicity", "document_type", "document_number", "identity_digest")
+FROM_ENROLLMENT = ("major_code", "major_name", "level", "education_type", "study_form", "length_years")
+
+
+class CredentialKind(Kind):
+    """学历注册 by file: unpublished credentials, numbered in the official 18-digit layout."""
+
+    key, title = "credentials", "学历注册"
+    columns = CREDENTIAL_COLUMNS
+    staging = [("row_no", "integer"), ("student_number", "text"), ("kind", "text"), ("study_end", "date"),
+               ("certificate_number", "text"), ("minor", "text")]
+    audit_action, audit_target = "registry.credential.registered", "registry.credential"
+
+    def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> CredentialRowValidator:
+        return CredentialRowValidator(headers, lookups, today=today, institution_code=lookups.institution_code)
+
+    def prepare(self, institution_id: int) -> None:
+        """Number the rows that came without one: the next serials for each school/type/year/level."""
+        from xuedang.core.validators import build_certificate_number
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.row_no, i.code, e.education_type, s.study_end, e.level FROM import_staging s"
+                " JOIN registry_enrollment e ON e.institution_id = %s AND e.student_number = s.student_number"
+                " JOIN institutions_institution i ON i.id = e.institution_id"
+                " WHERE s.certificate_number = '' AND NOT EXISTS (SELECT 1 FROM registry_credential c"
+                " WHERE c.enrollment_id = e.id) ORDER BY s.row_no", [institution_id])
+            rows, numbers, last = cursor.fetchall(), [], {}
+            for row_no, code, education_type, study_end, level in rows:
+                year = int(str(study_end)[:4])
+                prefix = f"{code}{education_type}{year}{level}"
+                if prefix not in last:
+                    cursor.execute("SELECT MAX(certificate_number) FROM registry_credential"
+                                   " WHERE certificate_number LIKE %s", [prefix + "%"])
+                    found = cursor.fetchone()[0]
+                    last[prefix] = int(found[len(prefix):]) if found and len(found) == 18 else 0
+                last[prefix] += 1
+                numbers.append((build_certificate_number(school_code=code, education_type=education_type, year=year,
+                                                         level=level, serial=last[prefix]), row_no))
+            cursor.executemany("UPDATE import_staging SET certificate_number = %s WHERE row_no = %s", numbers)
+
+    def check(self, institution_id: int) -> list[RowError]:
+        join = ("FROM import_staging s JOIN registry_enrollment e"
+                " ON e.institution_id = %s AND e.student_number = s.student_number")
+        errors = loaders.errors_from(
+            "SELECT s.row_no, s.student_number FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM"
+            " registry_enrollment e WHERE e.institution_id = %s AND e.student_number = s.student_number)",
+            [institution_id], "学号", "本校没有该学号的学籍 / no enrollment with this student number here")
+        errors += loaders.errors_from(
+            "SELECT s.row_no, s.student_number FROM import_staging s JOIN (SELECT student_number, MIN(row_no) AS"
+            " first FROM import_staging GROUP BY student_number HAVING COUNT(*) > 1) d"
+            " ON d.student_number = s.student_number AND s.row_no > d.first",
+            [], "学号", "每个学籍只能有一个学历（第十六条）/ one credential per enrollment")
+        errors += loaders.errors_from(
+            f"SELECT s.row_no, s.student_number {join} JOIN registry_credential c ON c.enrollment_id = e.id"
+            " WHERE c.certificate_number <> s.certificate_number AND s.certificate_number <> ''"
+            " OR c.enrollment_id = e.id AND c.kind <> s.kind",
+            [institution_id], "学号", "该学籍已注册学历（第十六条）/ this enrollment already has a credential")
+        errors += loaders.errors_from(
+            "SELECT s.row_no, s.certificate_number FROM import_staging s JOIN registry_credential c"
+            " ON c.certificate_number = s.certificate_number JOIN registry_enrollment e ON e.id = c.enrollment_id"
+            " WHERE s.certificate_number <> '' AND NOT (e.institution_id = %s AND e.student_number = s.student_number)",
+            [institution_id], "证书编号", "证书编号已被使用 / the certificate number is already in use")
+        errors += loaders.errors_from(
+            f"SELECT s.row_no, s.study_end {join} WHERE s.study_end <= e.entry_date",
+            [institution_id], "毕结业日期", "毕（结）业日期须晚于入学日期 / the end of study must be after entry")
+        return sorted(errors, key=lambda e: (e.row, e.column))
+
+    def insert(self, institution_id: int, now: datetime, actor_id: int | None) -> int:
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        president = ("COALESCE((SELECT p.name FROM institutions_president p WHERE p.institution_id = i.id"
+                     " AND p.start_date <= s.study_end AND (p.end_date IS NULL OR p.end_date >= s.study_end)"
+                     " ORDER BY p.start_date DESC LIMIT 1), '')")
+        copied = IDENTITY + FROM_ENROLLMENT
+        columns = ["enrollment_id", "institution_id", "kind", "certificate_number", "certificate_key",
+                   "institution_name", "president_name", "study_start", "study_end", "issue_date", "minor",
+                   "lost_certificate_note", "state", "created_at", "updated_at", *copied]
+        values = ["e.id", "i.id", "s.kind", "s.certificate_number", "s.certificate_number", "i.name", president,
+                  "e.entry_date", "s.study_end", "s.study_end", "s.minor", "''", "'draft'", "%s", "%s",
+                  *(f"e.{f}" for f in copied)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO registry_credential ({', '.join(columns)}) SELECT {', '.join(values)}"
+                " FROM import_staging s JOIN registry_enrollment e"
+                " ON e.institution_id = %s AND e.student_number = s.student_number"
+                " JOIN institutions_institution i ON i.id = e.institution_id"
+                " WHERE NOT EXISTS (SELECT 1 FROM registry_credential c WHERE c.enrollment_id = e.id)"
+                " ORDER BY s.row_no", [stamp, stamp, institution_id])
+            return cursor.rowcount
+
+    def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        sql = ("SELECT id, certificate_number, kind, study_end FROM registry_credential WHERE institution_id = %s"
+               " AND created_at = %s AND id > %s ORDER BY id LIMIT 20000")
+        last = 0
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [institution_id, stamp, last])
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            yield [(str(pk), {"certificate_number": number, "kind": kind, "study_end": str(end)})
+                   for pk, number, kind, end in rows]
+            last = rows[-1][0]
+
+
 KINDS: dict[str, Kind] = {kind.key: kind for kind in (
-    AdmissionKind(), EnrollmentKind(), AnnualRegistrationKind(), ChangeKind(), CancellationKind())}
+    AdmissionKind(), EnrollmentKind(), AnnualRegistrationKind(), ChangeKind(), CancellationKind(), CredentialKind())}

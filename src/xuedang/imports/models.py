@@ -10,6 +10,7 @@ class ImportKind(models.TextChoices):
     ANNUAL_REGISTRATIONS = "annual_registrations", "学年注册 / annual registration"
     CHANGES = "changes", "学籍异动 / status changes"
     CANCELLATIONS = "cancellations", "学籍注销 / cancellation"
+    CREDENTIALS = "credentials", "学历注册 / credentials"
 
 
 class ImportState(models.TextChoices):

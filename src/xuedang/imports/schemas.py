@@ -72,6 +72,7 @@ class Lookups:
     """Code tables as {code or Chinese name: code}, built once per import."""
 
     def __init__(self) -> None:
+        self.institution_code = ""
         self.tables: dict[str, dict[str, str]] = {}
         for table in ("ethnicity", "level", "study_form", "admission_type", "major", "province", "change_type"):
             pairs = code_choices(table)
@@ -439,4 +440,46 @@ class ChangeRowValidator:
             raise RowInvalid(errors)
         for key in ("major_code", "major_name", "department", "state", "expected_graduation_date"):
             clean.setdefault(key, None)
+        return clean
+
+
+CREDENTIAL_COLUMNS = [
+    Column("student_number", "学号", "student_number", example="2022000001"),
+    Column("kind", "毕结业", "kind", example="毕业"),
+    Column("study_end", "毕结业日期", "study_end", example="2026-07-01"),
+    Column("certificate_number", "证书编号", "certificate_number", required=False, example=""),
+    Column("minor", "辅修", "minor", required=False, example=""),
+]
+CREDENTIAL_KINDS = {"毕业": "graduation", "结业": "completion", "graduation": "graduation", "completion": "completion"}
+
+
+def _credential_kind(value: str) -> str:
+    kind = CREDENTIAL_KINDS.get(value.strip())
+    if kind is None:
+        raise ValidationError(f"“{value}”应为 毕业 或 结业 / must be 毕业 (graduation) or 结业 (completion)")
+    return kind
+
+
+class CredentialRowValidator:
+    """Checks rows of a 学历注册 file; supplied numbers must belong to this school and year."""
+
+    def __init__(self, headers: dict[str, str], lookups: Lookups, *, today: date, institution_code: str) -> None:
+        converters = {"student_number": _student_number, "kind": _credential_kind, "study_end": _date,
+                      "certificate_number": lambda v: v.strip(), "minor": lambda v: _text(v, 200)}
+        self.steps = [(headers.get(c.key, ""), c, converters[c.key]) for c in CREDENTIAL_COLUMNS]
+        self.institution_code = institution_code
+
+    def __call__(self, row: SourceRow) -> dict[str, Any]:
+        clean, errors = run_steps(row, self.steps)
+        number = clean.get("certificate_number", "")
+        if number and "study_end" in clean:
+            try:
+                clean["certificate_number"] = validators.validate_certificate_number(
+                    number, institution_code=self.institution_code, graduation_year=clean["study_end"].year)
+            except ValidationError as error:
+                errors.append(RowError(row.number, "证书编号", number[:40], error.messages[0]))
+        if errors:
+            raise RowInvalid(errors)
+        clean.setdefault("certificate_number", "")
+        clean.setdefault("minor", "")
         return clean

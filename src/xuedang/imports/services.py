@@ -137,6 +137,7 @@ def _validate(job: ImportJob) -> list[RowError]:
     upload = job_file(job, "upload")
     _set(job, state=ImportState.VALIDATING, total_rows=_estimate_rows(upload))
     lookups, errors, count = Lookups(), [], 0
+    lookups.institution_code = job.institution.code
     today = timezone.localdate(job.created_at)
     with upload.open("rb") as stream, job_file(job, "rows.csv").open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
@@ -193,6 +194,7 @@ def _stage(job: ImportJob) -> None:
     kind = KINDS[job.kind]
     loaders.create_staging(kind.staging)
     loaders.fill_staging(loaders.read_staging_file(str(job_file(job, "rows.csv"))), kind.staging)
+    kind.prepare(job.institution_id)
 
 
 def _load(job: ImportJob) -> None:
