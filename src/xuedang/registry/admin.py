@@ -2,7 +2,14 @@ from django.contrib import admin
 
 from xuedang.core.admin_site import ReadOnlyAdmin
 from xuedang.core.masking import mask_document
-from xuedang.registry.models import Admission, AnnualRegistration, Credential, Enrollment, EnrollmentChange
+from xuedang.registry.models import (
+    Admission,
+    AnnualRegistration,
+    Credential,
+    Enrollment,
+    EnrollmentChange,
+    EnrollmentNote,
+)
 
 PII_EXCLUDE = ("document_number", "identity_digest")
 
@@ -50,3 +57,9 @@ class EnrollmentChangeAdmin(ReadOnlyAdmin):
 class AnnualRegistrationAdmin(ReadOnlyAdmin):
     list_display = ("enrollment", "academic_year", "status", "deadline", "registered_on", "late")
     list_filter = ("academic_year", "status", "late")
+
+
+@admin.register(EnrollmentNote)
+class EnrollmentNoteAdmin(ReadOnlyAdmin):
+    list_display = ("enrollment", "kind", "title", "decided_on")
+    list_filter = ("kind",)

@@ -12,6 +12,7 @@ from xuedang.core.codetables import code_choices
 from xuedang.registry.models import (
     AnnualRegistrationStatus,
     CredentialKind,
+    EnrollmentNote,
     EnrollmentState,
     Gender,
     Level,
@@ -137,3 +138,18 @@ class ChangeForm(BilingualForm):
     def changes(self) -> dict[str, Any]:
         fields = ("major_code", "major_name", "department", "state", "expected_graduation_date")
         return {f: self.cleaned_data[f] for f in fields if self.cleaned_data.get(f) not in (None, "")}
+
+
+class NoteForm(BilingualForm):
+    kind = forms.ChoiceField(choices=EnrollmentNote.Kind.choices, label="类别 / kind")
+    title = forms.CharField(max_length=200, label="名称 / title")
+    decided_on = forms.DateField(widget=DATE, label="日期 / date")
+    decision_number = forms.CharField(max_length=60, required=False, label="文号 / decision no.")
+
+
+class PublishForm(BilingualForm):
+    institution = forms.ModelChoiceField(queryset=None, empty_label=None, label="学校 / institution")
+
+    def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = institutions

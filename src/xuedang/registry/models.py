@@ -359,3 +359,32 @@ class Credential(IdentitySnapshot):
 
     def __str__(self) -> str:
         return self.certificate_number or f"draft #{self.pk}"
+
+
+class EnrollmentNote(models.Model):
+    """奖惩 and 学习证明 — rewards, penalties and study certificates recorded on an enrollment.
+
+    .. pii: a named student's rewards and disciplinary record.
+    """
+
+    class Kind(models.TextChoices):
+        REWARD = "reward", "奖励 / reward"
+        PENALTY = "penalty", "处分 / disciplinary penalty"
+        PENALTY_LIFTED = "penalty_lifted", "解除处分 / penalty lifted"
+        STUDY_CERTIFICATE = "study_certificate", "学习证明 / certificate of study"
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="notes")
+    kind = models.CharField("类别 / kind", max_length=20, choices=Kind.choices)
+    title = models.CharField("名称 / title", max_length=200)
+    decided_on = models.DateField("日期 / date")
+    decision_number = models.CharField("文号 / decision no.", max_length=60, blank=True, default="")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["decided_on", "id"]
+        verbose_name = "奖惩与证明 / note"
+        verbose_name_plural = "奖惩与证明 / notes"
+
+    def __str__(self) -> str:
+        return f"{self.enrollment} {self.kind} {self.title}"

@@ -60,6 +60,8 @@ def enrollment_timeline(*, enrollment: Enrollment) -> list[TimelineEvent]:
     for change in enrollment.changes.all():
         events.append(TimelineEvent(change.change_date, f"学籍异动 {change.change_code} / change",
                                     change.reason))
+    for note in enrollment.notes.all():
+        events.append(TimelineEvent(note.decided_on, note.get_kind_display(), note.title))
     credential = getattr(enrollment, "credential", None)
     if credential is not None and credential.issue_date:
         events.append(TimelineEvent(credential.issue_date, "学历注册 / credential",

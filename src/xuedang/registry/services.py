@@ -38,6 +38,7 @@ from xuedang.registry.models import (
     EducationType,
     Enrollment,
     EnrollmentChange,
+    EnrollmentNote,
     EnrollmentState,
     Gender,
     Level,
@@ -635,3 +636,39 @@ def admission_decline(*, actor: Any, admission: Admission, state: str, reason: s
     audit_log(actor=actor, action="registry.admission.answered", target=admission, before=before,
               after={"state": state}, reason=reason)
     return admission
+
+
+@transaction.atomic
+def enrollment_note_add(
+    *, actor: Any, enrollment: Enrollment, kind: str, title: str, decided_on: date, decision_number: str = "",
+) -> EnrollmentNote:
+    """Record a reward, a penalty (or its lifting) or a 学习证明 on an enrollment."""
+    if kind not in EnrollmentNote.Kind.values:
+        raise _fail("kind", "类别无效 / unknown kind")
+    if not title.strip() or len(title) > 200:
+        raise _fail("title", "请填写名称（不超过 200 字）/ give a title of at most 200 characters")
+    if decided_on < enrollment.entry_date:
+        raise _fail("decided_on", "日期早于入学日期 / the date is before the student entered")
+    note = EnrollmentNote.objects.create(
+        enrollment=enrollment, kind=kind, title=title.strip(), decided_on=decided_on,
+        decision_number=decision_number.strip(), recorded_by=actor if getattr(actor, "pk", None) else None)
+    audit_log(actor=actor, action=f"registry.enrollment.{kind}", target=enrollment,
+              after={"title": note.title, "decided_on": decided_on, "decision_number": note.decision_number})
+    return note
+
+
+def credentials_publish_due(*, actor: Any, institution: Institution, today: date | None = None) -> tuple[int, int]:
+    """Publish every complete draft credential of `institution` whose issue date has come.
+
+    Returns (published, still incomplete); each publication is its own transaction and audit entry.
+    """
+    today = today or timezone.localdate()
+    published = incomplete = 0
+    drafts = Credential.objects.filter(institution=institution, state=CredentialState.DRAFT, issue_date__lte=today)
+    for credential in drafts.iterator(chunk_size=500):
+        if credential_missing_fields(credential):
+            incomplete += 1
+            continue
+        credential_publish(actor=actor, credential=credential, today=today)
+        published += 1
+    return published, incomplete

@@ -22,6 +22,8 @@ from xuedang.registry.forms import (
     ChangeForm,
     CredentialForm,
     EnrollmentForm,
+    NoteForm,
+    PublishForm,
 )
 from xuedang.registry.models import AdmissionState, EnrollmentState, Level
 
@@ -279,3 +281,37 @@ def credential_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("registry:credential_detail", pk=credential.pk)
     return render(request, "registry/credential_detail.html", {
         "credential": credential, "missing": services.credential_missing_fields(credential)})
+
+
+@login_required
+def enrollment_note(request: HttpRequest, pk: int) -> HttpResponse:
+    """奖惩 or 学习证明 on one enrollment."""
+    enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
+    form = NoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrollment_note_add(actor=request.user, enrollment=enrollment, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "已登记 / recorded")
+            return redirect("registry:enrollment_detail", pk=enrollment.pk)
+    return render(request, "registry/form.html", {"form": form, "enrollment": enrollment,
+                                                  "title": "奖惩与学习证明 / rewards, penalties, certificates"})
+
+
+@login_required
+def credentials_publish(request: HttpRequest) -> HttpResponse:
+    """发布 — every complete credential whose issue date has come, for one institution."""
+    institutions = institutions_for(request.user, REGISTERING).order_by("code")
+    if not institutions.exists():
+        raise Http404
+    form = PublishForm(request.POST or None, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        published, incomplete = services.credentials_publish_due(
+            actor=request.user, institution=form.cleaned_data["institution"])
+        messages.success(request, f"已发布 {published} 条，{incomplete} 条信息不全未发布 / {published} published, "
+                                  f"{incomplete} incomplete")
+        return redirect("registry:credentials_publish")
+    return render(request, "registry/form.html", {"form": form,
+                                                  "title": "发布到期学历 / publish due credentials"})

@@ -78,3 +78,38 @@ def test_a_transfer_records_both_sides_and_keeps_the_history_continuous() -> Non
     into = EnrollmentChange.objects.get(enrollment=target, change_code="22")
     assert out.counterpart == target and into.counterpart == source
     assert into.before == {"institution": "10001", "student_number": "2001001"}
+
+
+def test_rewards_penalties_and_study_certificates_are_recorded_and_audited() -> None:
+    from xuedang.core.models import AuditEntry
+
+    enrollment = make_enrollment()
+    note = services.enrollment_note_add(actor=None, enrollment=enrollment, kind="reward", title="国家奖学金",
+                                        decided_on=date(2022, 11, 1), decision_number="教财〔2022〕1号")
+    assert note.kind == "reward" and enrollment.notes.count() == 1
+    assert AuditEntry.objects.filter(action="registry.enrollment.reward").exists()
+    with pytest.raises(ValidationError):
+        services.enrollment_note_add(actor=None, enrollment=enrollment, kind="penalty", title="x",
+                                     decided_on=date(2019, 1, 1))
+
+
+def test_due_complete_credentials_are_published_together() -> None:
+    import io
+
+    from PIL import Image
+
+    from xuedang.institutions.services import president_appoint
+
+    first = make_enrollment()
+    president_appoint(institution=first.institution, name="龚旗煌", start_date=date(2022, 6, 1))
+    second = make_enrollment(student_number="S2", document_number="440304200306151232", name="张三")
+    out = io.BytesIO()
+    Image.new("RGB", (480, 640), (67, 142, 219)).save(out, format="JPEG")
+    photo = services.photo_register(actor=None, enrollment=first, purpose="graduation", image=out.getvalue())
+    services.credential_register(actor=None, enrollment=first, kind="graduation", study_end=date(2025, 7, 1),
+                                 photo=photo)
+    services.credential_register(actor=None, enrollment=second, kind="graduation", study_end=date(2025, 7, 1))
+    assert services.credentials_publish_due(actor=None, institution=first.institution,
+                                            today=date(2025, 6, 30)) == (0, 0)
+    assert services.credentials_publish_due(actor=None, institution=first.institution,
+                                            today=date(2025, 7, 1)) == (1, 1)

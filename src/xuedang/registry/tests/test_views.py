@@ -153,3 +153,20 @@ def test_a_change_of_major_by_form_keeps_the_old_values(registrar) -> None:
     change = EnrollmentChange.objects.get()
     assert change.before == {"major_code": "080901", "major_name": "计算机科学与技术"}
     assert change.after == {"major_code": "080717T", "major_name": "人工智能"}
+
+
+def test_a_reward_by_form_appears_on_the_timeline(registrar) -> None:
+    enrollment = make_enrollment()
+    client = login(registrar)
+    client.post(f"/school/enrollments/{enrollment.pk}/note/", {
+        "kind": "reward", "title": "国家奖学金", "decided_on": "2022-11-01", "decision_number": ""})
+    page = client.get(f"/school/enrollments/{enrollment.pk}/").content.decode()
+    assert "奖励 / reward" in page and "国家奖学金" in page
+
+
+def test_publishing_due_credentials_from_the_page(registrar) -> None:
+    from xuedang.institutions.models import Institution
+
+    page = login(registrar).post("/school/credentials/publish/", {
+        "institution": Institution.objects.get(code="10001").pk}, follow=True).content.decode()
+    assert "已发布 0 条" in page
