@@ -70,3 +70,10 @@ def test_keys_are_issued_by_command_and_shown_once(capsys) -> None:
     assert secret.startswith("xd_") and "只显示这一次" in out
     key = Institution.objects.get(code="10001").api_keys.get()
     assert secret.split("_", 2)[2] not in key.key_hash
+
+
+def test_missing_fields_are_named_in_chinese_and_english() -> None:
+    response = Client().post("/api/v1/school/imports", {"kind": "enrollments"}, HTTP_AUTHORIZATION=f"Bearer {_key()}")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["fields"] == [{"field": "file", "message": "缺少此项 / this field is required"}]
