@@ -33,7 +33,8 @@ from xuedang.imports.schemas import Lookups, RowInvalid, header_map
 from xuedang.institutions.models import Institution
 
 PROGRESS_EVERY = 2000
-KEEP_ERRORS = 200
+KEEP_ERRORS = 200  # shown on the page and in the API; the XLSX report has up to MAX_ERRORS
+MAX_ERRORS = 100_000
 
 
 def imports_dir() -> Path:
@@ -149,7 +150,8 @@ def _validate(job: ImportJob) -> list[RowError]:
             try:
                 writer.writerow(_csv_values(kind.staging_values(validate(row), row.number)))
             except RowInvalid as invalid:
-                errors.extend(invalid.errors)
+                if len(errors) < MAX_ERRORS:  # a wholly wrong file must not fill the memory
+                    errors.extend(invalid.errors)
             if count % PROGRESS_EVERY == 0:
                 _set(job, processed_rows=count, total_rows=max(job.total_rows, count))
     if count == 0:
