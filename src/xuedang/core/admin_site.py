@@ -16,6 +16,11 @@ from django.http import HttpRequest
 
 from xuedang.core.audit import audit_log
 from xuedang.institutions.access import is_centre
+from xuedang.institutions.models import Role
+
+# 第二十四条: only the centre's user administrators change reference data and memberships;
+# other centre staff (auditors, approvers) read.
+MANAGING = (Role.USER_ADMIN,)
 
 
 class CentreAdminSite(admin.AdminSite):
@@ -34,10 +39,10 @@ class AuditedAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_centre(request.user)
+        return is_centre(request.user, MANAGING)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_centre(request.user)
+        return is_centre(request.user, MANAGING)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_centre(request.user)

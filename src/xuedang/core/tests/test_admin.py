@@ -55,3 +55,15 @@ def test_registry_records_are_read_only_and_nothing_is_deletable(centre_admin) -
     assert client.get(f"/admin/registry/enrollment/{enrollment.pk}/delete/").status_code == 403
     school = Institution.objects.get(code="10001")
     assert client.get(f"/admin/institutions/institution/{school.pk}/delete/").status_code == 403
+
+
+def test_a_centre_auditor_reads_but_cannot_change(db) -> None:
+    from xuedang.conftest import _staff
+
+    auditor = _staff("auditor", "centre", "auditor")
+    client = login(auditor)
+    school = Institution.objects.get(code="10001")
+    assert client.get("/admin/institutions/institution/").status_code == 200
+    assert client.post(f"/admin/institutions/institution/{school.pk}/change/", {"name_en": "x"}).status_code == 403
+    school.refresh_from_db()
+    assert school.name_en == ""
