@@ -83,6 +83,26 @@ class EnrollmentKind(Kind):
 ACTIVE = ", ".join(f"'{state}'" for state in loaders.ACTIVE)
 
 
+def unknown_students(institution_id: int) -> list[RowError]:
+    return loaders.errors_from(
+        "SELECT s.row_no, s.student_number FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM"
+        " registry_enrollment e WHERE e.institution_id = %s AND e.student_number = s.student_number)",
+        [institution_id], "学号", "本校没有该学号的学籍 / no enrollment with this student number here")
+
+
+def keyset_chunks(sql: str, params: list[Any]) -> Iterator[list[tuple]]:
+    """Rows of `sql` (which ends `AND <id> > %s ORDER BY <id> LIMIT n`, id first) a chunk at a time."""
+    last = 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, last])
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
 class AnnualRegistrationKind(Kind):
     key, title = "annual_registrations", "学年注册"
     columns = ANNUAL_COLUMNS
@@ -102,10 +122,7 @@ class AnnualRegistrationKind(Kind):
             " GROUP BY student_number, academic_year HAVING COUNT(*) > 1) d"
             " ON d.student_number = s.student_number AND d.academic_year = s.academic_year AND s.row_no > d.first",
             [], "学号", "同一学生同一学年在文件中出现多次 / the same student and year appear more than once")
-        errors += loaders.errors_from(
-            "SELECT s.row_no, s.student_number FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM"
-            " registry_enrollment e WHERE e.institution_id = %s AND e.student_number = s.student_number)",
-            [institution_id], "学号", "本校没有该学号的学籍 / no enrollment with this student number here")
+        errors += unknown_students(institution_id)
         errors += loaders.errors_from(
             "SELECT s.row_no, s.student_number FROM import_staging s JOIN registry_enrollment e"
             f" ON e.institution_id = %s AND e.student_number = s.student_number WHERE e.state NOT IN ({ACTIVE})",
@@ -138,16 +155,9 @@ class AnnualRegistrationKind(Kind):
         sql = ("SELECT a.id, a.enrollment_id, a.academic_year, a.status, a.late FROM registry_annualregistration a"
                " JOIN registry_enrollment e ON e.id = a.enrollment_id"
                " WHERE e.institution_id = %s AND a.recorded_at = %s AND a.id > %s ORDER BY a.id LIMIT 20000")
-        last = 0
-        while True:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [institution_id, stamp, last])
-                rows = cursor.fetchall()
-            if not rows:
-                return
+        for rows in keyset_chunks(sql, [institution_id, stamp]):
             yield [(str(enrollment), {"academic_year": year, "status": status, "late": bool(late)})
                    for _, enrollment, year, status, late in rows]
-            last = rows[-1][0]
 
 
 class AdmissionKind(Kind):
@@ -199,16 +209,9 @@ class AdmissionKind(Kind):
         stamp = connection.ops.adapt_datetimefield_value(now)
         sql = ("SELECT id, year, exam_number, major_code FROM registry_admission WHERE institution_id = %s"
                " AND created_at = %s AND id > %s ORDER BY id LIMIT 20000")
-        last = 0
-        while True:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [institution_id, stamp, last])
-                rows = cursor.fetchall()
-            if not rows:
-                return
+        for rows in keyset_chunks(sql, [institution_id, stamp]):
             yield [(str(pk), {"year": year, "exam_number": exam, "major_code": major})
                    for pk, year, exam, major in rows]
-            last = rows[-1][0]
 
 
 def _json_object(*pairs: str) -> str:
@@ -235,10 +238,7 @@ class CancellationKind(Kind):
             " first FROM import_staging GROUP BY student_number HAVING COUNT(*) > 1) d"
             " ON d.student_number = s.student_number AND s.row_no > d.first",
             [], "学号", "文件中学号重复 / the student number appears more than once in the file")
-        errors += loaders.errors_from(
-            "SELECT s.row_no, s.student_number FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM"
-            " registry_enrollment e WHERE e.institution_id = %s AND e.student_number = s.student_number)",
-            [institution_id], "学号", "本校没有该学号的学籍 / no enrollment with this student number here")
+        errors += unknown_students(institution_id)
         errors += loaders.errors_from(
             "SELECT s.row_no, s.student_number FROM import_staging s JOIN registry_enrollment e"
             " ON e.institution_id = %s AND e.student_number = s.student_number"
@@ -270,16 +270,9 @@ class CancellationKind(Kind):
         sql = ("SELECT c.id, c.enrollment_id, c.change_code, e.state, c.late FROM registry_enrollmentchange c"
                " JOIN registry_enrollment e ON e.id = c.enrollment_id WHERE e.institution_id = %s"
                " AND c.recorded_at = %s AND c.id > %s ORDER BY c.id LIMIT 20000")
-        last = 0
-        while True:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [institution_id, stamp, last])
-                rows = cursor.fetchall()
-            if not rows:
-                return
+        for rows in keyset_chunks(sql, [institution_id, stamp]):
             yield [(str(enrollment), {"change_code": code, "state": state, "late": bool(late)})
                    for _, enrollment, code, state, late in rows]
-            last = rows[-1][0]
 
 
 CHANGED = ("major_code", "major_name", "department", "state", "expected_graduation_date")
@@ -306,10 +299,7 @@ class ChangeKind(Kind):
             " first FROM import_staging GROUP BY student_number HAVING COUNT(*) > 1) d"
             " ON d.student_number = s.student_number AND s.row_no > d.first",
             [], "学号", "同一学生在一个文件中只能有一条异动 / one change per student per file")
-        errors += loaders.errors_from(
-            "SELECT s.row_no, s.student_number FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM"
-            " registry_enrollment e WHERE e.institution_id = %s AND e.student_number = s.student_number)",
-            [institution_id], "学号", "本校没有该学号的学籍 / no enrollment with this student number here")
+        errors += unknown_students(institution_id)
         errors += loaders.errors_from(
             "SELECT s.row_no, s.student_number FROM import_staging s JOIN registry_enrollment e"
             " ON e.institution_id = %s AND e.student_number = s.student_number"
@@ -442,16 +432,9 @@ class CredentialKind(Kind):
         stamp = connection.ops.adapt_datetimefield_value(now)
         sql = ("SELECT id, certificate_number, kind, study_end FROM registry_credential WHERE institution_id = %s"
                " AND created_at = %s AND id > %s ORDER BY id LIMIT 20000")
-        last = 0
-        while True:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [institution_id, stamp, last])
-                rows = cursor.fetchall()
-            if not rows:
-                return
+        for rows in keyset_chunks(sql, [institution_id, stamp]):
             yield [(str(pk), {"certificate_number": number, "kind": kind, "study_end": str(end)})
                    for pk, number, kind, end in rows]
-            last = rows[-1][0]
 
 
 KINDS: dict[str, Kind] = {kind.key: kind for kind in (
