@@ -21,9 +21,21 @@ def redact(text: str) -> str:
 
 
 class RedactPIIFilter(logging.Filter):
-    """Rewrite the fully formatted message with personal numbers replaced."""
+    """Rewrite the fully formatted message, traceback and stack with personal numbers replaced.
+
+    The traceback is formatted here, before any handler sees it: a handler formats
+    `exc_info` itself when `exc_text` is empty, which would write the clear text.
+    """
+
+    _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         try:
             message = record.getMessage()
         except (TypeError, ValueError):
@@ -31,6 +43,4 @@ class RedactPIIFilter(logging.Filter):
         cleaned = redact(message)
         if cleaned != message or record.args:
             record.msg, record.args = cleaned, None
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
         return True

@@ -101,3 +101,27 @@ def test_log_lines_lose_id_and_phone_numbers() -> None:
     RedactPIIFilter().filter(record)
     message = record.getMessage()
     assert ID not in message and PHONE not in message and "[redacted]" in message
+
+
+def test_a_traceback_is_redacted_before_any_handler_writes_it() -> None:
+    """The first handler formats the traceback itself: the filter must already have cleaned it."""
+    import io
+    import sys
+
+    try:
+        raise ValueError(f"no student with ID {ID}")
+    except ValueError:
+        exc_info = sys.exc_info()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactPIIFilter())
+    logger = logging.getLogger("xuedang.tests.traceback")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.error("lookup failed", exc_info=exc_info, stack_info=True)
+    finally:
+        logger.removeHandler(handler)
+    written = stream.getvalue()
+    assert "ValueError" in written and "[redacted]" in written
+    assert ID not in written
