@@ -118,10 +118,16 @@ def other_school_registrar(db):
 
 
 def _person(username: str, name: str, document_number: str):
+    """A student whose identity has been checked (real-person check or identity challenge)."""
+    from django.utils import timezone
+
     from xuedang.accounts.services import user_create
 
-    return user_create(actor=None, username=username, password=PASSWORD, real_name=name,
+    user = user_create(actor=None, username=username, password=PASSWORD, real_name=name,
                        document_type="resident_id", document_number=document_number)
+    user.identity_checked_at = timezone.now()
+    user.save(update_fields=["identity_checked_at"])
+    return user
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "xuedang.institutions",
     "xuedang.registry",
     "xuedang.imports",
+    "xuedang.archive",
 ]
 
 MIDDLEWARE = [

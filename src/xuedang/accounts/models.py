@@ -30,6 +30,9 @@ class User(AbstractUser):
     phone = EncryptedTextField("手机号 / mobile", blank=True, default="")
     phone_digest = models.CharField(max_length=64, blank=True, default="", db_index=True)
     real_name_verified_at = models.DateTimeField(null=True, blank=True)
+    # When the account proved it belongs to the person behind the ID: a real-person check or
+    # the identity challenge (accounts issue). Archive pages stay closed until then.
+    identity_checked_at = models.DateTimeField("身份核验时间 / identity checked at", null=True, blank=True)
 
     class Meta:
         verbose_name = "用户 / user"
