@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+REDIS_TEST ?= redis://127.0.0.1:6379/0
 SEED_STUDENTS ?= 3000
 
 CHROMIUM ?= /usr/bin/chromium
@@ -44,7 +45,7 @@ test-sqlite: install
 test-postgres: install
 	$(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)').close()" \
 	  || { echo "PostgreSQL at $(PG_URL) is not reachable / 无法连接 PostgreSQL"; exit 1; }
-	DATABASE_URL=$(PG_URL) REDIS_URL=redis://127.0.0.1:6379/0 $(BIN)/pytest -q
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST) $(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check src bench
