@@ -147,6 +147,8 @@ STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "media"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Processes that validate one large import file between them (0: one per CPU core).
+IMPORT_PROCESSES = int(env("IMPORT_PROCESSES", "0"))
 
 # --- Logging: personal data is redacted from every record ------------------------------------
 LOGGING = {

@@ -50,17 +50,23 @@ def reset_key_cache() -> None:
     """Forget cached keys (after settings change in tests or a rotation)."""
     _keys.cache_clear()
     _hmac_key.cache_clear()
+    _cipher.cache_clear()
 
 
 def active_key_id() -> str:
     return _keys()[0][0]
 
 
+@functools.cache
+def _cipher(key: bytes) -> AESGCM:
+    return AESGCM(key)
+
+
 def seal(plaintext: str) -> str:
     """Encrypt `plaintext` under the active key; a fresh random nonce every time."""
     key_id, key = _keys()[0]
     nonce = os.urandom(12)
-    sealed = AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), key_id.encode())
+    sealed = _cipher(key).encrypt(nonce, plaintext.encode("utf-8"), key_id.encode())
     return f"{key_id}${base64.b64encode(nonce + sealed).decode('ascii')}"
 
 
@@ -82,7 +88,7 @@ def token_key_id(token: str) -> str:
 def digest(value: str, *, purpose: str) -> str:
     """Keyed HMAC-SHA256 hex digest of `value` for exact-match lookup."""
     message = f"{purpose}\x1f{value}".encode()
-    return hmac.new(_hmac_key(), message, hashlib.sha256).hexdigest()
+    return hmac.digest(_hmac_key(), message, "sha256").hex()
 
 
 def identity_digest(document_type: str, document_number: str) -> str:

@@ -7,6 +7,7 @@ can show it as it is.
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -46,7 +47,9 @@ def to_half_width(value: str) -> str:
 
 def resident_id_check_digit(first17: str) -> str:
     """ISO 7064 MOD 11-2 over the first 17 digits."""
-    return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
+    if len(first17) != len(WEIGHTS):
+        raise ValueError("the check digit is computed over exactly 17 digits")
+    return CHECK_CHARS[sum(map(operator.mul, map(int, first17), WEIGHTS)) % 11]
 
 
 def _birth_date(text: str, *, today: date | None) -> date:
@@ -64,8 +67,11 @@ def _birth_date(text: str, *, today: date | None) -> date:
     return born
 
 
+_EIGHTEEN = re.compile(r"\d{17}[\dX]")
+
+
 def _check_18(number: str, *, what: str, what_en: str) -> None:
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not _EIGHTEEN.fullmatch(number):
         raise _error(f"{what}应为 17 位数字加 1 位数字或 X / {what_en} must be 17 digits and a digit or X",
                      "format")
     expected = resident_id_check_digit(number[:17])

@@ -17,6 +17,7 @@ from ninja.security import HttpBearer
 
 from xuedang.imports.models import ImportJob, ImportKind
 from xuedang.imports.parsing import MAX_BYTES
+from xuedang.imports.selectors import job_progress
 from xuedang.imports.services import import_job_create
 from xuedang.institutions.models import ApiKey
 from xuedang.institutions.services import api_key_check
@@ -54,9 +55,10 @@ class JobOut(Schema):
 
 
 def _job_out(job: ImportJob) -> dict:
+    progress = job_progress(job)
     return {"id": job.pk, "institution": job.institution.code, "kind": job.kind, "state": job.state,
-            "state_label": job.get_state_display(), "percent": job.percent, "processed_rows": job.processed_rows,
-            "total_rows": job.total_rows, "inserted_rows": job.inserted_rows, "skipped_rows": job.skipped_rows,
+            "state_label": job.get_state_display(), "percent": progress.percent, "processed_rows": progress.processed,
+            "total_rows": progress.total, "inserted_rows": job.inserted_rows, "skipped_rows": job.skipped_rows,
             "error_count": job.error_count, "message": job.message, "errors": job.errors}
 
 

@@ -3,7 +3,7 @@ final INSERT … SELECT and audit entries. The pipeline in `services` is the sam
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -35,6 +35,10 @@ class Kind:
     staging: loaders.Columns
     audit_action: str
     audit_target = "registry.enrollment"
+    # Kinds that change existing records keep one audit entry per row (its before/after values);
+    # a kind that only creates records writes one entry for the job, and each record carries the
+    # job's id (docs/decisions/0003-import-pipeline.md).
+    audit_per_row = True
 
     def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> Any:
         raise NotImplementedError
@@ -49,18 +53,28 @@ class Kind:
     def check(self, institution_id: int) -> list[RowError]:
         raise NotImplementedError
 
-    def insert(self, institution_id: int, now: datetime, actor_id: int | None) -> int:
+    def insert(self, institution_id: int, now: datetime, actor_id: int | None, job_id: int) -> int:
         raise NotImplementedError
 
     def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
         """(audit target id, after values) of the rows just inserted, a chunk at a time."""
         raise NotImplementedError
 
+    def copy_direct(self, lines: Iterable[str], institution_id: int, now: datetime, job_id: int) -> int:
+        """Load staging lines straight into the registry (kinds with `direct` only)."""
+        raise NotImplementedError
+
+    @property
+    def direct(self) -> bool:
+        """Whether this kind can skip the staging table on this database (see `copy_direct`)."""
+        return False
+
 
 class EnrollmentKind(Kind):
     key, title = "enrollments", "新生学籍注册"
     columns, staging = ENROLLMENT_COLUMNS, loaders.STAGING_COLUMNS
     audit_action = "registry.enrollment.registered"
+    audit_per_row = False
 
     def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> EnrollmentRowValidator:
         return EnrollmentRowValidator(headers, lookups)
@@ -71,13 +85,15 @@ class EnrollmentKind(Kind):
     def check(self, institution_id: int) -> list[RowError]:
         return loaders.check_staging(institution_id)
 
-    def insert(self, institution_id: int, now: datetime, actor_id: int | None) -> int:
-        return loaders.insert_from_staging(institution_id, now)
+    def insert(self, institution_id: int, now: datetime, actor_id: int | None, job_id: int) -> int:
+        return loaders.insert_from_staging(institution_id, now, job_id)
 
-    def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
-        for chunk in loaders.inserted_chunks(institution_id, now):
-            yield [(str(pk), {"student_number": number, "major_code": major, "level": level,
-                              "entry_date": str(entry)}) for pk, number, major, level, entry in chunk]
+    @property
+    def direct(self) -> bool:
+        return connection.vendor == "postgresql"
+
+    def copy_direct(self, lines: Iterable[str], institution_id: int, now: datetime, job_id: int) -> int:
+        return loaders.copy_into_registry(lines, institution_id, now, job_id)
 
 
 ACTIVE = ", ".join(f"'{state}'" for state in loaders.ACTIVE)
@@ -135,7 +151,7 @@ class AnnualRegistrationKind(Kind):
             [institution_id], "注册状态", "该学年已按另一状态注册 / this year is already registered differently")
         return sorted(errors, key=lambda e: (e.row, e.column))
 
-    def insert(self, institution_id: int, now: datetime, actor_id: int | None) -> int:
+    def insert(self, institution_id: int, now: datetime, actor_id: int | None, job_id: int) -> int:
         stamp = connection.ops.adapt_datetimefield_value(now)
         sql = (
             "INSERT INTO registry_annualregistration (enrollment_id, academic_year, status, semester_start,"
@@ -194,7 +210,7 @@ class AdmissionKind(Kind):
             "as someone else or elsewhere")
         return sorted(errors, key=lambda e: (e.row, e.column))
 
-    def insert(self, institution_id: int, now: datetime, actor_id: int | None) -> int:
+    def insert(self, institution_id: int, now: datetime, actor_id: int | None, job_id: int) -> int:
         names = [name for name, _ in self.staging if name != "row_no"]
         stamp = connection.ops.adapt_datetimefield_value(now)
         sql = (f"INSERT INTO registry_admission ({', '.join(names)}, institution_id, state, state_reason,"
@@ -246,7 +262,7 @@ class CancellationKind(Kind):
             [institution_id], "学号", "该学籍已不在籍，不能注销 / this enrollment is no longer active")
         return sorted(errors, key=lambda e: (e.row, e.column))
 
-    def insert(self, institution_id: int, now: datetime, actor_id: int | None) -> int:
+    def insert(self, institution_id: int, now: datetime, actor_id: int | None, job_id: int) -> int:
         stamp = connection.ops.adapt_datetimefield_value(now)
         before, after = _json_object("'state'", "e.state"), _json_object("'state'", "s.state")
         with connection.cursor() as cursor:
@@ -312,7 +328,7 @@ class ChangeKind(Kind):
             "repeating, moving down or skipping a year")
         return sorted(errors, key=lambda e: (e.row, e.column))
 
-    def insert(self, institution_id: int, now: datetime, actor_id: int | None) -> int:
+    def insert(self, institution_id: int, now: datetime, actor_id: int | None, job_id: int) -> int:
         stamp = connection.ops.adapt_datetimefield_value(now)
         before = _json_object(*(f"'{f}', e.{f}" for f in CHANGED))
         after = _json_object(*(f"'{f}', COALESCE(s.{f}, e.{f})" for f in CHANGED))
@@ -406,7 +422,7 @@ class CredentialKind(Kind):
             [institution_id], "毕结业日期", "毕（结）业日期须晚于入学日期 / the end of study must be after entry")
         return sorted(errors, key=lambda e: (e.row, e.column))
 
-    def insert(self, institution_id: int, now: datetime, actor_id: int | None) -> int:
+    def insert(self, institution_id: int, now: datetime, actor_id: int | None, job_id: int) -> int:
         stamp = connection.ops.adapt_datetimefield_value(now)
         president = ("COALESCE((SELECT p.name FROM institutions_president p WHERE p.institution_id = i.id"
                      " AND p.start_date <= s.study_end AND (p.end_date IS NULL OR p.end_date >= s.study_end)"

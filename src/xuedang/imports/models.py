@@ -53,9 +53,3 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.filename} {self.state}"
-
-    @property
-    def percent(self) -> int:
-        if self.state in (ImportState.DONE, ImportState.INVALID, ImportState.FAILED):
-            return 100
-        return min(99, self.processed_rows * 100 // self.total_rows) if self.total_rows else 0

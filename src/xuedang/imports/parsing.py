@@ -58,8 +58,13 @@ def _size(stream: BinaryIO) -> int:
     return size
 
 
-def iter_rows(stream: BinaryIO, *, filename: str = "", max_bytes: int = MAX_BYTES) -> Iterator[SourceRow]:
-    """Rows of a CSV or XLSX file, told apart by their first bytes, not the file name."""
+def iter_rows(stream: BinaryIO, *, filename: str = "", max_bytes: int = MAX_BYTES,
+              share: tuple[int, int] = (0, 1)) -> Iterator[SourceRow]:
+    """Rows of a CSV or XLSX file, told apart by their first bytes, not the file name.
+
+    `share=(k, n)` yields only the rows whose spreadsheet row number is k modulo n, so that n
+    processes can validate one file between them; the others are read but not built.
+    """
     size = _size(stream)
     if size == 0:
         raise ImportFileError("文件为空 / the file is empty")
@@ -69,14 +74,14 @@ def iter_rows(stream: BinaryIO, *, filename: str = "", max_bytes: int = MAX_BYTE
     magic = stream.read(4)
     stream.seek(0)
     if magic == XLSX_MAGIC:
-        return _xlsx_rows(stream)
+        return _xlsx_rows(stream, share)
     if magic == OLE_MAGIC:
         raise ImportFileError("不支持旧版 .xls 文件，请另存为 .xlsx 或 .csv / legacy .xls files are not "
                               "supported; save as .xlsx or .csv")
     if b"\x00" in stream.read(1024):
         raise ImportFileError("文件不是 CSV 或 XLSX 表格 / the file is neither CSV nor XLSX")
     stream.seek(0)
-    return _csv_rows(stream)
+    return _csv_rows(stream, share)
 
 
 def _header(cells: Sequence[str]) -> list[str]:
@@ -106,7 +111,7 @@ def _row(header: list[str], number: int, cells: Sequence[str]) -> SourceRow | No
     return SourceRow(number, {name: cell.strip() for name, cell in zip(header, cells, strict=True)})
 
 
-def _csv_rows(stream: BinaryIO) -> Iterator[SourceRow]:
+def _csv_rows(stream: BinaryIO, share: tuple[int, int]) -> Iterator[SourceRow]:
     encoding = detect_encoding(stream.read(SNIFF_BYTES))
     stream.seek(0)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
@@ -117,8 +122,11 @@ def _csv_rows(stream: BinaryIO) -> Iterator[SourceRow]:
         reader = csv.reader(io.StringIO(first), delimiter=delimiter)
         header = _header(next(reader, []))
         number = 1
+        mine, shares = share
         for cells in csv.reader(text, delimiter=delimiter):
             number += 1
+            if number % shares != mine:
+                continue
             row = _row(header, number, cells)
             if row is not None:
                 yield row
@@ -144,7 +152,7 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _xlsx_rows(stream: BinaryIO) -> Iterator[SourceRow]:
+def _xlsx_rows(stream: BinaryIO, share: tuple[int, int]) -> Iterator[SourceRow]:
     from openpyxl import load_workbook
 
     try:
@@ -155,7 +163,10 @@ def _xlsx_rows(stream: BinaryIO) -> Iterator[SourceRow]:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         header = _header([_cell_text(c) for c in next(rows, ())])
+        mine, shares = share
         for number, cells in enumerate(rows, start=2):
+            if number % shares != mine:
+                continue
             row = _row(header, number, [_cell_text(c) for c in cells])
             if row is not None:
                 yield row

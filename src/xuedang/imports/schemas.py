@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 
 from xuedang.core import crypto, validators
 from xuedang.core.codetables import code_choices
-from xuedang.imports.parsing import RowError, SourceRow
+from xuedang.imports.parsing import ImportFileError, RowError, SourceRow
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,22 @@ def header_map(found: list[str], columns: list[Column]) -> dict[str, str]:
     return mapping
 
 
+def validated_headers(title: str, columns: list[Column], found: list[str]) -> dict[str, str]:
+    """The header map of a file, or ImportFileError naming missing and unknown columns."""
+    mapping = header_map(found, columns)
+    missing = [c.zh for c in columns if c.required and c.key not in mapping]
+    known = {c.zh for c in columns} | {c.en for c in columns}
+    unknown = [name for name in found if name not in known]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"缺少必填列：{'、'.join(missing)} / missing required columns")
+        if unknown:
+            parts.append(f"无法识别的列：{'、'.join(unknown)} / unknown columns")
+        raise ImportFileError(f"{title}文件：" + "；".join(parts))
+    return mapping
+
+
 class Lookups:
     """Code tables as {code or Chinese name: code}, built once per import."""
 
@@ -102,6 +118,26 @@ class RowInvalid(Exception):
 
 
 Step = tuple[str, Column, Callable[[str], Any]]  # (header in this file, column, converter)
+UNIQUE_PER_ROW = frozenset({"student_number", "exam_number", "document_number"})
+
+
+def memoized(convert: Callable[[str], Any], size: int = 4096) -> Callable[[str], Any]:
+    """`convert` with a bounded cache of its results: most columns of a school's file repeat
+    (dates, codes, departments, common names), and a row's checks are then dictionary lookups.
+    Failures are not cached, so each bad cell is reported with its own row."""
+    cache: dict[str, Any] = {}
+
+    def cached(value: str) -> Any:
+        try:
+            return cache[value]
+        except KeyError:
+            result = convert(value)
+            if len(cache) >= size:
+                cache.clear()
+            cache[value] = result
+            return result
+
+    return cached
 
 
 def run_steps(row: SourceRow, steps: list[Step]) -> tuple[dict[str, Any], list[RowError]]:
@@ -139,7 +175,10 @@ class EnrollmentRowValidator:
         }
         for column in columns or ENROLLMENT_COLUMNS:
             if column.key in converters:
-                self.steps.append((headers.get(column.key, ""), column, converters[column.key]))
+                convert = converters[column.key]
+                if column.key not in UNIQUE_PER_ROW:
+                    convert = memoized(convert)
+                self.steps.append((headers.get(column.key, ""), column, convert))
         self.document_type_header = headers.get("document_type", "")
         self.document_number_header = headers.get("document_number", "")
 
@@ -244,10 +283,13 @@ def _text60(value: str) -> str:
     return _text(value, 60)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
 def _text(value: str, limit: int) -> str:
     if len(value) > limit:
         raise ValidationError(f"不能超过 {limit} 个字 / at most {limit} characters")
-    if any(ord(ch) < 32 for ch in value):
+    if _CONTROL.search(value):
         raise ValidationError("含有控制字符 / contains control characters")
     return value
 

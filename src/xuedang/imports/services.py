@@ -1,50 +1,44 @@
 """The bulk registration pipeline: store the upload, validate the whole file, then load it
-all or nothing (DESIGN.md §6).
+all or nothing (DESIGN.md §6; docs/decisions/0003-import-pipeline.md).
 
-Phase 1 streams the file once, validating every row and writing the clean rows to a staging
-file; progress is committed as it goes so the school's page can show it. If any row is bad,
-nothing is written and every error is reported. Phase 2 runs in one transaction: staging
-table, cross-row and registry checks in SQL, one INSERT … SELECT, audit entries in bulk. A
-crash anywhere in phase 2 rolls the whole file back. Rows already registered (same school,
-student number and person) are skipped, so uploading a file twice adds its rows once.
+Phase 1 streams the file once (split between processes for large files), validating every
+row and writing the clean rows to staging files; progress is shown as it goes. If any row is
+bad, nothing is written and every error is reported. Phase 2 runs in one transaction: COPY
+straight into the registry where the kind allows it, otherwise (or when that clashes) a
+staging table, cross-row and registry checks in SQL and one INSERT … SELECT; then the audit
+entries. A crash anywhere in phase 2 rolls the whole file back. Rows already registered
+(same school, student number and person) are skipped, so uploading a file twice adds its
+rows once. On PostgreSQL, large new-student files run both phases at once (streaming).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import psycopg
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
 from xuedang.core.audit import AuditDraft, audit_log, audit_log_bulk, audit_rows_copy
 from xuedang.imports import loaders
 from xuedang.imports.exports import error_report_xlsx
+from xuedang.imports.files import job_file, remove_work_files, staging_files
 from xuedang.imports.kinds import KINDS, Kind
 from xuedang.imports.models import ImportJob, ImportState
-from xuedang.imports.parsing import ImportFileError, RowError, iter_rows
-from xuedang.imports.schemas import Lookups, RowInvalid, header_map
+from xuedang.imports.parallel import MAX_ERRORS, ValidationWork, collect_all, streamed_lines
+from xuedang.imports.parsing import ImportFileError, RowError
 from xuedang.institutions.models import Institution
 
-PROGRESS_EVERY = 2000
+PARALLEL_FROM_ROWS = 20_000  # below this, one process validates (forking costs more than it saves)
 KEEP_ERRORS = 200  # shown on the page and in the API; the XLSX report has up to MAX_ERRORS
-MAX_ERRORS = 100_000
-
-
-def imports_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def job_file(job: ImportJob, suffix: str) -> Path:
-    return imports_dir() / f"job-{job.pk}.{suffix}"
 
 
 @transaction.atomic
@@ -75,19 +69,26 @@ def import_job_run(*, job_id: int) -> ImportJob:
     if not claimed:  # another worker has it, or it already ran
         return job
     try:
-        errors = _validate(job)
+        kind = KINDS[job.kind]
+        estimate = _estimate_rows(job_file(job, "upload"))
+        _set(job, state=ImportState.VALIDATING, total_rows=estimate)
+        shares = _shares(estimate)
+        if kind.direct and shares > 1:
+            errors = _validate_streaming(job, kind, shares)
+        else:
+            errors = _validate(job, kind, shares)
+            if not errors:
+                _set(job, state=ImportState.LOADING)
+                _load(job, kind)
         if errors:  # report cross-row problems of the good rows in the same go
             errors = sorted(errors + _staging_errors(job), key=lambda e: (e.row, e.column))
             return _finish(job, ImportState.INVALID, errors=errors)
-        _set(job, state=ImportState.LOADING)
-        _load(job)
     except ImportFileError as error:
         return _finish(job, ImportState.INVALID, message=str(error))
     except RowsRejected as rejected:
         return _finish(job, ImportState.INVALID, errors=rejected.errors)
     finally:
-        for suffix in ("upload", "rows.csv"):
-            job_file(job, suffix).unlink(missing_ok=True)
+        remove_work_files(job)
     return job
 
 
@@ -104,6 +105,21 @@ def _set(job: ImportJob, **fields: Any) -> None:
     job.save(update_fields=list(fields))
 
 
+def _progress(job: ImportJob, *, streaming: bool = False) -> Callable[[int], None]:
+    """Progress for the school's page: in the job's row (with the worker's heartbeat), or, while
+    the job's own connection is busy feeding COPY, in the cache (selectors.job_progress)."""
+    def report(done: int) -> None:
+        if streaming:
+            cache.set(progress_key(job.pk), done, timeout=24 * 3600)
+        else:
+            _set(job, processed_rows=done, total_rows=max(job.total_rows, done))
+    return report
+
+
+def progress_key(job_id: int) -> str:
+    return f"imports:progress:{job_id}"
+
+
 STALE_AFTER = timedelta(minutes=30)
 INTERRUPTED = ("处理中断（工作进程已退出），未写入任何数据，请重新上传 / the import was interrupted (its worker "
                "stopped); nothing was written, upload the file again")
@@ -118,8 +134,7 @@ def import_jobs_reap(*, now: datetime | None = None) -> int:
     count = 0
     for job in stale:
         _finish(job, ImportState.FAILED, message=INTERRUPTED)
-        for suffix in ("upload", "rows.csv"):
-            job_file(job, suffix).unlink(missing_ok=True)
+        remove_work_files(job)
         count += 1
     return count
 
@@ -132,54 +147,67 @@ def _estimate_rows(path: Path) -> int:
         return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1)
 
 
-def _validate(job: ImportJob) -> list[RowError]:
-    """Phase 1: every row checked, clean rows written to the staging file."""
-    kind = KINDS[job.kind]
-    upload = job_file(job, "upload")
-    _set(job, state=ImportState.VALIDATING, total_rows=_estimate_rows(upload))
-    lookups, errors, count = Lookups(), [], 0
-    lookups.institution_code = job.institution.code
-    today = timezone.localdate(job.created_at)
-    with upload.open("rb") as stream, job_file(job, "rows.csv").open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        validate = None
-        for row in iter_rows(stream, filename=job.filename):
-            if validate is None:
-                validate = kind.validator(_headers(kind, list(row.values)), lookups, today=today)
-            count += 1
-            try:
-                writer.writerow(_csv_values(kind.staging_values(validate(row), row.number)))
-            except RowInvalid as invalid:
-                if len(errors) < MAX_ERRORS:  # a wholly wrong file must not fill the memory
-                    errors.extend(invalid.errors)
-            if count % PROGRESS_EVERY == 0:
-                _set(job, processed_rows=count, total_rows=max(job.total_rows, count))
+def _shares(estimated_rows: int) -> int:
+    """How many processes validate the file: all cores for a large file where fork exists."""
+    if estimated_rows < PARALLEL_FROM_ROWS or not hasattr(os, "fork"):
+        return 1
+    return max(1, settings.IMPORT_PROCESSES or os.cpu_count() or 1)
+
+
+def _validate(job: ImportJob, kind: Kind, shares: int) -> list[RowError]:
+    """Phase 1: every row checked, clean rows written to staging files; this process takes
+    share 0 and forked children the others (parallel.py)."""
+    work = ValidationWork(job, kind, shares, today=timezone.localdate(job.created_at))
+    children = [work.fork(share) for share in range(1, shares)]
+    try:
+        count, errors = work.run(0, progress=_progress(job))
+    finally:
+        outcome = collect_all(children)
+    return _checked(job, count + outcome[0], errors + outcome[1])
+
+
+def _checked(job: ImportJob, count: int, errors: list[RowError]) -> list[RowError]:
     if count == 0:
         raise ImportFileError("文件中没有数据行 / the file has no data rows")
     _set(job, processed_rows=count, total_rows=count)
-    return errors
+    return sorted(errors, key=lambda e: (e.row, e.column))[:MAX_ERRORS]
 
 
-def _headers(kind: Kind, found: list[str]) -> dict[str, str]:
-    mapping = header_map(found, kind.columns)
-    missing = [c.zh for c in kind.columns if c.required and c.key not in mapping]
-    known = {c.zh for c in kind.columns} | {c.en for c in kind.columns}
-    unknown = [name for name in found if name not in known]
-    if missing or unknown:
-        parts = []
-        if missing:
-            parts.append(f"缺少必填列：{'、'.join(missing)} / missing required columns")
-        if unknown:
-            parts.append(f"无法识别的列：{'、'.join(unknown)} / unknown columns")
-        raise ImportFileError(f"{kind.title}文件：" + "；".join(parts))
-    return mapping
+class _Discard(Exception):
+    """Rolls back a load whose file turned out to have bad rows or to clash with the registry."""
 
 
-NULL = "\\N"
-
-
-def _csv_values(values: list[Any]) -> list[str]:
-    return [NULL if v is None else "t" if v is True else "f" if v is False else str(v) for v in values]
+def _validate_streaming(job: ImportJob, kind: Kind, shares: int) -> list[RowError]:
+    """Phases 1 and 2 at once (PostgreSQL): forked validators stream clean rows to this process,
+    which feeds them to COPY into the registry inside the load transaction. Only if every row
+    proves valid and nothing clashes is it committed; otherwise it is rolled back and the job
+    takes the ordinary path on the staging files the validators wrote as well."""
+    work = ValidationWork(job, kind, shares, today=timezone.localdate(job.created_at))
+    children = [work.fork(share, stream=True) for share in range(shares)]
+    lines = streamed_lines(children, _progress(job, streaming=True))
+    clash = False
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            try:
+                with transaction.atomic():
+                    inserted = kind.copy_direct(lines, job.institution_id, now, job.pk)
+            except psycopg.errors.IntegrityError:
+                clash = True
+            for _ in lines:  # after a clash, the validators still have to finish
+                pass
+            errors = _checked(job, *collect_all(children))
+            if errors or clash:
+                raise _Discard
+            _loaded(job, kind, inserted, now)
+    except _Discard:
+        if errors:
+            return errors
+        _set(job, state=ImportState.LOADING)
+        _load(job, kind)
+    finally:
+        lines.close()
+    return []
 
 
 def _staging_errors(job: ImportJob) -> list[RowError]:
@@ -195,33 +223,57 @@ def _staging_errors(job: ImportJob) -> list[RowError]:
 def _stage(job: ImportJob) -> None:
     kind = KINDS[job.kind]
     loaders.create_staging(kind.staging)
-    loaders.fill_staging(loaders.read_staging_file(str(job_file(job, "rows.csv"))), kind.staging)
+    loaders.fill_staging(staging_files(job), kind.staging)
     kind.prepare(job.institution_id)
 
 
-def _load(job: ImportJob) -> None:
+def _load(job: ImportJob, kind: Kind) -> None:
     """Phase 2: all rows or none, in one transaction."""
     with transaction.atomic():
-        _stage(job)
-        kind = KINDS[job.kind]
-        errors = kind.check(job.institution_id)
-        if errors:
-            raise RowsRejected(errors)
         now = timezone.now()
-        inserted = kind.insert(job.institution_id, now, job.created_by_id)
+        inserted = _load_direct(job, kind, now)
+        if inserted is None:
+            _stage(job)
+            errors = kind.check(job.institution_id)
+            if errors:
+                raise RowsRejected(errors)
+            inserted = kind.insert(job.institution_id, now, job.created_by_id, job.pk)
+        _loaded(job, kind, inserted, now)
+
+
+def _load_direct(job: ImportJob, kind: Kind, now: datetime) -> int | None:
+    """The fast path: staging files straight into the registry. A clash with the registry or
+    within the file fails one of the table's constraints; the savepoint is then rolled back and
+    the staging path finds, skips or reports each clash row by row."""
+    if not kind.direct:
+        return None
+    try:
+        with transaction.atomic():
+            return kind.copy_direct(loaders.file_lines(staging_files(job)), job.institution_id, now, job.pk)
+    except psycopg.errors.IntegrityError:
+        return None
+
+
+def _loaded(job: ImportJob, kind: Kind, inserted: int, now: datetime) -> None:
+    """The end of every load, in its transaction: audit entries, then the job is done."""
+    if kind.audit_per_row:
         for chunk in kind.inserted(job.institution_id, now):
             _audit_chunk(job, kind, chunk, now)
-        pause = float(os.environ.get("XUEDANG_IMPORT_FAULT_PAUSE", "0"))  # fault-injection for tests
-        if pause:
-            job_file(job, "paused").touch()  # tells the crash test the transaction is open
-            time.sleep(pause)
-        job.inserted_rows = inserted
-        job.skipped_rows = job.processed_rows - inserted
-        _finish(job, ImportState.DONE)
+    pause = float(os.environ.get("XUEDANG_IMPORT_FAULT_PAUSE", "0"))  # fault-injection for tests
+    if pause:
+        job_file(job, "paused").touch()  # tells the crash test the transaction is open
+        time.sleep(pause)
+    job.inserted_rows = inserted
+    job.skipped_rows = job.processed_rows - inserted
+    audit_log(actor=job.created_by, action="imports.job.loaded", target=job, at=now,
+              after={"kind": job.kind, "institution": job.institution.code, "sha256": job.sha256,
+                     "inserted": inserted, "skipped": job.skipped_rows},
+              reason=f"批量导入 / import job {job.pk}")
+    _finish(job, ImportState.DONE)
 
 
 def _audit_chunk(job: ImportJob, kind: Kind, chunk: list[tuple[str, dict[str, Any]]], now: Any) -> None:
-    """One audit entry per inserted row, written in bulk."""
+    """One audit entry per changed row, written in bulk."""
     reason = f"批量导入 / import job {job.pk}"
     rows = ((target_id, {**after, "import_job": job.pk}) for target_id, after in chunk)
     if connection.vendor == "postgresql":

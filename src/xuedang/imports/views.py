@@ -9,8 +9,10 @@ from django.views.decorators.http import require_GET
 from xuedang.imports import services
 from xuedang.imports.access import access_import_job, jobs_for, upload_institutions
 from xuedang.imports.exports import write_csv, write_xlsx
+from xuedang.imports.files import job_file
 from xuedang.imports.forms import UploadForm
 from xuedang.imports.kinds import KINDS
+from xuedang.imports.selectors import job_progress
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -39,15 +41,16 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = access_import_job(request.user, pk)
-    return render(request, "imports/import_detail.html", {"job": job})
+    return render(request, "imports/import_detail.html", {"job": job, "progress": job_progress(job)})
 
 
 @login_required
 @require_GET
 def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
     job = access_import_job(request.user, pk)
-    return JsonResponse({"state": job.state, "label": job.get_state_display(), "percent": job.percent,
-                         "processed": job.processed_rows, "total": job.total_rows,
+    progress = job_progress(job)
+    return JsonResponse({"state": job.state, "label": job.get_state_display(), "percent": progress.percent,
+                         "processed": progress.processed, "total": progress.total,
                          "finished": job.finished_at is not None})
 
 
@@ -55,7 +58,7 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
 @require_GET
 def import_errors(request: HttpRequest, pk: int) -> FileResponse:
     job = access_import_job(request.user, pk)
-    path = services.job_file(job, "errors.xlsx")
+    path = job_file(job, "errors.xlsx")
     if not path.exists():
         raise Http404
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"errors-{job.pk}.xlsx", content_type=XLSX)

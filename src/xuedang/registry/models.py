@@ -177,6 +177,9 @@ class Enrollment(IdentitySnapshot):
         default=EnrollmentState.REGISTERED,
     )
     state_date = models.DateField("状态日期 / state since", null=True, blank=True)
+    # The import job that registered this enrollment, if any: its audit entry (who, which
+    # file, how many rows) stands for every row of the file (decision 0003).
+    import_job_id = models.BigIntegerField("导入批次 / import job", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -70,7 +70,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_behind(tmp_path) -> None:
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
         assert _count(url, "SELECT COUNT(*) FROM registry_enrollment") == 0
-        assert _count(url, "SELECT COUNT(*) FROM core_auditentry WHERE action = 'registry.enrollment.registered'") == 0
+        assert _count(url, "SELECT COUNT(*) FROM core_auditentry WHERE action = 'imports.job.loaded'") == 0
     finally:
         _drop(created)
 

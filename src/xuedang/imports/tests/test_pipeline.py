@@ -68,8 +68,12 @@ def test_a_valid_file_registers_every_student(tmp_path, fmt, encoding) -> None:
     assert job.state == ImportState.DONE and job.inserted_rows == 30, job.errors or job.message
     first = Enrollment.objects.get(student_number="2026000000")
     assert first.name == "吉𠮷" and first.document_number == student_row(0)["证件号码"]
+    assert first.state == "registered" and first.state_date == date(2026, 9, 1) and first.created_at
     assert Enrollment.objects.get(student_number="2026000001").name == "阿依古丽·买买提"
-    assert AuditEntry.objects.filter(action="registry.enrollment.registered").count() == 30
+    # One audit entry for the file (who, which file, how many rows); each row carries the job's id.
+    entry = AuditEntry.objects.get(action="imports.job.loaded")
+    assert entry.target_id == str(job.pk) and entry.after["inserted"] == 30 and entry.after["sha256"] == job.sha256
+    assert set(Enrollment.objects.values_list("import_job_id", flat=True)) == {job.pk}
     assert verify_chain().ok
 
 
@@ -81,7 +85,7 @@ def test_one_bad_row_writes_nothing_and_is_reported(tmp_path) -> None:
     assert job.errors[0]["row"] == 39 and job.errors[0]["column"] == "证件号码"
     assert "校验位" in job.errors[0]["message"]
     assert not Enrollment.objects.exists()
-    assert not AuditEntry.objects.filter(action="registry.enrollment.registered").exists()
+    assert not AuditEntry.objects.filter(action="imports.job.loaded").exists()
 
 
 def test_every_bad_row_is_reported_with_column_value_and_reason(tmp_path) -> None:
@@ -145,3 +149,40 @@ def test_one_bad_row_among_100000_writes_nothing_and_names_that_row(tmp_path) ->
     assert job.state == ImportState.INVALID and job.total_rows == 100_000
     assert [(e["row"], e["column"]) for e in job.errors] == [(73_212, "出生日期")]
     assert not Enrollment.objects.exists()
+
+
+def test_a_large_file_is_validated_by_several_processes_with_every_error_and_row_kept(tmp_path, settings) -> None:
+    settings.IMPORT_PROCESSES = 2
+    rows = [student_row(n) for n in range(30_000)]
+    rows[10_001]["层次"] = "大专班"  # spreadsheet row 10,003: the second process's share
+    rows[20_000]["入学日期"] = "2026-02-30"  # row 20,002: the first process's share
+    invalid = run(write_file(tmp_path, rows))
+    assert invalid.state == ImportState.INVALID and invalid.total_rows == 30_000
+    assert [(e["row"], e["column"]) for e in invalid.errors] == [(10_003, "层次"), (20_002, "入学日期")]
+    assert not Enrollment.objects.exists()
+
+    rows[10_001]["层次"], rows[20_000]["入学日期"] = "本科", "2026-09-01"
+    job = run(write_file(tmp_path, rows))
+    assert job.state == ImportState.DONE and job.inserted_rows == 30_000
+    assert Enrollment.objects.filter(import_job_id=job.pk).count() == 30_000
+    assert Enrollment.objects.get(student_number="2026010001").name == student_row(10_001)["姓名"]
+    again = run(write_file(tmp_path, rows))  # the same large file twice: a clash, so the staging path skips
+    assert again.state == ImportState.DONE and (again.inserted_rows, again.skipped_rows) == (0, 30_000)
+    assert Enrollment.objects.count() == 30_000
+    work = {p.name for p in (settings.DATA_DIR / "imports").iterdir()}
+    assert work == {f"job-{invalid.pk}.errors.xlsx"}  # the first job's error report stays for download; work files go
+
+
+def test_progress_of_a_streaming_job_is_read_from_the_cache_while_it_runs(registrar) -> None:
+    from django.core.cache import cache
+
+    from xuedang.imports.selectors import job_progress
+    from xuedang.imports.services import progress_key
+    from xuedang.institutions.models import Institution
+
+    job = ImportJob.objects.create(institution=Institution.objects.get(code="10001"), kind="enrollments",
+                                   filename="x.csv", sha256="", state=ImportState.VALIDATING, total_rows=1000)
+    cache.set(progress_key(job.pk), 250)
+    assert job_progress(job).processed == 250 and job_progress(job).percent == 25
+    job.state = ImportState.DONE
+    assert job_progress(job).percent == 100

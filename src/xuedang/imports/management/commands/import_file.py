@@ -4,8 +4,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from xuedang.accounts.models import User
+from xuedang.imports.files import job_file
 from xuedang.imports.models import ImportKind, ImportState
-from xuedang.imports.services import import_job_create, import_job_run, job_file
+from xuedang.imports.services import import_job_create, import_job_run
 from xuedang.institutions.models import Institution
 
 
