@@ -130,14 +130,39 @@ class ChangeForm(BilingualForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cancellation_codes = {"31", "18", "42", "51"}  # 学籍注销 has its own page and deadline
-        self.fields["change_code"].choices = [c for c in code_choices("change_type") if c[0] not in cancellation_codes]
+        # 学籍注销 has its own page and deadline; 转学 is recorded by the receiving school, both sides at once
+        elsewhere = {"31", "18", "42", "51", "21", "22"}
+        self.fields["change_code"].choices = [c for c in code_choices("change_type") if c[0] not in elsewhere]
         self.fields["state"].choices = [("", "—")] + [
             (s.value, s.label) for s in EnrollmentState if s not in CANCELLATIONS]
 
     def changes(self) -> dict[str, Any]:
         fields = ("major_code", "major_name", "department", "state", "expected_graduation_date")
         return {f: self.cleaned_data[f] for f in fields if self.cleaned_data.get(f) not in (None, "")}
+
+
+class TransferForm(BilingualForm):
+    """转学 — recorded by the receiving school, holding the approval."""
+
+    institution = forms.ModelChoiceField(queryset=None, label="转入学校（本校）/ receiving institution")
+    from_code = forms.RegexField(regex=r"^\d{5}$", label="转出学校院校代码 / sending institution code",
+                                 error_messages={"invalid": "院校代码为 5 位数字 / an institution code has 5 digits"})
+    from_student_number = forms.CharField(max_length=30, label="原学号 / student number there")
+    document_type = forms.ChoiceField(choices=DocumentType.choices, label="证件类型 / document type")
+    document_number = forms.CharField(max_length=40, label="证件号码 / document number")
+    student_number = forms.CharField(max_length=30, label="本校学号 / new student number")
+    transfer_date = forms.DateField(widget=DATE, label="转学日期 / transfer date")
+    decision_number = forms.CharField(max_length=60, label="批准文号 / approval document number")
+    major_code = forms.CharField(max_length=10, required=False, label="转入专业代码 / major code (if it changes)")
+    major_name = forms.CharField(max_length=100, required=False, label="转入专业名称 / major (if it changes)")
+    department = forms.CharField(max_length=100, required=False, label="院系 / department")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500, label="原因 / reason")
+
+    def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = institutions
+        self.fields["institution"].initial = institutions.first()
+        self.fields["document_number"].widget.attrs["autocomplete"] = "off"
 
 
 class NoteForm(BilingualForm):

@@ -549,7 +549,7 @@ def enrollment_cancel(
 def enrollment_transfer(
     *, actor: Any, enrollment: Enrollment, to_institution: Institution, student_number: str,
     transfer_date: date, reason: str, major_code: str | None = None, major_name: str | None = None,
-    department: str = "",
+    department: str = "", decision_number: str = "",
 ) -> Enrollment:
     """转学 — out of one school (21) and into another (22); both sides point at each other."""
     source = Enrollment.objects.select_for_update().select_related("institution").get(pk=enrollment.pk)
@@ -559,7 +559,7 @@ def enrollment_transfer(
         raise _fail("to_institution", "转入学校不能是原学校 / a transfer goes to another institution")
     out = enrollment_change_record(
         actor=actor, enrollment=source, change_code="21", change_date=transfer_date,
-        changes={"state": EnrollmentState.TRANSFERRED_OUT}, reason=reason)
+        changes={"state": EnrollmentState.TRANSFERRED_OUT}, reason=reason, decision_number=decision_number)
     identity = Identity(source.name, source.gender, source.birth_date, source.ethnicity, source.document_type,
                         source.document_number)
     target = enrollment_register(
@@ -572,6 +572,7 @@ def enrollment_transfer(
         reason=f"转学转入，原学校 {source.institution.code} / transferred in")
     EnrollmentChange.objects.create(
         enrollment=target, change_code="22", change_date=transfer_date, reason=reason,
+        decision_number=decision_number,
         before={"institution": source.institution.code, "student_number": source.student_number},
         after={"institution": to_institution.code, "student_number": student_number}, counterpart=source,
         recorded_by=actor if getattr(actor, "pk", None) else None)
@@ -581,6 +582,38 @@ def enrollment_transfer(
               before={"institution": source.institution.code, "enrollment": source.pk},
               after={"institution": to_institution.code, "enrollment": target.pk}, reason=reason)
     return target
+
+
+TRANSFER_NOT_FOUND = ("转出学校没有与该学号和证件号码相符的在籍学籍 / the sending institution has no active enrollment "
+                      "with this student number and document number")
+
+
+@transaction.atomic
+def enrollment_transfer_in(
+    *, actor: Any, to_institution: Institution, from_code: str, from_student_number: str, document_type: str,
+    document_number: str, student_number: str, transfer_date: date, decision_number: str, reason: str,
+    major_code: str | None = None, major_name: str | None = None, department: str = "",
+) -> Enrollment:
+    """转学 recorded by the receiving school, which holds the approval: it names the student by
+    the sending school, the student number there and the student's own document number. The
+    registrar cannot see the sending school's records, so a wrong number and a missing record
+    get the same answer (nothing about another school's student is revealed)."""
+    if not decision_number.strip():
+        raise _fail("decision_number", "请填写转学批准文号 / the approval document number is required")
+    try:
+        number = validators.normalize_document(document_type, document_number)
+    except ValidationError as error:
+        raise ValidationError({"document_number": error.messages}) from error
+    source = (Enrollment.objects.select_related("institution")
+              .filter(institution__code=from_code, student_number=from_student_number,
+                      identity_digest=crypto.identity_digest(document_type, number),
+                      state__in=ACTIVE_ENROLLMENT_STATES).first())
+    if source is None:
+        raise _fail("from_student_number", TRANSFER_NOT_FOUND)
+    return enrollment_transfer(
+        actor=actor, enrollment=source, to_institution=to_institution, student_number=student_number,
+        transfer_date=transfer_date, reason=reason, major_code=major_code, major_name=major_name,
+        department=department, decision_number=decision_number.strip()[:60])
 
 
 ADMISSION_OUTCOMES = {  # the school's answer to an admission, and its 学籍异动-style code

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admissions/", views.admission_list, name="admission_list"),
     path("admissions/<int:pk>/", views.admission_detail, name="admission_detail"),
     path("enrollments/new/", views.enrollment_new, name="enrollment_new"),
+    path("transfers/new/", views.transfer_new, name="transfer_new"),
     path("enrollments/<int:pk>/cancel/", views.enrollment_cancel, name="enrollment_cancel"),
     path("enrollments/<int:pk>/annual/", views.enrollment_annual, name="enrollment_annual"),
     path("enrollments/<int:pk>/change/", views.enrollment_change, name="enrollment_change"),

@@ -24,6 +24,7 @@ from xuedang.registry.forms import (
     EnrollmentForm,
     NoteForm,
     PublishForm,
+    TransferForm,
 )
 from xuedang.registry.models import AdmissionState, EnrollmentState, Level
 
@@ -233,6 +234,31 @@ def enrollment_change(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("registry:enrollment_detail", pk=enrollment.pk)
     return render(request, "registry/form.html", {"form": form, "enrollment": enrollment,
                                                   "title": "学籍异动 / record a change"})
+
+
+@login_required
+def transfer_new(request: HttpRequest) -> HttpResponse:
+    """转学 — a student arriving from another school, recorded on both sides at once."""
+    institutions = institutions_for(request.user, REGISTERING).order_by("code")
+    if not institutions.exists():
+        raise Http404
+    form = TransferForm(request.POST or None, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            enrollment = services.enrollment_transfer_in(
+                actor=request.user, to_institution=data["institution"], from_code=data["from_code"],
+                from_student_number=data["from_student_number"], document_type=data["document_type"],
+                document_number=data["document_number"], student_number=data["student_number"],
+                transfer_date=data["transfer_date"], decision_number=data["decision_number"],
+                reason=data["reason"], major_code=data["major_code"] or None,
+                major_name=data["major_name"] or None, department=data["department"])
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "转学已登记，转出学校的学籍已同时注明 / transfer recorded on both sides")
+            return redirect("registry:enrollment_detail", pk=enrollment.pk)
+    return render(request, "registry/form.html", {"form": form, "title": "转学转入 / record a transfer in"})
 
 
 @login_required

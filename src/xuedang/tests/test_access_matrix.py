@@ -48,6 +48,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/<int:pk>/": ("/school/enrollments/{pk}/", scoped(anonymous=302)),
     "school/enrollments/export.<str:fmt>": ("/school/enrollments/export.csv", staff_page()),
     "school/enrollments/new/": ("/school/enrollments/new/", registrars(own_only=False)),
+    "school/transfers/new/": ("/school/transfers/new/", registrars(own_only=False)),
     "school/enrollments/<int:pk>/cancel/": ("/school/enrollments/{pk}/cancel/", registrars(own_only=True)),
     "school/enrollments/<int:pk>/annual/": ("/school/enrollments/{pk}/annual/", registrars(own_only=True)),
     "school/admissions/": ("/school/admissions/", registrars(own_only=False)),

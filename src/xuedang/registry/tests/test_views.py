@@ -170,3 +170,36 @@ def test_publishing_due_credentials_from_the_page(registrar) -> None:
     page = login(registrar).post("/school/credentials/publish/", {
         "institution": Institution.objects.get(code="10001").pk}, follow=True).content.decode()
     assert "已发布 0 条" in page
+
+
+def test_the_receiving_school_records_a_transfer_and_both_sides_show_it(registrar, other_school_registrar) -> None:
+    from xuedang.registry.models import EnrollmentChange
+
+    source = make_enrollment()  # at 10001, the registrar's school
+    client = login(other_school_registrar)  # 10246 receives the student
+    form = {"from_code": "10001", "from_student_number": "2001001", "document_type": "resident_id",
+            "student_number": "22300001", "transfer_date": "2023-09-01", "decision_number": "沪教学〔2023〕12号",
+            "reason": "本人申请，两校同意", "institution": client.get("/school/transfers/new/").context[
+                "form"].fields["institution"].initial.pk}
+    wrong = client.post("/school/transfers/new/", {**form, "document_number": "650102200001010020"})
+    assert "没有与该学号和证件号码相符" in wrong.content.decode()
+    source.refresh_from_db()
+    assert source.state == "registered"
+
+    response = client.post("/school/transfers/new/", {**form, "document_number": "11010519491231002X"})
+    assert response.status_code == 302
+    source.refresh_from_db()
+    assert source.state == "transferred_out"
+    out = EnrollmentChange.objects.get(enrollment=source, change_code="21")
+    assert out.decision_number == "沪教学〔2023〕12号" and out.counterpart.institution.code == "10246"
+    page = login(registrar).get(f"/school/enrollments/{source.pk}/").content.decode()
+    assert "转出" in page
+    # the registrar who sent the student can no longer change that enrollment's major, nor see the new one
+    assert login(registrar).get(f"/school/enrollments/{out.counterpart.pk}/").status_code == 404
+
+
+def test_transfers_are_not_offered_as_one_sided_changes(registrar) -> None:
+    enrollment = make_enrollment()
+    codes = [c for c, _ in login(registrar).get(f"/school/enrollments/{enrollment.pk}/change/").context[
+        "form"].fields["change_code"].choices]
+    assert "21" not in codes and "22" not in codes and "23" in codes
