@@ -1,6 +1,7 @@
 """The JSON API (django-ninja); its OpenAPI document is served at /api/v1/openapi.json."""
 
 from django.http import HttpRequest, HttpResponse
+from django_ratelimit.exceptions import Ratelimited
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
@@ -25,6 +26,14 @@ MESSAGES = {
     "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD / the date must be YYYY-MM-DD",
     "string_too_long": "内容过长 / the value is too long",
 }
+
+
+@api.exception_handler(Ratelimited)
+def too_many_requests(request: HttpRequest, exc: Ratelimited) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": "请求过于频繁，请稍后再试 / too many requests; try again later"}, status=429)
+    response["Retry-After"] = "60"
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -147,6 +147,8 @@ STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "media"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Requests each school's or province's API key may make (django-ratelimit rate: N/s, N/m, N/h).
+API_KEY_RATE = env("API_KEY_RATE", "120/m")
 # Processes that validate one large import file between them (0: one per CPU core).
 IMPORT_PROCESSES = int(env("IMPORT_PROCESSES", "0"))
 

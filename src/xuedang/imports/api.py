@@ -1,16 +1,23 @@
-"""The API for schools' own systems: submit registration files and follow their import.
+"""The API for schools' and provinces' own systems: submit registration files and follow
+their import.
 
-Authenticated by an institution's API key (`Authorization: Bearer xd_…`); a key acts only
-for its own institution, and the jobs it submits are recorded against that institution.
+Authenticated by an API key (`Authorization: Bearer xd_…`). An institution's key acts only
+for its own institution, any kind of file. A province's key sends 录取 (admissions) data —
+which reach the registry from the province before the school registers anyone — for one
+institution of that province at a time (`institution` field). Each key may make
+`API_KEY_RATE` requests (default 120 a minute); more get 429 with Retry-After.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django_ratelimit.core import is_ratelimited
+from django_ratelimit.exceptions import Ratelimited
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
@@ -19,19 +26,24 @@ from xuedang.imports.models import ImportJob, ImportKind
 from xuedang.imports.parsing import MAX_BYTES
 from xuedang.imports.selectors import job_progress
 from xuedang.imports.services import import_job_create
-from xuedang.institutions.models import ApiKey
+from xuedang.institutions.models import ApiKey, Institution
 from xuedang.institutions.services import api_key_check
 
 
-class InstitutionKey(HttpBearer):
+class SystemKey(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
         key = api_key_check(token)
-        if key is not None and (key.last_used_at is None or timezone.now() - key.last_used_at > timedelta(minutes=1)):
+        if key is None:
+            return None
+        if is_ratelimited(request, group="api-key", key=lambda _group, _request: key.prefix,
+                          rate=settings.API_KEY_RATE, increment=True):
+            raise Ratelimited
+        if key.last_used_at is None or timezone.now() - key.last_used_at > timedelta(minutes=1):
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
         return key
 
 
-router = Router(tags=["school systems"], auth=InstitutionKey())
+router = Router(tags=["school and province systems"], auth=SystemKey())
 
 
 class Problem(Schema):
@@ -63,17 +75,22 @@ def _job_out(job: ImportJob) -> dict:
 
 
 @router.post("/imports", response={202: JobOut, 400: Problem}, summary="提交导入文件 / submit a file")
-def import_submit(request: HttpRequest, kind: Form[str], file: File[UploadedFile]) -> Status:
+def import_submit(request: HttpRequest, kind: Form[str], file: File[UploadedFile],
+                  institution: Form[str] = "") -> Status:
+    """`institution` (院校代码) is needed with a province's key, which may send admissions only."""
     key: ApiKey = request.auth
     if kind not in ImportKind.values:
         detail = f"数据类型“{kind[:40]}”无效，可选：{'、'.join(ImportKind.values)} / unknown kind"
         return Status(400, {"detail": detail})
+    target = key.institution if key.institution_id else _province_target(key, kind, institution)
+    if isinstance(target, str):
+        return Status(400, {"detail": target})
     if file.size > MAX_BYTES or file.size == 0:
         limit = MAX_BYTES // 1024 // 1024
         return Status(400, {"detail": f"文件为空或超过 {limit} MB / the file is empty or larger than {limit} MB"})
     with transaction.atomic():
-        job = import_job_create(actor=None, institution=key.institution, kind=kind, upload=file,
-                                filename=f"api:{key.prefix}:{file.name}")
+        job = import_job_create(actor=None, institution=target, kind=kind, upload=file,
+                                filename=f"api:{key.prefix}:{file.name}", api_key=key)
     job.refresh_from_db()
     return Status(202, _job_out(job))
 
@@ -81,7 +98,20 @@ def import_submit(request: HttpRequest, kind: Form[str], file: File[UploadedFile
 @router.get("/imports/{job_id}", response=JobOut, summary="导入进度与结果 / an import's progress and result")
 def import_status(request: HttpRequest, job_id: int) -> dict:
     key: ApiKey = request.auth
-    job = ImportJob.objects.select_related("institution").filter(pk=job_id, institution=key.institution).first()
+    jobs = ImportJob.objects.select_related("institution").filter(pk=job_id)
+    jobs = jobs.filter(institution=key.institution) if key.institution_id else jobs.filter(api_key=key)
+    job = jobs.first()
     if job is None:
         raise Http404
     return _job_out(job)
+
+
+def _province_target(key: ApiKey, kind: str, code: str) -> Institution | str:
+    """The institution a province's key sends admissions for, or the reason it may not."""
+    if kind != ImportKind.ADMISSIONS:
+        return "省级密钥只能提交录取数据（admissions）/ a province's key sends admission data only"
+    institution = Institution.objects.filter(code=code, province_code=key.province_code).first()
+    if institution is None:
+        return (f"院校代码“{code[:10]}”不是本省的高校 / institution {code[:10]!r} is not an institution "
+                "of this province")
+    return institution

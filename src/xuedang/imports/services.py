@@ -35,7 +35,7 @@ from xuedang.imports.kinds import KINDS, Kind
 from xuedang.imports.models import ImportJob, ImportState
 from xuedang.imports.parallel import MAX_ERRORS, ValidationWork, collect_all, streamed_lines
 from xuedang.imports.parsing import ImportFileError, RowError
-from xuedang.institutions.models import Institution
+from xuedang.institutions.models import ApiKey, Institution
 
 PARALLEL_FROM_ROWS = 20_000  # below this, one process validates (forking costs more than it saves)
 KEEP_ERRORS = 200  # shown on the page and in the API; the XLSX report has up to MAX_ERRORS
@@ -43,10 +43,10 @@ KEEP_ERRORS = 200  # shown on the page and in the API; the XLSX report has up to
 
 @transaction.atomic
 def import_job_create(*, actor: Any, institution: Institution, kind: str, upload: BinaryIO,
-                      filename: str) -> ImportJob:
+                      filename: str, api_key: ApiKey | None = None) -> ImportJob:
     """Store an upload and queue its import (the task starts when this transaction commits)."""
     job = ImportJob.objects.create(institution=institution, kind=kind, filename=filename[:200], sha256="",
-                                   created_by=actor if getattr(actor, "pk", None) else None)
+                                   created_by=actor if getattr(actor, "pk", None) else None, api_key=api_key)
     digest = hashlib.sha256()
     with job_file(job, "upload").open("wb") as out:
         for chunk in iter(lambda: upload.read(1 << 20), b""):
@@ -55,7 +55,8 @@ def import_job_create(*, actor: Any, institution: Institution, kind: str, upload
     job.sha256 = digest.hexdigest()
     job.save(update_fields=["sha256"])
     audit_log(actor=actor, action="imports.job.created", target=job,
-              after={"kind": kind, "filename": job.filename, "sha256": job.sha256, "institution": institution.code})
+              after={"kind": kind, "filename": job.filename, "sha256": job.sha256, "institution": institution.code,
+                     "api_key": api_key.prefix if api_key else ""})
     from xuedang.imports.tasks import run_import_job
 
     transaction.on_commit(lambda: run_import_job.delay(job.pk))

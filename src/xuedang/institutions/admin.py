@@ -38,7 +38,7 @@ class MembershipAdmin(AuditedAdmin):
 class ApiKeyAdmin(ReadOnlyAdmin):
     """Keys are issued with `xuedang api_key issue` (shown once); here they are only listed."""
 
-    list_display = ("institution", "name", "prefix", "active", "created_at", "last_used_at")
+    list_display = ("institution", "province_code", "name", "prefix", "active", "created_at", "last_used_at")
     list_filter = ("active",)
     search_fields = ("institution__code", "name", "prefix")
     exclude = ("key_hash",)

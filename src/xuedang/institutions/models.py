@@ -113,13 +113,16 @@ class Membership(models.Model):
 
 
 class ApiKey(models.Model):
-    """A key a school's own system uses to call the registry API for one institution.
+    """A key a school's own system (one institution) or a province's admissions system (the
+    institutions of one province, 录取 data only) uses to call the registry API.
 
     Holds no personal data. Only a SHA-256 of the key is stored (keys are 256-bit random, so
     a fast hash is enough); the key itself is shown once, when issued.
     """
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="api_keys")
+    institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="api_keys")
+    province_code = models.CharField("省份 / province", max_length=2, blank=True, default="")
     name = models.CharField("名称 / name", max_length=60)
     prefix = models.CharField(max_length=12, unique=True)
     key_hash = models.CharField(max_length=64)
@@ -131,6 +134,17 @@ class ApiKey(models.Model):
     class Meta:
         verbose_name = "接口密钥 / API key"
         verbose_name_plural = "接口密钥 / API keys"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(institution__isnull=False, province_code="")
+                | models.Q(institution__isnull=True) & ~models.Q(province_code=""),
+                name="api_key_one_holder",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.institution.code} {self.name} ({self.prefix}…)"
+        return f"{self.holder} {self.name} ({self.prefix}…)"
+
+    @property
+    def holder(self) -> str:
+        return self.institution.code if self.institution_id else f"省 {self.province_code}"

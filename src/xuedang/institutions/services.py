@@ -42,15 +42,23 @@ def _key_hash(secret: str) -> str:
 
 
 @transaction.atomic
-def api_key_issue(*, actor: Any, institution: Institution, name: str) -> tuple[ApiKey, str]:
-    """A new key for a school system; returns the key record and the key, shown only now."""
+def api_key_issue(*, actor: Any, name: str, institution: Institution | None = None,
+                  province_code: str = "") -> tuple[ApiKey, str]:
+    """A new key for a school's system (`institution`) or a province's admissions system
+    (`province_code`); returns the key record and the key, shown only now."""
     if not name.strip() or len(name) > 60:
         raise ValidationError({"name": ["请填写密钥名称（不超过 60 字）/ name the key (at most 60 characters)"]})
+    if (institution is None) == (not province_code):
+        raise ValidationError({"institution": ["密钥属于一所高校或一个省份 / a key belongs to one institution or "
+                                               "one province"]})
+    if province_code and province_code not in validators.PROVINCE_CODES:
+        raise ValidationError({"province_code": [f"省份代码“{province_code}”无效 / invalid province code"]})
     prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
-    key = ApiKey.objects.create(institution=institution, name=name.strip(), prefix=prefix,
-                                key_hash=_key_hash(secret), created_by=actor if getattr(actor, "pk", None) else None)
+    key = ApiKey.objects.create(institution=institution, province_code=province_code, name=name.strip(),
+                                prefix=prefix, key_hash=_key_hash(secret),
+                                created_by=actor if getattr(actor, "pk", None) else None)
     audit_log(actor=actor, action="institutions.api_key.issued", target=key,
-              after={"institution": institution.code, "name": key.name, "prefix": prefix})
+              after={"holder": key.holder, "name": key.name, "prefix": prefix})
     return key, f"{KEY_PREFIX}_{prefix}_{secret}"
 
 

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
+from xuedang.imports.models import ImportJob
 from xuedang.imports.tests.test_pipeline import student_row
 from xuedang.imports.tests.test_views import _csv
 from xuedang.institutions.models import Institution
@@ -77,3 +78,73 @@ def test_missing_fields_are_named_in_chinese_and_english() -> None:
     assert response.status_code == 422
     body = response.json()
     assert body["fields"] == [{"field": "file", "message": "缺少此项 / this field is required"}]
+
+
+def _province_key(province: str = "11") -> str:
+    return api_key_issue(actor=None, province_code=province, name="招生考试院录取系统")[1]
+
+
+def _admissions() -> bytes:
+    from xuedang.registry.tests.test_admissions import HEADER, ROWS
+
+    return (HEADER + ROWS).encode()
+
+
+def _submit_for(client: Client, key: str, code: str, kind: str = "admissions"):
+    return client.post("/api/v1/school/imports", {"kind": kind, "institution": code,
+                                                  "file": SimpleUploadedFile("lq.csv", _admissions())},
+                       HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+def test_a_province_sends_admission_data_for_a_school_of_its_own(django_capture_on_commit_callbacks) -> None:
+    from xuedang.registry.models import Admission
+
+    client, key = Client(), _province_key("11")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _submit_for(client, key, "10001")
+    assert response.status_code == 202, response.json()
+    status = client.get(f"/api/v1/school/imports/{response.json()['id']}", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert status.json()["state"] == "done" and status.json()["inserted_rows"] == 2
+    assert Admission.objects.filter(institution__code="10001").count() == 2
+    # the school's own key sees the job too (it is the school's data now); another province's key does not
+    school = _key("10001")
+    assert client.get(f"/api/v1/school/imports/{response.json()['id']}",
+                      HTTP_AUTHORIZATION=f"Bearer {school}").status_code == 200
+    assert client.get(f"/api/v1/school/imports/{response.json()['id']}",
+                      HTTP_AUTHORIZATION=f"Bearer {_province_key('31')}").status_code == 404
+
+
+def test_a_province_key_sends_nothing_but_admissions_and_only_for_its_province() -> None:
+    client, key = Client(), _province_key("11")
+    elsewhere = _submit_for(client, key, "10246")  # 复旦大学, Shanghai
+    assert elsewhere.status_code == 400 and "不是本省的高校" in elsewhere.json()["detail"]
+    wrong_kind = _submit_for(client, key, "10001", kind="enrollments")
+    assert wrong_kind.status_code == 400 and "只能提交录取数据" in wrong_kind.json()["detail"]
+    assert not ImportJob.objects.exists()
+
+
+def test_each_key_is_rate_limited_on_its_own(settings) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.API_KEY_RATE = "3/m"
+    client, ours, theirs = Client(), _key("10001"), _key("10246")
+    codes = [client.get("/api/v1/school/imports/1", HTTP_AUTHORIZATION=f"Bearer {ours}").status_code
+             for _ in range(4)]
+    assert codes == [404, 404, 404, 429]
+    limited = client.get("/api/v1/school/imports/1", HTTP_AUTHORIZATION=f"Bearer {ours}")
+    assert limited["Retry-After"] == "60" and "请求过于频繁" in limited.json()["detail"]
+    assert client.get("/api/v1/school/imports/1", HTTP_AUTHORIZATION=f"Bearer {theirs}").status_code == 404
+
+
+@pytest.mark.redis
+def test_the_key_rate_limit_holds_across_processes_in_redis(settings, redis_url) -> None:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    settings.API_KEY_RATE = "2/m"
+    client, key = Client(), _key("10001")
+    codes = [client.get("/api/v1/school/imports/1", HTTP_AUTHORIZATION=f"Bearer {key}").status_code
+             for _ in range(3)]
+    assert codes == [404, 404, 429]
+    import redis
+
+    assert redis.Redis.from_url(redis_url).keys("*")  # the counter lives in Redis, not in this process
