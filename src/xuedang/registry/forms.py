@@ -165,6 +165,26 @@ class TransferForm(BilingualForm):
         self.fields["document_number"].widget.attrs["autocomplete"] = "off"
 
 
+class AnnotationForm(BilingualForm):
+    """辅修 or a lost-certificate 证明书 on a credential; allowed after publication (第十六条)."""
+
+    minor = forms.CharField(max_length=200, required=False, label="辅修专业 / minor")
+    lost_certificate_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=500, required=False,
+        label="学历证明书（证书遗失补办）/ replacement certificate note",
+        help_text="如：2026年10月8日补发学历证明书，编号 … / e.g. replacement issued on …, number …")
+    reason = forms.CharField(max_length=200, label="原因 / reason")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("minor") and not data.get("lost_certificate_note"):
+            raise ValidationError("请填写辅修或证明书批注 / give a minor or a replacement-certificate note")
+        return data
+
+    def annotations(self) -> dict[str, str]:
+        return {f: self.cleaned_data[f] for f in ("minor", "lost_certificate_note") if self.cleaned_data.get(f)}
+
+
 class NoteForm(BilingualForm):
     kind = forms.ChoiceField(choices=EnrollmentNote.Kind.choices, label="类别 / kind")
     title = forms.CharField(max_length=200, label="名称 / title")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("enrollments/<int:pk>/change/", views.enrollment_change, name="enrollment_change"),
     path("enrollments/<int:pk>/credential/", views.credential_new, name="credential_new"),
     path("credentials/<int:pk>/", views.credential_detail, name="credential_detail"),
+    path("credentials/<int:pk>/annotate/", views.credential_annotate, name="credential_annotate"),
     path("credentials/publish/", views.credentials_publish, name="credentials_publish"),
     path("enrollments/<int:pk>/note/", views.enrollment_note, name="enrollment_note"),
     path("enrollments/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),

@@ -17,6 +17,7 @@ from xuedang.registry.access import access_admission, access_credential, access_
 from xuedang.registry.forms import (
     AdmissionConfirmForm,
     AdmissionDeclineForm,
+    AnnotationForm,
     AnnualRegistrationForm,
     CancelForm,
     ChangeForm,
@@ -307,6 +308,24 @@ def credential_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("registry:credential_detail", pk=credential.pk)
     return render(request, "registry/credential_detail.html", {
         "credential": credential, "missing": services.credential_missing_fields(credential)})
+
+
+@login_required
+def credential_annotate(request: HttpRequest, pk: int) -> HttpResponse:
+    """辅修 or 证明书 on a credential, also after publication; earlier values stay in the audit log."""
+    credential = access_credential(request.user, pk, roles=REGISTERING)
+    form = AnnotationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.credential_annotate(actor=request.user, credential=credential,
+                                         reason=form.cleaned_data["reason"], **form.annotations())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "批注已登记 / annotation recorded")
+            return redirect("registry:credential_detail", pk=credential.pk)
+    return render(request, "registry/form.html", {"form": form, "credential": credential,
+                                                  "title": "学历批注 / annotate a credential"})
 
 
 @login_required

@@ -56,6 +56,8 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/<int:pk>/change/": ("/school/enrollments/{pk}/change/", registrars(own_only=True)),
     "school/enrollments/<int:pk>/credential/": ("/school/enrollments/{pk}/credential/", registrars(own_only=True)),
     "school/credentials/<int:pk>/": ("/school/credentials/{credential}/", scoped(anonymous=302)),
+    "school/credentials/<int:pk>/annotate/": ("/school/credentials/{credential}/annotate/",
+                                               registrars(own_only=True)),
     "school/credentials/publish/": ("/school/credentials/publish/", registrars(own_only=False)),
     "school/enrollments/<int:pk>/note/": ("/school/enrollments/{pk}/note/", registrars(own_only=True)),
     "school/late/": ("/school/late/", staff_page()),

@@ -142,6 +142,15 @@ def test_a_registrar_registers_and_publishes_a_credential(registrar) -> None:
     credential.refresh_from_db()
     assert credential.state == "published" and credential.president_name == "龚旗煌"
 
+    # after publication the school may still annotate: a minor, or the 证明书 for a lost certificate
+    url = f"/school/credentials/{credential.pk}/annotate/"
+    empty = client.post(url, {"reason": "证书遗失"}).content.decode()
+    assert "请填写辅修或证明书批注" in empty
+    client.post(url, {"lost_certificate_note": "2026年10月8日补发学历证明书", "reason": "证书遗失"})
+    credential.refresh_from_db()
+    assert credential.lost_certificate_note == "2026年10月8日补发学历证明书" and credential.state == "published"
+    assert "补发学历证明书" in client.get(f"/school/credentials/{credential.pk}/").content.decode()
+
 
 def test_a_change_of_major_by_form_keeps_the_old_values(registrar) -> None:
     from xuedang.registry.models import EnrollmentChange
