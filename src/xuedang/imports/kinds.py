@@ -3,7 +3,7 @@ final INSERT … SELECT and audit entries. The pipeline in `services` is the sam
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -60,8 +60,12 @@ class Kind:
         """(audit target id, after values) of the rows just inserted, a chunk at a time."""
         raise NotImplementedError
 
-    def copy_direct(self, lines: Iterable[str], institution_id: int, now: datetime, job_id: int) -> int:
-        """Load staging lines straight into the registry (kinds with `direct` only)."""
+    def direct_line(self, institution_id: int, now: datetime, job_id: int) -> Callable[[str], str]:
+        """How a staging line becomes a line of the registry table (kinds with `direct` only)."""
+        raise NotImplementedError
+
+    def copy_direct(self, chunks: Iterable[str | bytes]) -> int:
+        """Load chunks of `direct_line` lines straight into the registry (kinds with `direct` only)."""
         raise NotImplementedError
 
     @property
@@ -92,8 +96,11 @@ class EnrollmentKind(Kind):
     def direct(self) -> bool:
         return connection.vendor == "postgresql"
 
-    def copy_direct(self, lines: Iterable[str], institution_id: int, now: datetime, job_id: int) -> int:
-        return loaders.copy_into_registry(lines, institution_id, now, job_id)
+    def direct_line(self, institution_id: int, now: datetime, job_id: int) -> Callable[[str], str]:
+        return loaders.registry_line(institution_id, now, job_id)
+
+    def copy_direct(self, chunks: Iterable[str | bytes]) -> int:
+        return loaders.copy_into_registry(chunks)
 
 
 ACTIVE = ", ".join(f"'{state}'" for state in loaders.ACTIVE)

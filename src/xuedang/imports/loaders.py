@@ -9,7 +9,7 @@ caller's single transaction.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -182,35 +182,50 @@ def insert_from_staging(institution_id: int, now: datetime, job_id: int | None) 
         return cursor.rowcount
 
 
-def copy_into_registry(lines: Iterable[str], institution_id: int, now: datetime, job_id: int) -> int:
-    """PostgreSQL fast path for a file of new students: staging lines go straight into
-    `registry_enrollment` by COPY (the row number dropped, the fixed columns appended).
+def registry_line(institution_id: int, now: datetime, job_id: int) -> Callable[[str], str]:
+    """A function turning a staging line of a new-student file into a `registry_enrollment` line:
+    the row number dropped, the fixed columns appended (state_date = entry_date)."""
+    entry = NAMES.index("entry_date") - 1
+    stamp = now.isoformat()
+    head, tail = f"\t{institution_id}\tregistered\t", f"\tf\t{stamp}\t{stamp}\t{job_id}\n"
+
+    def convert(line: str) -> str:
+        fields = line[line.index("\t") + 1:-1]
+        return fields + head + fields.split("\t", entry + 1)[entry] + tail
+
+    return convert
+
+
+def copy_into_registry(chunks: Iterable[str | bytes]) -> int:
+    """PostgreSQL fast path for a file of new students: registry lines (see `registry_line`),
+    in chunks of whole lines, go straight into `registry_enrollment` by COPY.
 
     Every check the staging path runs is also a constraint of the table (unique student number
     per school, one active full-time general enrollment per person), so this either loads
     exactly what the staging path would, or fails on a constraint and the caller falls back.
     """
-    entry = NAMES.index("entry_date") - 1
-    stamp = now.isoformat()
-    tail = f"\t{institution_id}\tregistered\t{{}}\tf\t{stamp}\t{stamp}\t{job_id}\n"
-    count, batch = 0, []
+    count = 0
     with connection.cursor() as cursor:
         target = ", ".join(ROW_COLUMNS + FIXED_COLUMNS)
         with cursor.cursor.copy(f"COPY registry_enrollment ({target}) FROM STDIN") as copy:
-            for line in lines:
-                fields = line[line.index("\t") + 1:-1]
-                batch.append(fields + tail.format(fields.split("\t", entry + 1)[entry]))
-                if len(batch) >= 2000:
-                    copy.write("".join(batch))
-                    count, batch = count + len(batch), []
-            copy.write("".join(batch))
-    return count + len(batch)
+            for chunk in chunks:
+                copy.write(chunk)
+                count += chunk.count(b"\n" if isinstance(chunk, bytes) else "\n")
+    return count
 
 
-def file_lines(paths: Iterable[Path]) -> Iterator[str]:
+def file_chunks(paths: Iterable[Path], convert: Callable[[str], str], size: int = 2000) -> Iterator[str]:
+    """The staging files' lines converted, a few thousand at a time."""
     for path in paths:
         with path.open(encoding="utf-8", newline="\n") as handle:
-            yield from handle
+            batch: list[str] = []
+            for line in handle:
+                batch.append(convert(line))
+                if len(batch) >= size:
+                    yield "".join(batch)
+                    batch = []
+            if batch:
+                yield "".join(batch)
 
 
 def staging_count() -> int:

@@ -2,8 +2,9 @@
 
 Validation is pure CPU work and each row stands alone, so a large file is shared between
 forked processes: process k takes spreadsheet rows k, k+n, k+2n … Each writes its clean rows
-to its own staging file (COPY text format) and, when asked, also streams them through a pipe
-to the parent, which can feed them to PostgreSQL's COPY while validation is still going on.
+to its own staging file (COPY text format) and, when asked, also streams them — already in
+the registry table's column order — through a pipe to the parent, which passes the bytes to
+PostgreSQL's COPY while validation is still going on.
 Children use no database connection (code tables are read before the fork) and leave with
 `os._exit`; their count and row errors come back in a small JSON file.
 """
@@ -38,8 +39,9 @@ class ValidationWork:
         self.lookups.institution_code = job.institution.code
 
     def run(self, share: int, *, progress: Progress | None = None, pipe: IO[bytes] | None = None,
-            ) -> tuple[int, list[RowError]]:
-        """Validate one share; clean rows go to its staging file (and `pipe`), errors are returned."""
+            convert: Callable[[str], str] | None = None) -> tuple[int, list[RowError]]:
+        """Validate one share; clean rows go to its staging file (and, `convert`ed, to `pipe`);
+        errors are returned."""
         errors: list[RowError] = []
         count, validate, batch = 0, None, []
         with job_file(self.job, "upload").open("rb") as stream, \
@@ -52,15 +54,13 @@ class ValidationWork:
                 try:
                     line = loaders.copy_line(self.kind.staging_values(validate(row), row.number))
                     out.write(line)
-                    batch.append(line)
+                    if convert:
+                        batch.append(convert(line))
                 except RowInvalid as invalid:
                     if len(errors) < MAX_ERRORS:  # a wholly wrong file must not fill the memory
                         errors.extend(invalid.errors)
-                if count % PROGRESS_EVERY == 0:
-                    if progress:
-                        progress(count * self.shares)
-                    if pipe:
-                        batch.append(f"#{PROGRESS_EVERY}\n")
+                if progress and count % PROGRESS_EVERY == 0:
+                    progress(count * self.shares)
                 if pipe and len(batch) >= PIPE_BATCH:
                     pipe.write("".join(batch).encode())
                     batch = []
@@ -68,7 +68,8 @@ class ValidationWork:
             pipe.write("".join(batch).encode())
         return count, errors
 
-    def fork(self, share: int, *, stream: bool = False) -> Child:
+    def fork(self, share: int, *, stream: Callable[[str], str] | None = None) -> Child:
+        """A child validating `share`; with `stream`, its rows also come through a pipe, converted."""
         read_end, write_end = os.pipe() if stream else (-1, -1)
         pid = os.fork()
         if pid == 0:  # the child: validate one share, write the outcome, leave without cleanup
@@ -78,7 +79,7 @@ class ValidationWork:
                     os.close(read_end)
                 pipe = os.fdopen(write_end, "wb", buffering=1 << 16) if stream else None
                 try:
-                    count, errors = self.run(share, pipe=pipe)
+                    count, errors = self.run(share, pipe=pipe, convert=stream)
                     outcome: dict[str, Any] = {"count": count, "errors": [e.__dict__ for e in errors]}
                 except ImportFileError as error:
                     outcome = {"file_error": str(error)}
@@ -127,15 +128,16 @@ def collect_all(children: list[Child]) -> tuple[int, list[RowError]]:
     return count, errors
 
 
-def streamed_lines(children: list[Child], progress: Progress) -> Iterator[str]:
-    """The children's clean rows as they arrive, from every pipe until each closes."""
+def streamed_chunks(children: list[Child], progress: Progress) -> Iterator[bytes]:
+    """The children's converted rows as they arrive — whole lines only, one child's at a time —
+    from every pipe until each closes. Progress counts the rows passed on."""
     chooser = selectors.DefaultSelector()
     pending: dict[int, bytes] = {}
     for child in children:
         assert child.fd is not None
         chooser.register(child.fd, selectors.EVENT_READ)
         pending[child.fd] = b""
-    done = 0
+    done = reported = 0
     try:
         while pending:
             for key, _ in chooser.select():
@@ -146,14 +148,15 @@ def streamed_lines(children: list[Child], progress: Progress) -> Iterator[str]:
                     os.close(fd)
                     pending.pop(fd)
                     continue
-                head, _, rest = (pending[fd] + data).rpartition(b"\n")
-                pending[fd] = rest
-                for line in head.decode().split("\n") if head else ():
-                    if line.startswith("#"):
-                        done += int(line[1:])
+                data = pending[fd] + data
+                end = data.rfind(b"\n") + 1
+                pending[fd] = data[end:]
+                if end:
+                    done += data.count(b"\n", 0, end)
+                    if done - reported >= PROGRESS_EVERY:
                         progress(done)
-                    else:
-                        yield line + "\n"
+                        reported = done
+                    yield data[:end]
     finally:
         chooser.close()
         for fd in pending:

@@ -33,7 +33,7 @@ from xuedang.imports.exports import error_report_xlsx
 from xuedang.imports.files import job_file, remove_work_files, staging_files
 from xuedang.imports.kinds import KINDS, Kind
 from xuedang.imports.models import ImportJob, ImportState
-from xuedang.imports.parallel import MAX_ERRORS, ValidationWork, collect_all, streamed_lines
+from xuedang.imports.parallel import MAX_ERRORS, ValidationWork, collect_all, streamed_chunks
 from xuedang.imports.parsing import ImportFileError, RowError
 from xuedang.institutions.models import ApiKey, Institution
 
@@ -184,18 +184,19 @@ def _validate_streaming(job: ImportJob, kind: Kind, shares: int) -> list[RowErro
     proves valid and nothing clashes is it committed; otherwise it is rolled back and the job
     takes the ordinary path on the staging files the validators wrote as well."""
     work = ValidationWork(job, kind, shares, today=timezone.localdate(job.created_at))
-    children = [work.fork(share, stream=True) for share in range(shares)]
-    lines = streamed_lines(children, _progress(job, streaming=True))
+    now = timezone.now()
+    convert = kind.direct_line(job.institution_id, now, job.pk)
+    children = [work.fork(share, stream=convert) for share in range(shares)]
+    chunks = streamed_chunks(children, _progress(job, streaming=True))
     clash = False
     try:
         with transaction.atomic():
-            now = timezone.now()
             try:
                 with transaction.atomic():
-                    inserted = kind.copy_direct(lines, job.institution_id, now, job.pk)
+                    inserted = kind.copy_direct(chunks)
             except psycopg.errors.IntegrityError:
                 clash = True
-            for _ in lines:  # after a clash, the validators still have to finish
+            for _ in chunks:  # after a clash, the validators still have to finish
                 pass
             errors = _checked(job, *collect_all(children))
             if errors or clash:
@@ -207,7 +208,7 @@ def _validate_streaming(job: ImportJob, kind: Kind, shares: int) -> list[RowErro
         _set(job, state=ImportState.LOADING)
         _load(job, kind)
     finally:
-        lines.close()
+        chunks.close()
     return []
 
 
@@ -250,7 +251,8 @@ def _load_direct(job: ImportJob, kind: Kind, now: datetime) -> int | None:
         return None
     try:
         with transaction.atomic():
-            return kind.copy_direct(loaders.file_lines(staging_files(job)), job.institution_id, now, job.pk)
+            convert = kind.direct_line(job.institution_id, now, job.pk)
+            return kind.copy_direct(loaders.file_chunks(staging_files(job), convert))
     except psycopg.errors.IntegrityError:
         return None
 
