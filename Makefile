@@ -34,8 +34,8 @@ $(CHROMIUM):
 	elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -q && sudo apt-get install -y -q chromium; \
 	else echo "browser tests need Debian's chromium: apt-get install chromium"; fi
 
-# Report PDFs embed these fonts, and the tests read PDFs back with poppler (pdftotext, pdfsig …).
-PDF_DEBS := fonts-liberation fonts-arphic-uming fonts-hanazono poppler-utils
+# Report PDFs embed these fonts; the tests read PDFs back with poppler (pdftotext, pdfsig …) and zbarimg (QR).
+PDF_DEBS := fonts-liberation fonts-arphic-uming fonts-hanazono poppler-utils zbar-tools
 pdf-debs:
 	@dpkg -s $(PDF_DEBS) >/dev/null 2>&1 || { \
 	if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $(PDF_DEBS); \

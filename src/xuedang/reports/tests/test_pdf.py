@@ -145,6 +145,19 @@ def test_the_report_is_one_a4_page(signed: bytes, tmp_path: Path) -> None:
     assert "595.276 x 841.89 pts (A4)" in info
 
 
+def test_the_qr_code_decodes_to_the_verification_url(signed: bytes, tmp_path: Path) -> None:
+    (tmp_path / "report.pdf").write_bytes(signed)
+    subprocess.run([poppler("pdftoppm"), "-r", "150", "-png", "-singlefile", str(tmp_path / "report.pdf"),
+                    str(tmp_path / "page")], check=True)
+    zbarimg = shutil.which("zbarimg")
+    if zbarimg is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("zbarimg (zbar-tools) is required in CI")
+        pytest.skip("zbarimg (zbar-tools) is not installed")
+    decoded = subprocess.run([zbarimg, "-q", "--raw", str(tmp_path / "page.png")], capture_output=True, text=True)
+    assert decoded.stdout.strip() == URL
+
+
 def test_a_report_with_a_24kb_photo_stays_under_150kb(signed: bytes, photo: bytes) -> None:
     assert 15_000 < len(photo) < 30_000
     assert len(signed) < 150 * 1024
