@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from asn1crypto import pem, x509
 from cryptography import x509 as pyca_x509
+from cryptography.hazmat.primitives import serialization
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -22,6 +23,7 @@ from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from xuedang.reports import signing
 from xuedang.reports.pdf import ReportContent, render_report_pdf
 from xuedang.reports.signing import DevCA, devca_ensure, is_dev_certificate
 
@@ -219,6 +221,26 @@ def test_without_configured_files_the_dev_ca_in_data_dir_is_used_once_made(setti
     call_command("signing_devca", stdout=io.StringIO())
     assert "Signature is Valid." in run("pdfsig", render_report_pdf(content), tmp_path)
     assert (tmp_path / "data" / "signing-dev" / "registry-cert.pem").is_file()
+
+
+def test_production_signs_with_a_configured_key_of_another_ca_protected_by_a_passphrase(
+    settings, content: ReportContent, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with monkeypatch.context() as patch:  # a CA that is not the development one
+        patch.setattr(signing, "DEV_CA_ORGANIZATION", "Example National Registry CA")
+        production, _created = devca_ensure(tmp_path / "production")
+    key = serialization.load_pem_private_key(production.key.read_bytes(), password=None)
+    encrypted = tmp_path / "production" / "encrypted-key.pem"
+    encrypted.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                            serialization.BestAvailableEncryption(b"correct horse")))
+    settings.DEBUG = False
+    settings.SIGNING_ALLOW_DEV_CA = False
+    settings.SIGNING_KEY_FILE, settings.SIGNING_CERT_FILE = str(encrypted), str(production.cert)
+    settings.SIGNING_CHAIN_FILE, settings.SIGNING_KEY_PASSPHRASE = str(production.ca_cert), "correct horse"
+    data = render_report_pdf(content)
+    _signature, status = pyhanko_status(data, production)
+    assert status.bottom_line
+    assert "Example National Registry CA" in run("pdfsig", data, tmp_path)
 
 
 def test_a_key_without_its_certificate_is_a_configuration_error(settings, content: ReportContent) -> None:
