@@ -18,7 +18,7 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from reportlab import rl_config
@@ -307,10 +307,15 @@ def _longest_fitting_prefix(text: str, max_width: float, size: float) -> int:
     return cut
 
 
-@cache
+@lru_cache(maxsize=64)
 def image_reader(data: bytes) -> ImageReader:
-    """Decoded images, kept per process: re-reading a photo costs ~7 ms a page (MEASURED.md)."""
+    """Decoded images, kept per process for re-downloads: ReportLab decodes a photo to RGB (to name
+    it by digest) every time it is drawn, ~7 ms a page for a PNG (MEASURED.md)."""
     return ImageReader(io.BytesIO(data))
+
+
+# A cached reader shares one file position; threads drawing the same photo take turns.
+_image_lock = threading.Lock()
 
 
 def new_canvas(buffer: io.BytesIO, *, title: str, subject: str = "") -> Canvas:
@@ -370,7 +375,8 @@ def draw_photo(canvas: Canvas, photo: bytes, x: float, y: float, width: float, h
     image_w, image_h = reader.getSize()
     scale = min(width / image_w, height / image_h)
     draw_w, draw_h = image_w * scale, image_h * scale
-    canvas.drawImage(reader, x + (width - draw_w) / 2, y + (height - draw_h) / 2, draw_w, draw_h)
+    with _image_lock:
+        canvas.drawImage(reader, x + (width - draw_w) / 2, y + (height - draw_h) / 2, draw_w, draw_h)
     canvas.setLineWidth(0.5)
     canvas.rect(x, y, width, height)
 
