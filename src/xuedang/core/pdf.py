@@ -255,6 +255,8 @@ def draw_text(
     for font, run in runs:
         text_object.setFont(font, size)
         text_object.textOut(run)
+    if bold:  # the render mode is graphics state: it outlives the text object
+        text_object.setTextRenderMode(0)
     canvas.drawText(text_object)
     return width
 

@@ -134,6 +134,39 @@ def test_long_values_wrap_within_their_cell() -> None:
     assert "".join(lines).replace(" ", "") == "北京大学PekingUniversitySchoolofElectronicsEngineering"
 
 
+def test_more_distinct_characters_than_one_subset_holds_still_copy_out_exactly(tmp_path: Path) -> None:
+    common = "".join(chr(c) for c in range(0x4E00, 0x4E00 + 600))  # three subsets of ≤ 256 in UMing
+    text = common[:300] + "𠮷" + common[300:] + "𡒄"
+    rows = [("字", text[i : i + 30]) for i in range(0, len(text), 30)]
+    data = core_pdf.render_document_pdf(title="字表", subtitle="", sections=[("字", rows)], photo=None, footer="")
+    copied = "".join(pdf_text(data, tmp_path).split())
+    for row in rows:
+        assert row[1] in copied
+
+
+def test_bold_text_does_not_turn_the_text_after_it_bold() -> None:
+    buffer = io.BytesIO()
+    canvas = core_pdf.new_canvas(buffer, title="bold")
+    canvas.setPageCompression(0)
+    core_pdf.draw_text(canvas, 100, 700, "标题", size=16, bold=True)
+    core_pdf.draw_text(canvas, 100, 680, "正文", size=10)
+    canvas.save()
+    content = buffer.getvalue()
+    assert content.index(b"2 Tr") < content.index(b"0 Tr") < content.rindex(b"BT")
+
+
+def test_a_record_with_a_photo_embeds_it_once_beside_the_first_rows(tmp_path: Path) -> None:
+    photo = io.BytesIO()
+    Image.new("RGB", (120, 160), (60, 110, 190)).save(photo, "JPEG")
+    data = core_pdf.render_document_pdf(title="学信档案", subtitle="", sections=[("学籍", [("姓名", "张三")])],
+                                        photo=photo.getvalue(), footer="学档")
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    images = subprocess.run([poppler("pdfimages"), "-list", str(path)], capture_output=True, check=True,
+                            text=True).stdout.splitlines()[2:]
+    assert len(images) == 1 and images[0].split()[2] == "image" and "jpeg" in images[0]
+
+
 def test_a_missing_font_package_is_named_in_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = core_pdf.FontSpec("XdNone", ("/nonexistent/HanaMinA.ttf",), "fonts-hanazono")
     with pytest.raises(core_pdf.FontMissingError, match="apt-get install fonts-hanazono"):
