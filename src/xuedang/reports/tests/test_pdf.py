@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -189,6 +190,20 @@ def test_forty_fields_still_fit_on_one_page(content: ReportContent, tmp_path: Pa
     assert re.search(r"Pages:\s+1\n", run("pdfinfo", data, tmp_path))
     text = run("pdftotext", data, tmp_path, "-enc", "UTF-8")
     assert "第39项的值" in text and CODE in text
+
+
+def test_reports_rendered_in_parallel_threads_each_keep_their_own_text_and_signature(
+    content: ReportContent, tmp_path: Path
+) -> None:
+    """gunicorn gthread workers share the fonts and the signer between threads."""
+    reports = [dataclasses.replace(content, code=f"{CODE[:12]}{i:04d}", fields=[("姓名", f"𠮷{chr(0x4E00 + 7 * i)}")])
+               for i in range(12)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outputs = list(pool.map(render_report_pdf, reports))
+    for report, data in zip(reports, outputs, strict=True):
+        text = run("pdftotext", data, tmp_path, "-enc", "UTF-8")
+        assert report.fields[0][1] in text and report.code in text
+        assert "Signature is Valid." in run("pdfsig", data, tmp_path)
 
 
 def test_an_unknown_kind_or_language_is_refused(content: ReportContent) -> None:
