@@ -321,9 +321,9 @@ _image_lock = threading.Lock()
 
 
 def new_canvas(buffer: io.BytesIO, *, title: str, subject: str = "") -> Canvas:
-    """An A4 canvas with compressed streams and metadata; invariant=1 keeps output reproducible."""
+    """An A4 canvas with compressed streams and metadata (its creation date is the real one)."""
     primary = font_chain().fonts[0].fontName  # else every page names an unembedded Helvetica
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, invariant=1, initialFontName=primary)
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=primary)
     canvas.setTitle(title)
     canvas.setSubject(subject)
     canvas.setAuthor("学档 xuedang")
