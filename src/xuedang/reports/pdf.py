@@ -157,7 +157,7 @@ def _field_grid(canvas: Canvas, content: ReportContent, *, top: float) -> float:
         canvas.rect(left, y - height, _LABEL_W, height, stroke=0, fill=1)
         canvas.setFillColor(Color(0, 0, 0))
         baseline = y - (row_h + size * 0.7) / 2
-        draw_text(canvas, left + 2.5 * mm, baseline, label, size=size)
+        draw_text(canvas, left + 2.5 * mm, baseline, label, size=_label_size(label, size))
         for i, line in enumerate(lines):
             draw_text(canvas, left + _LABEL_W + 3 * mm, baseline - i * row_h, line, size=size)
         canvas.setStrokeColor(_RULE)
@@ -168,6 +168,13 @@ def _field_grid(canvas: Canvas, content: ReportContent, *, top: float) -> float:
     _photo_cell(canvas, content.photo, photo_left, top, right, min(photo_bottom, top - _PHOTO_H - 4 * mm))
     canvas.setStrokeColor(Color(0, 0, 0))  # bold text strokes its outlines in the stroke colour
     return min(y, photo_bottom, top - _PHOTO_H - 4 * mm)
+
+
+def _label_size(label: str, size: float) -> float:
+    """Labels stay on one line in their cell: a long one (English, mostly) is set smaller."""
+    room = _LABEL_W - 4 * mm
+    width = core_pdf.text_width(label, size)
+    return size if width <= room else max(6.0, size * room / width)
 
 
 def _fit_rows(fields: list[tuple[str, str]], height: float, width: float) -> tuple[float, float, list[list[str]]]:

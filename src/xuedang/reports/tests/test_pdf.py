@@ -168,12 +168,14 @@ def test_a_report_with_a_24kb_photo_stays_under_150kb(signed: bytes, photo: byte
 
 def test_the_english_report_translates_the_fixed_wording_and_dates(content: ReportContent, tmp_path: Path) -> None:
     english = dataclasses.replace(content, lang="en", title="Online Verification Report of Higher Education",
-                                  fields=[("Name", "𠮷田 𡒄明 (Jitian Zhouming)"), ("Gender", "Male")])
+                                  fields=[("Name", "𠮷田 𡒄明 (Jitian Zhouming)"), ("Gender", "Male"),
+                                          ("Name of the president of the institution", "Gong Qihuang")])
     text = run("pdftotext", render_report_pdf(english), tmp_path, "-enc", "UTF-8")
     assert "Updated: 25 November 2026" in text
     assert f"Online verification code: {CODE}" in text
     assert "Valid for online verification until 25 May 2027" in text
     assert "𠮷田 𡒄明 (Jitian Zhouming)" in text
+    assert "\nName of the president of the institution\n" in text  # a long label stays one line, set smaller
     assert "在线验证码" not in text
 
 
