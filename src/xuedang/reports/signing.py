@@ -200,13 +200,46 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str = "") -> bytes:
 def devca_ensure(directory: Path) -> tuple[DevCA, bool]:
     """Make a development CA and a registry signing certificate in directory unless they exist.
 
-    Returns the CA and whether anything was created. Keys are written readable by the owner only.
+    A registry certificate within 30 days of expiry is re-issued by the same CA (so reports
+    signed before still verify against it). Returns the CA and whether anything was written.
+    Keys are written readable by the owner only.
     """
     ca = DevCA(directory)
-    if ca.ca_cert.is_file() and ca.ca_key.is_file() and ca.key.is_file() and ca.cert.is_file():
+    now = datetime.now(tz=UTC)
+    have_all = all(path.is_file() for path in (ca.ca_cert, ca.ca_key, ca.key, ca.cert))
+    if have_all and _valid_for(ca.cert, now) > _RENEW_BEFORE:
         return ca, False
     directory.mkdir(parents=True, exist_ok=True)
-    now = datetime.now(tz=UTC)
+    if have_all and _valid_for(ca.ca_cert, now) > _RENEW_BEFORE:
+        ca_key = serialization.load_pem_private_key(ca.ca_key.read_bytes(), password=None)
+        ca_cert = x509.load_pem_x509_certificate(ca.ca_cert.read_bytes())
+    else:
+        ca_key, ca_cert = _make_root(now)
+        _write_key(ca.ca_key, ca_key)
+        ca.ca_cert.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = (
+        _builder(_name("学档登记机构（开发） xuedang registry (development)"), ca_cert.subject, key.public_key(), now,
+                 years=5)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(cert_sign=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    _write_key(ca.key, key)
+    ca.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return ca, True
+
+
+_RENEW_BEFORE = timedelta(days=30)
+
+
+def _valid_for(cert_path: Path, now: datetime) -> timedelta:
+    return x509.load_pem_x509_certificate(cert_path.read_bytes()).not_valid_after_utc - now
+
+
+def _make_root(now: datetime) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca_name = _name("学档开发用根证书 xuedang development root CA")
     ca_cert = (
@@ -216,20 +249,7 @@ def devca_ensure(directory: Path) -> tuple[DevCA, bool]:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (
-        _builder(_name("学档登记机构（开发） xuedang registry (development)"), ca_name, key.public_key(), now, years=5)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(cert_sign=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    _write_key(ca.ca_key, ca_key)
-    _write_key(ca.key, key)
-    ca.ca_cert.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    ca.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return ca, True
+    return ca_key, ca_cert
 
 
 def _name(common_name: str) -> x509.Name:

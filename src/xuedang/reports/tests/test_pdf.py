@@ -10,7 +10,7 @@ import re
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -277,3 +277,16 @@ def test_signing_devca_is_idempotent_and_keeps_keys_private(tmp_path: Path) -> N
     assert ca.key.stat().st_mode & 0o777 == 0o600
     assert ca.ca_key.stat().st_mode & 0o777 == 0o600
     assert is_dev_certificate(pyca_x509.load_pem_x509_certificate(first))
+
+
+def test_signing_devca_reissues_a_registry_certificate_near_expiry_from_the_same_ca(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ca, _created = devca_ensure(tmp_path / "ca")
+    root, first = ca.ca_cert.read_bytes(), ca.cert.read_bytes()
+    monkeypatch.setattr(signing, "_RENEW_BEFORE", timedelta(days=365 * 6))  # as if 5-year cert were near its end
+    _ca, renewed = devca_ensure(tmp_path / "ca")
+    assert renewed
+    assert ca.ca_cert.read_bytes() == root and ca.cert.read_bytes() != first
+    new = pyca_x509.load_pem_x509_certificate(ca.cert.read_bytes())
+    assert new.issuer == pyca_x509.load_pem_x509_certificate(root).subject
