@@ -8,6 +8,7 @@ import io
 import os
 import re
 import shutil
+import struct
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -23,6 +24,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+from reportlab.pdfbase.ttfonts import TTFontFile
 
 from xuedang.reports import signing
 from xuedang.reports.pdf import ReportContent, render_report_pdf
@@ -140,6 +142,38 @@ def test_the_rare_characters_are_drawn_from_embedded_fallback_font_subsets(signe
     rows = {line.split()[0].split("+")[1]: line.split() for line in fonts.splitlines()[2:]}
     assert {"HanaMinA", "HanaMinB", "UMingCN-0"} <= rows.keys()  # 𠮷 from HanaMinA, 𡒄 from HanaMinB
     assert all(row[-5:-2] == ["yes", "yes", "yes"] for row in rows.values())  # embedded, subset, ToUnicode
+
+
+def embedded_outline_sizes(data: bytes) -> dict[str, int]:
+    """For each character the ToUnicode maps name, the byte size of its outline in the embedded subset."""
+    reader = PdfFileReader(io.BytesIO(data))
+    page = reader.root["/Pages"]["/Kids"][0].get_object()
+    sizes = {}
+    for font in page["/Resources"]["/Font"].get_object().values():
+        font = font.get_object()
+        subset = TTFontFile(io.BytesIO(font["/FontDescriptor"]["/FontFile2"].get_object().data))
+        glyph_of = _format6_cmap(subset.get_table("cmap"))
+        to_unicode = font["/ToUnicode"].get_object().data.decode("ascii")
+        for code, utf16 in re.findall(r"<([0-9A-F]{2})> <((?:[0-9A-F]{4}){1,2})>", to_unicode):
+            glyph = glyph_of.get(int(code, 16), 0)
+            char = bytes.fromhex(utf16).decode("utf-16-be")
+            sizes[char] = max(sizes.get(char, 0), subset.glyphPos[glyph + 1] - subset.glyphPos[glyph] if glyph else 0)
+    return sizes
+
+
+def _format6_cmap(table: bytes) -> dict[int, int]:
+    """Code → glyph of the single format-6 subtable ReportLab writes into a subset (TrueType spec)."""
+    (offset,) = struct.unpack(">L", table[8:12])
+    fmt, _length, _language, first, count = struct.unpack(">5H", table[offset : offset + 10])
+    assert fmt == 6
+    glyphs = struct.unpack(f">{count}H", table[offset + 10 : offset + 10 + 2 * count])
+    return {first + i: glyph for i, glyph in enumerate(glyphs)}
+
+
+def test_the_embedded_subsets_hold_real_outlines_for_the_rare_characters(signed: bytes) -> None:
+    sizes = embedded_outline_sizes(signed)
+    assert sizes["𠮷"] > 100 and sizes["𡒄"] > 100  # bytes of TrueType outline, not an empty glyph
+    assert sizes["明"] > 100
 
 
 def test_the_report_is_one_a4_page(signed: bytes, tmp_path: Path) -> None:
