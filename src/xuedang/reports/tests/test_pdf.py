@@ -172,8 +172,10 @@ def _format6_cmap(table: bytes) -> dict[int, int]:
 
 def test_the_embedded_subsets_hold_real_outlines_for_the_rare_characters(signed: bytes) -> None:
     sizes = embedded_outline_sizes(signed)
-    assert sizes["𠮷"] > 100 and sizes["𡒄"] > 100  # bytes of TrueType outline, not an empty glyph
-    assert sizes["明"] > 100
+    # Bytes of TrueType outline (HanaMin builds some glyphs from components); an empty glyph has 0.
+    # core/tests/test_pdf.py rasterises the same characters and checks they are really drawn.
+    assert sizes["𠮷"] > 0 and sizes["𡒄"] > 0 and sizes["明"] > 0
+    assert sizes[" "] == 0  # the check tells an empty glyph apart
 
 
 def test_the_report_is_one_a4_page(signed: bytes, tmp_path: Path) -> None:
