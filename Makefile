@@ -9,7 +9,7 @@ SEED_STUDENTS ?= 3000
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test test-sqlite test-postgres lint bench
+.PHONY: install run test test-sqlite test-postgres lint bench pdf-debs
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,12 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-run: install
+run: install pdf-debs
 	mkdir -p var
 	$(BIN)/xuedang migrate --noinput
 	$(BIN)/xuedang seed --students $(SEED_STUDENTS) --if-empty
 	$(BIN)/xuedang demo_logins
+	$(BIN)/xuedang signing_devca
 	DEBUG=true $(BIN)/xuedang runserver 127.0.0.1:8000
 
 # Browser journeys drive Debian's Chromium (never `playwright install`, which cannot download here).
@@ -33,7 +34,15 @@ $(CHROMIUM):
 	elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -q && sudo apt-get install -y -q chromium; \
 	else echo "browser tests need Debian's chromium: apt-get install chromium"; fi
 
-test: install $(CHROMIUM) test-sqlite
+# Report PDFs embed these fonts; the tests read PDFs back with poppler (pdftotext, pdfsig …) and zbarimg (QR).
+PDF_DEBS := fonts-liberation fonts-arphic-uming fonts-hanazono poppler-utils zbar-tools
+pdf-debs:
+	@dpkg -s $(PDF_DEBS) >/dev/null 2>&1 || { \
+	if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $(PDF_DEBS); \
+	elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -q && sudo apt-get install -y -q $(PDF_DEBS); \
+	else echo "report PDFs need: apt-get install $(PDF_DEBS)"; fi; }
+
+test: install $(CHROMIUM) pdf-debs test-sqlite
 ifeq ($(CI),true)
 	$(MAKE) test-postgres
 endif

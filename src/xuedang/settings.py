@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "xuedang.registry",
     "xuedang.imports",
     "xuedang.archive",
+    "xuedang.reports",
 ]
 
 MIDDLEWARE = [
@@ -133,6 +134,16 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # SECRET_KEY is the development default; see core.checks).
 PII_KEYS = env("PII_KEYS", "")
 PII_HMAC_KEY = env("PII_HMAC_KEY", "")
+
+# --- Report signing (PAdES): the registry's key and certificate, PEM files -------------------
+# Unset: the development CA that `xuedang signing_devca` (run by `make run`) makes in DATA_DIR;
+# a certificate of that CA is refused when DEBUG is off unless SIGNING_ALLOW_DEV_CA is true
+# (docs/decisions/0005-report-signing.md).
+SIGNING_KEY_FILE = env("SIGNING_KEY_FILE", "")
+SIGNING_CERT_FILE = env("SIGNING_CERT_FILE", "")
+SIGNING_CHAIN_FILE = env("SIGNING_CHAIN_FILE", "")
+SIGNING_KEY_PASSPHRASE = env("SIGNING_KEY_PASSPHRASE", "")
+SIGNING_ALLOW_DEV_CA = env_bool("SIGNING_ALLOW_DEV_CA", False)
 
 # --- Internationalisation: Chinese first, English translations --------------------------------
 LANGUAGE_CODE = "zh-hans"
