@@ -99,6 +99,19 @@ def staff_queue_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return wrapped
 
 
+SESSION_BOUND = "archive_bound"
+
+
+def _bind_once_per_session(request: HttpRequest) -> None:
+    """Records registered since the last visit bind on the first archive page of a session (the
+    front page refreshes every time); see docs/decisions/0004-archive-binding.md."""
+    if not request.session.get(SESSION_BOUND):
+        from xuedang.archive.services import bindings_refresh
+
+        bindings_refresh(user=request.user)
+        request.session[SESSION_BOUND] = True
+
+
 def archive_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A page of the student's own archive: signed in, a student (not staff), identity checked."""
 
@@ -110,6 +123,7 @@ def archive_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
             raise Http404
         if user.identity_checked_at is None:
             return redirect("accounts:identity_challenge")
+        _bind_once_per_session(request)
         return view(request, *args, **kwargs)
 
     return wrapped
