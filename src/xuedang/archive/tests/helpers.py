@@ -30,6 +30,9 @@ def graduate(enrollment: Enrollment, *, study_end: date = date(2025, 7, 1), numb
     photo = registry.photo_register(actor=None, enrollment=enrollment, purpose="graduation", image=jpeg())
     credential = registry.credential_register(actor=None, enrollment=enrollment, kind="graduation",
                                               study_end=study_end, certificate_number=number, photo=photo)
+    if not credential.president_name:  # no president on record for that year in this database
+        credential = registry.credential_update(actor=None, credential=credential, changes={"president_name": "马寅初"},
+                                                reason="补录校长姓名 / president back-filled")
     if publish:
         credential = registry.credential_publish(actor=None, credential=credential)
     return credential
