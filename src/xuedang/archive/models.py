@@ -236,6 +236,33 @@ class Correction(models.Model):
     def is_open(self) -> bool:
         return self.state in (CorrectionState.SCHOOL, CorrectionState.PROVINCE)
 
+    @property
+    def field_label(self) -> str:
+        from xuedang.archive.services import CORRECTABLE  # the field table lives with the rules
+
+        kind = "credential" if self.credential_id else "enrollment"
+        return CORRECTABLE[kind].get(self.field, (self.field, ""))[0]
+
+    @property
+    def old_words(self) -> str:
+        return _value_words(self.field, self.old_value)
+
+    @property
+    def new_words(self) -> str:
+        return _value_words(self.field, self.new_value)
+
+
+def _value_words(field: str, value: str) -> str:
+    """Codes as words for the request pages (gender and ethnicity are stored as codes)."""
+    from xuedang.core.codetables import code_label
+    from xuedang.registry.models import Gender
+
+    if field == "gender":
+        return dict(Gender.choices).get(value, value)
+    if field == "ethnicity":
+        return code_label("ethnicity", value)
+    return value
+
 
 class CorrectionStep(models.Model):
     """One step of a correction's timeline (filed, accepted, forwarded, approved, rejected, applied).
@@ -257,6 +284,19 @@ class CorrectionStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.correction_id} {self.action}"
+
+    @property
+    def action_words(self) -> str:
+        return STEP_WORDS.get(self.action, self.action)
+
+
+STEP_WORDS = {
+    "filed": "提交申请 / filed",
+    "forwarded": "学校报省级审核 / forwarded to the province",
+    "school_rejected": "学校不予更正 / rejected by the school",
+    "province_rejected": "省级不予批准 / rejected by the province",
+    "applied": "已更正 / applied",
+}
 
 
 class Notification(models.Model):

@@ -466,9 +466,8 @@ def correction_file(*, user: Any, record: Enrollment | Credential, field: str, n
 
 
 def _step(correction: Correction, *, actor: Any, action: str, note: str = "", approved_by: Any = None) -> None:
-    CorrectionStep.objects.create(correction=correction, action=action, actor=actor,
-                                  actor_label=staff_label(actor) if actor != correction.user else "本人 / you",
-                                  note=note)
+    label = "学生本人 / the student" if actor == correction.user else staff_label(actor)
+    CorrectionStep.objects.create(correction=correction, action=action, actor=actor, actor_label=label, note=note)
     audit_log(actor=actor, action=f"archive.correction.{action}", target=correction,
               after={"state": correction.state, "field": correction.field}, reason=note, approved_by=approved_by)
 
