@@ -145,3 +145,36 @@ def enrollment_events(enrollment: Enrollment) -> list[Event]:
 def registered_under(user: Any, record: Any) -> str:
     """The name a record was registered under, when it is not the account's current name."""
     return record.name if record.name != user.real_name else ""
+
+
+ACTION_WORDS = {
+    "corrected": "纠错更正 / corrected on request",
+    "changed": "学籍异动 / status change",
+    "updated": "学校修改（发布前）/ corrected by the school before publication",
+    "annotated": "批注 / annotated",
+    "graduated": "毕业 / graduated",
+    "published": "发布 / published",
+    "transferred": "转学 / transferred",
+    "answered": "学校处理 / answered by the school",
+}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: datetime
+    what: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    reason: str
+
+
+def history_rows(entries: Any) -> list[HistoryRow]:
+    """The changes of a record (audit entries with values before them), newest last, in words."""
+    rows = []
+    for entry in entries:
+        if not entry.before:
+            continue
+        verb = entry.action.rsplit(".", 1)[-1]
+        after = {k: v for k, v in (entry.after or {}).items() if k in entry.before}
+        rows.append(HistoryRow(entry.at, ACTION_WORDS.get(verb, verb), entry.before, after, entry.reason))
+    return rows

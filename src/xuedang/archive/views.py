@@ -26,6 +26,7 @@ from xuedang.archive.display import (
     credential_fields,
     enrollment_events,
     enrollment_fields,
+    history_rows,
     registered_under,
 )
 from xuedang.archive.forms import (
@@ -68,7 +69,7 @@ def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "enrollment": enrollment, "fields": enrollment_fields(enrollment),
         "timeline": enrollment_events(enrollment),
         "changes": enrollment.changes.all(), "notes": enrollment.notes.all(),
-        "history": record_history(target_type="registry.enrollment", target_id=enrollment.pk),
+        "history": history_rows(record_history(target_type="registry.enrollment", target_id=enrollment.pk)),
         "registered_under": registered_under(request.user, enrollment),
         "corrections": selectors.student_corrections(student=request.user).filter(enrollment=enrollment),
     }))
@@ -80,7 +81,7 @@ def credential_detail(request: HttpRequest, pk: int) -> HttpResponse:
     credential = access_student_credential(request.user, pk, published_only=False)
     return _no_store(render(request, "archive/credential_detail.html", {
         "credential": credential, "fields": credential_fields(credential),
-        "history": record_history(target_type="registry.credential", target_id=credential.pk),
+        "history": history_rows(record_history(target_type="registry.credential", target_id=credential.pk)),
         "registered_under": registered_under(request.user, credential),
         "corrections": selectors.student_corrections(student=request.user).filter(credential=credential),
     }))
