@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from xuedang.core.fields import EncryptedTextField
+from xuedang.core.masking import mask_document
 from xuedang.registry.models import Admission, Credential, Enrollment
 
 
@@ -200,8 +202,9 @@ class Correction(models.Model):
     credential = models.ForeignKey(Credential, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     institution = models.ForeignKey("institutions.Institution", on_delete=models.PROTECT, related_name="+")
     field = models.CharField("字段 / field", max_length=40)
-    old_value = models.TextField("原值 / current value", blank=True, default="")
-    new_value = models.TextField("应为 / should be")
+    # Encrypted: a correction of the ID number holds two ID numbers.
+    old_value = EncryptedTextField("原值 / current value", blank=True, default="")
+    new_value = EncryptedTextField("应为 / should be")
     reason = models.TextField("理由 / reason")
     evidence = models.BinaryField()
     evidence_type = models.CharField(max_length=40)
@@ -250,6 +253,15 @@ class Correction(models.Model):
     @property
     def new_words(self) -> str:
         return _value_words(self.field, self.new_value)
+
+    @property
+    def old_for_staff(self) -> str:
+        """ID numbers stay masked on staff screens; the evidence file carries the full number."""
+        return mask_document(self.old_value) if self.field == "document_number" else self.old_words
+
+    @property
+    def new_for_staff(self) -> str:
+        return mask_document(self.new_value) if self.field == "document_number" else self.new_words
 
 
 def _value_words(field: str, value: str) -> str:

@@ -237,3 +237,18 @@ def test_a_school_accept_racing_a_reject_leaves_one_outcome(student, registrar) 
     applied = Enrollment.objects.get().major_name == "软件工程"
     assert applied == (final.state == CorrectionState.APPLIED)
     assert final.steps.count() == 2
+
+
+def test_an_id_correction_is_encrypted_at_rest_and_masked_for_staff(student, registrar) -> None:
+    enrollment = make_enrollment()
+    services.bindings_refresh(user=student)
+    correction = services.correction_file(user=student, record=enrollment, field="document_number",
+                                          new_value="110105194912310046", reason="号码录错", evidence=PDF,
+                                          evidence_name="id.pdf")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT old_value, new_value FROM archive_correction WHERE id = %s", [correction.pk])
+        stored = " ".join(cursor.fetchone())
+    assert "11010519491231002X" not in stored and "110105194912310046" not in stored
+    page = login(registrar).get(f"/school/archive/corrections/{correction.pk}/").content.decode()
+    assert "110105********0046" in page and "110105194912310046" not in page
+    assert "110105194912310046" in login(student).get(f"/archive/corrections/{correction.pk}/").content.decode()
