@@ -208,3 +208,18 @@ def _upload(content: bytes, name: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content)
+
+
+def test_students_imported_after_the_account_exists_bind_at_the_next_visit(tmp_path, student) -> None:
+    """The pull decision (docs/decisions/0004): an import binds nothing itself; the archive does."""
+    from xuedang.imports.tests.test_pipeline import run, student_row, write_file
+
+    client = login(student)
+    assert "暂无学籍" in client.get("/archive/").content.decode()
+    row = student_row(0, 证件号码=STUDENT_ID, 出生日期="1949-12-31", 性别="女")
+    job = run(write_file(tmp_path, [row, student_row(1)]))
+    assert job.inserted_rows == 2, job.errors or job.message
+    assert not Binding.objects.exists()
+    page = client.get("/archive/").content.decode()
+    assert "北京大学 · 计算机科学与技术" in page
+    assert Binding.objects.get().enrollment.student_number == "2026000000"
