@@ -503,6 +503,7 @@ def correction_school_review(*, actor: Any, correction: Correction, decision: st
         _finish(correction, actor=actor, state=CorrectionState.REJECTED, action="school_rejected", note=note,
                 text="学校未同意更正 / the school rejected the correction")
     else:
+        correction.needs_province = True  # the province's queue lists what was sent to it
         _finish(correction, actor=actor, state=CorrectionState.PROVINCE, action="forwarded", note=note,
                 text="学校已报省级教育行政部门审核 / forwarded to the province")
     return correction
@@ -525,7 +526,7 @@ def correction_province_decide(*, actor: Any, correction: Correction, approve: b
 def _finish(correction: Correction, *, actor: Any, state: str, action: str, note: str, text: str,
             approved_by: Any = None) -> None:
     correction.state = state
-    correction.save(update_fields=["state", "updated_at"])
+    correction.save(update_fields=["state", "needs_province", "updated_at"])
     _step(correction, actor=actor, action=action, note=note.strip(), approved_by=approved_by)
     notify(user=correction.user, text=f"纠错申请 #{correction.pk}：{text}",
            url=f"/archive/corrections/{correction.pk}/")

@@ -252,3 +252,15 @@ def test_an_id_correction_is_encrypted_at_rest_and_masked_for_staff(student, reg
     page = login(registrar).get(f"/school/archive/corrections/{correction.pk}/").content.decode()
     assert "110105********0046" in page and "110105194912310046" not in page
     assert "110105194912310046" in login(student).get(f"/archive/corrections/{correction.pk}/").content.decode()
+
+
+def test_a_request_the_school_chooses_to_forward_reaches_the_province(student, registrar, province_officer) -> None:
+    enrollment = make_enrollment()
+    services.bindings_refresh(user=student)
+    correction = services.correction_file(user=student, record=enrollment, field="class_name", new_value="计科1班",
+                                          reason="分班", evidence=PDF, evidence_name="a.pdf")
+    assert not correction.needs_province
+    services.correction_school_review(actor=registrar, correction=correction, decision="forward", note="请省里定")
+    assert "计科1班" in login(province_officer).get("/school/archive/corrections/").content.decode()
+    services.correction_province_decide(actor=province_officer, correction=correction, approve=True)
+    assert Enrollment.objects.get().class_name == "计科1班"
