@@ -12,6 +12,13 @@ from xuedang.archive.services import CORRECTABLE, EVIDENCE_MAX_BYTES
 from xuedang.institutions.models import Institution
 from xuedang.registry.forms import BilingualForm
 
+# Text areas fit a phone screen whatever their default column count.
+FULL_WIDTH = "width:100%;box-sizing:border-box"
+
+
+def _text(rows: int) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, "style": FULL_WIDTH})
+
 
 class InstitutionCodeField(forms.CharField):
     """A school by its 5-digit 院校代码 or its exact name."""
@@ -46,7 +53,7 @@ class BindEnrollmentForm(BilingualForm):
 class PhotoCheckForm(BilingualForm):
     verdict = forms.ChoiceField(choices=PhotoCheck.Verdict.choices, widget=forms.RadioSelect,
                                 label="照片是否正确 / is the photo right?")
-    reason = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+    reason = forms.CharField(required=False, max_length=500, widget=_text(3),
                              label="有误之处 / what is wrong")
 
 
@@ -63,7 +70,7 @@ class CorrectionForm(BilingualForm):
     new_value = forms.CharField(max_length=100, label="应为 / should be",
                                 help_text="日期写作 YYYY-MM-DD；性别写代码 1 男 2 女 / "
                                           "dates as YYYY-MM-DD; gender 1 or 2")
-    reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 3}), label="理由 / reason")
+    reason = forms.CharField(max_length=1000, widget=_text(3), label="理由 / reason")
     evidence = EvidenceField(label="证明材料（PDF 或 JPEG，≤ 4 MB）/ evidence (PDF or JPEG, ≤ 4 MB)",
                              widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg"}))
 
@@ -76,19 +83,19 @@ class SchoolReviewForm(BilingualForm):
     decision = forms.ChoiceField(choices=[("accept", "同意更正 / accept"), ("reject", "不予更正 / reject"),
                                           ("forward", "报省级审核 / forward to the province")],
                                  widget=forms.RadioSelect, label="处理 / decision")
-    note = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+    note = forms.CharField(required=False, max_length=1000, widget=_text(2),
                            label="说明 / note (required when rejecting)")
 
 
 class ProvinceDecisionForm(BilingualForm):
     decision = forms.ChoiceField(choices=[("approve", "批准 / approve"), ("reject", "不予批准 / reject")],
                                  widget=forms.RadioSelect, label="审核 / decision")
-    note = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+    note = forms.CharField(required=False, max_length=1000, widget=_text(2),
                            label="说明 / note (required when rejecting)")
 
 
 class PhotoResolveForm(BilingualForm):
-    resolution = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+    resolution = forms.CharField(max_length=1000, widget=_text(2),
                                  label="处理说明 / how it was handled")
     new_photo = forms.FileField(required=False, label="新照片（JPEG 480×640，≤ 40 KB；不换照片则留空）/ new photo "
                                                       "(leave empty to uphold the current one)")
@@ -98,7 +105,7 @@ class FormerIdentityForm(BilingualForm):
     name = forms.CharField(max_length=100, strip=False, label="曾用名 / former name")
     document_number = forms.CharField(required=False, max_length=30, label="原身份证号码（如有变更）/ former ID number "
                                                                             "(if it changed)")
-    reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}), label="变更原因 / reason")
+    reason = forms.CharField(max_length=1000, widget=_text(2), label="变更原因 / reason")
     evidence = EvidenceField(label="证明材料（户籍证明等，PDF 或 JPEG）/ evidence (PDF or JPEG)")
 
 
