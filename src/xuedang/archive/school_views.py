@@ -91,7 +91,8 @@ def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form is None:
             raise Http404
-        if form.is_valid() and _decide(request, correction, form.cleaned_data, school=school):
+        if form.is_valid():
+            _decide(request, correction, form.cleaned_data, school=school)
             return redirect("archive_school:correction_detail", pk=correction.pk)
     record = correction.record
     services.access_event_staff_view(request=request, record=record, seen=f"纠错申请 #{correction.pk} / correction")
@@ -103,7 +104,8 @@ def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "needs_province": services.correction_needs_province(correction)}))
 
 
-def _decide(request: HttpRequest, correction, data: dict, *, school: bool) -> bool:  # noqa: ANN001
+def _decide(request: HttpRequest, correction, data: dict, *, school: bool) -> None:  # noqa: ANN001
+    """Apply the officer's decision; a refusal by the rules (or a colleague who was faster) is shown."""
     try:
         if school:
             services.correction_school_review(actor=request.user, correction=correction, decision=data["decision"],
@@ -114,9 +116,8 @@ def _decide(request: HttpRequest, correction, data: dict, *, school: bool) -> bo
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-        return True
+        return
     messages.success(request, "已处理并通知学生 / decided; the student has been notified")
-    return True
 
 
 @staff_queue_view
