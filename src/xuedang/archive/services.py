@@ -178,9 +178,7 @@ def binding_claim_credential(*, user: Any, certificate_number: str, graduation_y
                                             study_end__year=graduation_year, state__in=QUERYABLE)
                   .select_related("enrollment").first())
     binding = _claim(user, credential, what=("学历", "credential"))
-    enrollment = credential.enrollment
-    if not Binding.objects.filter(enrollment=enrollment).exists() and identity_matches(user, enrollment):
-        _bind(user=user, record=enrollment, method=BindingMethod.MANUAL)
+    _bind_companion(user, credential.enrollment)
     return binding
 
 
@@ -193,7 +191,18 @@ def binding_claim_enrollment(*, user: Any, student_number: str, institution_code
     _take_attempt(user)
     enrollment = Enrollment.objects.filter(institution__code=institution_code, student_number=number,
                                            entry_date__year=entry_year).first()
-    return _claim(user, enrollment, what=("学籍", "enrollment"))
+    binding = _claim(user, enrollment, what=("学籍", "enrollment"))
+    _bind_companion(user, Credential.objects.filter(enrollment=enrollment, state__in=QUERYABLE).first())
+    return binding
+
+
+def _bind_companion(user: Any, record: Model | None) -> None:
+    """A claimed credential brings its enrollment, and a claimed enrollment its published
+    credential, when free and under the same identity."""
+    if record is None or Binding.objects.filter(**{RECORD_FIELDS[type(record)]: record}).exists():
+        return
+    if identity_matches(user, record):
+        _bind(user=user, record=record, method=BindingMethod.MANUAL)
 
 
 def _claim(user: Any, record: Model | None, *, what: tuple[str, str]) -> Binding:

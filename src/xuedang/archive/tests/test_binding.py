@@ -223,3 +223,11 @@ def test_students_imported_after_the_account_exists_bind_at_the_next_visit(tmp_p
     page = client.get("/archive/").content.decode()
     assert "北京大学 · 计算机科学与技术" in page
     assert Binding.objects.get().enrollment.student_number == "2026000000"
+
+
+def test_a_claimed_enrollment_brings_its_published_credential(student) -> None:
+    credential = graduate(make_enrollment(name="吉吉", student_number="PKU2021008"))
+    login(student).post("/archive/bind/enrollment/", {"student_number": "PKU2021008", "entry_year": 2021,
+                                                      "institution_code": "10001"})
+    assert Binding.objects.filter(user=student, credential=credential).exists()
+    assert Binding.objects.filter(user=student, enrollment=credential.enrollment).exists()
