@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, Model, OuterRef, Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -110,14 +110,18 @@ def bindings_refresh(*, user: Any) -> int:
         bound = Binding.objects.filter(**{field: OuterRef("pk")})
         candidates = model.objects.filter(_identity_condition(pairs)).filter(~Exists(bound))
         for record in candidates:
-            _bind(user=user, record=record, method=BindingMethod.AUTOMATIC)
-            created += 1
+            created += _bind(user=user, record=record, method=BindingMethod.AUTOMATIC) is not None
     return created
 
 
-def _bind(*, user: Any, record: Model, method: str) -> Binding:
+def _bind(*, user: Any, record: Model, method: str) -> Binding | None:
+    """Bind one record; None when a concurrent request bound it first (the unique index decides)."""
     field = RECORD_FIELDS[type(record)]
-    binding = Binding.objects.create(user=user, method=method, **{field: record})
+    try:
+        with transaction.atomic():
+            binding = Binding.objects.create(user=user, method=method, **{field: record})
+    except IntegrityError:
+        return None
     audit_log(actor=user, action=f"archive.{field}.bound", target=record, after={"method": method})
     return binding
 
@@ -220,8 +224,13 @@ def _claim(user: Any, record: Model | None, *, what: tuple[str, str]) -> Binding
         raise _fail("__all__", NOT_YOURS.format(what=zh, what_en=en), "identity")
     if existing is not None:
         raise _fail("__all__", TAKEN.format(what=zh, what_en=en), "taken")
+    binding = _bind(user=user, record=record, method=BindingMethod.MANUAL)
+    if binding is None:  # bound a moment ago by a concurrent request
+        binding = Binding.objects.get(**{field: record})
+        if binding.user_id != user.pk:
+            raise _fail("__all__", TAKEN.format(what=zh, what_en=en), "taken")
     _give_back_attempt(user)
-    return _bind(user=user, record=record, method=BindingMethod.MANUAL)
+    return binding
 
 
 # --- Former identities (姓名、证件号码变更) -----------------------------------------------------

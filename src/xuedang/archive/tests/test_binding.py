@@ -231,3 +231,10 @@ def test_a_claimed_enrollment_brings_its_published_credential(student) -> None:
                                                       "institution_code": "10001"})
     assert Binding.objects.filter(user=student, credential=credential).exists()
     assert Binding.objects.filter(user=student, enrollment=credential.enrollment).exists()
+
+
+def test_a_record_bound_by_a_concurrent_request_is_left_to_it(student, other_student) -> None:
+    enrollment = make_enrollment()
+    Binding.objects.create(user=other_student, enrollment=enrollment, method=BindingMethod.MANUAL)
+    assert services._bind(user=student, record=enrollment, method=BindingMethod.AUTOMATIC) is None
+    assert Binding.objects.get(enrollment=enrollment).user == other_student
