@@ -13,5 +13,8 @@ urlpatterns = [
     path("school/", include("xuedang.registry.urls")),
     path("school/imports/", include("xuedang.imports.urls")),
     path("api/v1/", api.urls),
+    # archive (学信档案): the student's pages and the school's queues
+    path("archive/", include("xuedang.archive.urls")),
+    path("school/archive/", include("xuedang.archive.school_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,13 +1,18 @@
-"""Reads for the student's archive: only records bound to the student's own account."""
+"""Reads for the student's archive: only records bound to the student's own account; and the
+school's and province's queues of photo disputes and corrections, within their scope."""
 
 from __future__ import annotations
 
+import base64
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from xuedang.archive.models import AccessEvent
-from xuedang.registry.models import Admission, Credential, CredentialState, Enrollment
+from xuedang.archive.models import AccessEvent, Binding, Correction, CorrectionState, FormerIdentity, PhotoCheck
+from xuedang.core.masking import mask_name
+from xuedang.institutions.access import APPROVING, REGISTERING, institution_scope
+from xuedang.registry.models import Admission, Credential, CredentialState, Enrollment, Photo
 
 
 def student_enrollments(*, student: Any) -> QuerySet[Enrollment]:
@@ -30,7 +35,161 @@ def student_admissions(*, student: Any) -> QuerySet[Admission]:
 
 
 def access_events(*, student: Any) -> QuerySet[AccessEvent]:
-    """Every access by others to records under the student's identity."""
+    """Every access by others to records under the student's identity, or bound to the student
+    (records without an ID, or under a former ID)."""
     if not student.identity_digest:
         return AccessEvent.objects.none()
-    return AccessEvent.objects.filter(identity_digest=student.identity_digest)
+    bound = Q(identity_digest=student.identity_digest)
+    for field, kind in (("enrollment", "enrollment"), ("credential", "credential"), ("admission", "admission")):
+        ids = student.bindings.filter(**{f"{field}__isnull": False}).values(f"{field}_id")
+        bound |= Q(record_type=kind, record_id__in=ids)
+    return AccessEvent.objects.filter(bound)
+
+
+@dataclass(frozen=True)
+class Unbound:
+    """A record under the student's ID but another name: shown, not opened, with what to do."""
+
+    kind: str
+    institution: str
+    registered_name: str  # masked: it may be a stranger's name typed against the wrong ID
+    year: int
+
+
+def unbound_under_other_names(*, student: Any) -> list[Unbound]:
+    from xuedang.archive.services import claimed_identities
+
+    pairs = claimed_identities(student)
+    digests = {digest for digest, _ in pairs}
+    names = {name for _, name in pairs}
+    found: list[Unbound] = []
+    for model, kind, year_field in ((Enrollment, "学籍 / enrollment", "entry_date"),
+                                    (Credential, "学历 / credential", "study_end"),
+                                    (Admission, "录取 / admission", None)):
+        field = model._meta.model_name
+        bound = Binding.objects.filter(**{f"{field}__isnull": False}).filter(**{f"{field}__in": model.objects.filter(
+            identity_digest__in=digests)}).values(f"{field}_id")
+        for record in (model.objects.filter(identity_digest__in=digests).exclude(name__in=names)
+                       .exclude(pk__in=bound).select_related("institution")[:20]):
+            year = getattr(record, year_field).year if year_field else record.year
+            found.append(Unbound(kind, record.institution.name, mask_name(record.name), year))
+    return found
+
+
+def photos_to_check(*, student: Any) -> list[tuple[Enrollment, Photo, PhotoCheck | None]]:
+    """The current graduation photo of each bound enrollment whose credential is not yet published."""
+    rows = []
+    for enrollment in student_enrollments(student=student):
+        credential = Credential.objects.filter(enrollment=enrollment).first()
+        if credential is not None and credential.state != CredentialState.DRAFT:
+            continue
+        photo = (Photo.objects.filter(enrollment=enrollment, purpose=Photo.Purpose.GRADUATION, superseded=False)
+                 .order_by("-uploaded_at").first())
+        if photo is not None:
+            rows.append((enrollment, photo, PhotoCheck.objects.filter(photo=photo).first()))
+    return rows
+
+
+def photo_disputed(*, photo_id: int) -> bool:
+    """True while a student's dispute of this photo is open (blocks the credential's publication)."""
+    return PhotoCheck.objects.filter(photo_id=photo_id, state=PhotoCheck.State.OPEN).exists()
+
+
+def student_corrections(*, student: Any) -> QuerySet[Correction]:
+    return Correction.objects.filter(user=student).select_related("institution", "enrollment", "credential")
+
+
+def photo_disputes_for(*, actor: Any, open_only: bool = True) -> QuerySet[PhotoCheck]:
+    qs = PhotoCheck.objects.filter(institution_scope(actor, REGISTERING, prefix="institution"),
+                                   verdict=PhotoCheck.Verdict.WRONG)
+    if open_only:
+        qs = qs.filter(state=PhotoCheck.State.OPEN)
+    return qs.select_related("enrollment", "institution")
+
+
+def corrections_for(*, actor: Any, state: str = "") -> QuerySet[Correction]:
+    """The school's requests (registrars) and the province's forwarded ones (approvers)."""
+    school = Q(institution_scope(actor, REGISTERING, prefix="institution"))
+    province = Q(institution_scope(actor, APPROVING, prefix="institution"),
+                 state__in=[CorrectionState.PROVINCE, CorrectionState.APPLIED, CorrectionState.REJECTED],
+                 needs_province=True)
+    qs = Correction.objects.filter(school | province)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.select_related("institution", "enrollment", "credential")
+
+
+def former_identities_pending() -> QuerySet[FormerIdentity]:
+    return FormerIdentity.objects.filter(state=FormerIdentity.State.PENDING).select_related("user")
+
+
+# --- PIPL export ----------------------------------------------------------------------------
+
+IDENTITY = ("name", "gender", "birth_date", "ethnicity", "document_type", "document_number")
+
+
+def _fields(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}
+
+
+def _record(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every concrete field of a registry row except digests and raw bytes."""
+    values = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in skip or field.name == "identity_digest" or field.get_internal_type() == "BinaryField":
+            continue
+        values[field.attname] = getattr(obj, field.attname)
+    return values
+
+
+def _photo(photo: Photo) -> dict[str, Any]:
+    return {"id": photo.pk, "purpose": photo.purpose, "uploaded_at": photo.uploaded_at, "superseded": photo.superseded,
+            "content_type": photo.content_type, "sha256": photo.sha256,
+            "base64": base64.b64encode(bytes(photo.image)).decode()}
+
+
+def archive_export(*, student: Any) -> dict[str, Any]:
+    """Everything the registry holds about the student (PIPL 第四十五条 right of access)."""
+    from xuedang.registry.selectors import record_history
+
+    def history(obj: Any) -> list[dict[str, Any]]:
+        return [{"at": e.at, "action": e.action, "before": e.before, "after": e.after, "reason": e.reason}
+                for e in record_history(target_type=obj._meta.label_lower, target_id=obj.pk)]
+
+    enrollments = []
+    for enrollment in student_enrollments(student=student):
+        enrollments.append({
+            **_record(enrollment), "institution": enrollment.institution.name,
+            "annual_registrations": [_record(r, ("recorded_by",)) for r in enrollment.annual_registrations.all()],
+            "changes": [_record(c, ("recorded_by",)) for c in enrollment.changes.all()],
+            "notes": [_record(n, ("recorded_by",)) for n in enrollment.notes.all()],
+            "photos": [_photo(p) for p in enrollment.photos.all()],
+            "history": history(enrollment),
+        })
+    return {
+        "format": "xuedang-archive-export/1",
+        "account": {"username": student.username, "real_name": student.real_name,
+                    "document_type": student.document_type,
+                    "document_number": student.document_number, "phone": student.phone, "email": student.email,
+                    "date_joined": student.date_joined, "identity_checked_at": student.identity_checked_at},
+        "former_identities": [_fields(f, ("name", "document_hint", "reason", "state", "created_at", "decided_at"))
+                              for f in student.former_identities.all()],
+        "bindings": [{"record": b.record._meta.model_name, "record_id": b.record.pk, "method": b.method,
+                      "bound_at": b.bound_at} for b in student.bindings.all()],
+        "admissions": [{**_record(a), "institution": a.institution.name, "history": history(a)}
+                       for a in student_admissions(student=student)],
+        "enrollments": enrollments,
+        "credentials": [{**_record(c), "history": history(c)}
+                        for c in student_credentials(student=student, published_only=False)],
+        "photo_checks": [_fields(p, ("photo_id", "verdict", "reason", "state", "resolution", "created_at",
+                                     "resolved_at")) for p in student.photo_checks.all()],
+        "corrections": [{**_fields(c, ("id", "enrollment_id", "credential_id", "field", "old_value", "new_value",
+                                       "reason", "state", "created_at", "evidence_name", "evidence_type",
+                                       "evidence_sha256")),
+                         "evidence_base64": base64.b64encode(bytes(c.evidence)).decode(),
+                         "steps": [_fields(s, ("action", "actor_label", "note", "at")) for s in c.steps.all()]}
+                        for c in student_corrections(student=student)],
+        "access_events": [_fields(e, ("at", "viewer_kind", "viewer_label", "seen", "record_type", "record_id"))
+                          for e in access_events(student=student)],
+        "notifications": [_fields(n, ("created_at", "text", "url", "read_at")) for n in student.notifications.all()],
+    }

@@ -437,6 +437,9 @@ def credential_publish(*, actor: Any, credential: Credential, today: date | None
     if missing:
         raise _fail("state", "以下字段未填写，不能发布：" + "、".join(missing)
                     + " / incomplete credential, missing fields listed", code="incomplete")
+    if _photo_disputed(credential):
+        raise _fail("photo", "学生对学历照片提出了异议（图像校对），处理前不能发布 / the student disputes the photo; "
+                    "answer the dispute before publishing", code="photo_disputed")
     today = today or timezone.localdate()
     if credential.issue_date and credential.issue_date > today:
         raise _fail("issue_date", "发证日期未到，不能提前发布 / a credential is published on its issue date (第十八条)")
@@ -447,6 +450,13 @@ def credential_publish(*, actor: Any, credential: Credential, today: date | None
     audit_log(actor=actor, action="registry.credential.published", target=credential,
               before={"state": CredentialState.DRAFT}, after={"state": credential.state})
     return credential
+
+
+def _photo_disputed(credential: Credential) -> bool:
+    """图像校对: an open dispute of the credential's photo blocks publication (archive app)."""
+    from xuedang.archive.selectors import photo_disputed  # archive builds on registry; imported here
+
+    return credential.photo_id is not None and photo_disputed(photo_id=credential.photo_id)
 
 
 def _enrollment_finish(*, actor: Any, credential: Credential) -> None:
@@ -699,7 +709,7 @@ def credentials_publish_due(*, actor: Any, institution: Institution, today: date
     published = incomplete = 0
     drafts = Credential.objects.filter(institution=institution, state=CredentialState.DRAFT, issue_date__lte=today)
     for credential in drafts.iterator(chunk_size=500):
-        if credential_missing_fields(credential):
+        if credential_missing_fields(credential) or _photo_disputed(credential):
             incomplete += 1
             continue
         credential_publish(actor=actor, credential=credential, today=today)

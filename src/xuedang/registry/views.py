@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from xuedang.archive.services import access_event_staff_view
 from xuedang.core.codetables import code_choices
 from xuedang.core.masking import mask_document
 from xuedang.imports.exports import write_csv, write_xlsx
@@ -90,6 +91,7 @@ def enrollment_export(request: HttpRequest, fmt: str) -> FileResponse:
 @login_required
 def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     enrollment = access_enrollment(request.user, pk)
+    access_event_staff_view(request=request, record=enrollment, seen="学籍（全部字段）/ enrollment, all fields")
     return render(request, "registry/enrollment_detail.html", {
         "enrollment": enrollment,
         "timeline": selectors.enrollment_timeline(enrollment=enrollment),
@@ -306,6 +308,7 @@ def credential_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "学历已发布，可供查询 / published; the credential can now be verified")
         return redirect("registry:credential_detail", pk=credential.pk)
+    access_event_staff_view(request=request, record=credential, seen="学历（全部字段）/ credential, all fields")
     return render(request, "registry/credential_detail.html", {
         "credential": credential, "missing": services.credential_missing_fields(credential)})
 

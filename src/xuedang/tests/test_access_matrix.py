@@ -37,6 +37,36 @@ def registrars(*, own_only: bool) -> dict[str, int]:
     return {actor: 200 if actor in allowed else 404 for actor in ACTORS} | {"anonymous": 302}
 
 
+# --- archive (学信档案) ---------------------------------------------------------------------------
+# A student's pages: the bound student 200; everyone else the missing-record 404; an anonymous
+# visitor the login redirect, exactly as for a missing record (MISSING below).
+ARCHIVE_STUDENT_PAGES = {
+    "archive/": "/archive/", "archive/photos/": "/archive/photos/",
+    "archive/bind/credential/": "/archive/bind/credential/", "archive/bind/enrollment/": "/archive/bind/enrollment/",
+    "archive/corrections/": "/archive/corrections/", "archive/access/": "/archive/access/",
+    "archive/notifications/": "/archive/notifications/", "archive/export.json": "/archive/export.json",
+    "archive/identity/": "/archive/identity/",
+}
+
+
+def own_archive() -> dict[str, int]:
+    """Every student has an archive of their own (empty or not)."""
+    return {actor: 200 if actor in ("student", "other_student") else 404 for actor in ACTORS} | {"anonymous": 302}
+
+
+def owner_only() -> dict[str, int]:
+    return {actor: 200 if actor == "student" else 404 for actor in ACTORS} | {"anonymous": 302}
+
+
+def queue_page() -> dict[str, int]:
+    """The school's and province's queues: registrars and approvers; the centre's user admin is neither."""
+    return registrars(own_only=False) | {"province_officer": 200}
+
+
+def nobody() -> dict[str, int]:
+    return everyone(404) | {"anonymous": 302}
+
+
 # route pattern → (URL with {pk} for the registrar's enrollment, {job} for the registrar's import job,
 # expected status per actor)
 ROUTES: dict[str, tuple[str, dict[str, int]]] = {
@@ -76,6 +106,27 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "api/v1/docs": ("/api/v1/docs", everyone(200)),
     "api/v1/": ("/api/v1/", everyone(404)),  # django-ninja's root: a redirect only under DEBUG
     "admin/": ("/admin/", {a: 302 for a in ACTORS} | {"centre_admin": 200}),
+    # --- archive (学信档案): the student's own pages, the school's and province's queues ---
+    **{route: (url, own_archive()) for route, url in ARCHIVE_STUDENT_PAGES.items()},
+    "archive/enrollments/<int:pk>/": ("/archive/enrollments/{pk}/", owner_only()),
+    "archive/credentials/<int:pk>/": ("/archive/credentials/{credential}/", owner_only()),
+    "archive/admissions/<int:pk>/": ("/archive/admissions/{own_admission}/", owner_only()),
+    "archive/photos/<int:pk>/": ("/archive/photos/{photo}/", owner_only()),
+    "archive/photos/<int:pk>/answer/": ("/archive/photos/{photo}/answer/", everyone(405)),  # POST only
+    "archive/corrections/new/<str:kind>/<int:pk>/": ("/archive/corrections/new/enrollment/{pk}/", owner_only()),
+    "archive/corrections/<int:pk>/": ("/archive/corrections/{correction}/", owner_only()),
+    "school/archive/photo-disputes/": ("/school/archive/photo-disputes/", queue_page()),
+    "school/archive/photo-disputes/<int:pk>/": ("/school/archive/photo-disputes/{dispute}/", registrars(own_only=True)),
+    "school/archive/photo-disputes/<int:pk>/photo": ("/school/archive/photo-disputes/{dispute}/photo",
+                                                     registrars(own_only=True)),
+    "school/archive/corrections/": ("/school/archive/corrections/", queue_page()),
+    "school/archive/corrections/<int:pk>/": ("/school/archive/corrections/{correction}/", registrars(own_only=True)),
+    "school/archive/corrections/<int:pk>/evidence": ("/school/archive/corrections/{correction}/evidence",
+                                                     registrars(own_only=True)),
+    # Former identities are decided by the centre's approvers; none of the fixed actors is one.
+    "school/archive/identities/": ("/school/archive/identities/", nobody()),
+    "school/archive/identities/<int:pk>/": ("/school/archive/identities/{former}/", nobody()),
+    "school/archive/identities/<int:pk>/evidence": ("/school/archive/identities/{former}/evidence", nobody()),
 }
 MISSING = {
     "school/credentials/<int:pk>/": "/school/credentials/999999/",
@@ -83,6 +134,16 @@ MISSING = {
     "school/imports/<int:pk>/": "/school/imports/999999/",
     "school/enrollments/<int:pk>/": "/school/enrollments/999999/",
     "api/v1/enrollments/<pk>": "/api/v1/enrollments/999999",
+    "archive/enrollments/<int:pk>/": "/archive/enrollments/999999/",
+    "archive/credentials/<int:pk>/": "/archive/credentials/999999/",
+    "archive/admissions/<int:pk>/": "/archive/admissions/999999/",
+    "archive/photos/<int:pk>/": "/archive/photos/999999/",
+    "archive/corrections/<int:pk>/": "/archive/corrections/999999/",
+    "archive/corrections/new/<str:kind>/<int:pk>/": "/archive/corrections/new/credential/999999/",
+    "school/archive/photo-disputes/<int:pk>/": "/school/archive/photo-disputes/999999/",
+    "school/archive/corrections/<int:pk>/": "/school/archive/corrections/999999/",
+    "school/archive/corrections/<int:pk>/evidence": "/school/archive/corrections/999999/evidence",
+    "school/archive/identities/<int:pk>/": "/school/archive/identities/999999/",
 }
 
 
@@ -154,6 +215,30 @@ def _admission() -> int:
         admission_type="01", name="张三", gender="1", birth_date=date(2008, 1, 1)).pk
 
 
+def _archive_ids(enrollment) -> dict[str, int]:
+    """The student's photo (disputed), an admission and a correction, and a former-identity request."""
+    from xuedang.accounts.models import User
+    from xuedang.archive import services as archive
+    from xuedang.archive.tests.helpers import PDF, jpeg
+    from xuedang.registry.models import Admission
+    from xuedang.registry.services import photo_register
+
+    student = User.objects.get(username="student")
+    admission = Admission.objects.create(
+        exam_number="21110101000010", year=2021, institution=enrollment.institution, province_code="11",
+        major_code="080901", major_name="计算机科学与技术", level="05", study_form="1", admission_type="01",
+        name=student.real_name, gender="2", birth_date=enrollment.birth_date, identity_digest=student.identity_digest)
+    archive.bindings_refresh(user=student)
+    photo = photo_register(actor=None, enrollment=enrollment, purpose="graduation", image=jpeg())
+    dispute = archive.photo_check_answer(user=student, photo=photo, verdict="wrong", reason="不是本人")
+    correction = archive.correction_file(user=student, record=enrollment, field="major_name", new_value="软件工程",
+                                         reason="转专业", evidence=PDF, evidence_name="a.pdf")
+    former = archive.former_identity_request(user=student, name="吉小𠮷", document_number="", reason="更名",
+                                             evidence=PDF, evidence_name="a.pdf")
+    return {"own_admission": admission.pk, "photo": photo.pk, "dispute": dispute.pk, "correction": correction.pk,
+            "former": former.pk}
+
+
 @pytest.mark.django_db
 def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar) -> None:
     enrollment = make_enrollment()
@@ -161,6 +246,7 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar)
     admission = _admission()
     credential = _credential(enrollment)
     ids = {"pk": enrollment.pk, "job": job, "admission": admission, "credential": credential}
+    ids |= _archive_ids(enrollment)
     failures = []
     for url, expected in ROUTES.values():
         for actor, status in expected.items():
@@ -175,6 +261,9 @@ def test_missing_records_look_exactly_like_forbidden_ones(actors: dict[str, Clie
     for url in MISSING.values():
         for actor in ("centre_admin", "registrar", "other_school_registrar", "student"):
             assert actors[actor].get(url).status_code == 404
+    for route, url in MISSING.items():  # archive: anonymous visitors get the same login redirect either way
+        if "archive/" in route:
+            assert actors["anonymous"].get(url).status_code == ROUTES[route][1]["anonymous"]
 
 
 @pytest.mark.django_db

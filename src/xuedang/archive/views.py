@@ -1,0 +1,239 @@
+"""The student's archive (学信档案) pages. Every page goes through `archive_view` and a door in
+archive.access, so another person's record and a missing one give the same 404."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from xuedang.archive import selectors, services
+from xuedang.archive.access import (
+    access_student_admission,
+    access_student_correction,
+    access_student_credential,
+    access_student_enrollment,
+    access_student_photo,
+    archive_view,
+)
+from xuedang.archive.display import (
+    admission_fields,
+    credential_fields,
+    enrollment_events,
+    enrollment_fields,
+    history_rows,
+    registered_under,
+)
+from xuedang.archive.forms import (
+    BindCredentialForm,
+    BindEnrollmentForm,
+    CorrectionForm,
+    FormerIdentityForm,
+    PhotoCheckForm,
+)
+from xuedang.registry.selectors import record_history
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@archive_view
+def home(request: HttpRequest) -> HttpResponse:
+    """The archive's front page. Binding is refreshed here: one indexed lookup per kind by the
+    account's identity digest (docs/decisions/0004-archive-binding.md)."""
+    student = request.user
+    services.bindings_refresh(user=student)
+    return _no_store(render(request, "archive/home.html", {
+        "enrollments": selectors.student_enrollments(student=student).order_by("-entry_date"),
+        "credentials": selectors.student_credentials(student=student, published_only=False).order_by("-study_end"),
+        "admissions": selectors.student_admissions(student=student).order_by("-year"),
+        "unbound": selectors.unbound_under_other_names(student=student),
+        "photos": [row for row in selectors.photos_to_check(student=student) if row[2] is None],
+        "unread": student.notifications.filter(read_at__isnull=True).count(),
+        "formers": student.former_identities.all(),
+    }))
+
+
+@archive_view
+def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """学籍 — or 学籍档案 once the student has left — with the registration and change timeline."""
+    enrollment = access_student_enrollment(request.user, pk)
+    return _no_store(render(request, "archive/enrollment_detail.html", {
+        "enrollment": enrollment, "fields": enrollment_fields(enrollment),
+        "timeline": enrollment_events(enrollment),
+        "changes": enrollment.changes.all(), "notes": enrollment.notes.all(),
+        "history": history_rows(record_history(target_type="registry.enrollment", target_id=enrollment.pk)),
+        "registered_under": registered_under(request.user, enrollment),
+        "corrections": selectors.student_corrections(student=request.user).filter(enrollment=enrollment),
+    }))
+
+
+@archive_view
+def credential_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """学历 — every field of 第十七条 with the photo."""
+    credential = access_student_credential(request.user, pk, published_only=False)
+    return _no_store(render(request, "archive/credential_detail.html", {
+        "credential": credential, "fields": credential_fields(credential),
+        "history": history_rows(record_history(target_type="registry.credential", target_id=credential.pk)),
+        "registered_under": registered_under(request.user, credential),
+        "corrections": selectors.student_corrections(student=request.user).filter(credential=credential),
+    }))
+
+
+@archive_view
+def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    admission = access_student_admission(request.user, pk)
+    return _no_store(render(request, "archive/admission_detail.html", {
+        "admission": admission, "fields": admission_fields(admission),
+        "registered_under": registered_under(request.user, admission)}))
+
+
+@archive_view
+def photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The image itself, only to the student it belongs to; never cached by a shared proxy."""
+    picture = access_student_photo(request.user, pk)
+    return _no_store(HttpResponse(bytes(picture.image), content_type=picture.content_type))
+
+
+@archive_view
+def photo_checks(request: HttpRequest) -> HttpResponse:
+    """图像校对 — the photo that will be registered with each coming credential."""
+    return _no_store(render(request, "archive/photos.html", {
+        "rows": [(enrollment, picture, check, PhotoCheckForm(prefix=f"p{picture.pk}"))
+                 for enrollment, picture, check in selectors.photos_to_check(student=request.user)]}))
+
+
+@require_POST
+@archive_view
+def photo_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    picture = access_student_photo(request.user, pk)
+    form = PhotoCheckForm(request.POST, prefix=f"p{picture.pk}")
+    if form.is_valid():
+        try:
+            services.photo_check_answer(user=request.user, photo=picture, **form.cleaned_data)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, "已提交校对结果 / your answer has been recorded")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect("archive:photos")
+
+
+def _bind_page(request: HttpRequest, form_class: type, claim, title: str, template: str) -> HttpResponse:  # noqa: ANN001
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "已绑定到您的档案 / bound to your archive")
+            return redirect("archive:home")
+    return render(request, template, {"form": form, "title": title,
+                                      "left": services.bind_attempts_left(user=request.user)})
+
+
+@archive_view
+def bind_credential(request: HttpRequest) -> HttpResponse:
+    """「我还有学历没显示出来」"""
+    return _bind_page(request, BindCredentialForm, services.binding_claim_credential,
+                      "我还有学历没显示出来 / a credential of mine is missing", "archive/bind.html")
+
+
+@archive_view
+def bind_enrollment(request: HttpRequest) -> HttpResponse:
+    """「我还有学籍没显示出来」"""
+    return _bind_page(request, BindEnrollmentForm, services.binding_claim_enrollment,
+                      "我还有学籍没显示出来 / an enrollment of mine is missing", "archive/bind.html")
+
+
+@archive_view
+def correction_new(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """纠错 — flag a field, say what it should be and why, attach evidence."""
+    if kind == "credential":
+        record = access_student_credential(request.user, pk, published_only=False)
+    else:
+        record = access_student_enrollment(request.user, pk)
+    form = CorrectionForm(request.POST or None, request.FILES or None, kind=kind,
+                          initial={"field": request.GET.get("field", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            correction = services.correction_file(
+                user=request.user, record=record, field=data["field"], new_value=data["new_value"],
+                reason=data["reason"], evidence=data["evidence"].read(services.EVIDENCE_MAX_BYTES + 1),
+                evidence_name=data["evidence"].name)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "纠错申请已提交 / your correction request has been filed")
+            return redirect("archive:correction_detail", pk=correction.pk)
+    return render(request, "archive/correction_new.html", {"form": form, "record": record, "kind": kind})
+
+
+@archive_view
+def correction_list(request: HttpRequest) -> HttpResponse:
+    return _no_store(render(request, "archive/corrections.html", {
+        "corrections": selectors.student_corrections(student=request.user)}))
+
+
+@archive_view
+def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    correction = access_student_correction(request.user, pk)
+    return _no_store(render(request, "archive/correction_detail.html", {
+        "correction": correction, "steps": correction.steps.all()}))
+
+
+@archive_view
+def access_log(request: HttpRequest) -> HttpResponse:
+    """Every access to the student's records by anyone else: when, who, what."""
+    return _no_store(render(request, "archive/access.html", {
+        "events": selectors.access_events(student=request.user)[:500]}))
+
+
+@archive_view
+def notifications(request: HttpRequest) -> HttpResponse:
+    items = list(request.user.notifications.all()[:200])
+    services.notifications_mark_read(user=request.user)
+    return _no_store(render(request, "archive/notifications.html", {"items": items}))
+
+
+@archive_view
+def export_json(request: HttpRequest) -> HttpResponse:
+    """个人信息副本 — everything the registry holds about the student, as JSON (PIPL)."""
+    data = selectors.archive_export(student=request.user)
+    response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="xuedang-archive.json"'
+    return _no_store(response)
+
+
+@archive_view
+def former_identity(request: HttpRequest) -> HttpResponse:
+    """曾用名 / 原证件号码 — ask for records under an earlier identity to be recognised as yours."""
+    form = FormerIdentityForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.former_identity_request(
+                user=request.user, name=data["name"], document_number=data["document_number"],
+                reason=data["reason"], evidence=data["evidence"].read(services.EVIDENCE_MAX_BYTES + 1),
+                evidence_name=data["evidence"].name)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "已提交，等待审核 / submitted for review")
+            return redirect("archive:home")
+    return render(request, "archive/form.html", {"form": form, "multipart": True,
+                                                 "title": "曾用身份 / former name or ID"})
