@@ -19,5 +19,7 @@ urlpatterns = [
     path("access/", views.access_log, name="access"),
     path("notifications/", views.notifications, name="notifications"),
     path("export.json", views.export_json, name="export_json"),
+    path("export.pdf", views.export_pdf, name="export_pdf"),
+    path("print.pdf", views.print_pdf, name="print_pdf"),
     path("identity/", views.former_identity, name="former_identity"),
 ]

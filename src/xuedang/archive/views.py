@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from xuedang.archive import selectors, services
+from xuedang.archive import documents, selectors, services
 from xuedang.archive.access import (
     access_student_admission,
     access_student_correction,
@@ -217,6 +217,24 @@ def export_json(request: HttpRequest) -> HttpResponse:
                             content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="xuedang-archive.json"'
     return _no_store(response)
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return _no_store(response)
+
+
+@archive_view
+def print_pdf(request: HttpRequest) -> HttpResponse:
+    """学信档案打印版 — the records on A4 for an office that asks for them; ID numbers masked."""
+    return _pdf(documents.printable_archive_pdf(student=request.user), "xuedang-archive.pdf")
+
+
+@archive_view
+def export_pdf(request: HttpRequest) -> HttpResponse:
+    """个人信息副本 — everything the registry holds about the student, as PDF (PIPL)."""
+    return _pdf(documents.personal_data_pdf(student=request.user), "xuedang-personal-data.pdf")
 
 
 @archive_view

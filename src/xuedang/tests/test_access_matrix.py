@@ -45,6 +45,7 @@ ARCHIVE_STUDENT_PAGES = {
     "archive/bind/credential/": "/archive/bind/credential/", "archive/bind/enrollment/": "/archive/bind/enrollment/",
     "archive/corrections/": "/archive/corrections/", "archive/access/": "/archive/access/",
     "archive/notifications/": "/archive/notifications/", "archive/export.json": "/archive/export.json",
+    "archive/export.pdf": "/archive/export.pdf", "archive/print.pdf": "/archive/print.pdf",
     "archive/identity/": "/archive/identity/",
 }
 
