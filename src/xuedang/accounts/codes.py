@@ -65,7 +65,7 @@ def _count(key: str, timeout: int) -> int:
     return cache.incr(key)
 
 
-def _reserve_send(target: Target, ip: str) -> None:
+def send_allowance_take(target: Target, ip: str) -> None:
     """Take one send from the per-minute, per-day and per-IP allowances, or refuse."""
     if not cache.add(f"xd:code-minute:{target.channel}:{target.digest}", 1, timeout=60):
         raise CodeRefused("验证码发送过于频繁，请 1 分钟后再试 / a code was sent less than a minute ago; "
@@ -83,7 +83,7 @@ def _reserve_send(target: Target, ip: str) -> None:
 def code_issue(*, purpose: str, target: Target, ip: str) -> str:
     """Reserve a send and store a fresh code (replacing any earlier one); returns the code
     for the caller to deliver."""
-    _reserve_send(target, ip)
+    send_allowance_take(target, ip)
     code = f"{secrets.randbelow(10**6):06d}"
     key = _code_key(purpose, target)
     cache.set(key, _hash(purpose, target, code), timeout=CODE_TTL)

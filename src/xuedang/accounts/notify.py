@@ -31,6 +31,12 @@ def email_delivers() -> bool:
     return settings.EMAIL_BACKEND == SMTP_BACKEND
 
 
+def sms_delivers() -> bool:
+    from xuedang.accounts.sms import sms_backend
+
+    return sms_backend().delivers
+
+
 def email_send(*, to: str, subject: str, body: str) -> bool:
     """Send one plain-text email; True when an SMTP server accepted it."""
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])

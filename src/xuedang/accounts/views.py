@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.core.exceptions import ValidationError
@@ -18,7 +19,8 @@ from xuedang.accounts import backends, codes, forms, notify, selectors
 from xuedang.accounts.access import access_appeal, appeal_reviewer, student_page
 from xuedang.accounts.models import AppealState, User
 from xuedang.accounts.services import appeals, challenge, registration, security
-from xuedang.core.masking import mask_document
+from xuedang.core import validators
+from xuedang.core.masking import mask_document, mask_email, mask_phone
 from xuedang.institutions.models import Institution
 
 DRAFT_KEY = "accounts:registration"
@@ -26,6 +28,13 @@ TOTP_PENDING_KEY = "accounts:totp_pending"
 TOTP_SETUP_KEY = "accounts:totp_setup"
 NOT_DELIVERED = ("开发环境：消息未真实发送，请查看本地发件箱（var/outbox）。/ Development setting: the message was not "
                  "really sent; read it in the local outbox (var/outbox).")
+
+
+def _masked_phone(phone: str) -> str:
+    try:
+        return mask_phone(validators.normalize_mobile(phone))
+    except ValidationError:
+        return ""
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -155,7 +164,7 @@ def register(request: HttpRequest) -> HttpResponse:
         phone = request.POST.get("phone", "")
         _send_code(request, form, "phone",
                    lambda: registration.registration_code_send(phone=phone, ip=client_ip(request)),
-                   lambda: selectors_mask_phone(phone))
+                   lambda: _masked_phone(phone))
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -173,16 +182,6 @@ def register(request: HttpRequest) -> HttpResponse:
                                  ("action", "register", "下一步 / next")],
                         links=[(reverse("accounts:username_recover"), "找回用户名 / forgot username"),
                                (reverse("login"), "已有账号？登录 / already registered? sign in")])
-
-
-def selectors_mask_phone(phone: str) -> str:
-    from xuedang.core import validators
-    from xuedang.core.masking import mask_phone
-
-    try:
-        return mask_phone(validators.normalize_mobile(phone))
-    except ValidationError:
-        return ""
 
 
 def register_confirm(request: HttpRequest) -> HttpResponse:
@@ -250,7 +249,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "如该手机号已绑定账号，验证码已发出，10 分钟内有效。/ If this number "
                                       "belongs to an account, a code is on its way; it is valid for 10 minutes.")
-            if not delivered and not notify_sms_delivers():
+            if not delivered and not notify.sms_delivers():
                 messages.warning(request, NOT_DELIVERED)
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -267,12 +266,6 @@ def password_reset(request: HttpRequest) -> HttpResponse:
                                  ("action", "reset", "重置密码 / reset password")],
                         links=[(reverse("accounts:password_reset_email"), "通过邮箱找回 / reset by email instead"),
                                (reverse("accounts:username_recover"), "找回用户名 / forgot username")])
-
-
-def notify_sms_delivers() -> bool:
-    from xuedang.accounts.sms import sms_backend
-
-    return sms_backend().delivers
 
 
 def password_reset_email(request: HttpRequest) -> HttpResponse:
@@ -399,7 +392,7 @@ def phone_change(request: HttpRequest) -> HttpResponse:
             _send_code(request, form, "new_phone",
                        lambda: security.phone_code_send(user=user, which="new", new_phone=new_phone,
                                                         ip=client_ip(request)),
-                       lambda: selectors_mask_phone(new_phone))
+                       lambda: _masked_phone(new_phone))
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         by_code = data["method"] == "old_code"
@@ -425,16 +418,16 @@ def email_change(request: HttpRequest) -> HttpResponse:
     form = forms.EmailChangeForm(request.POST or None)
     action = request.POST.get("action", "")
     if request.method == "POST" and action == "resend":
-        if user.email and not user.email_verified_at:
-            try:
-                codes._reserve_send(codes.Target("email", user.email), client_ip(request))
-                delivered = registration.email_activation_send(user=user)
-            except codes.CodeRefused as refused:
-                messages.error(request, refused.message)
-            else:
-                messages.success(request, f"激活邮件已发送至 {user.masked_email} / activation email sent")
-                if not delivered:
-                    messages.warning(request, NOT_DELIVERED)
+        try:
+            delivered = registration.email_activation_resend(user=user, ip=client_ip(request))
+        except codes.CodeRefused as refused:
+            messages.error(request, refused.message)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"激活邮件已发送至 {user.masked_email} / activation email sent")
+            if not delivered:
+                messages.warning(request, NOT_DELIVERED)
         return redirect("accounts:email_change")
     if request.method == "POST" and action == "send_code":
         form.is_valid()
@@ -442,7 +435,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
         email = request.POST.get("email", "")
         _send_code(request, form, "email",
                    lambda: security.email_code_send(user=user, email=email, ip=client_ip(request)),
-                   lambda: forms_mask_email(email))
+                   lambda: mask_email(email.strip()))
     elif request.method == "POST" and form.is_valid():
         try:
             security.email_change(user=user, email=form.cleaned_data["email"], code=form.cleaned_data["code"])
@@ -459,12 +452,6 @@ def email_change(request: HttpRequest) -> HttpResponse:
     if user.email and not user.email_verified_at:
         buttons.insert(0, ("action", "resend", "重发激活邮件 / resend activation email"))
     return _render_form(request, form, title="绑定邮箱 / email", intro=intro, buttons=buttons)
-
-
-def forms_mask_email(email: str) -> str:
-    from xuedang.core.masking import mask_email
-
-    return mask_email(email.strip())
 
 
 @student_page
@@ -518,7 +505,7 @@ def cancel(request: HttpRequest) -> HttpResponse:
             messages.success(request, "已申请注销 / cancellation requested")
             return redirect("accounts:profile")
     return render(request, "accounts/cancel.html", {
-        "form": form, "due": security.cancellation_due(user), "days": security.settings.ACCOUNT_CANCEL_COOLING_DAYS})
+        "form": form, "due": security.cancellation_due(user), "days": settings.ACCOUNT_CANCEL_COOLING_DAYS})
 
 
 # --- Identity challenge and appeals -----------------------------------------------------------------
@@ -544,9 +531,7 @@ def identity_challenge(request: HttpRequest) -> HttpResponse:
         else:
             if right:
                 messages.success(request, "核验通过 / identity checked")
-                return redirect(request.GET.get("next") if url_has_allowed_host_and_scheme(
-                    request.GET.get("next", ""), {request.get_host()}) and request.GET.get("next")
-                    else "accounts:profile")
+                return redirect(_safe_next(request))
             form.add_error("institution", "回答不正确 / that is not right")
     return render(request, "accounts/challenge.html", {"form": form, "tries_left": challenge.tries_left(user)})
 

@@ -156,6 +156,14 @@ def email_activation_send(*, user: User) -> bool:
     return notify.email_send(to=user.email, subject="激活邮箱 / activate your email", body=body)
 
 
+def email_activation_resend(*, user: User, ip: str) -> bool:
+    """已注册未激活: send the link again, within the same limits as codes to that address."""
+    if not user.email or user.email_verified_at:
+        raise ValidationError("没有待激活的邮箱 / there is no email waiting for activation")
+    codes.send_allowance_take(codes.Target("email", user.email), ip)
+    return email_activation_send(user=user)
+
+
 @transaction.atomic
 def email_activate(*, token: str) -> User:
     """Confirm the email the link was made for; it becomes a login name."""

@@ -105,7 +105,7 @@ def password_reset_code_send(*, phone: str, ip: str) -> bool:
     target = codes.Target("sms", number)
     owner = selectors.phone_owner(number)
     if owner is None or not owner.is_active:
-        codes._reserve_send(target, ip)
+        codes.send_allowance_take(target, ip)  # the limits count for unknown numbers too
         return False
     return notify.code_send(purpose="reset", target=target, ip=ip)
 
@@ -131,7 +131,7 @@ def password_reset_email_send(*, email: str, ip: str) -> bool:
     """找回密码 by email: a one-time link to the account's activated address, if there is one."""
     address = validators.normalize_email(email)
     target = codes.Target("email", address)
-    codes._reserve_send(target, ip)
+    codes.send_allowance_take(target, ip)
     user = selectors.email_owner(address)
     if user is None or not user.is_active:
         return False

@@ -138,3 +138,15 @@ def test_registration_code_limits_show_on_the_page(limits_cache) -> None:
     assert last_code()
     response = client.post("/account/register/", {"phone": PHONE, "action": "send_code"})
     assert "1 分钟后再试" in response.content.decode()
+
+
+def test_a_code_lives_ten_minutes(limits_cache) -> None:
+    code = _issue()
+    key = f"xd:code:register:sms:{codes.Target('sms', PHONE).digest}"
+    if limits_cache == "redis":
+        ttl = cache._cache.get_client(key).ttl(cache.make_and_validate_key(key))
+    else:
+        import time
+
+        ttl = cache._expire_info[cache.make_and_validate_key(key)] - time.time()
+    assert 590 < ttl <= 600 and code

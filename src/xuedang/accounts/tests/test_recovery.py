@@ -117,3 +117,11 @@ def test_change_email_by_a_code_sent_there(student) -> None:
     assert response["Location"] == "/account/"
     student.refresh_from_db()
     assert student.email == "new@example.com" and student.email_verified_at
+
+
+@pytest.mark.django_db
+def test_the_captcha_picture_renders() -> None:
+    from captcha.models import CaptchaStore
+
+    response = Client().get(f"/captcha/image/{CaptchaStore.generate_key()}/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"

@@ -98,3 +98,27 @@ def test_the_sms_outbox_says_nothing_was_delivered_and_hides_the_number() -> Non
     message = sms_outbox()[-1]
     assert message["delivered"] is False and "NOT DELIVERED" in message["notice"]
     assert message["to"] == "138****8000" and PHONE not in str(message)
+
+
+@pytest.mark.django_db
+def test_an_email_given_at_registration_gets_an_activation_link_and_can_be_resent(
+        django_capture_on_commit_callbacks) -> None:
+    from django.core import mail
+
+    client = Client()
+    _start(client, email="huo@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/account/register/confirm/", {"answer": "yes"})
+    assert "/account/email/activate/" in mail.outbox[-1].body
+    user = User.objects.get(email="huo@example.com")
+    assert user.email_verified_at is None  # registered, not yet activated
+    client.force_login(user)
+    page = client.get("/account/").content.decode()
+    assert "未激活" in page
+    cache.clear()
+    client.post("/account/email/", {"action": "resend"})
+    assert len(mail.outbox) == 2
+    response = client.post("/account/email/", {"action": "resend"}, follow=True)
+    assert "1 分钟后再试" in response.content.decode()  # resending has the same limits
+    client.get(mail.outbox[-1].body.split("http://127.0.0.1:8000")[1].split()[0])
+    assert User.objects.get(pk=user.pk).email_verified_at is not None
