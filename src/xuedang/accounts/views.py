@@ -94,12 +94,17 @@ def _finish_login(request: HttpRequest, user: User, backend: str) -> HttpRespons
 def login_view(request: HttpRequest) -> HttpResponse:
     """登录: username, mobile, activated email or ID number, and the password."""
     form = forms.LoginForm(request.POST or None)
+    if request.method == "POST" and security.login_ip_blocked(ip=client_ip(request)):
+        form.add_error(None, "此网络登录失败次数过多，请 1 小时后再试 / too many failed sign-ins from this network; "
+                             "try again within the next hour")
+        return render(request, "registration/login.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["username"]
         user = authenticate(request, username=name, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
         if user is None:
+            security.login_ip_failure(ip=client_ip(request))
             known = selectors.user_by_login_name(name)
             if known is not None:
                 security.login_event_record(user=known, ip=client_ip(request), user_agent=user_agent(request),

@@ -75,6 +75,23 @@ def session_end(*, user: User, session_id: int) -> None:
     audit_log(actor=user, action="accounts.session.ended", target=user, after={"session": session.pk})
 
 
+def _ip_failures_key(ip: str) -> str:
+    hour = timezone.now().strftime("%Y%m%d%H")
+    return f"xd:login-fail-ip:{crypto.digest(ip or '-', purpose='client-ip')[:32]}:{hour}"
+
+
+def login_ip_blocked(*, ip: str) -> bool:
+    """Many failures from one network within the hour (credential stuffing across accounts):
+    further sign-ins from it wait for the next hour. Per-account lockout is axes' job."""
+    return cache.get(_ip_failures_key(ip), 0) >= settings.LOGIN_IP_HOURLY_FAILURES
+
+
+def login_ip_failure(*, ip: str) -> None:
+    key = _ip_failures_key(ip)
+    cache.add(key, 0, timeout=3600)
+    cache.incr(key)
+
+
 # --- Passwords ----------------------------------------------------------------------------------
 
 def _new_password(user: User, password: str, confirm: str) -> None:

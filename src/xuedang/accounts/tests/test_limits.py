@@ -15,7 +15,11 @@ PHONE = "13800138000"
 
 @pytest.fixture(params=["locmem", "redis"])
 def limits_cache(request, settings):
-    """The cache the limits live in: local memory, or a real Redis."""
+    """The cache the limits live in: local memory, or a real Redis. Axes keeps the cache it
+    was built with, so it is rebuilt on the new one (and back afterwards)."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    original = settings.CACHES
     if request.param == "redis":
         url = request.getfixturevalue("redis_url")
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
@@ -23,8 +27,12 @@ def limits_cache(request, settings):
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                        "LOCATION": "limits"}}
     caches["default"].clear()
+    AxesProxyHandler.get_implementation(force=True)
+    assert AxesProxyHandler.get_implementation().cache is caches["default"]
     yield request.param
     caches["default"].clear()
+    settings.CACHES = original
+    AxesProxyHandler.get_implementation(force=True)
 
 
 def _issue(purpose: str = "register", phone: str = PHONE, ip: str = "10.0.0.1") -> str:
@@ -150,3 +158,15 @@ def test_a_code_lives_ten_minutes(limits_cache) -> None:
 
         ttl = cache._expire_info[cache.make_and_validate_key(key)] - time.time()
     assert 590 < ttl <= 600 and code
+
+
+@pytest.mark.django_db
+def test_one_network_failing_across_many_accounts_is_held_back(limits_cache, settings, student) -> None:
+    settings.LOGIN_IP_HOURLY_FAILURES = 3
+    client = Client()
+    for name in ("alice", "bob", "carol"):
+        assert client.post("/login/", {"username": name, "password": "guess"}).status_code == 200
+    response = client.post("/login/", {"username": "student", "password": PASSWORD})
+    assert response.status_code == 429 and "此网络登录失败次数过多" in response.content.decode()
+    assert Client(REMOTE_ADDR="10.9.9.9").post("/login/", {"username": "student", "password": PASSWORD}) \
+        .status_code == 302  # other networks are not affected

@@ -90,3 +90,22 @@ def test_totp_two_step_sign_in(student) -> None:
     assert second.get("/account/").status_code == 302  # not signed in before the code
     assert second.post("/account/login/totp/", {"code": pyotp.TOTP(secret).now()}).status_code == 302
     assert second.get("/account/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_expired_session_no_longer_signs_in(student) -> None:
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+
+    client = _login("student")
+    Session.objects.filter(session_key=client.session.session_key) \
+        .update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get("/account/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_forms_refuse_a_post_without_the_csrf_token(student) -> None:
+    client = Client(enforce_csrf_checks=True)
+    assert client.post("/login/", {"username": "student", "password": PASSWORD}).status_code == 403
+    assert client.post("/account/register/", {"phone": "13800138000", "action": "send_code"}).status_code == 403
