@@ -122,3 +122,12 @@ def test_an_email_given_at_registration_gets_an_activation_link_and_can_be_resen
     assert "1 分钟后再试" in response.content.decode()  # resending has the same limits
     client.get(mail.outbox[-1].body.split("http://127.0.0.1:8000")[1].split()[0])
     assert User.objects.get(pk=user.pk).email_verified_at is not None
+
+
+@pytest.mark.django_db
+def test_field_errors_are_tied_to_their_inputs_for_screen_readers() -> None:
+    response = Client().post("/account/register/", FORM | {"code": "123456", "document_number": "123"})
+    page = response.content.decode()
+    assert 'aria-invalid="true"' in page
+    assert 'aria-describedby="id_document_number_error"' in page and 'id="id_document_number_error"' in page
+    assert 'id="id_real_name_helptext"' in page
