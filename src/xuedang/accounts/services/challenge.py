@@ -45,12 +45,24 @@ def challenge_get(*, user: User) -> IdentityChallenge | None:
     if challenge is not None and truth & set(challenge.options):
         return challenge
     rng = random.SystemRandom()
-    decoys = list(Institution.objects.filter(active=True).exclude(code__in=truth)
-                  .values_list("code", flat=True))
-    options = [rng.choice(sorted(truth)), *rng.sample(decoys, min(DECOYS, len(decoys)))]
+    answer = rng.choice(sorted(truth))
+    options = [answer, *_decoys(rng, answer, truth)]
     rng.shuffle(options)
     challenge, _ = IdentityChallenge.objects.update_or_create(user=user, defaults={"options": options})
     return challenge
+
+
+def _decoys(rng: random.SystemRandom, answer: str, truth: set[str]) -> list[str]:
+    """Decoys from the answer's own province first: students mostly study near home, so
+    decoys from far away would point at the right answer (the ID shows the home province)."""
+    others = Institution.objects.filter(active=True).exclude(code__in=truth)
+    province = Institution.objects.get(code=answer).province_code
+    near = list(others.filter(province_code=province).values_list("code", flat=True))
+    picked = rng.sample(near, min(DECOYS, len(near)))
+    if len(picked) < DECOYS:
+        far = list(others.exclude(province_code=province).values_list("code", flat=True))
+        picked += rng.sample(far, min(DECOYS - len(picked), len(far)))
+    return picked
 
 
 def _tries_key(user: User) -> str:

@@ -7,6 +7,7 @@ import pytest
 from xuedang.accounts.models import User
 from xuedang.accounts.services import challenge
 from xuedang.conftest import login, make_enrollment
+from xuedang.institutions.models import Institution
 
 
 @pytest.fixture
@@ -22,6 +23,8 @@ def test_the_options_hold_the_right_institution_among_decoys_and_stay_fixed(unch
     first = challenge.challenge_get(user=unchecked)
     assert "10001" in first.options and len(first.options) == 6
     assert challenge.challenge_get(user=unchecked).options == first.options  # reloading reveals nothing
+    provinces = set(Institution.objects.filter(code__in=first.options).values_list("province_code", flat=True))
+    assert provinces == {"11"}  # decoys from the same province, so the answer does not stand out
 
 
 @pytest.mark.django_db
