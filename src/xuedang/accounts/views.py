@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -577,8 +578,6 @@ def appeal(request: HttpRequest) -> HttpResponse:
 
 @appeal_reviewer
 def appeal_queue(request: HttpRequest) -> HttpResponse:
-    from django.utils import timezone
-
     return render(request, "accounts/appeal_queue.html", {"appeals": selectors.appeal_queue(actor=request.user),
                                                           "today": timezone.localdate()})
 
@@ -596,7 +595,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已处理，双方已收到通知 / decided; both parties were notified")
             return redirect("accounts:appeal_queue")
-    holders = User.objects.filter(identity_digest=item.identity_digest).exclude(pk=item.appellant_id)
+    holders = selectors.identity_owners(identity_digest=item.identity_digest).exclude(pk=item.appellant_id)
     return render(request, "accounts/appeal_detail.html", {"appeal": item, "form": form, "holders": holders})
 
 
