@@ -21,8 +21,10 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def code_field(label: str = "短信验证码 / SMS code") -> forms.CharField:
-    return forms.CharField(label=label, max_length=6, required=False, widget=forms.TextInput(attrs=CODE_ATTRS))
+def code_field(label: str = "短信验证码 / SMS code", *, required: bool = True) -> forms.CharField:
+    """Required when the form is submitted; the "send code" button of the same form skips
+    validation, so the field can be empty then."""
+    return forms.CharField(label=label, max_length=6, required=required, widget=forms.TextInput(attrs=CODE_ATTRS))
 
 
 def password_field(label: str, autocomplete: str = "new-password") -> forms.CharField:
@@ -100,7 +102,7 @@ class PhoneChangeForm(forms.Form):
                ("password", "登录密码（原号码已不用）/ my password (I no longer have the old number)")]
     method = forms.ChoiceField(label="验证方式 / prove it is you with", choices=METHODS, widget=forms.RadioSelect,
                                initial="old_code")
-    old_code = code_field("原手机号验证码 / code sent to the current number")
+    old_code = code_field("原手机号验证码 / code sent to the current number", required=False)
     password = forms.CharField(label="登录密码 / password", required=False, strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     new_phone = forms.CharField(label="新手机号 / new mobile", max_length=20, widget=forms.TextInput(attrs=PHONE_ATTRS))

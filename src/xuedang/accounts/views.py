@@ -64,12 +64,23 @@ def _send_code(request: HttpRequest, form: Any, field: str, send: Any, where: An
         _sent(request, delivered, where())
 
 
+SENDS_AFTER = {"send_code": ("phone", "email"), "send_old": ("old_code",), "send_new": ("new_phone",)}
+
+
 def _render_form(request: HttpRequest, form: Any, *, title: str, buttons: list[tuple[str, str, str]],
                  intro: str = "", links: list[tuple[str, str]] | None = None, status: int = 200,
                  multipart: bool = False, strength: bool = False) -> HttpResponse:
+    """A form page. "Send code" buttons sit right after the field they send to; the last
+    button is the form's main action, and also the one Enter presses."""
+    rows, placed = [], set()
+    for field in form:
+        beside = [b for b in buttons if field.name in SENDS_AFTER.get(b[1], ()) and b[1] not in placed]
+        placed |= {b[1] for b in beside}
+        rows.append((field, beside, strength and field.name in ("password2", "new_password2")))
     return render(request, "accounts/form.html", {
-        "form": form, "title": title, "buttons": buttons, "intro": intro, "links": links or [],
-        "multipart": multipart, "strength": strength}, status=status)
+        "rows": rows, "form": form, "title": title, "buttons": [b for b in buttons if b[1] not in placed],
+        "primary": buttons[-1], "intro": intro, "links": links or [], "multipart": multipart,
+        "strength": strength}, status=status)
 
 
 # --- Sign in and out ------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def test_a_student_registers_signs_in_resets_the_password_and_changes_the_phone(
     page.fill("#id_real_name", "霍星")
     page.select_option("#id_document_type", "resident_id")
     page.fill("#id_document_number", ID_NUMBER)
-    page.click("button[value=register]")
+    page.press("#id_document_number", "Enter")  # Enter means "next", not "send another code"
     page.wait_for_url("**/account/register/confirm/")
     details = page.inner_text("#confirm-details")
     username = page.inner_text("#confirm-username")
@@ -89,7 +89,7 @@ def test_a_student_registers_signs_in_resets_the_password_and_changes_the_phone(
     page.fill("#id_code", code)
     page.fill("#id_new_password1", PASSWORD_2)
     page.fill("#id_new_password2", PASSWORD_2)
-    page.click("button[value=reset]")
+    page.click("button[value=reset]:not(.default-action)")
     page.wait_for_url("**/login/")
     _login(page, live_app, username, PASSWORD_1)
     assert "账号或密码错误" in page.inner_text("main")  # the old password is gone
@@ -107,7 +107,7 @@ def test_a_student_registers_signs_in_resets_the_password_and_changes_the_phone(
     new_code = _send_code(page, data_dir, "button[value=send_new]")
     page.fill("#id_old_code", old_code)
     page.fill("#id_new_code", new_code)
-    page.click("button[value=change]")
+    page.click("button[value=change]:not(.default-action)")
     page.wait_for_url("**/account/")
     assert "137****7000" in page.inner_text("#profile-phone")
     assert sms_outbox(data_dir)[-1]["to"] == "138****8000"  # the old number is told
@@ -160,7 +160,7 @@ def _register(page, base: str, data_dir: Path, *, phone: str, name: str, passwor
     page.fill("#id_password2", password)
     page.fill("#id_real_name", name)
     page.fill("#id_document_number", ID_NUMBER)
-    page.click("button[value=register]")
+    page.click("button[value=register]:not(.default-action)")
     page.wait_for_url("**/account/register/confirm/")
     assert page.locator("#identity-taken").count() == (1 if expect_taken else 0)
     page.click("#confirm-yes")
