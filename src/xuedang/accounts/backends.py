@@ -61,10 +61,18 @@ def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | 
     typed = (credentials or {}).get("username") or ""
     if not typed and request is not None:
         typed = request.POST.get("username", "")
+    memo = getattr(request, "_xd_lockout_names", None) if request is not None else None
+    if memo is not None and typed in memo:
+        return memo[typed]  # axes asks several times per sign-in; look the account up once
     user = selectors.user_by_login_name(typed) if typed else None
-    if user is not None:
-        return user.get_username()
-    return "unknown:" + crypto.digest(typed.strip().upper(), purpose="login-name")[:24]
+    name = user.get_username() if user is not None else \
+        "unknown:" + crypto.digest(typed.strip().upper(), purpose="login-name")[:24]
+    if request is not None:
+        if memo is None:
+            memo = {}
+            request._xd_lockout_names = memo
+        memo[typed] = name
+    return name
 
 
 def _lockouts_key(username: str) -> str:

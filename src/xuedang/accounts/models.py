@@ -83,10 +83,6 @@ class User(AbstractUser):
     def masked_document(self) -> str:
         return mask_document(self.document_number)
 
-    @property
-    def is_student(self) -> bool:
-        return not self.is_staff
-
 
 class LoginEvent(models.Model):
     """One sign-in attempt on an existing account (login history page).

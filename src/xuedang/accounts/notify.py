@@ -7,12 +7,13 @@ not), so pages never claim a delivery that did not happen.
 from __future__ import annotations
 
 import logging
+import smtplib
 
 from django.conf import settings
 from django.core.mail import send_mail
 
 from xuedang.accounts import codes
-from xuedang.accounts.sms import SmsMessage, sms_send
+from xuedang.accounts.sms import SmsError, SmsMessage, sms_send
 from xuedang.core.masking import mask_email
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,11 @@ PURPOSES = {
     "email_new": "绑定邮箱 / binding an email address",
 }
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+DELIVERY_FAILED = "消息发送失败，请稍后再试 / the message could not be sent; try again later"
+
+
+class DeliveryFailed(Exception):
+    """The SMS provider or mail server did not take the message; nothing was sent."""
 
 
 def email_delivers() -> bool:
@@ -48,12 +54,16 @@ def code_send(*, purpose: str, target: codes.Target, ip: str) -> bool:
     """Issue a code within the limits and send it; True when it really left."""
     code = codes.code_issue(purpose=purpose, target=target, ip=ip)
     what = PURPOSES[purpose]
-    if target.channel == "sms":
-        text = f"【学档】验证码 {code}，用于{what.split(' / ')[0]}，10 分钟内有效，请勿告诉他人。"
-        return sms_send(SmsMessage(phone=target.value, kind="code", params={"code": code}, text=text)).delivered
-    body = (f"您的验证码是 {code}，用于{what.split(' / ')[0]}，10 分钟内有效。\n"
-            f"Your verification code is {code}, for {what.split(' / ')[1]}; it is valid for 10 minutes.\n")
-    return email_send(to=target.value, subject="学档验证码 / xuedang verification code", body=body)
+    try:
+        if target.channel == "sms":
+            text = f"【学档】验证码 {code}，用于{what.split(' / ')[0]}，10 分钟内有效，请勿告诉他人。"
+            return sms_send(SmsMessage(phone=target.value, kind="code", params={"code": code}, text=text)).delivered
+        body = (f"您的验证码是 {code}，用于{what.split(' / ')[0]}，10 分钟内有效。\n"
+                f"Your verification code is {code}, for {what.split(' / ')[1]}; it is valid for 10 minutes.\n")
+        return email_send(to=target.value, subject="学档验证码 / xuedang verification code", body=body)
+    except (SmsError, smtplib.SMTPException, OSError) as error:
+        log.warning("%s code not sent: %s", target.channel, type(error).__name__)
+        raise DeliveryFailed(DELIVERY_FAILED) from error
 
 
 def notice_send(*, phone: str = "", email: str = "", text: str, subject: str = "") -> None:

@@ -56,8 +56,8 @@ def _send_code(request: HttpRequest, form: Any, field: str, send: Any, where: An
     """Run a code-sending service; refusals and bad numbers land on `field` of the form."""
     try:
         delivered = send()
-    except codes.CodeRefused as refused:
-        form.add_error(field, refused.message)
+    except (codes.CodeRefused, notify.DeliveryFailed) as refused:
+        form.add_error(field, str(refused))
     except ValidationError as error:
         form.add_error(field, error.messages)
     else:
@@ -259,8 +259,8 @@ def password_reset(request: HttpRequest) -> HttpResponse:
         phone = request.POST.get("phone", "")
         try:
             delivered = security.password_reset_code_send(phone=phone, ip=client_ip(request))
-        except codes.CodeRefused as refused:
-            form.add_error("phone", refused.message)
+        except (codes.CodeRefused, notify.DeliveryFailed) as refused:
+            form.add_error("phone", str(refused))
         except ValidationError as error:
             form.add_error("phone", error.messages)
         else:
@@ -290,8 +290,8 @@ def password_reset_email(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             security.password_reset_email_send(email=form.cleaned_data["email"], ip=client_ip(request))
-        except codes.CodeRefused as refused:
-            form.add_error("email", refused.message)
+        except (codes.CodeRefused, notify.DeliveryFailed) as refused:
+            form.add_error("email", str(refused))
         except ValidationError as error:
             forms.apply_errors(form, error)
         else:
@@ -437,8 +437,8 @@ def email_change(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and action == "resend":
         try:
             delivered = registration.email_activation_resend(user=user, ip=client_ip(request))
-        except codes.CodeRefused as refused:
-            messages.error(request, refused.message)
+        except (codes.CodeRefused, notify.DeliveryFailed) as refused:
+            messages.error(request, str(refused))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -9,7 +9,9 @@ registration: the new account is created without it and an appeal draft holds th
 
 from __future__ import annotations
 
+import logging
 import secrets
+import smtplib
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -26,6 +28,7 @@ from xuedang.accounts.models import AppealState, IdentityAppeal, User
 from xuedang.core import crypto, validators
 from xuedang.core.audit import audit_log
 
+log = logging.getLogger(__name__)
 USERNAME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 ACTIVATION_SALT = "xuedang.accounts.email-activation"
 ACTIVATION_MAX_AGE = 3 * 24 * 3600
@@ -136,8 +139,17 @@ def student_register(*, draft: RegistrationDraft) -> User:
 
         bindings_refresh(user=user)
     if draft.email:
-        transaction.on_commit(lambda: email_activation_send(user=user))
+        transaction.on_commit(lambda: _activation_after_commit(user))
     return user
+
+
+def _activation_after_commit(user: User) -> None:
+    """The account exists either way; a mail server that is down only delays the link (the
+    account page offers to send it again)."""
+    try:
+        email_activation_send(user=user)
+    except Exception:  # noqa: BLE001
+        log.warning("activation email not sent for account %s", user.pk)
 
 
 def activation_token(user: User) -> str:
@@ -161,7 +173,10 @@ def email_activation_resend(*, user: User, ip: str) -> bool:
     if not user.email or user.email_verified_at:
         raise ValidationError("没有待激活的邮箱 / there is no email waiting for activation")
     codes.send_allowance_take(codes.Target("email", user.email), ip)
-    return email_activation_send(user=user)
+    try:
+        return email_activation_send(user=user)
+    except (smtplib.SMTPException, OSError) as error:
+        raise notify.DeliveryFailed(notify.DELIVERY_FAILED) from error
 
 
 @transaction.atomic

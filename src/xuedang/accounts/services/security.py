@@ -3,6 +3,7 @@ phone and email changes, two-factor codes and cancellation (注销)."""
 
 from __future__ import annotations
 
+import smtplib
 from datetime import timedelta
 
 import pyotp
@@ -157,7 +158,10 @@ def password_reset_email_send(*, email: str, ip: str) -> bool:
         args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)])
     body = (f"请在 3 天内打开以下链接设置新密码：\n{link}\n\nOpen this link within 3 days to set a new password:\n"
             f"{link}\n\n如非本人操作，请忽略本邮件，您的密码不会改变。/ If this was not you, ignore this email.\n")
-    return notify.email_send(to=user.email, subject="重置密码 / reset your password", body=body)
+    try:
+        return notify.email_send(to=user.email, subject="重置密码 / reset your password", body=body)
+    except (smtplib.SMTPException, OSError) as error:
+        raise notify.DeliveryFailed(notify.DELIVERY_FAILED) from error
 
 
 def password_reset_link_user(*, uidb64: str, token: str) -> User | None:

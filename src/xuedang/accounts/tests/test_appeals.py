@@ -116,3 +116,20 @@ def test_overdue_appeals_are_flagged_in_the_queue(student, centre_admin) -> None
     appeal = submitted_appeal()
     IdentityAppeal.objects.filter(pk=appeal.pk).update(due_date=date(2020, 1, 2))
     assert "已逾期" in login(centre_admin).get("/account/appeals/").content.decode()
+
+
+@pytest.mark.django_db
+def test_after_a_rejection_the_student_can_appeal_again(student, centre_admin) -> None:
+    appeal = submitted_appeal()
+    appeals.appeal_reject(actor=centre_admin, appeal_id=appeal.pk, reason="照片模糊")
+    client = login(User.objects.get(pk=appeal.appellant_id))
+    assert "证件类型" in client.get("/account/appeal/").content.decode()  # a fresh start form
+    client.post("/account/appeal/", {"document_type": "resident_id", "document_number": "11010519491231002X"})
+    client.post("/account/appeal/", {"photo": SimpleUploadedFile("me.png", _png(), "image/png")})
+    assert IdentityAppeal.objects.filter(appellant_id=appeal.appellant_id, state=AppealState.PENDING).count() == 1
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", (500, 400), (10, 20, 30, 255)).save(out, format="PNG")
+    return out.getvalue()

@@ -109,3 +109,15 @@ def test_forms_refuse_a_post_without_the_csrf_token(student) -> None:
     client = Client(enforce_csrf_checks=True)
     assert client.post("/login/", {"username": "student", "password": PASSWORD}).status_code == 403
     assert client.post("/account/register/", {"phone": "13800138000", "action": "send_code"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_one_other_session_can_be_signed_out_from_the_sessions_page(student) -> None:
+    from xuedang.accounts.models import AccountSession
+
+    here, there = _login("student"), _login("student")
+    other = AccountSession.objects.get(session_key=there.session.session_key)
+    page = here.get("/account/sessions/").content.decode()
+    assert "当前设备" in page
+    here.post("/account/sessions/", {"session": other.pk})
+    assert there.get("/account/").status_code == 302 and here.get("/account/").status_code == 200

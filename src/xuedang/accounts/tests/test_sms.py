@@ -73,3 +73,22 @@ def test_a_refusal_by_aliyun_is_an_error_not_a_delivery(fake_aliyun) -> None:
                                templates={"code": "SMS_1", "notice": "SMS_2"}, endpoint=fake_aliyun)
     with pytest.raises(SmsError, match="SignatureDoesNotMatch"):
         backend.send(SmsMessage(phone="13800138000", kind="code", params={"code": "123456"}, text=""))
+
+
+class BrokenSms:
+    """A provider that is down."""
+
+    delivers = True
+
+    def send(self, message: SmsMessage) -> None:
+        raise SmsError("短信服务无法连接 / the SMS service could not be reached")
+
+
+@pytest.mark.django_db
+def test_a_provider_that_is_down_gives_a_clear_message_not_an_error_page(settings) -> None:
+    from django.test import Client
+
+    settings.SMS_BACKEND = "xuedang.accounts.tests.test_sms.BrokenSms"
+    response = Client().post("/account/register/", {"phone": "13800138000", "action": "send_code"})
+    assert response.status_code == 200 and "消息发送失败" in response.content.decode()
+    assert "验证码已发送" not in response.content.decode()
