@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "xuedang.imports",
     "xuedang.archive",
     "xuedang.reports",
+    "axes",
+    "captcha",
 ]
 
 MIDDLEWARE = [
@@ -56,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "xuedang.urls"
@@ -125,6 +128,54 @@ SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(2 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG and SITE_URL.startswith("https"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- Student accounts: sign-in, lockout, codes, messages (accounts app) ----------------------
+# Axes watches every sign-in (it needs the request); the accounts backend accepts a username,
+# phone, activated email or ID number. Failures are counted in the cache (Redis in production)
+# per account, whatever name was typed; the cool-off doubles with each lockout of the day.
+AUTHENTICATION_BACKENDS = [
+    "xuedang.accounts.backends.AxesRequestBackend",
+    "xuedang.accounts.backends.AccountBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_CALLABLE = "xuedang.accounts.backends.lockout_username"
+AXES_COOLOFF_TIME = "xuedang.accounts.backends.lockout_cool_off"
+AXES_LOCKOUT_CALLABLE = "xuedang.accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
+# Failures count per account, not per IP: a campus or mobile carrier puts thousands of honest
+# students behind one address. Codes and look-ups have their own per-IP caps (accounts.codes).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+if not REDIS_URL:
+    # Without Redis, failures are counted in this process's memory: right for one development
+    # server, which is the only setup without Redis (production sets REDIS_URL).
+    SILENCED_SYSTEM_CHECKS.append("axes.W001")
+SMS_BACKEND = env("SMS_BACKEND", "xuedang.accounts.sms.FileSmsBackend")
+ALIYUN_SMS_ACCESS_KEY_ID = env("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_SIGN_NAME = env("ALIYUN_SMS_SIGN_NAME", "")
+ALIYUN_SMS_CODE_TEMPLATE = env("ALIYUN_SMS_CODE_TEMPLATE", "")
+ALIYUN_SMS_NOTICE_TEMPLATE = env("ALIYUN_SMS_NOTICE_TEMPLATE", "")
+ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = DATA_DIR / "outbox" / "mail"
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "学档 xuedang <noreply@localhost>")
+CODE_IP_DAILY_LIMIT = int(env("CODE_IP_DAILY_LIMIT", "30"))
+LOGIN_IP_HOURLY_FAILURES = int(env("LOGIN_IP_HOURLY_FAILURES", "200"))
+ACCOUNT_CANCEL_COOLING_DAYS = int(env("ACCOUNT_CANCEL_COOLING_DAYS", "15"))
+CAPTCHA_FONT_SIZE = 28
+CELERY_BEAT_SCHEDULE["complete-account-cancellations"] = {
+    "task": "xuedang.accounts.tasks.complete_account_cancellations", "schedule": 3600.0,
+}
 
 # --- Personal data at rest -----------------------------------------------------------------
 # PII_KEYS: comma-separated `key_id:base64(32 bytes)`; the first is used to encrypt, all decrypt

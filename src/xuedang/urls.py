@@ -1,15 +1,17 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from xuedang.accounts import views as account_views
 from xuedang.api import api
 from xuedang.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", account_views.login_view, name="login"),
+    path("logout/", account_views.logout_view, name="logout"),
+    path("account/", include("xuedang.accounts.urls")),
+    path("captcha/", include("captcha.urls")),
     path("school/", include("xuedang.registry.urls")),
     path("school/imports/", include("xuedang.imports.urls")),
     path("api/v1/", api.urls),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from xuedang.accounts.models import User
+from xuedang.accounts.models import IdentityAppeal, User
 from xuedang.core.admin_site import ReadOnlyAdmin
 from xuedang.core.masking import mask_document, mask_phone
 
@@ -23,3 +23,18 @@ class UserAdmin(ReadOnlyAdmin):
     @admin.display(description="手机号 / mobile")
     def masked_phone(self, obj: User) -> str:
         return mask_phone(obj.phone)
+
+
+@admin.register(IdentityAppeal)
+class IdentityAppealAdmin(ReadOnlyAdmin):
+    """Appeals are decided on the centre's queue (/account/appeals/); here they are only read."""
+
+    list_display = ("pk", "appellant", "state", "submitted_at", "due_date", "decided_by")
+    list_filter = ("state",)
+    fields = ("appellant", "real_name", "document_type", "masked", "state", "submitted_at", "due_date",
+              "decided_at", "decided_by", "decision_reason")
+    readonly_fields = fields
+
+    @admin.display(description="证件号码 / document number")
+    def masked(self, obj: IdentityAppeal) -> str:
+        return obj.masked_document

@@ -611,3 +611,17 @@ def access_event_staff_view(*, request: HttpRequest, record: Model, seen: str) -
     return access_event_record(record=record, viewer_kind=ViewerKind.STAFF, viewer_label=staff_label(request.user),
                                seen=seen, origin=coarse_origin(request))
 
+
+@transaction.atomic
+def bindings_release(*, user: Any, reason: str) -> int:
+    """Unbind every record of an account whose login goes (注销, or an appeal that moves the
+    identity to another account), so the person's next account can bind them. The records
+    stay; each release is audited."""
+    released = 0
+    for binding in Binding.objects.filter(user=user).select_related("admission", "enrollment", "credential"):
+        record = binding.record
+        audit_log(actor=None, action=f"archive.{record._meta.model_name}.unbound", target=record,
+                  before={"user": user.pk, "method": binding.method}, reason=reason)
+        binding.delete()
+        released += 1
+    return released

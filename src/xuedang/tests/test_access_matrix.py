@@ -68,6 +68,17 @@ def nobody() -> dict[str, int]:
     return everyone(404) | {"anonymous": 302}
 
 
+def account_page() -> dict[str, int]:
+    """A student's own account page: staff accounts are managed by the centre, not here."""
+    staff = {"centre_admin", "province_officer", "registrar", "other_school_registrar"}
+    return {actor: 404 if actor in staff else 200 for actor in ACTORS} | {"anonymous": 302}
+
+
+def appeal_reviewers() -> dict[str, int]:
+    """Identity appeals: centre user administrators and approvers only."""
+    return {actor: 404 for actor in ACTORS} | {"anonymous": 302, "centre_admin": 200}
+
+
 # route pattern → (URL with {pk} for the registrar's enrollment, {job} for the registrar's import job,
 # expected status per actor)
 ROUTES: dict[str, tuple[str, dict[str, int]]] = {
@@ -128,6 +139,36 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/archive/identities/": ("/school/archive/identities/", nobody()),
     "school/archive/identities/<int:pk>/": ("/school/archive/identities/{former}/", nobody()),
     "school/archive/identities/<int:pk>/evidence": ("/school/archive/identities/{former}/evidence", nobody()),
+    # Student accounts (accounts app): own pages for non-staff logins; appeals for centre reviewers
+    "account/": ("/account/", account_page()),
+    "account/register/": ("/account/register/", everyone(200)),
+    "account/register/confirm/": ("/account/register/confirm/", everyone(302)),  # nothing to confirm yet
+    "account/register/done/": ("/account/register/done/", everyone(302)),
+    "account/login/totp/": ("/account/login/totp/", everyone(302)),  # no password step passed
+    "account/email/": ("/account/email/", account_page()),
+    "account/email/activate/<str:token>/": ("/account/email/activate/not-a-token/", everyone(400)),
+    "account/password/": ("/account/password/", account_page()),
+    "account/password/reset/": ("/account/password/reset/", everyone(200)),
+    "account/password/reset/email/": ("/account/password/reset/email/", everyone(200)),
+    "account/password/reset/<str:uidb64>/<str:token>/": ("/account/password/reset/MQ/not-a-token/", everyone(400)),
+    "account/username/": ("/account/username/", everyone(200)),
+    "account/phone/": ("/account/phone/", account_page()),
+    "account/history/": ("/account/history/", account_page()),
+    "account/sessions/": ("/account/sessions/", account_page()),
+    "account/two-factor/": ("/account/two-factor/", account_page()),
+    "account/cancel/": ("/account/cancel/", account_page()),
+    # checked students see "already checked"; the employer login has no ID, so it is sent to the appeal page
+    "account/identity-challenge/": ("/account/identity-challenge/", account_page() | {"employer": 302}),
+    # students with an ID go back to their profile; an account without one may start an appeal
+    "account/appeal/": ("/account/appeal/", account_page() | {"student": 302, "other_student": 302}),
+    "account/appeals/": ("/account/appeals/", appeal_reviewers()),
+    "account/appeals/<int:pk>/": ("/account/appeals/{appeal}/", appeal_reviewers()),
+    "account/appeals/<int:pk>/photo": ("/account/appeals/{appeal}/photo", appeal_reviewers()),
+    # an unknown or used captcha is gone (410)
+    "captcha/image/(?P<key>\\w+)/": ("/captcha/image/unknown/", everyone(410)),
+    "captcha/image/(?P<key>\\w+)@2/": ("/captcha/image/unknown@2/", everyone(410)),
+    "captcha/audio/(?P<key>\\w+).wav": ("/captcha/audio/unknown.wav", everyone(404)),
+    "captcha/refresh/": ("/captcha/refresh/", everyone(404)),  # answers XMLHttpRequest only
 }
 MISSING = {
     "school/credentials/<int:pk>/": "/school/credentials/999999/",
@@ -145,6 +186,7 @@ MISSING = {
     "school/archive/corrections/<int:pk>/": "/school/archive/corrections/999999/",
     "school/archive/corrections/<int:pk>/evidence": "/school/archive/corrections/999999/evidence",
     "school/archive/identities/<int:pk>/": "/school/archive/identities/999999/",
+    "account/appeals/<int:pk>/": "/account/appeals/999999/",
 }
 
 
@@ -240,13 +282,21 @@ def _archive_ids(enrollment) -> dict[str, int]:
             "former": former.pk}
 
 
+def _appeal() -> int:
+    """A submitted identity appeal (the accounts app's fixture helper)."""
+    from xuedang.accounts.tests.helpers import submitted_appeal
+
+    return submitted_appeal().pk
+
+
 @pytest.mark.django_db
 def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar) -> None:
     enrollment = make_enrollment()
     job = _failed_import(registrar)
     admission = _admission()
     credential = _credential(enrollment)
-    ids = {"pk": enrollment.pk, "job": job, "admission": admission, "credential": credential}
+    ids = {"pk": enrollment.pk, "job": job, "admission": admission, "credential": credential,
+           "appeal": _appeal()}
     ids |= _archive_ids(enrollment)
     failures = []
     for url, expected in ROUTES.values():

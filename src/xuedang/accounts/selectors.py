@@ -1,0 +1,104 @@
+"""Reads for accounts: finding an account by any of its login names, history, appeals."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from xuedang.accounts.models import AccountSession, AppealState, IdentityAppeal, LoginEvent, User
+from xuedang.core import crypto, validators
+
+_MOBILE = re.compile(r"^(?:\+?86[- ]?)?1[3-9]\d{9}$")
+
+
+def _by_phone(name: str) -> User | None:
+    try:
+        phone = validators.normalize_mobile(name)
+    except ValidationError:
+        return None
+    return User.objects.filter(phone_digest=crypto.digest(phone, purpose="phone")).first()
+
+
+def _by_document(name: str) -> User | None:
+    for document_type in ("resident_id", "passport"):
+        try:
+            number = validators.normalize_document(document_type, name)
+        except ValidationError:
+            continue
+        user = User.objects.filter(identity_digest=crypto.identity_digest(document_type, number)).first()
+        if user is not None:
+            return user
+    return None
+
+
+def user_by_login_name(name: str) -> User | None:
+    """The account a typed login name points to: username, mobile, activated email or ID number."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    if "@" in name:
+        return email_owner(name)
+    user = User.objects.filter(username=name).first()
+    if user is not None:
+        return user
+    if _MOBILE.match(validators.to_half_width(name).replace(" ", "")):
+        return _by_phone(name)
+    return _by_document(name)
+
+
+def email_owner(email: str) -> User | None:
+    """The account whose *activated* email this is (an unconfirmed address proves nothing)."""
+    return User.objects.filter(email__iexact=email.strip(), email_verified_at__isnull=False).first()
+
+
+def phone_owner(phone: str) -> User | None:
+    return User.objects.filter(phone_digest=crypto.digest(phone, purpose="phone")).first()
+
+
+def identity_owners(*, identity_digest: str) -> QuerySet[User]:
+    return User.objects.filter(identity_digest=identity_digest)
+
+
+def usernames_for_identity(*, document_type: str, document_number: str, real_name: str) -> list[str]:
+    """找回用户名: the usernames of active accounts registered with this ID *and* name."""
+    digest = crypto.identity_digest(document_type, document_number)
+    return list(User.objects.filter(identity_digest=digest, real_name=real_name, is_active=True)
+                .values_list("username", flat=True))
+
+
+def login_history(*, user: User, limit: int = 50) -> QuerySet[LoginEvent]:
+    return user.login_events.all()[:limit]
+
+
+def _session_store() -> type[SessionBase]:
+    from django.conf import settings
+
+    return import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+
+
+def active_sessions(*, user: User) -> list[AccountSession]:
+    """Recorded sessions still alive in the session store (expired or ended ones drop out)."""
+    store = _session_store()
+    alive = []
+    for session in user.account_sessions.filter(ended_at__isnull=True):
+        data = store(session.session_key)
+        if data.exists(session.session_key) and data.get_expiry_date() > timezone.now() \
+                and data.get("_auth_user_hash") == user.get_session_auth_hash():
+            alive.append(session)
+    return alive
+
+
+def appeal_queue(*, actor: Any) -> QuerySet[IdentityAppeal]:
+    """Submitted appeals awaiting a decision, the earliest deadline first (centre staff)."""
+    return IdentityAppeal.objects.filter(state=AppealState.PENDING).select_related("appellant") \
+        .order_by("due_date", "id")
+
+
+def open_appeal(*, user: User) -> IdentityAppeal | None:
+    return IdentityAppeal.objects.filter(appellant=user, state__in=[AppealState.DRAFT, AppealState.PENDING]).first()

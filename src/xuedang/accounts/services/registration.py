@@ -1,0 +1,202 @@
+"""学生注册: mobile + SMS code, password, real name and document, optional email.
+
+Step one (`registration_check`) validates everything and spends the SMS code; the result is
+a draft the confirmation page shows (username, name, masked ID) and keeps in the session
+with the password already hashed. Step two (`student_register`) creates the account after
+the student answers 「是」. An ID number that another account holds does not stop the
+registration: the new account is created without it and an appeal draft holds the claim.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from xuedang.accounts import codes, notify, selectors
+from xuedang.accounts.models import AppealState, IdentityAppeal, User
+from xuedang.core import crypto, validators
+from xuedang.core.audit import audit_log
+
+log = logging.getLogger(__name__)
+USERNAME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+ACTIVATION_SALT = "xuedang.accounts.email-activation"
+ACTIVATION_MAX_AGE = 3 * 24 * 3600
+
+
+@dataclass
+class RegistrationDraft:
+    username: str
+    phone: str
+    password_hash: str
+    real_name: str
+    document_type: str
+    document_number: str
+    email: str
+    identity_taken: bool
+
+    def to_session(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_session(cls, data: dict[str, Any]) -> RegistrationDraft:
+        return cls(**data)
+
+    @property
+    def identity_digest(self) -> str:
+        return crypto.identity_digest(self.document_type, self.document_number)
+
+
+def new_username() -> str:
+    """xd + 8 characters without look-alikes; never derived from personal data."""
+    while True:
+        name = "xd" + "".join(secrets.choice(USERNAME_ALPHABET) for _ in range(8))
+        if not User.objects.filter(username=name).exists():
+            return name
+
+
+def registration_code_send(*, phone: str, ip: str) -> bool:
+    """Send the registration code to `phone` (validated), within the limits."""
+    number = validators.normalize_mobile(phone)
+    return notify.code_send(purpose="register", target=codes.Target("sms", number), ip=ip)
+
+
+def _field(errors: dict[str, list[str]], name: str, check: Any) -> Any:
+    try:
+        return check()
+    except ValidationError as error:
+        errors.setdefault(name, []).extend(error.messages)
+        return None
+
+
+def registration_check(
+    *, phone: str, code: str, password: str, real_name: str, document_type: str, document_number: str,
+    email: str = "",
+) -> RegistrationDraft:
+    """Validate step one and spend the code; raise ValidationError naming each wrong field."""
+    errors: dict[str, list[str]] = {}
+    number_phone = _field(errors, "phone", lambda: validators.normalize_mobile(phone))
+    name = _field(errors, "real_name", lambda: validators.normalize_name(real_name))
+    number = _field(errors, "document_number",
+                    lambda: validators.normalize_document(document_type, document_number))
+    address = _field(errors, "email", lambda: validators.normalize_email(email)) if email.strip() else ""
+    username = new_username()
+    _field(errors, "password", lambda: validate_password(password, User(username=username, real_name=name or "")))
+    if errors:
+        raise ValidationError(errors)
+    try:
+        codes.code_check(purpose="register", target=codes.Target("sms", number_phone), code=code)
+    except codes.CodeRefused as refused:
+        raise ValidationError({"code": [refused.message]}) from refused
+    if selectors.phone_owner(number_phone) is not None:
+        # Said only after the code proved the number is the registrant's own.
+        raise ValidationError({"phone": ["该手机号已注册账号，请直接登录或找回密码 / this number already has an "
+                                         "account; sign in or reset the password"]})
+    draft = RegistrationDraft(username=username, phone=number_phone, password_hash=make_password(password),
+                              real_name=name, document_type=document_type, document_number=number,
+                              email=address or "", identity_taken=False)
+    draft.identity_taken = selectors.identity_owners(identity_digest=draft.identity_digest).exists()
+    return draft
+
+
+@transaction.atomic
+def student_register(*, draft: RegistrationDraft) -> User:
+    """Create the account the student confirmed. Binds records when the identity is theirs;
+    otherwise opens an appeal draft for the identity another account holds."""
+    if selectors.phone_owner(draft.phone) is not None:
+        raise ValidationError({"phone": ["该手机号已注册账号 / this number already has an account"]})
+    user = User(username=draft.username, password=draft.password_hash, real_name=draft.real_name,
+                phone=draft.phone, phone_digest=crypto.digest(draft.phone, purpose="phone"), email=draft.email)
+    taken = selectors.identity_owners(identity_digest=draft.identity_digest).exists()
+    if not taken:
+        user.document_type, user.document_number = draft.document_type, draft.document_number
+        user.identity_digest = draft.identity_digest
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:  # someone took the phone or identity a moment ago
+        raise ValidationError({"document_number": ["注册未完成，请重试 / registration did not complete; "
+                                                   "try again"]}) from error
+    audit_log(actor=user, action="accounts.user.registered", target=user,
+              after={"username": user.username, "phone": draft.phone, "document_number": draft.document_number,
+                     "identity_taken": taken, "email_given": bool(draft.email)})
+    if taken:
+        IdentityAppeal.objects.create(appellant=user, real_name=draft.real_name, document_type=draft.document_type,
+                                      document_number=draft.document_number, identity_digest=draft.identity_digest,
+                                      state=AppealState.DRAFT)
+    else:
+        from xuedang.archive.services import bindings_refresh
+
+        bindings_refresh(user=user)
+    if draft.email:
+        transaction.on_commit(lambda: _activation_after_commit(user))
+    return user
+
+
+def _activation_after_commit(user: User) -> None:
+    """The account exists either way; a mail server that is down only delays the link (the
+    account page offers to send it again)."""
+    try:
+        email_activation_send(user=user)
+    except Exception:  # noqa: BLE001
+        log.warning("activation email not sent for account %s", user.pk)
+
+
+def activation_token(user: User) -> str:
+    return signing.dumps({"u": user.pk, "e": crypto.digest(user.email.lower(), purpose="email")[:20]},
+                         salt=ACTIVATION_SALT)
+
+
+def email_activation_send(*, user: User) -> bool:
+    """Mail the activation link for the account's current, unconfirmed email."""
+    from django.conf import settings
+
+    link = settings.SITE_URL.rstrip("/") + reverse("accounts:email_activate", args=[activation_token(user)])
+    body = (f"您好，请在 3 天内打开以下链接激活您在学档的邮箱：\n{link}\n\n"
+            f"Please open this link within 3 days to activate your email address at xuedang:\n{link}\n\n"
+            "如非本人操作，请忽略本邮件。/ If this was not you, ignore this email.\n")
+    return notify.email_send(to=user.email, subject="激活邮箱 / activate your email", body=body)
+
+
+def email_activation_resend(*, user: User, ip: str) -> bool:
+    """已注册未激活: send the link again, within the same limits as codes to that address."""
+    if not user.email or user.email_verified_at:
+        raise ValidationError("没有待激活的邮箱 / there is no email waiting for activation")
+    codes.send_allowance_take(codes.Target("email", user.email), ip)
+    try:
+        return email_activation_send(user=user)
+    except (smtplib.SMTPException, OSError) as error:
+        raise notify.DeliveryFailed(notify.DELIVERY_FAILED) from error
+
+
+@transaction.atomic
+def email_activate(*, token: str) -> User:
+    """Confirm the email the link was made for; it becomes a login name."""
+    invalid = ValidationError("激活链接无效或已过期，请在账号页重新发送 / the activation link is invalid or has "
+                              "expired; send a new one from your account page")
+    try:
+        data = signing.loads(token, salt=ACTIVATION_SALT, max_age=ACTIVATION_MAX_AGE)
+    except signing.BadSignature as error:
+        raise invalid from error
+    user = User.objects.select_for_update().filter(pk=data.get("u"), is_active=True).first()
+    if user is None or not user.email or crypto.digest(user.email.lower(), purpose="email")[:20] != data.get("e"):
+        raise invalid
+    if user.email_verified_at:
+        return user
+    other = selectors.email_owner(user.email)
+    if other is not None and other.pk != user.pk:
+        raise ValidationError("该邮箱已被其他账号激活 / another account has already activated this address")
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    audit_log(actor=user, action="accounts.email.activated", target=user, after={"email": user.masked_email})
+    return user

@@ -1,0 +1,172 @@
+"""Every limit, in local memory and against real Redis (the `redis_url` fixture)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache, caches
+from django.test import Client
+
+from xuedang.accounts import codes
+from xuedang.accounts.tests.helpers import last_code
+from xuedang.conftest import PASSWORD
+
+PHONE = "13800138000"
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def limits_cache(request, settings):
+    """The cache the limits live in: local memory, or a real Redis. Axes keeps the cache it
+    was built with, so it is rebuilt on the new one (and back afterwards)."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    original = settings.CACHES
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_url")
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    else:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                       "LOCATION": "limits"}}
+    caches["default"].clear()
+    AxesProxyHandler.get_implementation(force=True)
+    assert AxesProxyHandler.get_implementation().cache is caches["default"]
+    yield request.param
+    caches["default"].clear()
+    settings.CACHES = original
+    AxesProxyHandler.get_implementation(force=True)
+
+
+def _issue(purpose: str = "register", phone: str = PHONE, ip: str = "10.0.0.1") -> str:
+    return codes.code_issue(purpose=purpose, target=codes.Target("sms", phone), ip=ip)
+
+
+def _check(code: str, phone: str = PHONE) -> None:
+    codes.code_check(purpose="register", target=codes.Target("sms", phone), code=code)
+
+
+def _wrong(code: str) -> str:
+    return "000000" if code != "000000" else "111111"
+
+
+def test_the_sixth_try_of_a_code_is_refused_even_when_right(limits_cache) -> None:
+    code = _issue()
+    for _ in range(5):
+        with pytest.raises(codes.CodeRefused) as refused:
+            _check(_wrong(code))
+        assert refused.value.reason == "wrong"
+    with pytest.raises(codes.CodeRefused) as refused:
+        _check(code)
+    assert refused.value.reason == "tries"
+
+
+def test_a_right_code_works_once(limits_cache) -> None:
+    code = _issue()
+    _check(code)
+    with pytest.raises(codes.CodeRefused) as refused:
+        _check(code)
+    assert refused.value.reason == "missing"
+
+
+def test_a_second_code_within_a_minute_is_refused(limits_cache) -> None:
+    _issue()
+    with pytest.raises(codes.CodeRefused) as refused:
+        _issue(ip="10.0.0.2")
+    assert refused.value.reason == "minute"
+    _issue(phone="13900139000")  # another number is not held back
+
+
+def test_the_eleventh_code_of_a_day_is_refused(limits_cache) -> None:
+    for n in range(10):
+        _issue(ip=f"10.0.1.{n}")
+        cache.delete_many([k for k in _minute_keys()])
+    with pytest.raises(codes.CodeRefused) as refused:
+        _issue(ip="10.0.2.1")
+    assert refused.value.reason == "day"
+
+
+def _minute_keys() -> list[str]:
+    return [f"xd:code-minute:sms:{codes.Target('sms', PHONE).digest}"]
+
+
+def test_one_network_gets_a_daily_cap_across_numbers(limits_cache, settings) -> None:
+    settings.CODE_IP_DAILY_LIMIT = 3
+    for n in range(3):
+        _issue(phone=f"1380013800{n}")
+    with pytest.raises(codes.CodeRefused) as refused:
+        _issue(phone="13800138009")
+    assert refused.value.reason == "ip"
+
+
+def test_codes_are_kept_only_as_keyed_hashes(limits_cache) -> None:
+    code = _issue()
+    stored = cache.get(f"xd:code:register:sms:{codes.Target('sms', PHONE).digest}")
+    assert stored and code not in stored and len(stored) == 64
+
+
+def test_email_codes_have_the_same_minute_limit(limits_cache) -> None:
+    target = codes.Target("email", "someone@example.com")
+    codes.code_issue(purpose="email_new", target=target, ip="10.0.0.1")
+    with pytest.raises(codes.CodeRefused):
+        codes.code_issue(purpose="email_new", target=target, ip="10.0.0.1")
+
+
+@pytest.mark.django_db
+def test_sign_in_locks_after_five_wrong_passwords_even_with_the_right_one(limits_cache, student) -> None:
+    client = Client()
+    for _ in range(5):
+        response = client.post("/login/", {"username": "student", "password": "wrong-password"})
+    assert response.status_code == 429 and "登录已暂时锁定" in response.content.decode()
+    response = client.post("/login/", {"username": "student", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_switching_login_names_does_not_buy_more_guesses(limits_cache, student) -> None:
+    client = Client()
+    names = ["student", "11010519491231002X", "student", "110105194912310 02x".replace(" ", ""), "student"]
+    for name in names:
+        client.post("/login/", {"username": name, "password": "wrong-password"})
+    assert client.post("/login/", {"username": "11010519491231002X", "password": PASSWORD}).status_code == 429
+
+
+@pytest.mark.django_db
+def test_the_second_lockout_of_a_day_lasts_twice_as_long(limits_cache, student) -> None:
+    from xuedang.accounts import backends
+
+    for _ in range(5):
+        Client().post("/login/", {"username": "student", "password": "wrong"})
+    assert backends.lockouts_today("student") == 1
+    assert backends.cool_off_after(1) == 2 * backends.cool_off_after(0)
+
+
+@pytest.mark.django_db
+def test_registration_code_limits_show_on_the_page(limits_cache) -> None:
+    client = Client()
+    client.post("/account/register/", {"phone": PHONE, "action": "send_code"})
+    assert last_code()
+    response = client.post("/account/register/", {"phone": PHONE, "action": "send_code"})
+    assert "1 分钟后再试" in response.content.decode()
+
+
+def test_a_code_lives_ten_minutes(limits_cache) -> None:
+    code = _issue()
+    key = f"xd:code:register:sms:{codes.Target('sms', PHONE).digest}"
+    if limits_cache == "redis":
+        ttl = cache._cache.get_client(key).ttl(cache.make_and_validate_key(key))
+    else:
+        import time
+
+        ttl = cache._expire_info[cache.make_and_validate_key(key)] - time.time()
+    assert 590 < ttl <= 600 and code
+
+
+@pytest.mark.django_db
+def test_one_network_failing_across_many_accounts_is_held_back(limits_cache, settings, student) -> None:
+    settings.LOGIN_IP_HOURLY_FAILURES = 3
+    client = Client()
+    for name in ("alice", "bob", "carol"):
+        assert client.post("/login/", {"username": name, "password": "guess"}).status_code == 200
+    response = client.post("/login/", {"username": "student", "password": PASSWORD})
+    assert response.status_code == 429 and "此网络登录失败次数过多" in response.content.decode()
+    assert Client(REMOTE_ADDR="10.9.9.9").post("/login/", {"username": "student", "password": PASSWORD}) \
+        .status_code == 302  # other networks are not affected
