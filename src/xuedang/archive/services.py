@@ -318,8 +318,15 @@ def evidence_check(data: bytes, name: str) -> str:
 # --- Notifications ---------------------------------------------------------------------------
 
 def notify(*, user: Any, text: str, url: str = "") -> Notification:
-    """An in-app notice, written in the caller's transaction (so it exists only if the step does)."""
-    return Notification.objects.create(user=user, text=text[:300], url=url[:200])
+    """An in-app notice, written in the caller's transaction (so it exists only if the step does),
+    and the same by SMS and confirmed email once that transaction commits (accounts.notify)."""
+    from xuedang.accounts import notify as messages
+
+    notice = Notification.objects.create(user=user, text=text[:300], url=url[:200])
+    phone, email = user.phone, (user.email if getattr(user, "email_verified_at", None) else "")
+    transaction.on_commit(lambda: messages.notice_send(
+        phone=phone, email=email, text=f"【学档】{text[:200]}", subject="学信档案通知 / archive notice"))
+    return notice
 
 
 @transaction.atomic

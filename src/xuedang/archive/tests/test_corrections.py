@@ -264,3 +264,19 @@ def test_a_request_the_school_chooses_to_forward_reaches_the_province(student, r
     assert "计科1班" in login(province_officer).get("/school/archive/corrections/").content.decode()
     services.correction_province_decide(actor=province_officer, correction=correction, approve=True)
     assert Enrollment.objects.get().class_name == "计科1班"
+
+
+def test_each_step_also_reaches_the_student_by_sms(student, registrar, django_capture_on_commit_callbacks) -> None:
+    from xuedang.accounts.tests.helpers import sms_outbox
+
+    student.phone = "13800138000"
+    student.save(update_fields=["phone"])
+    enrollment = make_enrollment()
+    services.bindings_refresh(user=student)
+    correction = services.correction_file(user=student, record=enrollment, field="entry_date", new_value="2021-09-02",
+                                          reason="报到日", evidence=jpeg(), evidence_name="a.jpg")
+    with django_capture_on_commit_callbacks(execute=True):
+        login(registrar).post(f"/school/archive/corrections/{correction.pk}/",
+                              {"decision": "reject", "note": "以录取通知为准"})
+    notices = [m for m in sms_outbox() if m["kind"] == "notice"]
+    assert notices and "学校未同意更正" in notices[-1]["text"] and notices[-1]["to"] == "138****8000"
