@@ -101,14 +101,12 @@ def _compare(report: Report) -> Verification:
     else:
         status = Status.VALID
     lang = report.lang
-    current = report_fields(report.kind, now, lang)
-    state_label = current[-1][1] if current else ""
-    issued_rows = dict(report_fields(report.kind, report.snapshot, lang))
-    now_rows = dict(current)
-    changes = [(label, issued_rows.get(label, ""), now_rows.get(label, ""))
+    issued, current = report_fields(report.kind, report.snapshot, lang), dict(report_fields(report.kind, now, lang))
+    issued_rows = dict(issued)
+    changes = [(label, issued_rows.get(label, ""), current.get(label, ""))
                for label in (field_label(report.kind, key, lang) for key in changed)]
-    return Verification(status=status, report=report, fields=report_fields(report.kind, report.snapshot, lang),
-                        changes=changes, current_state=state_label)
+    return Verification(status=status, report=report, fields=issued, changes=changes,
+                        current_state=current[field_label(report.kind, "state", lang)])
 
 
 def report_verify(*, typed: str, today: date | None = None) -> Verification:
@@ -119,6 +117,11 @@ def report_verify(*, typed: str, today: date | None = None) -> Verification:
     report = report_by_code(code)
     if report is None:
         return Verification(Status.UNKNOWN)
+    return verification_of(report, today=today)
+
+
+def verification_of(report: Report, *, today: date | None = None) -> Verification:
+    """What verifying this report answers now (also the state the student sees in their list)."""
     if report.state != ReportState.ACTIVE:
         return Verification(Status.CLOSED, report=report)
     if report.is_expired(today or timezone.localdate()):
