@@ -37,6 +37,16 @@ def registrars(*, own_only: bool) -> dict[str, int]:
     return {actor: 200 if actor in allowed else 404 for actor in ACTORS} | {"anonymous": 302}
 
 
+def own_reports(status: int) -> dict[str, int]:
+    """Any student's own reports page: students `status`, staff and the employer 404, anonymous to login."""
+    return {actor: status if actor in {"student", "other_student"} else 404 for actor in ACTORS} | {"anonymous": 302}
+
+
+def own_report(status: int) -> dict[str, int]:
+    """The student's report: the student `status`, everyone else the missing-record 404."""
+    return own_reports(404) | {"student": status}
+
+
 # route pattern → (URL with {pk} for the registrar's enrollment, {job} for the registrar's import job,
 # expected status per actor)
 ROUTES: dict[str, tuple[str, dict[str, int]]] = {
@@ -73,6 +83,23 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "api/v1/docs": ("/api/v1/docs", everyone(200)),
     "api/v1/": ("/api/v1/", everyone(404)),  # django-ninja's root: a redirect only under DEBUG
     "admin/": ("/admin/", {a: 302 for a in ACTORS} | {"centre_admin": 200}),
+    # Verification reports (reports app): public verification, the student's own reports, the employer API.
+    "verify/": ("/verify/", everyone(200)),
+    "verify/lookup/": ("/verify/lookup/", everyone(200)),
+    "verify/<str:code>": ("/verify/{report_code}", everyone(200)),
+    "archive/reports/": ("/archive/reports/", own_reports(200)),
+    "archive/reports/<int:pk>/extend/": ("/archive/reports/{report}/extend/", own_reports(405)),  # POST only
+    "archive/reports/<int:pk>/close/": ("/archive/reports/{report}/close/", own_reports(405)),
+    "archive/reports/<int:pk>/replace/": ("/archive/reports/{report}/replace/", own_reports(405)),
+    # A closed report: its owner is sent back to the list; the PDF itself is tested in reports/tests/test_download.py.
+    "archive/reports/<int:pk>/download/": ("/archive/reports/{closed_report}/download/", own_report(302)),
+    "archive/reports/<int:pk>/print/": ("/archive/reports/{closed_report}/print/", own_report(302)),
+    "archive/reports/<int:pk>/qr.svg": ("/archive/reports/{report}/qr.svg", own_report(200)),
+    "api/v1/verify/reports": ("/api/v1/verify/reports", everyone(405)),  # POST only, with an organisation key
+    "captcha/image/(?P<key>\\w+)/": ("/captcha/image/{captcha}/", everyone(200)),
+    "captcha/image/(?P<key>\\w+)@2/": ("/captcha/image/{captcha}@2/", everyone(200)),
+    "captcha/audio/(?P<key>\\w+).wav": ("/captcha/audio/{captcha}.wav", everyone(404)),  # no speech synthesiser
+    "captcha/refresh/": ("/captcha/refresh/", everyone(404)),  # answers XMLHttpRequest only
 }
 MISSING = {
     "school/credentials/<int:pk>/": "/school/credentials/999999/",
@@ -80,6 +107,7 @@ MISSING = {
     "school/imports/<int:pk>/": "/school/imports/999999/",
     "school/enrollments/<int:pk>/": "/school/enrollments/999999/",
     "api/v1/enrollments/<pk>": "/api/v1/enrollments/999999",
+    "archive/reports/<int:pk>/qr.svg": "/archive/reports/999999/qr.svg",
 }
 
 
@@ -151,13 +179,29 @@ def _admission() -> int:
         admission_type="01", name="张三", gender="1", birth_date=date(2008, 1, 1)).pk
 
 
+def _reports(student, enrollment) -> dict[str, object]:
+    """The student's active report and a closed one, and a captcha challenge."""
+    from captcha.models import CaptchaStore
+
+    from xuedang.archive.services import bindings_refresh
+    from xuedang.reports.services import report_close, report_create
+
+    bindings_refresh(user=student)
+    report = report_create(student=student, record=enrollment, lang="zh", months=3)
+    closed = report_close(student=student, report=report_create(student=student, record=enrollment, lang="en",
+                                                                months=1))
+    return {"report": report.pk, "report_code": report.code, "closed_report": closed.pk,
+            "captcha": CaptchaStore.generate_key()}
+
+
 @pytest.mark.django_db
-def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar) -> None:
+def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar, student) -> None:
     enrollment = make_enrollment()
     job = _failed_import(registrar)
     admission = _admission()
     credential = _credential(enrollment)
     ids = {"pk": enrollment.pk, "job": job, "admission": admission, "credential": credential}
+    ids |= _reports(student, enrollment)
     failures = []
     for url, expected in ROUTES.values():
         for actor, status in expected.items():
