@@ -97,7 +97,7 @@ def report_create(*, student: Any, record: Credential | Enrollment, lang: str, m
 
 
 def _locked(report: Report) -> Report:
-    return Report.objects.select_for_update().select_related("credential", "enrollment").get(pk=report.pk)
+    return Report.objects.select_for_update(of=("self",)).select_related("credential", "enrollment").get(pk=report.pk)
 
 
 def extension_opens(report: Report) -> date:
