@@ -1,7 +1,7 @@
 """Public verification (在线验证, 零散查询) and the student's reports page.
 
 Verification pages are public. They keep the code out of what they can: the typed form is a
-POST (no code in the URL), no page sends a Referer, and nothing is cached. Only the QR link
+POST (no code in the URL), no page sends a Referer to another site, and nothing is cached. Only the QR link
 carries the code in its path, as it must.
 """
 
@@ -42,7 +42,7 @@ PUBLIC_LABEL = "公开验证页面 / public verification page"
 def _private(response: HttpResponse) -> HttpResponse:
     """Codes and personal data: never cached, never leaked to another site through the Referer."""
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # no-referrer would make form posts send Origin: null
     response["X-Robots-Tag"] = "noindex"
     return response
 

@@ -41,7 +41,7 @@ def test_a_valid_report_shows_as_issued_with_the_id_masked_and_is_logged_for_the
     assert response.status_code == 200 and status_of(response) == "valid"
     assert "吉𠮷" in page and "110105********002X" in page and "11010519491231002X" not in page
     assert report.credential.certificate_number in page
-    assert response["Cache-Control"] == "no-store" and response["Referrer-Policy"] == "no-referrer"
+    assert response["Cache-Control"] == "no-store" and response["Referrer-Policy"] == "same-origin"
     event = access_events(student=student).get()
     assert (event.viewer_kind, event.record_type, event.record_id) == ("verification", "report", report.pk)
     assert event.origin == "203.0.113.0/24"  # roughly where, not the address
