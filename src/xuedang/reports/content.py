@@ -29,8 +29,9 @@ TITLES = {
     ("enrollment", "zh"): "学籍在线验证报告",
     ("enrollment", "en"): "Online Verification Report of Student Record",
 }
-# Facts that may change without the record changing (a save that touches only updated_at).
-VOLATILE = frozenset({"updated_on", "photo_id"})
+# Facts that may change without the record changing: a save that touches only updated_at, a
+# re-read photo, an English name the registry gives the school later. Verification skips them.
+VOLATILE = frozenset({"updated_on", "photo_id", "institution_en"})
 COMPOUND_SURNAMES = frozenset({
     "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "夏侯", "长孙",
     "宇文", "司徒", "端木", "申屠", "轩辕", "独孤", "南宫", "西门", "呼延", "澹台", "万俟", "闻人",
@@ -70,7 +71,7 @@ def _enrollment_photo_id(enrollment: Enrollment) -> int | None:
     return photos.values_list("pk", flat=True).first()
 
 
-def enrollment_facts(enrollment: Enrollment, *, with_photo: bool = True) -> dict[str, Any]:
+def enrollment_facts(enrollment: Enrollment, *, for_comparison: bool = False) -> dict[str, Any]:
     institution = enrollment.institution
     return {
         "name": enrollment.name, "gender": enrollment.gender, "document": mask_document(enrollment.document_number),
@@ -81,16 +82,16 @@ def enrollment_facts(enrollment: Enrollment, *, with_photo: bool = True) -> dict
         "study_form": enrollment.study_form, "entry_date": enrollment.entry_date.isoformat(),
         "length_years": _decimal(enrollment.length_years), "education_type": enrollment.education_type,
         "state": enrollment.state, "updated_on": _updated_on(enrollment),
-        "photo_id": _enrollment_photo_id(enrollment) if with_photo else None,
+        "photo_id": None if for_comparison else _enrollment_photo_id(enrollment),
     }
 
 
-def credential_facts(credential: Credential) -> dict[str, Any]:
+def credential_facts(credential: Credential, *, for_comparison: bool = False) -> dict[str, Any]:
     return {
         "name": credential.name, "gender": credential.gender, "document": mask_document(credential.document_number),
         "birth_date": credential.birth_date.isoformat(), "study_start": credential.study_start.isoformat(),
         "study_end": credential.study_end.isoformat(), "institution": credential.institution_name,
-        "institution_en": credential.institution.name_en, "major": credential.major_name,
+        "institution_en": "" if for_comparison else credential.institution.name_en, "major": credential.major_name,
         "length_years": _decimal(credential.length_years), "level": credential.level,
         "education_type": credential.education_type, "study_form": credential.study_form,
         "credential_kind": credential.kind, "certificate_number": credential.certificate_number,
@@ -100,10 +101,11 @@ def credential_facts(credential: Credential) -> dict[str, Any]:
     }
 
 
-def record_facts(record: Credential | Enrollment, *, with_photo: bool = True) -> dict[str, Any]:
+def record_facts(record: Credential | Enrollment, *, for_comparison: bool = False) -> dict[str, Any]:
+    """The record's facts; `for_comparison` leaves out the VOLATILE ones that cost a query."""
     if isinstance(record, Credential):
-        return credential_facts(record)
-    return enrollment_facts(record, with_photo=with_photo)
+        return credential_facts(record, for_comparison=for_comparison)
+    return enrollment_facts(record, for_comparison=for_comparison)
 
 
 def changed_facts(issued: dict[str, Any], now: dict[str, Any]) -> list[str]:

@@ -2,15 +2,17 @@
 
 Codes cannot be enumerated (DESIGN.md §6): 80-bit codes, a per-IP rate on every verification,
 and after a few misses (codes that name no report, lookups that find nothing) a captcha on
-every further attempt from that address for the rest of the hour.
+every further attempt from that network (/24 or /48) for the rest of the hour.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import time
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 
@@ -30,17 +32,23 @@ def lookup_limited(request: HttpRequest) -> bool:
     return over_rate(request, LOOKUP, settings.REPORTS_LOOKUP_RATE)
 
 
-def _misses_rate() -> str:
-    return f"{settings.REPORTS_MISSES_BEFORE_CAPTCHA}/h"
+def _misses_key(request: HttpRequest) -> str:
+    # One counter per network (/24, /48) and clock hour; read with a single GET on every verification.
+    return f"{MISSES}:{coarse_origin(request)}:{int(time.time()) // 3600}"
 
 
 def captcha_required(request: HttpRequest) -> bool:
-    """Whether this address has missed often enough to be asked for a captcha (counts nothing)."""
-    return is_ratelimited(request, group=MISSES, key="ip", rate=_misses_rate(), increment=False)
+    """Whether this network has missed often enough this hour to be asked for a captcha."""
+    return (cache.get(_misses_key(request)) or 0) >= settings.REPORTS_MISSES_BEFORE_CAPTCHA
 
 
 def miss_record(request: HttpRequest) -> None:
-    is_ratelimited(request, group=MISSES, key="ip", rate=_misses_rate(), increment=True)
+    key = _misses_key(request)
+    if not cache.add(key, 1, timeout=3600 + 60):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=3600 + 60)
 
 
 def api_key_limited(request: HttpRequest, key: Any) -> bool:

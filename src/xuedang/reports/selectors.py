@@ -85,14 +85,15 @@ def _is_revoked(record: Credential | Enrollment) -> bool:
 
 
 def report_by_code(code: str) -> Report | None:
-    """One indexed lookup by code, with the record and its institution in the same query."""
-    return (Report.objects.select_related("credential__institution", "enrollment__institution")
-            .filter(code=code).first())
+    """One indexed lookup by code, with the record (and an enrollment's institution) in the same query."""
+    rows = (Report.objects.select_related("credential", "enrollment__institution")
+            .filter(code=code).order_by()[:1])  # unique: no ORDER BY from Meta.ordering
+    return next(iter(rows), None)
 
 
 def _compare(report: Report) -> Verification:
     record = report.record
-    now = record_facts(record, with_photo=False)
+    now = record_facts(record, for_comparison=True)
     changed = changed_facts(report.snapshot, now)
     if changed and _is_revoked(record):
         status = Status.REVOKED
