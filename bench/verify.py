@@ -75,7 +75,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="xuedang_bench_verify")
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13"))
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2 on a 2-core machine)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2 on a 2-core machine)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker; above 1 runs gunicorn's gthread")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured wrk run")
     parser.add_argument("--sample", type=int, default=200_000, help="codes handed to wrk to pick from")
@@ -236,9 +237,12 @@ def existing_codes(count: int) -> list[str] | None:
 
 
 # --- Serving and load ------------------------------------------------------------------------------
-def serve(env: dict[str, str], workers: int, port: int) -> subprocess.Popen:
+def serve(env: dict[str, str], workers: int, threads: int, port: int) -> subprocess.Popen:
+    worker_class = ["--worker-class", "sync"]
+    if threads > 1:
+        worker_class = ["--worker-class", "gthread", "--threads", str(threads)]
     command = [str(Path(sys.executable).parent / "gunicorn"), "xuedang.wsgi:application", "--workers", str(workers),
-               "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+               *worker_class, "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
     server_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "verify_settings",
                   "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT / "src")])}
     process = subprocess.Popen(command, env=server_env, start_new_session=True)
@@ -328,7 +332,7 @@ def main() -> None:
     script.write_text(LUA)
     code_file.write_text("\n".join(random.sample(codes, min(args.sample, len(codes)))) + "\n")
     port = 18000 + os.getpid() % 1000
-    server = serve(env, args.workers, port)
+    server = serve(env, args.workers, args.threads, port)
     base = f"http://127.0.0.1:{port}"
     try:
         wrk(f"{base}/bench/constant", connections=args.connections, duration=3)  # warm up both paths
@@ -344,7 +348,8 @@ def main() -> None:
     if logged < verify["requests"]:
         raise SystemExit(f"only {logged} of {verify['requests']:.0f} verifications were logged")
     pdf_median, pdf_kb = pdf_figures(args.pdfs)
-    print(f"credentials={args.credentials} workers={args.workers} connections={args.connections} "
+    print(f"credentials={args.credentials} workers={args.workers} threads={args.threads} "
+          f"connections={args.connections} constant_p50_ms={constant['p50_ms']:.2f} "
           f"verify_p50_ms={verify['p50_ms']:.2f} constant_p99_ms={constant['p99_ms']:.2f} logged={logged}")
     print(f"verify_rps={verify['rps']:.0f} constant_rps={constant['rps']:.0f} "
           f"ratio={verify['rps'] / constant['rps']:.2f} p99_ms={verify['p99_ms']:.2f} "
