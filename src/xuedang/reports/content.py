@@ -248,16 +248,23 @@ def verify_url(code: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/verify/{code}"
 
 
+def report_photo(report: Any) -> bytes | None:
+    """The photo the report was issued with (its id is in the snapshot), or None."""
+    photo_id = report.snapshot.get("photo_id")
+    if not photo_id:
+        return None
+    image = Photo.objects.filter(pk=photo_id).values_list("image", flat=True).first()
+    return bytes(image) if image else None
+
+
 def report_content(report: Any, lang: str | None = None) -> ReportContent:
     """Everything the PDF shows, from the report as issued."""
     lang = lang or report.lang
     facts = report.snapshot
-    photo = None
-    if facts.get("photo_id"):
-        photo = Photo.objects.filter(pk=facts["photo_id"]).values_list("image", flat=True).first()
+    photo = report_photo(report)
     return ReportContent(
         kind=report.kind, lang=lang, title=TITLES[(report.kind, lang)], code=report.code,
         verify_url=verify_url(report.code), valid_until=report.valid_until,
-        updated_on=date.fromisoformat(facts["updated_on"]), photo=bytes(photo) if photo else None,
+        updated_on=date.fromisoformat(facts["updated_on"]), photo=photo,
         fields=report_fields(report.kind, facts, lang),
     )

@@ -7,6 +7,7 @@ public_patterns = [
     path("", views.verify, name="verify"),
     path("lookup/", views.lookup, name="lookup"),
     path("<str:code>", views.verify_code, name="verify_code"),
+    path("<str:code>/photo", views.verify_photo, name="photo"),
 ]
 
 # The student's own reports, inside the archive.

@@ -14,7 +14,7 @@ import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,7 +25,7 @@ from xuedang.archive.models import ViewerKind
 from xuedang.archive.services import access_event_record
 from xuedang.reports import limits, selectors, services
 from xuedang.reports.access import access_student_report
-from xuedang.reports.content import report_content, verify_url
+from xuedang.reports.content import report_content, report_photo, verify_url
 from xuedang.reports.forms import (
     LookupCaptchaForm,
     LookupForm,
@@ -106,6 +106,18 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
     if limits.captcha_required(request):
         return _verify_page(request, VerifyCaptchaForm(initial={"code": code[:64]}))
     return _verify(request, code, VerifyForm())
+
+
+@require_http_methods(["GET"])
+def verify_photo(request: HttpRequest, code: str) -> HttpResponse:
+    """The photo of a report as issued, only while the report itself may be shown."""
+    if limits.captcha_required(request) or limits.verify_limited(request):
+        raise Http404
+    verification = selectors.report_verify(typed=code)
+    image = report_photo(verification.report) if verification.shows_content else None
+    if image is None:
+        raise Http404
+    return _private(HttpResponse(image, content_type="image/jpeg"))
 
 
 def _lookup_page(request: HttpRequest, form: LookupForm, **context: Any) -> HttpResponse:

@@ -87,6 +87,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "verify/": ("/verify/", everyone(200)),
     "verify/lookup/": ("/verify/lookup/", everyone(200)),
     "verify/<str:code>": ("/verify/{report_code}", everyone(200)),
+    "verify/<str:code>/photo": ("/verify/{report_code}/photo", everyone(404)),  # this enrollment has no photo
     "archive/reports/": ("/archive/reports/", own_reports(200)),
     "archive/reports/<int:pk>/extend/": ("/archive/reports/{report}/extend/", own_reports(405)),  # POST only
     "archive/reports/<int:pk>/close/": ("/archive/reports/{report}/close/", own_reports(405)),

@@ -48,6 +48,17 @@ def test_a_valid_report_shows_as_issued_with_the_id_masked_and_is_logged_for_the
     assert report.code not in event.seen
 
 
+def test_the_photo_as_issued_is_shown_while_the_report_may_be_shown(student) -> None:
+    report = credential_report(student)
+    client = Client()
+    assert 'id="report-photo"' in client.get(f"/verify/{report.code}").content.decode()
+    photo = client.get(f"/verify/{report.code}/photo")
+    assert photo.status_code == 200 and photo.content.startswith(b"\xff\xd8")
+    report_close(student=student, report=report)
+    assert client.get(f"/verify/{report.code}/photo").status_code == 404
+    assert client.get("/verify/ABCDEFGHJKMNPQRS/photo").status_code == 404
+
+
 def test_a_typed_code_is_verified_by_post_with_spaces_and_lower_case(student) -> None:
     report = credential_report(student)
     typed = " ".join(report.code[i:i + 4] for i in range(0, 16, 4)).lower()
