@@ -319,7 +319,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     codes = existing_codes(args.credentials) if reuse else None
     if codes is None:
-        if reuse:
+        if reuse:  # another size: start again
+            from django.db import connections
+
+            connections.close_all()
             fresh_database(args.server, name)
             call_command("migrate", verbosity=0)
         codes = seed(args.credentials)
