@@ -170,3 +170,5 @@ REPORTS_API_RATE = env("REPORTS_API_RATE", "60/m")  # verification API calls per
 CAPTCHA_IMAGE_SIZE = (120, 40)
 CAPTCHA_LENGTH = 4
 CAPTCHA_TIMEOUT = 10  # minutes
+LOGGING["filters"]["redact_report_codes"] = {"()": "xuedang.reports.logging.RedactCodesFilter"}
+LOGGING["handlers"]["console"]["filters"].append("redact_report_codes")
