@@ -196,3 +196,18 @@ def test_lookups_are_rate_limited_per_address_in_redis(student, settings, redis_
     codes = [client.post("/verify/lookup/", {"certificate_number": number, "name": "吉𠮷"}).status_code
              for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+def test_verifying_reads_the_report_in_one_query_and_writes_one_log_row(student) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    report = credential_report(student)
+    client = Client()
+    client.get(f"/verify/{report.code}")  # code tables are read once per process
+    with CaptureQueriesContext(connection) as captured:
+        assert status_of(client.get(f"/verify/{report.code}")) == "valid"
+    statements = [q["sql"].split()[0] for q in captured.captured_queries
+                  if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))]
+    expected = ["SELECT", "SET", "INSERT"] if connection.vendor == "postgresql" else ["SELECT", "INSERT"]
+    assert statements == expected
