@@ -87,7 +87,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "verify/": ("/verify/", everyone(200)),
     "verify/lookup/": ("/verify/lookup/", everyone(200)),
     "verify/<str:code>": ("/verify/{report_code}", everyone(200)),
-    "verify/<str:code>/photo": ("/verify/{report_code}/photo", everyone(404)),  # this enrollment has no photo
+    "verify/<str:code>/photo": ("/verify/{report_code}/photo", everyone(200)),
     "archive/reports/": ("/archive/reports/", own_reports(200)),
     "archive/reports/<int:pk>/extend/": ("/archive/reports/{report}/extend/", own_reports(405)),  # POST only
     "archive/reports/<int:pk>/close/": ("/archive/reports/{report}/close/", own_reports(405)),
@@ -181,12 +181,16 @@ def _admission() -> int:
 
 
 def _reports(student, enrollment) -> dict[str, object]:
-    """The student's active report and a closed one, and a captcha challenge."""
+    """The student's active report (with a photo) and a closed one, and a captcha challenge."""
     from captcha.models import CaptchaStore
 
     from xuedang.archive.services import bindings_refresh
+    from xuedang.registry.services import photo_register
     from xuedang.reports.services import report_close, report_create
+    from xuedang.reports.tests.factories import photo_bytes
 
+    if not enrollment.photos.exists():
+        photo_register(actor=None, enrollment=enrollment, purpose="admission", image=photo_bytes())
     bindings_refresh(user=student)
     report = report_create(student=student, record=enrollment, lang="zh", months=3)
     closed = report_close(student=student, report=report_create(student=student, record=enrollment, lang="en",
