@@ -42,6 +42,8 @@ PUBLIC_LABEL = "公开验证页面 / public verification page"
 
 def _private(response: HttpResponse) -> HttpResponse:
     """Codes and personal data: never cached, never leaked to another site through the Referer."""
+    if response.status_code == 429:
+        response["Retry-After"] = "60"
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "same-origin"  # no-referrer would make form posts send Origin: null
     response["X-Robots-Tag"] = "noindex"

@@ -138,6 +138,7 @@ def test_verification_is_rate_limited_per_address_in_redis(student, settings, re
     client = Client()
     statuses = [client.get(f"/verify/{report.code}", REMOTE_ADDR="198.51.100.9").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+    assert client.get(f"/verify/{report.code}", REMOTE_ADDR="198.51.100.9")["Retry-After"] == "60"
     assert "查询过于频繁" in client.get(f"/verify/{report.code}", REMOTE_ADDR="198.51.100.9").content.decode()
     assert client.get(f"/verify/{report.code}", REMOTE_ADDR="198.51.100.10").status_code == 200  # another address
     assert AccessEvent.objects.count() == 4  # refused attempts see nothing and are not logged
