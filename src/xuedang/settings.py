@@ -167,8 +167,5 @@ REPORTS_VERIFY_RATE = env("REPORTS_VERIFY_RATE", "60/m")  # verification pages p
 REPORTS_LOOKUP_RATE = env("REPORTS_LOOKUP_RATE", "20/h")  # 零散查询 per IP
 REPORTS_MISSES_BEFORE_CAPTCHA = int(env("REPORTS_MISSES_BEFORE_CAPTCHA", "5"))  # unknown codes per IP per hour
 REPORTS_API_RATE = env("REPORTS_API_RATE", "60/m")  # verification API calls per key
-CAPTCHA_IMAGE_SIZE = (120, 40)
-CAPTCHA_LENGTH = 4
-CAPTCHA_TIMEOUT = 10  # minutes
 LOGGING["filters"]["redact_report_codes"] = {"()": "xuedang.reports.logging.RedactCodesFilter"}
 LOGGING["handlers"]["console"]["filters"].append("redact_report_codes")

@@ -3,7 +3,7 @@
 Crockford's alphabet (0-9, A-Z without I, L, O, U) has exactly 32 symbols, so 16 of them carry
 80 bits. The look-alikes it leaves out are read as the digit they resemble (O → 0, I/L → 1)
 when someone types a code, so a misread letter still finds the report. See
-docs/decisions/0006-verification-reports.md.
+docs/decisions/0007-verification-reports.md.
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ def _log_verification(request: HttpRequest, verification: selectors.Verification
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # The log row does not wait for its WAL flush (this transaction only; see
-            # docs/decisions/0006-verification-reports.md): a database crash could lose the last
+            # docs/decisions/0007-verification-reports.md): a database crash could lose the last
             # fraction of a second of log rows, never corrupt them, and it makes the page cheap.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
