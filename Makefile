@@ -9,7 +9,7 @@ SEED_STUDENTS ?= 3000
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test test-sqlite test-postgres lint bench pdf-debs
+.PHONY: install run test test-sqlite test-postgres lint bench pdf-debs bench-verify
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,16 @@ test-postgres: install
 	$(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)').close()" \
 	  || { echo "PostgreSQL at $(PG_URL) is not reachable / 无法连接 PostgreSQL"; exit 1; }
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST) $(BIN)/pytest -q
+
+# bench/verify.py drives the server with wrk (Debian package).
+WRK ?= /usr/bin/wrk
+$(WRK):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q wrk; \
+	elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -q && sudo apt-get install -y -q wrk; \
+	else echo "bench/verify.py needs wrk: apt-get install wrk"; fi
+
+bench-verify: install $(WRK)
+	$(BIN)/python bench/verify.py --credentials $(or $(CREDENTIALS),1000000)
 
 lint: install
 	$(BIN)/ruff check src bench

@@ -8,6 +8,7 @@ from ninja.errors import ValidationError
 from xuedang.imports.api import router as school_router
 from xuedang.institutions.api import router as institutions_router
 from xuedang.registry.api import router as registry_router
+from xuedang.reports.api import router as verify_router
 
 api = NinjaAPI(
     title="学档 xuedang API",
@@ -18,6 +19,7 @@ api = NinjaAPI(
 api.add_router("/institutions", institutions_router)
 api.add_router("/enrollments", registry_router)
 api.add_router("/school", school_router)
+api.add_router("/verify", verify_router)
 
 
 MESSAGES = {
@@ -25,6 +27,8 @@ MESSAGES = {
     "int_parsing": "应为整数 / must be a whole number",
     "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD / the date must be YYYY-MM-DD",
     "string_too_long": "内容过长 / the value is too long",
+    "too_long": "条目过多 / too many items",
+    "too_short": "至少需要一项 / at least one item is required",
 }
 
 

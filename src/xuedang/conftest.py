@@ -70,6 +70,31 @@ def redis_url() -> str:
     return REDIS_TEST_URL
 
 
+@pytest.fixture(scope="session")
+def signing_dev_ca(tmp_path_factory: pytest.TempPathFactory):
+    """Signed PDFs (reports, and any page that renders one) sign with a development CA made once."""
+    from xuedang.reports.signing import devca_ensure
+
+    ca, _created = devca_ensure(tmp_path_factory.mktemp("signing-dev"))
+    return ca
+
+
+@pytest.fixture(autouse=True)
+def _sign_with_dev_ca(settings, signing_dev_ca, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point settings (and the environment, for live servers in subprocesses) at the session's dev CA."""
+    values = {
+        "SIGNING_KEY_FILE": str(signing_dev_ca.key),
+        "SIGNING_CERT_FILE": str(signing_dev_ca.cert),
+        "SIGNING_CHAIN_FILE": str(signing_dev_ca.ca_cert),
+        "SIGNING_KEY_PASSPHRASE": "",
+    }
+    for name, value in values.items():
+        setattr(settings, name, value)
+        monkeypatch.setenv(name, value)
+    settings.SIGNING_ALLOW_DEV_CA = True  # tests run with DEBUG off, like production
+    monkeypatch.setenv("SIGNING_ALLOW_DEV_CA", "true")
+
+
 # --- Actors -----------------------------------------------------------------------------------
 PASSWORD = "Xuedang-test-2026!"  # noqa: S105
 REGISTRAR_SCHOOL = "10001"  # 北京大学, province 11

@@ -224,3 +224,12 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+
+# --- Verification reports (reports app) --------------------------------------------------------
+# Rates are django-ratelimit strings ("N/s|m|h|d"), counted in the default cache (Redis in production).
+REPORTS_VERIFY_RATE = env("REPORTS_VERIFY_RATE", "60/m")  # verification pages per IP
+REPORTS_LOOKUP_RATE = env("REPORTS_LOOKUP_RATE", "20/h")  # 零散查询 per IP
+REPORTS_MISSES_BEFORE_CAPTCHA = int(env("REPORTS_MISSES_BEFORE_CAPTCHA", "5"))  # unknown codes per IP per hour
+REPORTS_API_RATE = env("REPORTS_API_RATE", "60/m")  # verification API calls per key
+LOGGING["filters"]["redact_report_codes"] = {"()": "xuedang.reports.logging.RedactCodesFilter"}
+LOGGING["handlers"]["console"]["filters"].append("redact_report_codes")

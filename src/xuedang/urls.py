@@ -4,6 +4,8 @@ from django.urls import include, path
 from xuedang.accounts import views as account_views
 from xuedang.api import api
 from xuedang.core import views as core_views
+from xuedang.reports.urls import public_patterns as verify_patterns
+from xuedang.reports.urls import student_patterns as report_patterns
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -19,4 +21,6 @@ urlpatterns = [
     path("archive/", include("xuedang.archive.urls")),
     path("school/archive/", include("xuedang.archive.school_urls")),
     path("admin/", admin.site.urls),
+    path("verify/", include((verify_patterns, "verify"))),
+    path("archive/reports/", include((report_patterns, "reports"))),
 ]

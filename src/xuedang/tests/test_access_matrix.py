@@ -79,6 +79,16 @@ def appeal_reviewers() -> dict[str, int]:
     return {actor: 404 for actor in ACTORS} | {"anonymous": 302, "centre_admin": 200}
 
 
+def own_reports(status: int) -> dict[str, int]:
+    """Any student's own reports page: students `status`, staff and the employer 404, anonymous to login."""
+    return {actor: status if actor in {"student", "other_student"} else 404 for actor in ACTORS} | {"anonymous": 302}
+
+
+def own_report(status: int) -> dict[str, int]:
+    """The student's report: the student `status`, everyone else the missing-record 404."""
+    return own_reports(404) | {"student": status}
+
+
 # route pattern → (URL with {pk} for the registrar's enrollment, {job} for the registrar's import job,
 # expected status per actor)
 ROUTES: dict[str, tuple[str, dict[str, int]]] = {
@@ -168,6 +178,20 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "captcha/image/(?P<key>\\w+)/": ("/captcha/image/unknown/", everyone(410)),
     "captcha/image/(?P<key>\\w+)@2/": ("/captcha/image/unknown@2/", everyone(410)),
     "captcha/audio/(?P<key>\\w+).wav": ("/captcha/audio/unknown.wav", everyone(404)),
+    # Verification reports (reports app): public verification, the student's own reports, the employer API.
+    "verify/": ("/verify/", everyone(200)),
+    "verify/lookup/": ("/verify/lookup/", everyone(200)),
+    "verify/<str:code>": ("/verify/{report_code}", everyone(200)),
+    "verify/<str:code>/photo": ("/verify/{report_code}/photo", everyone(200)),
+    "archive/reports/": ("/archive/reports/", own_reports(200)),
+    "archive/reports/<int:pk>/extend/": ("/archive/reports/{report}/extend/", own_reports(405)),  # POST only
+    "archive/reports/<int:pk>/close/": ("/archive/reports/{report}/close/", own_reports(405)),
+    "archive/reports/<int:pk>/replace/": ("/archive/reports/{report}/replace/", own_reports(405)),
+    # The signed PDF of the student's active report (its content is tested in reports/tests/test_download.py).
+    "archive/reports/<int:pk>/download/": ("/archive/reports/{report}/download/", own_report(200)),
+    "archive/reports/<int:pk>/print/": ("/archive/reports/{report}/print/", own_report(200)),
+    "archive/reports/<int:pk>/qr.svg": ("/archive/reports/{report}/qr.svg", own_report(200)),
+    "api/v1/verify/reports": ("/api/v1/verify/reports", everyone(405)),  # POST only, with an organisation key
     "captcha/refresh/": ("/captcha/refresh/", everyone(404)),  # answers XMLHttpRequest only
 }
 MISSING = {
@@ -187,6 +211,7 @@ MISSING = {
     "school/archive/corrections/<int:pk>/evidence": "/school/archive/corrections/999999/evidence",
     "school/archive/identities/<int:pk>/": "/school/archive/identities/999999/",
     "account/appeals/<int:pk>/": "/account/appeals/999999/",
+    "archive/reports/<int:pk>/qr.svg": "/archive/reports/999999/qr.svg",
 }
 
 
@@ -289,8 +314,27 @@ def _appeal() -> int:
     return submitted_appeal().pk
 
 
+def _reports(student, enrollment) -> dict[str, object]:
+    """The student's active report (with a photo) and a closed one, and a captcha challenge."""
+    from captcha.models import CaptchaStore
+
+    from xuedang.archive.services import bindings_refresh
+    from xuedang.registry.services import photo_register
+    from xuedang.reports.services import report_close, report_create
+    from xuedang.reports.tests.factories import photo_bytes
+
+    if not enrollment.photos.exists():
+        photo_register(actor=None, enrollment=enrollment, purpose="admission", image=photo_bytes())
+    bindings_refresh(user=student)
+    report = report_create(student=student, record=enrollment, lang="zh", months=3)
+    closed = report_close(student=student, report=report_create(student=student, record=enrollment, lang="en",
+                                                                months=1))
+    return {"report": report.pk, "report_code": report.code, "closed_report": closed.pk,
+            "captcha": CaptchaStore.generate_key()}
+
+
 @pytest.mark.django_db
-def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar) -> None:
+def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar, student) -> None:
     enrollment = make_enrollment()
     job = _failed_import(registrar)
     admission = _admission()
@@ -298,6 +342,7 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar)
     ids = {"pk": enrollment.pk, "job": job, "admission": admission, "credential": credential,
            "appeal": _appeal()}
     ids |= _archive_ids(enrollment)
+    ids |= _reports(student, enrollment)
     failures = []
     for url, expected in ROUTES.values():
         for actor, status in expected.items():

@@ -1,4 +1,4 @@
-"""Report tests sign with a development CA made once per test session in a temporary directory."""
+"""Photos for report tests (every test signs with the session's development CA: src/xuedang/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,30 +7,6 @@ import random
 
 import pytest
 from PIL import Image, ImageDraw
-
-from xuedang.reports.signing import DevCA, devca_ensure
-
-
-@pytest.fixture(scope="session")
-def signing_dev_ca(tmp_path_factory: pytest.TempPathFactory) -> DevCA:
-    ca, _created = devca_ensure(tmp_path_factory.mktemp("signing-dev"))
-    return ca
-
-
-@pytest.fixture(autouse=True)
-def _sign_with_dev_ca(settings, signing_dev_ca: DevCA, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point settings (and the environment, for live servers in subprocesses) at the session's dev CA."""
-    values = {
-        "SIGNING_KEY_FILE": str(signing_dev_ca.key),
-        "SIGNING_CERT_FILE": str(signing_dev_ca.cert),
-        "SIGNING_CHAIN_FILE": str(signing_dev_ca.ca_cert),
-        "SIGNING_KEY_PASSPHRASE": "",
-    }
-    for name, value in values.items():
-        setattr(settings, name, value)
-        monkeypatch.setenv(name, value)
-    settings.SIGNING_ALLOW_DEV_CA = True  # tests run with DEBUG off, like production
-    monkeypatch.setenv("SIGNING_ALLOW_DEV_CA", "true")
 
 
 def make_photo(*, kind: str = "JPEG", size: tuple[int, int] = (300, 400), seed: int = 1) -> bytes:

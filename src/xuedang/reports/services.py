@@ -1,0 +1,215 @@
+"""Writes for verification reports: create, extend, close, replace; verifier organisations and keys.
+
+Every write names its actor and leaves an audit entry in the same transaction. The code itself
+never enters the audit log (it is the key to the report); its first four symbols identify it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from xuedang.archive import selectors as archive
+from xuedang.core.audit import audit_log
+from xuedang.registry.models import Credential, CredentialState, Enrollment
+from xuedang.registry.services import add_months
+from xuedang.reports.codes import new_code
+from xuedang.reports.content import record_facts
+from xuedang.reports.models import (
+    MAX_MONTHS,
+    MIN_MONTHS,
+    Organisation,
+    Report,
+    ReportKind,
+    ReportLanguage,
+    ReportState,
+    VerifierKey,
+)
+
+
+def _fail(field: str, message: str, code: str = "invalid") -> ValidationError:
+    return ValidationError({field: [ValidationError(message, code=code)]})
+
+
+def _check_months(months: int) -> None:
+    if not isinstance(months, int) or not MIN_MONTHS <= months <= MAX_MONTHS:
+        raise _fail("months", f"有效期应为 {MIN_MONTHS} 至 {MAX_MONTHS} 个月 / the validity must be "
+                    f"{MIN_MONTHS} to {MAX_MONTHS} months")
+
+
+def _check_reportable(record: Credential | Enrollment) -> None:
+    if isinstance(record, Credential) and record.state != CredentialState.PUBLISHED:
+        raise _fail("record", "该学历已撤销或尚未发布，不能生成验证报告 / this credential is revoked or not "
+                    "yet published, so no report can be made of it", code="not_reportable")
+
+
+def _owns(student: Any, record: Credential | Enrollment) -> bool:
+    if isinstance(record, Credential):
+        return archive.student_credentials(student=student).filter(pk=record.pk).exists()
+    return archive.student_enrollments(student=student).filter(pk=record.pk).exists()
+
+
+def _unique_code() -> str:
+    # 2^80 codes make a collision practically impossible; the unique index is the final guard.
+    while True:
+        code = new_code()
+        if not Report.objects.filter(code=code).exists():
+            return code
+
+
+def _issue(*, student: Any, record: Credential | Enrollment, lang: str, months: int, today: date) -> Report:
+    kind = ReportKind.CREDENTIAL if isinstance(record, Credential) else ReportKind.ENROLLMENT
+    return Report.objects.create(
+        code=_unique_code(), kind=kind, lang=lang, user=student,
+        credential=record if kind == ReportKind.CREDENTIAL else None,
+        enrollment=record if kind == ReportKind.ENROLLMENT else None,
+        identity_digest=record.identity_digest, snapshot=record_facts(record), months=months,
+        valid_until=add_months(today, months),
+    )
+
+
+def _audit(actor: Any, action: str, report: Report, before: dict | None = None, reason: str = "") -> None:
+    audit_log(actor=actor, action=f"reports.report.{action}", target=report, before=before, reason=reason,
+              after={"code": report.code[:4] + "…", "kind": report.kind, "lang": report.lang,
+                     "state": report.state, "valid_until": report.valid_until})
+
+
+@transaction.atomic
+def report_create(*, student: Any, record: Credential | Enrollment, lang: str, months: int,
+                  today: date | None = None) -> Report:
+    """A new report of one of the student's own records, valid `months` (1–6) from today."""
+    if lang not in ReportLanguage.values:
+        raise _fail("lang", "请选择中文或英文 / choose Chinese or English")
+    _check_months(months)
+    if not _owns(student, record):
+        raise _fail("record", "该记录不在您的学信档案中 / this record is not in your archive", code="not_owner")
+    _check_reportable(record)
+    report = _issue(student=student, record=record, lang=lang, months=months, today=today or timezone.localdate())
+    _audit(student, "created", report)
+    return report
+
+
+def _locked(report: Report) -> Report:
+    return Report.objects.select_for_update(of=("self",)).select_related("credential", "enrollment").get(pk=report.pk)
+
+
+def extension_opens(report: Report) -> date:
+    """The first day the student may extend: one month before the report expires."""
+    return add_months(report.valid_until, -1)
+
+
+@transaction.atomic
+def report_extend(*, student: Any, report: Report, months: int, today: date | None = None) -> Report:
+    """延长有效期 — from today by `months`; only in the month before expiry or after it."""
+    report = _locked(report)
+    today = today or timezone.localdate()
+    _check_months(months)
+    if report.state != ReportState.ACTIVE:
+        raise _fail("state", "报告已关闭或已更换验证码，不能延期 / a closed or replaced report cannot be extended",
+                    code="not_active")
+    if today < extension_opens(report):
+        raise _fail("months", f"报告到期前一个月内（{extension_opens(report)} 起）或过期后才能延期 / a report can "
+                    f"be extended from one month before it expires ({extension_opens(report)}) or after",
+                    code="too_early")
+    _check_reportable(report.record)
+    before = {"valid_until": report.valid_until}
+    report.valid_until, report.months, report.extended_at = add_months(today, months), months, timezone.now()
+    report.save(update_fields=["valid_until", "months", "extended_at"])
+    _audit(student, "extended", report, before=before)
+    return report
+
+
+@transaction.atomic
+def report_close(*, student: Any, report: Report) -> Report:
+    """关闭 — the code stops working at once."""
+    report = _locked(report)
+    if report.state != ReportState.ACTIVE:
+        raise _fail("state", "报告已关闭 / the report is already closed", code="not_active")
+    report.state, report.closed_at = ReportState.CLOSED, timezone.now()
+    report.save(update_fields=["state", "closed_at"])
+    _audit(student, "closed", report, before={"state": ReportState.ACTIVE})
+    return report
+
+
+@transaction.atomic
+def report_replace(*, student: Any, report: Report, months: int | None = None,
+                   today: date | None = None) -> Report:
+    """重新生成 — a new report with a new code and the record as it is now; the old code stops."""
+    report = _locked(report)
+    if report.state != ReportState.ACTIVE:
+        raise _fail("state", "报告已关闭或已更换验证码 / the report is already closed or replaced", code="not_active")
+    months = report.months if months is None else months
+    _check_months(months)
+    _check_reportable(report.record)
+    new = _issue(student=student, record=report.record, lang=report.lang, months=months,
+                 today=today or timezone.localdate())
+    report.state, report.closed_at, report.replaced_by = ReportState.REPLACED, timezone.now(), new
+    report.save(update_fields=["state", "closed_at", "replaced_by"])
+    _audit(student, "replaced", report, before={"state": ReportState.ACTIVE})
+    _audit(student, "created", new, reason=f"更换验证码 / replaces report #{report.pk}")
+    return new
+
+
+# --- Organisations and their API keys ---------------------------------------------------------------
+KEY_PREFIX = "xdv"
+
+
+def _key_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def organisation_register(*, actor: Any, name: str, credit_code: str = "", contact_name: str = "",
+                          contact_email: str = "") -> Organisation:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise _fail("name", "请填写单位名称（不超过 200 字）/ give the organisation's name (at most 200 characters)")
+    if Organisation.objects.filter(name=name).exists():
+        raise _fail("name", "该单位已登记 / this organisation is already registered", code="duplicate")
+    organisation = Organisation.objects.create(name=name, credit_code=credit_code.strip(),
+                                               contact_name=contact_name.strip(), contact_email=contact_email.strip())
+    audit_log(actor=actor, action="reports.organisation.registered", target=organisation, after={"name": name})
+    return organisation
+
+
+@transaction.atomic
+def verifier_key_issue(*, actor: Any, organisation: Organisation, name: str) -> tuple[VerifierKey, str]:
+    """A new API key; returns the key record and the key itself, which is shown only now."""
+    if not name.strip() or len(name) > 60:
+        raise _fail("name", "请填写密钥名称（不超过 60 字）/ name the key (at most 60 characters)")
+    if not organisation.active:
+        raise _fail("organisation", "该单位已停用 / this organisation is deactivated")
+    prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
+    key = VerifierKey.objects.create(organisation=organisation, name=name.strip(), prefix=prefix,
+                                     key_hash=_key_hash(secret))
+    audit_log(actor=actor, action="reports.verifier_key.issued", target=key,
+              after={"organisation": organisation.name, "name": key.name, "prefix": prefix})
+    return key, f"{KEY_PREFIX}_{prefix}_{secret}"
+
+
+@transaction.atomic
+def verifier_key_revoke(*, actor: Any, key: VerifierKey, reason: str) -> VerifierKey:
+    key.active = False
+    key.save(update_fields=["active"])
+    audit_log(actor=actor, action="reports.verifier_key.revoked", target=key, before={"active": True},
+              after={"active": False}, reason=reason)
+    return key
+
+
+def verifier_key_check(presented: str) -> VerifierKey | None:
+    """The active key of an active organisation matching `presented` (constant-time), else None."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    key = VerifierKey.objects.select_related("organisation").filter(
+        prefix=parts[1], active=True, organisation__active=True).first()
+    if key is None or not hmac.compare_digest(key.key_hash, _key_hash(parts[2])):
+        return None
+    return key

@@ -1,0 +1,214 @@
+"""Public verification through HTTP: every answer, the student's access log, limits and captcha."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from captcha.models import CaptchaStore
+from django.core.cache import cache
+from django.test import Client
+
+from xuedang.archive.models import AccessEvent
+from xuedang.archive.selectors import access_events
+from xuedang.registry.models import Credential, CredentialState
+from xuedang.registry.services import credential_annotate
+from xuedang.reports.models import Report
+from xuedang.reports.services import report_close, report_replace
+from xuedang.reports.tests.factories import credential_report
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    cache.clear()
+
+
+def status_of(response) -> str:
+    return re.search(r'id="verification-status" data-status="(\w+)"', response.content.decode()).group(1)
+
+
+def verify(client: Client, code: str, **extra):
+    return client.post("/verify/", {"code": code, **extra}, REMOTE_ADDR=extra.pop("ip", "203.0.113.7"))
+
+
+def test_a_valid_report_shows_as_issued_with_the_id_masked_and_is_logged_for_the_student(student) -> None:
+    report = credential_report(student)
+    response = Client().get(f"/verify/{report.code}", REMOTE_ADDR="203.0.113.7")
+    page = response.content.decode()
+    assert response.status_code == 200 and status_of(response) == "valid"
+    assert "吉𠮷" in page and "110105********002X" in page and "11010519491231002X" not in page
+    assert report.credential.certificate_number in page
+    assert response["Cache-Control"] == "no-store" and response["Referrer-Policy"] == "same-origin"
+    event = access_events(student=student).get()
+    assert (event.viewer_kind, event.record_type, event.record_id) == ("verification", "report", report.pk)
+    assert event.origin == "203.0.113.0/24"  # roughly where, not the address
+    assert report.code not in event.seen
+
+
+def test_the_photo_as_issued_is_shown_while_the_report_may_be_shown(student) -> None:
+    report = credential_report(student)
+    client = Client()
+    assert 'id="report-photo"' in client.get(f"/verify/{report.code}").content.decode()
+    photo = client.get(f"/verify/{report.code}/photo")
+    assert photo.status_code == 200 and photo.content.startswith(b"\xff\xd8")
+    report_close(student=student, report=report)
+    assert client.get(f"/verify/{report.code}/photo").status_code == 404
+    assert client.get("/verify/ABCDEFGHJKMNPQRS/photo").status_code == 404
+
+
+def test_a_typed_code_is_verified_by_post_with_spaces_and_lower_case(student) -> None:
+    report = credential_report(student)
+    typed = " ".join(report.code[i:i + 4] for i in range(0, 16, 4)).lower()
+    assert status_of(verify(Client(), typed)) == "valid"
+
+
+def test_an_unknown_code_says_so_and_is_not_logged(student) -> None:
+    credential_report(student)
+    response = verify(Client(), "ABCDEFGHJKMNPQRS")
+    assert status_of(response) == "unknown" and "此在线验证码无效" in response.content.decode()
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_malformed_code_is_told_apart_from_an_unknown_one(db) -> None:
+    response = Client().get("/verify/ABC-123")
+    assert status_of(response) == "malformed" and "不合要求的在线验证码" in response.content.decode()
+
+
+def test_an_expired_report_shows_nothing_of_the_record(student) -> None:
+    report = credential_report(student)
+    Report.objects.filter(pk=report.pk).update(valid_until=report.valid_until - timedelta(days=400))
+    response = Client().get(f"/verify/{report.code}")
+    assert status_of(response) == "expired" and "此报告已过有效期" in response.content.decode()
+    assert "吉𠮷" not in response.content.decode() and not AccessEvent.objects.exists()
+
+
+def test_a_report_closed_by_the_student_shows_closed(student) -> None:
+    report = credential_report(student)
+    report_close(student=student, report=report)
+    response = Client().get(f"/verify/{report.code}")
+    assert status_of(response) == "closed" and "此报告已被学生本人关闭" in response.content.decode()
+    assert "吉𠮷" not in response.content.decode()
+
+
+def test_a_replaced_code_says_a_new_code_was_issued(student) -> None:
+    report = credential_report(student)
+    report_replace(student=student, report=report)
+    response = Client().get(f"/verify/{report.code}")
+    assert status_of(response) == "closed" and "更换为新的验证码" in response.content.decode()
+
+
+def test_a_revoked_record_is_shown_revoked_with_its_state_now(student) -> None:
+    report = credential_report(student)
+    Credential.objects.filter(pk=report.credential_id).update(state=CredentialState.REVOKED)
+    response = Client().get(f"/verify/{report.code}")
+    assert status_of(response) == "revoked" and "已被撤销或注销" in response.content.decode()
+    assert '<dd id="current-state">已撤销</dd>' in response.content.decode()
+
+
+def test_a_changed_record_supersedes_the_report_and_shows_both_values(student) -> None:
+    report = credential_report(student)
+    credential_annotate(actor=None, credential=report.credential, reason="辅修", minor="经济学")
+    response = Client().get(f"/verify/{report.code}")
+    assert status_of(response) == "superseded"
+    assert "<td>辅修</td><td></td><td>经济学</td>" in response.content.decode()
+
+
+def test_an_english_report_verifies_in_english_with_pinyin(student) -> None:
+    report = credential_report(student, lang="en")
+    page = Client().get(f"/verify/{report.code}").content.decode()
+    assert "吉𠮷 (JI 𠮷)" in page and "Bachelor" in page and "1 July 2025" in page
+
+
+def test_the_student_sees_how_often_each_report_was_verified(student) -> None:
+    from xuedang.reports.selectors import student_reports
+
+    report = credential_report(student)
+    for _ in range(3):
+        Client().get(f"/verify/{report.code}")
+    assert student_reports(student=student).get().views == 3
+
+
+def test_verification_is_rate_limited_per_address_in_redis(student, settings, redis_url) -> None:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    settings.REPORTS_VERIFY_RATE = "3/m"
+    report = credential_report(student)
+    client = Client()
+    statuses = [client.get(f"/verify/{report.code}", REMOTE_ADDR="198.51.100.9").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert client.get(f"/verify/{report.code}", REMOTE_ADDR="198.51.100.9")["Retry-After"] == "60"
+    assert "查询过于频繁" in client.get(f"/verify/{report.code}", REMOTE_ADDR="198.51.100.9").content.decode()
+    assert client.get(f"/verify/{report.code}", REMOTE_ADDR="198.51.100.10").status_code == 200  # another address
+    assert AccessEvent.objects.count() == 4  # refused attempts see nothing and are not logged
+
+
+def _captcha_answer(page: str) -> dict[str, str]:
+    key = re.search(r'name="captcha_0" value="(\w+)"', page).group(1)
+    return {"captcha_0": key, "captcha_1": CaptchaStore.objects.get(hashkey=key).response}
+
+
+def test_repeated_misses_bring_a_captcha_before_any_further_verification(student, settings, redis_url) -> None:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    settings.REPORTS_MISSES_BEFORE_CAPTCHA = 2
+    report = credential_report(student)
+    client = Client()
+    for _ in range(2):
+        verify(client, "ABCDEFGHJKMNPQRS")
+    page = client.get(f"/verify/{report.code}", REMOTE_ADDR="203.0.113.7").content.decode()
+    assert 'id="captcha-required"' in page and 'id="verification-status"' not in page
+    refused = verify(client, report.code, captcha_0="x", captcha_1="wrong")
+    assert refused.status_code == 400 and "验证码不正确" in refused.content.decode()
+    assert not AccessEvent.objects.exists()
+    answered = verify(client, report.code, **_captcha_answer(page))
+    assert status_of(answered) == "valid"
+    assert "captcha-required" not in Client().get("/verify/", REMOTE_ADDR="192.0.2.1").content.decode()
+
+
+def test_a_lookup_by_certificate_number_and_name_shows_basic_fields_and_is_logged(student) -> None:
+    credential = credential_report(student).credential
+    number = credential.certificate_number
+    response = Client().post("/verify/lookup/", {"certificate_number": number, "name": "吉𠮷"},
+                             REMOTE_ADDR="203.0.113.7")
+    page = response.content.decode()
+    assert 'id="lookup-result"' in page and number in page and "北京大学" in page
+    assert "110105" not in page  # no ID number in a lookup
+    event = access_events(student=student).get()
+    assert (event.viewer_kind, event.record_type) == ("public_lookup", "credential")
+
+
+def test_a_lookup_with_the_wrong_name_finds_nothing_and_counts_as_a_miss(student, settings) -> None:
+    settings.REPORTS_MISSES_BEFORE_CAPTCHA = 1
+    credential = credential_report(student).credential
+    client = Client()
+    assert "captcha_1" not in client.get("/verify/lookup/").content.decode()
+    response = client.post("/verify/lookup/", {"certificate_number": credential.certificate_number, "name": "吉吉"})
+    assert 'data-status="not_found"' in response.content.decode()
+    assert "captcha_1" in client.get("/verify/lookup/").content.decode()
+    assert not AccessEvent.objects.exists()
+
+
+def test_lookups_are_rate_limited_per_address_in_redis(student, settings, redis_url) -> None:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    settings.REPORTS_LOOKUP_RATE = "2/h"
+    number = credential_report(student).credential.certificate_number
+    client = Client()
+    codes = [client.post("/verify/lookup/", {"certificate_number": number, "name": "吉𠮷"}).status_code
+             for _ in range(3)]
+    assert codes == [200, 200, 429]
+
+
+def test_verifying_reads_the_report_in_one_query_and_writes_one_log_row(student) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    report = credential_report(student)
+    client = Client()
+    client.get(f"/verify/{report.code}")  # code tables are read once per process
+    with CaptureQueriesContext(connection) as captured:
+        assert status_of(client.get(f"/verify/{report.code}")) == "valid"
+    statements = [q["sql"].split()[0] for q in captured.captured_queries
+                  if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))]
+    expected = ["SELECT", "SET", "INSERT"] if connection.vendor == "postgresql" else ["SELECT", "INSERT"]
+    assert statements == expected
