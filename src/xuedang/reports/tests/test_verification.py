@@ -12,6 +12,7 @@ from django.test import Client
 
 from xuedang.archive.models import AccessEvent
 from xuedang.archive.selectors import access_events
+from xuedang.conftest import login
 from xuedang.registry.models import Credential, CredentialState
 from xuedang.registry.services import credential_annotate
 from xuedang.reports.models import Report
@@ -46,6 +47,8 @@ def test_a_valid_report_shows_as_issued_with_the_id_masked_and_is_logged_for_the
     assert (event.viewer_kind, event.record_type, event.record_id) == ("verification", "report", report.pk)
     assert event.origin == "203.0.113.0/24"  # roughly where, not the address
     assert report.code not in event.seen
+    access_page = login(student).get("/archive/access/").content.decode()
+    assert "203.0.113.0/24" in access_page and "203.0.113.7" not in access_page
 
 
 def test_the_photo_as_issued_is_shown_while_the_report_may_be_shown(student) -> None:
