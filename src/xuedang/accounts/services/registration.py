@@ -45,12 +45,16 @@ class RegistrationDraft:
     email: str
     identity_taken: bool
 
+    # Sessions live in the database: the numbers wait there sealed, like every other copy at rest.
+    SEALED = ("phone", "document_number")
+
     def to_session(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        return data | {name: crypto.seal(data[name]) for name in self.SEALED if data[name]}
 
     @classmethod
     def from_session(cls, data: dict[str, Any]) -> RegistrationDraft:
-        return cls(**data)
+        return cls(**(data | {name: crypto.unseal(data[name]) for name in cls.SEALED if data[name]}))
 
     @property
     def identity_digest(self) -> str:

@@ -30,6 +30,10 @@ def test_a_student_registers_with_an_sms_code_and_confirms(registrar) -> None:
     assert response.status_code == 302 and response["Location"] == "/account/register/confirm/"
     page = client.get("/account/register/confirm/").content.decode()
     assert "110105********002X" in page and "11010519491231002X" not in page
+    from django.contrib.sessions.models import Session
+
+    stored = "".join(str(s.get_decoded()) + s.session_data for s in Session.objects.all())
+    assert stored and PHONE not in stored and "11010519491231002X" not in stored  # sealed while waiting
     assert not User.objects.filter(real_name="吉𠮷").exists()  # nothing final before 「是」
     client.post("/account/register/confirm/", {"answer": "yes"})
     user = User.objects.get(real_name="吉𠮷")
