@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from xuedang.core import validators
+from xuedang.core import apikeys, validators
 from xuedang.core.audit import audit_log
 from xuedang.institutions.models import ApiKey, Institution, President
 
@@ -37,10 +34,6 @@ def president_appoint(*, institution: Institution, name: str, start_date: date,
 KEY_PREFIX = "xd"
 
 
-def _key_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 @transaction.atomic
 def api_key_issue(*, actor: Any, name: str, institution: Institution | None = None,
                   province_code: str = "") -> tuple[ApiKey, str]:
@@ -53,13 +46,13 @@ def api_key_issue(*, actor: Any, name: str, institution: Institution | None = No
                                                "one province"]})
     if province_code and province_code not in validators.PROVINCE_CODES:
         raise ValidationError({"province_code": [f"省份代码“{province_code}”无效 / invalid province code"]})
-    prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
+    new = apikeys.key_new(KEY_PREFIX)
     key = ApiKey.objects.create(institution=institution, province_code=province_code, name=name.strip(),
-                                prefix=prefix, key_hash=_key_hash(secret),
+                                prefix=new.prefix, key_hash=new.key_hash,
                                 created_by=actor if getattr(actor, "pk", None) else None)
     audit_log(actor=actor, action="institutions.api_key.issued", target=key,
-              after={"holder": key.holder, "name": key.name, "prefix": prefix})
-    return key, f"{KEY_PREFIX}_{prefix}_{secret}"
+              after={"holder": key.holder, "name": key.name, "prefix": new.prefix})
+    return key, new.text
 
 
 @transaction.atomic
@@ -73,10 +66,10 @@ def api_key_revoke(*, actor: Any, key: ApiKey, reason: str) -> ApiKey:
 
 def api_key_check(presented: str) -> ApiKey | None:
     """The active key matching `presented`, compared in constant time; None otherwise."""
-    parts = presented.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+    parts = apikeys.key_parts(presented, KEY_PREFIX)
+    if parts is None:
         return None
-    key = ApiKey.objects.select_related("institution").filter(prefix=parts[1], active=True).first()
-    if key is None or not hmac.compare_digest(key.key_hash, _key_hash(parts[2])):
+    key = ApiKey.objects.select_related("institution").filter(prefix=parts[0], active=True).first()
+    if key is None or not apikeys.key_matches(key.key_hash, parts[1]):
         return None
     return key

@@ -6,9 +6,6 @@ never enters the audit log (it is the key to the report); its first four symbols
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from datetime import date
 from typing import Any
 
@@ -17,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xuedang.archive import selectors as archive
+from xuedang.core import apikeys
 from xuedang.core.audit import audit_log
 from xuedang.registry.models import Credential, CredentialState, Enrollment
 from xuedang.registry.services import add_months
@@ -161,10 +159,6 @@ def report_replace(*, student: Any, report: Report, months: int | None = None,
 KEY_PREFIX = "xdv"
 
 
-def _key_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 @transaction.atomic
 def organisation_register(*, actor: Any, name: str, credit_code: str = "", contact_name: str = "",
                           contact_email: str = "") -> Organisation:
@@ -186,12 +180,12 @@ def verifier_key_issue(*, actor: Any, organisation: Organisation, name: str) -> 
         raise _fail("name", "请填写密钥名称（不超过 60 字）/ name the key (at most 60 characters)")
     if not organisation.active:
         raise _fail("organisation", "该单位已停用 / this organisation is deactivated")
-    prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
-    key = VerifierKey.objects.create(organisation=organisation, name=name.strip(), prefix=prefix,
-                                     key_hash=_key_hash(secret))
+    new = apikeys.key_new(KEY_PREFIX)
+    key = VerifierKey.objects.create(organisation=organisation, name=name.strip(), prefix=new.prefix,
+                                     key_hash=new.key_hash)
     audit_log(actor=actor, action="reports.verifier_key.issued", target=key,
-              after={"organisation": organisation.name, "name": key.name, "prefix": prefix})
-    return key, f"{KEY_PREFIX}_{prefix}_{secret}"
+              after={"organisation": organisation.name, "name": key.name, "prefix": new.prefix})
+    return key, new.text
 
 
 @transaction.atomic
@@ -205,11 +199,11 @@ def verifier_key_revoke(*, actor: Any, key: VerifierKey, reason: str) -> Verifie
 
 def verifier_key_check(presented: str) -> VerifierKey | None:
     """The active key of an active organisation matching `presented` (constant-time), else None."""
-    parts = presented.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+    parts = apikeys.key_parts(presented, KEY_PREFIX)
+    if parts is None:
         return None
     key = VerifierKey.objects.select_related("organisation").filter(
-        prefix=parts[1], active=True, organisation__active=True).first()
-    if key is None or not hmac.compare_digest(key.key_hash, _key_hash(parts[2])):
+        prefix=parts[0], active=True, organisation__active=True).first()
+    if key is None or not apikeys.key_matches(key.key_hash, parts[1]):
         return None
     return key
