@@ -88,7 +88,7 @@ def demo_logins() -> list[DemoLogin]:
               for label, username, *_ in STAFF if User.objects.filter(username=username).exists()]
     student = User.objects.filter(username="student").first()
     if student:
-        logins.append(DemoLogin(f"学生 / student ({student.real_name})", "student", DEMO_PASSWORD, "/"))
+        logins.append(DemoLogin(f"学生 / student ({student.real_name})", "student", DEMO_PASSWORD, "/archive/"))
     first: dict[str, DemoLogin] = {}
     for login in logins:
         first.setdefault(login.username, login)
@@ -167,9 +167,19 @@ def _seed_history(enrollment: Enrollment, rng: random.Random, photo: bytes) -> N
 
 
 def seed_student_login() -> None:
-    """A student account whose real-name identity matches the first demo enrollment."""
-    enrollment = Enrollment.objects.order_by("pk").first()
+    """A student account whose real-name identity matches a demo graduate (so the archive shows a
+    学籍 and a published 学历 to make verification reports from); its identity counts as checked,
+    as after a real-person check, and its records are bound."""
+    from django.utils import timezone
+
+    from xuedang.archive.services import bindings_refresh
+
+    enrollment = (Enrollment.objects.filter(credential__state="published").order_by("pk").first()
+                  or Enrollment.objects.order_by("pk").first())
     if enrollment and not User.objects.filter(username="student").exists():
-        user_create(actor=None, username="student", password=DEMO_PASSWORD,
-                    real_name=enrollment.name, document_type=enrollment.document_type,
-                    document_number=enrollment.document_number)
+        user = user_create(actor=None, username="student", password=DEMO_PASSWORD,
+                           real_name=enrollment.name, document_type=enrollment.document_type,
+                           document_number=enrollment.document_number)
+        user.identity_checked_at = timezone.now()
+        user.save(update_fields=["identity_checked_at"])
+        bindings_refresh(user=user)

@@ -35,3 +35,16 @@ def test_demo_logins_prints_one_login_per_role(capsys) -> None:
     out = capsys.readouterr().out
     for username in ("centre", "province11", "registrar10001", "student"):
         assert f" {username} " in out
+
+
+def test_the_demo_student_opens_an_archive_with_a_published_credential() -> None:
+    from django.test import Client
+
+    from xuedang.registry.demo import DEMO_PASSWORD
+
+    call_command("seed", students=40)
+    client = Client()
+    assert client.login(username="student", password=DEMO_PASSWORD)
+    page = client.get("/archive/")
+    assert page.status_code == 200  # no identity challenge first: the demo identity counts as checked
+    assert "已发布" in page.content.decode() or "published" in page.content.decode()
