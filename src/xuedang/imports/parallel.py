@@ -30,6 +30,10 @@ PIPE_BATCH = 1000
 Progress = Callable[[int], None]
 
 
+class ValidationCrashed(RuntimeError):
+    """A validating process died (killed, out of memory): the job fails, nothing was written."""
+
+
 class ValidationWork:
     """One file's validation, split into `shares` interleaved parts."""
 
@@ -105,7 +109,7 @@ class Child:
         _, status = os.waitpid(self.pid, 0)
         result = job_file(self.job, f"share-{self.share}.json")
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not result.exists():
-            raise RuntimeError(f"validation process {self.share} of import job {self.job.pk} failed")
+            raise ValidationCrashed(f"validation process {self.share} of import job {self.job.pk} failed")
         outcome = json.loads(result.read_text())
         if "file_error" in outcome:
             raise ImportFileError(outcome["file_error"])
@@ -118,7 +122,7 @@ def collect_all(children: list[Child]) -> tuple[int, list[RowError]]:
     for child in children:
         try:
             share_count, share_errors = child.collect()
-        except (ImportFileError, RuntimeError) as error:
+        except (ImportFileError, ValidationCrashed) as error:
             failure = failure or error
             continue
         count += share_count

@@ -14,6 +14,7 @@ rows once. On PostgreSQL, large new-student files run both phases at once (strea
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -33,10 +34,11 @@ from xuedang.imports.exports import error_report_xlsx
 from xuedang.imports.files import job_file, remove_work_files, staging_files
 from xuedang.imports.kinds import KINDS, Kind
 from xuedang.imports.models import ImportJob, ImportState
-from xuedang.imports.parallel import MAX_ERRORS, ValidationWork, collect_all, streamed_chunks
+from xuedang.imports.parallel import MAX_ERRORS, ValidationCrashed, ValidationWork, collect_all, streamed_chunks
 from xuedang.imports.parsing import ImportFileError, RowError
 from xuedang.institutions.models import ApiKey, Institution
 
+log = logging.getLogger(__name__)
 PARALLEL_FROM_ROWS = 20_000  # below this, one process validates (forking costs more than it saves)
 KEEP_ERRORS = 200  # shown on the page and in the API; the XLSX report has up to MAX_ERRORS
 
@@ -88,6 +90,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
         return _finish(job, ImportState.INVALID, message=str(error))
     except RowsRejected as rejected:
         return _finish(job, ImportState.INVALID, errors=rejected.errors)
+    except ValidationCrashed:
+        log.exception("import job %s: a validation process failed", job.pk)
+        return _finish(job, ImportState.FAILED, message=INTERRUPTED)
     finally:
         remove_work_files(job)
     return job

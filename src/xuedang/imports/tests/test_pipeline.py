@@ -186,3 +186,27 @@ def test_progress_of_a_streaming_job_is_read_from_the_cache_while_it_runs(regist
     assert job_progress(job).processed == 250 and job_progress(job).percent == 25
     job.state = ImportState.DONE
     assert job_progress(job).percent == 100
+
+
+def test_a_validator_process_that_dies_fails_the_job_and_writes_nothing(tmp_path, settings, monkeypatch) -> None:
+    import os
+    import signal
+
+    from xuedang.imports.parallel import ValidationWork
+
+    settings.IMPORT_PROCESSES = 2
+    real_run = ValidationWork.run
+
+    def dying_run(self, share, **kwargs):
+        if share == 1:  # the forked child: killed as by the OOM killer
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_run(self, share, **kwargs)
+
+    monkeypatch.setattr(ValidationWork, "run", dying_run)
+    job = run_file(tmp_path)
+    assert job.state == ImportState.FAILED and "请重新上传" in job.message
+    assert not Enrollment.objects.exists()
+
+
+def run_file(tmp_path):
+    return run(write_file(tmp_path, [student_row(n) for n in range(25_000)]))
