@@ -7,6 +7,7 @@ every further attempt from that network (/24 or /48) for the rest of the hour.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import time
@@ -92,8 +93,10 @@ def verify_gate(request: HttpRequest) -> tuple[bool, bool]:
             return True, False
         return False, verify_limited(request)
     rate_key, limit, lifetime = _verify_rate_key(request)
-    keys = [backend.make_and_validate_key(_misses_key(request)), backend.make_and_validate_key(rate_key)]
-    client = backend._cache.get_client(keys[1], write=True)
+    keys = [backend.make_key(_misses_key(request)), backend.make_key(rate_key)]  # our own keys: nothing to validate
+    client = getattr(backend, "_verify_gate_client", None)
+    if client is None:  # one client per cache object (per thread), not one per request
+        client = backend._verify_gate_client = backend._cache.get_client(keys[1], write=True)
     args = [*keys, settings.REPORTS_MISSES_BEFORE_CAPTCHA, lifetime]
     try:
         captcha, count = client.evalsha(_GATE_SHA, 2, *args)
@@ -110,7 +113,11 @@ def api_key_limited(request: HttpRequest, key: Any) -> bool:
 
 def coarse_origin(request: HttpRequest) -> str:
     """Roughly where a verifier was (shown to the student): the /24 or /48 network, not the address."""
-    address = request.META.get("REMOTE_ADDR", "")
+    return _network(request.META.get("REMOTE_ADDR", ""))
+
+
+@functools.lru_cache(maxsize=4096)
+def _network(address: str) -> str:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

@@ -190,12 +190,16 @@ def _compare(report: Report, now: dict[str, Any]) -> Verification:
     else:
         status = Status.VALID
     lang = report.lang
-    issued, current = report_fields(report.kind, report.snapshot, lang), dict(report_fields(report.kind, now, lang))
+    issued = report_fields(report.kind, report.snapshot, lang)
     issued_rows = dict(issued)
+    state_label = field_label(report.kind, "state", lang)
+    if not changed:  # every compared fact, the state among them, reads as issued
+        return Verification(status=status, report=report, fields=issued, current_state=issued_rows[state_label])
+    current = dict(report_fields(report.kind, now, lang))
     changes = [(label, issued_rows.get(label, ""), current.get(label, ""))
                for label in (field_label(report.kind, key, lang) for key in changed)]
     return Verification(status=status, report=report, fields=issued, changes=changes,
-                        current_state=current[field_label(report.kind, "state", lang)])
+                        current_state=current[state_label])
 
 
 def _answer(report: Report, today: date | None) -> Verification | None:

@@ -8,6 +8,7 @@ carries the code in its path, as it must.
 from __future__ import annotations
 
 import functools
+from html import escape
 from io import BytesIO
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xuedang.archive import selectors as archive
@@ -80,7 +81,10 @@ def _blank_code_input() -> str:
 
 
 def _field_rows(fields: list[tuple[str, str]]) -> str:
-    return format_html_join("", "<dt>{}</dt><dd>{}</dd>", fields)
+    """The report's fields as <dt>/<dd> pairs, escaped as the template would (html.escape is what
+    django.utils.html.escape calls, without its lazy-string wrapper on each of forty values)."""
+    return mark_safe("".join(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>"  # noqa: S308 — escaped here
+                             for label, value in fields))
 
 
 def _verify_page(request: HttpRequest, form: VerifyForm, *, verification: Any = None, limited: bool = False,
