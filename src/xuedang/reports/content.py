@@ -56,7 +56,7 @@ class ReportContent:
 
 
 # --- Facts -------------------------------------------------------------------------------------
-def _updated_on(record: Credential | Enrollment) -> str:
+def _updated_on(record: Any) -> str:
     return timezone.localdate(record.updated_at).isoformat()
 
 
@@ -71,10 +71,15 @@ def _enrollment_photo_id(enrollment: Enrollment) -> int | None:
     return photos.values_list("pk", flat=True).first()
 
 
-def enrollment_facts(enrollment: Enrollment, *, for_comparison: bool = False) -> dict[str, Any]:
+def _masked(record: Any, document: str | None) -> str:
+    """The masked ID; `document` when the caller already knows it (no decryption)."""
+    return mask_document(record.document_number) if document is None else document
+
+
+def enrollment_facts(enrollment: Any, *, for_comparison: bool = False, document: str | None = None) -> dict[str, Any]:
     institution = enrollment.institution
     return {
-        "name": enrollment.name, "gender": enrollment.gender, "document": mask_document(enrollment.document_number),
+        "name": enrollment.name, "gender": enrollment.gender, "document": _masked(enrollment, document),
         "ethnicity": enrollment.ethnicity, "birth_date": enrollment.birth_date.isoformat(),
         "institution": institution.name, "institution_en": institution.name_en, "level": enrollment.level,
         "department": enrollment.department, "class_name": enrollment.class_name,
@@ -86,9 +91,9 @@ def enrollment_facts(enrollment: Enrollment, *, for_comparison: bool = False) ->
     }
 
 
-def credential_facts(credential: Credential, *, for_comparison: bool = False) -> dict[str, Any]:
+def credential_facts(credential: Any, *, for_comparison: bool = False, document: str | None = None) -> dict[str, Any]:
     return {
-        "name": credential.name, "gender": credential.gender, "document": mask_document(credential.document_number),
+        "name": credential.name, "gender": credential.gender, "document": _masked(credential, document),
         "birth_date": credential.birth_date.isoformat(), "study_start": credential.study_start.isoformat(),
         "study_end": credential.study_end.isoformat(), "institution": credential.institution_name,
         "institution_en": "" if for_comparison else credential.institution.name_en, "major": credential.major_name,

@@ -7,14 +7,26 @@ every further attempt from that network (/24 or /48) for the rest of the hour.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import ipaddress
 import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import (
+    ALL,
+    EXPIRATION_FUDGE,
+    _get_ip,
+    _get_window,
+    _make_cache_key,
+    _split_rate,
+    is_ratelimited,
+)
+from redis.exceptions import NoScriptError
 
 VERIFY, LOOKUP, MISSES, API = "reports.verify", "reports.lookup", "reports.misses", "reports.api"
 
@@ -51,6 +63,48 @@ def miss_record(request: HttpRequest) -> None:
             cache.add(key, 1, timeout=3600 + 60)
 
 
+# The captcha gate and the per-IP count of the verification page in one Redis round trip: the
+# network's misses are read first, and only an attempt that gets past the captcha is counted
+# (as captcha_required() then verify_limited() do with two or three round trips).
+_GATE = """
+local misses = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if misses >= tonumber(ARGV[1]) then return {1, 0} end
+local count = redis.call('INCR', KEYS[2])
+if count == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+return {0, count}
+"""
+_GATE_SHA = hashlib.sha1(_GATE.encode()).hexdigest()  # noqa: S324 — Redis names scripts by SHA-1
+
+
+def _verify_rate_key(request: HttpRequest) -> tuple[str, int, int]:
+    """django-ratelimit's own cache key, limit and lifetime for this address (the same counter)."""
+    rate = settings.REPORTS_VERIFY_RATE
+    limit, period = _split_rate(rate)
+    value = _get_ip(request)
+    return _make_cache_key(VERIFY, _get_window(value, period), rate, value, ALL), limit, period + EXPIRATION_FUDGE
+
+
+def verify_gate(request: HttpRequest) -> tuple[bool, bool]:
+    """(captcha required, over the rate) for a verification by code: the captcha is asked first,
+    and only an attempt past it is counted, exactly as captcha_required() then verify_limited()."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):  # local memory (development, tests): the cache API
+        if captcha_required(request):
+            return True, False
+        return False, verify_limited(request)
+    rate_key, limit, lifetime = _verify_rate_key(request)
+    keys = [backend.make_key(_misses_key(request)), backend.make_key(rate_key)]  # our own keys: nothing to validate
+    client = getattr(backend, "_verify_gate_client", None)
+    if client is None:  # one client per cache object (per thread), not one per request
+        client = backend._verify_gate_client = backend._cache.get_client(keys[1], write=True)
+    args = [*keys, settings.REPORTS_MISSES_BEFORE_CAPTCHA, lifetime]
+    try:
+        captcha, count = client.evalsha(_GATE_SHA, 2, *args)
+    except NoScriptError:  # first use on this Redis server (or after SCRIPT FLUSH)
+        captcha, count = client.eval(_GATE, 2, *args)
+    return bool(captcha), (not captcha and count > limit)
+
+
 def api_key_limited(request: HttpRequest, key: Any) -> bool:
     """One call of the verification API by `key`; True once the key is over its rate."""
     return is_ratelimited(request, group=API, key=lambda _group, _request: key.prefix,
@@ -59,7 +113,11 @@ def api_key_limited(request: HttpRequest, key: Any) -> bool:
 
 def coarse_origin(request: HttpRequest) -> str:
     """Roughly where a verifier was (shown to the student): the /24 or /48 network, not the address."""
-    address = request.META.get("REMOTE_ADDR", "")
+    return _network(request.META.get("REMOTE_ADDR", ""))
+
+
+@functools.lru_cache(maxsize=4096)
+def _network(address: str) -> str:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

@@ -10,10 +10,11 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from xuedang.archive import selectors as archive
+from xuedang.archive.models import AccessEvent, ViewerKind
 from xuedang.core import apikeys
 from xuedang.core.audit import audit_log
 from xuedang.registry.models import Credential, CredentialState, Enrollment
@@ -157,6 +158,29 @@ def report_replace(*, student: Any, report: Report, months: int | None = None,
 
 # --- Organisations and their API keys ---------------------------------------------------------------
 KEY_PREFIX = "xdv"
+
+
+# --- The verification log (the hot path of the public page) ----------------------------------------
+_LOG_COLUMNS = "identity_digest, record_type, record_id, viewer_kind, viewer_label, seen, origin, at"
+# One statement, so no transaction of its own. On PostgreSQL it turns off synchronous commit for
+# its own transaction only (set_config(..., true) is SET LOCAL): the row does not wait for its WAL
+# flush. A database crash could lose the last fraction of a second of log rows, never corrupt
+# them (docs/decisions/0007-verification-reports.md).
+_LOG_SQL = {
+    "postgresql": f"INSERT INTO {AccessEvent._meta.db_table} ({_LOG_COLUMNS}) "  # noqa: S608 — no input in the text
+                  "SELECT %s, %s, %s, %s, %s, %s, %s, %s FROM set_config('synchronous_commit', 'off', true)",
+}
+_LOG_SQL_DEFAULT = f"INSERT INTO {AccessEvent._meta.db_table} ({_LOG_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"  # noqa: S608
+
+
+def verification_log(*, report: Report, viewer_label: str, seen: str, origin: str) -> None:
+    """Log one verification of `report` on its student's access page (what
+    archive.services.access_event_record writes, as one INSERT without a transaction of its own)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_LOG_SQL.get(connection.vendor, _LOG_SQL_DEFAULT), [
+            report.identity_digest, Report._meta.model_name, report.pk, ViewerKind.VERIFICATION.value,
+            viewer_label[:200], seen[:300], origin[:60], now])
 
 
 @transaction.atomic

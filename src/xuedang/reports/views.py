@@ -7,16 +7,19 @@ carries the code in its path, as it must.
 
 from __future__ import annotations
 
+import functools
+from html import escape
 from io import BytesIO
 from typing import Any
 
 import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xuedang.archive import selectors as archive
@@ -59,28 +62,52 @@ def _viewer(request: HttpRequest, default: str) -> str:
 
 def _log_verification(request: HttpRequest, verification: selectors.Verification) -> None:
     report = verification.report
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # The log row does not wait for its WAL flush (this transaction only; see
-            # docs/decisions/0007-verification-reports.md): a database crash could lose the last
-            # fraction of a second of log rows, never corrupt them, and it makes the page cheap.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        access_event_record(
-            record=report, viewer_kind=ViewerKind.VERIFICATION, viewer_label=_viewer(request, PUBLIC_LABEL),
-            seen=f"{report.get_kind_display().split(' / ')[0]} {report.code[:4]}…（{verification.message[0]}）",
-            origin=limits.coarse_origin(request))
+    services.verification_log(
+        report=report, viewer_label=_viewer(request, PUBLIC_LABEL),
+        seen=f"{report.get_kind_display().split(' / ')[0]} {report.code[:4]}…（{verification.message[0]}）",
+        origin=limits.coarse_origin(request))
+
+
+@functools.cache
+def _urls() -> dict[str, str]:
+    return {"verify": reverse("verify:verify"), "lookup": reverse("verify:lookup"), "login": reverse("login"),
+            "logout": reverse("logout")}
+
+
+@functools.cache
+def _blank_code_input() -> str:
+    """The empty code field, rendered once per process (the widget renderer is the page's costliest tag)."""
+    return str(VerifyForm()["code"])
+
+
+def _field_rows(fields: list[tuple[str, str]]) -> str:
+    """The report's fields as <dt>/<dd> pairs, escaped as the template would (html.escape is what
+    django.utils.html.escape calls, without its lazy-string wrapper on each of forty values)."""
+    return mark_safe("".join(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>"  # noqa: S308 — escaped here
+                             for label, value in fields))
 
 
 def _verify_page(request: HttpRequest, form: VerifyForm, *, verification: Any = None, limited: bool = False,
                  status: int = 200) -> HttpResponse:
-    return _private(render(request, "reports/verify.html", {
-        "form": form, "verification": verification, "limited": limited and RATE_LIMITED,
-    }, status=status))
+    blank = not form.is_bound and not form.initial
+    context: dict[str, Any] = {
+        "form": form, "verification": verification, "limited": limited and RATE_LIMITED, "urls": _urls(),
+        "captcha": "captcha" in form.fields, "code_input": _blank_code_input() if blank else form["code"],
+    }
+    if verification is not None:
+        context["message"] = verification.message
+        context["status_class"] = "ok" if verification.status == selectors.Status.VALID else "error"
+        if verification.shows_content:
+            report = verification.report
+            context.update(report=report, kind_label=report.get_kind_display(),
+                           valid_until=report.valid_until.isoformat(), field_rows=_field_rows(verification.fields),
+                           photo_url=reverse("verify:photo", args=[report.code])
+                           if report.snapshot.get("photo_id") else "")
+    return _private(render(request, "reports/verify.html", context, status=status))
 
 
-def _verify(request: HttpRequest, typed: str, form: VerifyForm) -> HttpResponse:
-    if limits.verify_limited(request):
+def _verify(request: HttpRequest, typed: str, form: VerifyForm, *, limited: bool) -> HttpResponse:
+    if limited:
         return _verify_page(request, form, limited=True, status=429)
     verification = selectors.report_verify(typed=typed)
     if verification.is_miss:
@@ -99,15 +126,17 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = form_class(request.POST)
     if not form.is_valid():
         return _verify_page(request, form, status=400)
-    return _verify(request, form.cleaned_data["code"], form_class())
+    return _verify(request, form.cleaned_data["code"], form_class(), limited=limits.verify_limited(request))
 
 
 @require_http_methods(["GET"])
 def verify_code(request: HttpRequest, code: str) -> HttpResponse:
-    """The QR link. After repeated misses from this network, the captcha comes first."""
-    if limits.captcha_required(request):
+    """The QR link. After repeated misses from this network, the captcha comes first; the captcha
+    gate and the per-IP count are one Redis round trip (limits.verify_gate)."""
+    captcha, limited = limits.verify_gate(request)
+    if captcha:
         return _verify_page(request, VerifyCaptchaForm(initial={"code": code[:64]}))
-    return _verify(request, code, VerifyForm())
+    return _verify(request, code, VerifyForm(), limited=limited)
 
 
 @require_http_methods(["GET"])

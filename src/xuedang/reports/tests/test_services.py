@@ -14,7 +14,7 @@ from xuedang.registry.models import Credential, CredentialState
 from xuedang.registry.services import credential_annotate, enrollment_cancel
 from xuedang.reports import codes
 from xuedang.reports.models import Report, ReportState
-from xuedang.reports.selectors import Status, report_verify
+from xuedang.reports.selectors import Status, Verification, report_verify, verification_of
 from xuedang.reports.services import report_close, report_create, report_extend, report_replace
 from xuedang.reports.tests.factories import credential_report, enrollment_of, graduate
 
@@ -157,3 +157,26 @@ def test_unknown_and_malformed_codes_are_told_apart(student) -> None:
     assert report_verify(typed="ABCD-EFGH").status == Status.MALFORMED
     assert report_verify(typed="ABCD-EFGH").message[0] == "不合要求的在线验证码"
     assert report_verify(typed="ABCD-EFGH-JKMN-PQRS").message[0] == "此在线验证码无效"
+
+
+@pytest.mark.parametrize("kind", ["credential", "enrollment"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_verifying_by_code_answers_as_the_report_read_in_full_does(student, kind: str, lang: str) -> None:
+    record = graduate(student) if kind == "credential" else enrollment_of(student)
+    report = report_create(student=student, record=record, lang=lang, months=3, today=TODAY)
+
+    def both() -> tuple[Verification, Verification]:
+        fast = report_verify(typed=report.code, today=TODAY)
+        full = verification_of(Report.objects.get(pk=report.pk), today=TODAY)
+        assert (fast.status, fast.fields, fast.changes, fast.current_state) == \
+            (full.status, full.fields, full.changes, full.current_state)
+        assert fast.report.pk == report.pk
+        return fast, full
+
+    assert both()[0].status == Status.VALID
+    if kind == "credential":
+        credential_annotate(actor=None, credential=record, reason="辅修", minor="经济学")
+    else:
+        enrollment_cancel(actor=None, enrollment=record, state="revoked", decision_date=TODAY,
+                          reason="违规录取", recorded_on=TODAY)
+    assert both()[0].status in (Status.SUPERSEDED, Status.REVOKED)
