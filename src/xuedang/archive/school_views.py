@@ -23,6 +23,7 @@ from xuedang.archive.forms import FormerIdentityDecisionForm, PhotoResolveForm, 
 from xuedang.archive.models import CorrectionState
 from xuedang.core.masking import mask_document
 from xuedang.institutions.access import APPROVING, REGISTERING, institution_scope, is_centre
+from xuedang.registry.models import Credential
 from xuedang.registry.services import PHOTO_MAX_BYTES
 
 PAGE_SIZE = 50
@@ -97,7 +98,7 @@ def correction_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             return redirect("archive_school:correction_detail", pk=correction.pk)
     record = correction.record
     services.access_event_staff_view(request=request, record=record, seen=f"纠错申请 #{correction.pk} / correction")
-    fields = credential_fields(record) if correction.credential_id else enrollment_fields(record)
+    fields = credential_fields(record) if isinstance(record, Credential) else enrollment_fields(record)
     masked = [(label, mask_document(record.document_number) if label.startswith("证件") else value)
               for label, value in fields]
     return _private(render(request, "archive/school/correction_detail.html", {

@@ -37,6 +37,7 @@ from xuedang.archive.forms import (
     FormerIdentityForm,
     PhotoCheckForm,
 )
+from xuedang.registry.models import Credential, Enrollment
 from xuedang.registry.selectors import record_history
 
 
@@ -126,8 +127,8 @@ def photo_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "已提交校对结果 / your answer has been recorded")
     else:
         for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+            for text in errors:
+                messages.error(request, str(text))  # ErrorList yields str; its stubs say ValidationError too
     return redirect("archive:photos")
 
 
@@ -162,6 +163,7 @@ def bind_enrollment(request: AuthenticatedHttpRequest) -> HttpResponse:
 @archive_view
 def correction_new(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     """纠错 — flag a field, say what it should be and why, attach evidence."""
+    record: Credential | Enrollment
     if kind == "credential":
         record = access_student_credential(request.user, pk, published_only=False)
     else:
