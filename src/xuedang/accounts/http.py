@@ -13,3 +13,10 @@ class AuthenticatedHttpRequest(HttpRequest):
     narrowing `request.user` in every function. Only a type: Django never builds one."""
 
     user: User
+
+
+class AuthenticatedApiRequest(AuthenticatedHttpRequest):
+    """A ninja request let through by `django_auth`: ninja also puts the signed-in user on
+    `request.auth`."""
+
+    auth: User
