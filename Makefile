@@ -68,3 +68,4 @@ bench-verify: install $(WRK)
 
 lint: install
 	$(BIN)/ruff check src bench
+	$(BIN)/mypy

@@ -6,6 +6,7 @@ the variable with a `_FILE` suffix (e.g. `SECRET_KEY_FILE=/run/secrets/key`).
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -215,7 +216,7 @@ API_KEY_RATE = env("API_KEY_RATE", "120/m")
 IMPORT_PROCESSES = int(env("IMPORT_PROCESSES", "0"))
 
 # --- Logging: personal data is redacted from every record ------------------------------------
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact_pii": {"()": "xuedang.core.logging.RedactPIIFilter"}},

@@ -70,7 +70,7 @@ def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | 
     if request is not None:
         if memo is None:
             memo = {}
-            request._xd_lockout_names = memo
+            request._xd_lockout_names = memo  # type: ignore[attr-defined]  # per-request memo, read back by getattr
         memo[typed] = name
     return name
 

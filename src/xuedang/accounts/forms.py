@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from captcha.fields import CaptchaField
 from django import forms
 from django.core.exceptions import ValidationError
@@ -58,8 +60,9 @@ class RegisterForm(forms.Form):
     email = forms.CharField(label="电子邮箱（可选）/ email (optional)", max_length=254, required=False,
                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean() hands back cleaned_data
         if data.get("password") and data.get("password") != data.get("password2"):
             self.add_error("password2", "两次输入的密码不一致 / the two passwords differ")
         return data
@@ -152,6 +155,6 @@ class ChallengeForm(forms.Form):
     institution = forms.ChoiceField(label="您就读（或被录取）的学校 / the institution you attended or were admitted to",
                                     widget=forms.RadioSelect)
 
-    def __init__(self, *args: object, choices: list[tuple[str, str]], **kwargs: object) -> None:
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["institution"].choices = choices
+        cast(forms.ChoiceField, self.fields["institution"]).choices = choices

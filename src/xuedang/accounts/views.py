@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from xuedang.accounts import backends, codes, forms, notify, selectors
 from xuedang.accounts.access import access_appeal, appeal_reviewer, student_page
+from xuedang.accounts.http import AuthenticatedHttpRequest
 from xuedang.accounts.models import AppealState, User
 from xuedang.accounts.services import appeals, challenge, registration, security
 from xuedang.core import validators
@@ -94,6 +95,8 @@ def _safe_next(request: HttpRequest) -> str:
 
 def _finish_login(request: HttpRequest, user: User, backend: str) -> HttpResponse:
     login(request, user, backend=backend)
+    # login() has just cycled the session, so it has a key by now.
+    assert request.session.session_key is not None
     security.session_record(user=user, session_key=request.session.session_key, ip=client_ip(request),
                             user_agent=user_agent(request))
     security.login_event_record(user=user, ip=client_ip(request), user_agent=user_agent(request), succeeded=True)
@@ -123,11 +126,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
                                             succeeded=False, detail="password")
             form.add_error(None, "账号或密码错误 / wrong account name or password")
         elif user.totp_enabled_at:
-            request.session[TOTP_PENDING_KEY] = {"user": user.pk, "backend": user.backend,
+            request.session[TOTP_PENDING_KEY] = {"user": user.pk, "backend": user.backend,  # type: ignore[attr-defined]  # set by authenticate()
                                                  "next": _safe_next(request)}
             return redirect("accounts:login_totp")
         else:
-            return _finish_login(request, user, user.backend)
+            return _finish_login(request, user, user.backend)  # type: ignore[attr-defined]  # set by authenticate()
     return render(request, "registration/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 
@@ -142,8 +145,9 @@ def login_totp(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if security.totp_login_check(user=user, code=form.cleaned_data["code"]):
             del request.session[TOTP_PENDING_KEY]
-            request.POST = request.POST.copy()
-            request.POST["next"] = pending["next"]
+            post = request.POST.copy()
+            post["next"] = pending["next"]
+            request.POST = post  # type: ignore[assignment]  # stubs type request.POST as immutable
             return _finish_login(request, user, pending["backend"])
         security.login_event_record(user=user, ip=client_ip(request), user_agent=user_agent(request),
                                     succeeded=False, detail="totp")
@@ -343,7 +347,7 @@ def username_recover(request: HttpRequest) -> HttpResponse:
 # --- The student's account pages ------------------------------------------------------------------
 
 @student_page
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     return render(request, "accounts/profile.html", {
         "account": user, "appeal": selectors.open_appeal(user=user),
@@ -351,12 +355,12 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @student_page
-def login_history(request: HttpRequest) -> HttpResponse:
+def login_history(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/history.html", {"events": selectors.login_history(user=request.user)})
 
 
 @student_page
-def sessions(request: HttpRequest) -> HttpResponse:
+def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "end_all":
             security.sessions_end_all(user=request.user)
@@ -374,7 +378,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
 
 
 @student_page
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = forms.PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -392,7 +396,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 @student_page
-def phone_change(request: HttpRequest) -> HttpResponse:
+def phone_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     """更换手机号: the current number's code (or the password) and the new number's code."""
     user = request.user
     form = forms.PhoneChangeForm(request.POST or None)
@@ -430,7 +434,7 @@ def phone_change(request: HttpRequest) -> HttpResponse:
 
 
 @student_page
-def email_change(request: HttpRequest) -> HttpResponse:
+def email_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = forms.EmailChangeForm(request.POST or None)
     action = request.POST.get("action", "")
@@ -472,11 +476,11 @@ def email_change(request: HttpRequest) -> HttpResponse:
 
 
 @student_page
-def two_factor(request: HttpRequest) -> HttpResponse:
+def two_factor(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Optional TOTP: scan the QR code, confirm one code; turn off with password + code."""
     user = request.user
     if user.totp_enabled_at:
-        form = forms.TotpDisableForm(request.POST or None)
+        form: forms.TotpDisableForm | forms.TotpForm = forms.TotpDisableForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
                 security.totp_disable(user=user, password=form.cleaned_data["password"], code=form.cleaned_data["code"])
@@ -505,7 +509,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 
 @student_page
-def cancel(request: HttpRequest) -> HttpResponse:
+def cancel(request: AuthenticatedHttpRequest) -> HttpResponse:
     """注销账号: the login goes after a cooling-off period; registry records stay."""
     user = request.user
     form = forms.PasswordConfirmForm(request.POST or None)
@@ -528,7 +532,7 @@ def cancel(request: HttpRequest) -> HttpResponse:
 # --- Identity challenge and appeals -----------------------------------------------------------------
 
 @student_page
-def identity_challenge(request: HttpRequest) -> HttpResponse:
+def identity_challenge(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.identity_checked_at:
         return render(request, "accounts/message.html", {
@@ -554,7 +558,7 @@ def identity_challenge(request: HttpRequest) -> HttpResponse:
 
 
 @student_page
-def appeal(request: HttpRequest) -> HttpResponse:
+def appeal(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The student's side: start (if needed), upload the photo and submit, or withdraw."""
     user = request.user
     current = selectors.open_appeal(user=user)
@@ -563,7 +567,7 @@ def appeal(request: HttpRequest) -> HttpResponse:
         messages.info(request, "申诉已撤回 / appeal withdrawn")
         return redirect("accounts:profile")
     if current is None:
-        form = forms.AppealStartForm(request.POST or None)
+        form: forms.AppealStartForm | forms.AppealSubmitForm = forms.AppealStartForm(request.POST or None)
         if user.identity_digest:
             return redirect("accounts:profile")
         if request.method == "POST" and form.is_valid():
@@ -588,13 +592,13 @@ def appeal(request: HttpRequest) -> HttpResponse:
 
 
 @appeal_reviewer
-def appeal_queue(request: HttpRequest) -> HttpResponse:
+def appeal_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/appeal_queue.html", {"appeals": selectors.appeal_queue(actor=request.user),
                                                           "today": timezone.localdate()})
 
 
 @appeal_reviewer
-def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def appeal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = access_appeal(request.user, pk)
     form = forms.AppealDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -611,7 +615,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @appeal_reviewer
-def appeal_photo(request: HttpRequest, pk: int) -> HttpResponse:
+def appeal_photo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = access_appeal(request.user, pk)
     response = HttpResponse(bytes(item.photo), content_type=item.photo_content_type or "application/octet-stream")
     response["Cache-Control"] = "private, no-store"

@@ -13,9 +13,10 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 
+from xuedang.accounts.http import AuthenticatedHttpRequest
 from xuedang.archive import selectors
 from xuedang.archive.models import Correction, FormerIdentity, PhotoCheck
 from xuedang.institutions.access import APPROVING, REGISTERING, is_centre
@@ -89,7 +90,7 @@ def staff_queue_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         from xuedang.institutions.access import memberships
 
         if not memberships(request.user, REGISTERING + APPROVING).exists():
@@ -102,7 +103,7 @@ def staff_queue_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 SESSION_BOUND = "archive_bound"
 
 
-def _bind_once_per_session(request: HttpRequest) -> None:
+def _bind_once_per_session(request: AuthenticatedHttpRequest) -> None:
     """Records registered since the last visit bind on the first archive page of a session (the
     front page refreshes every time); see docs/decisions/0004-archive-binding.md."""
     if not request.session.get(SESSION_BOUND):
@@ -117,7 +118,7 @@ def archive_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
         if user.is_staff or not user.identity_digest:
             raise Http404

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -76,7 +76,8 @@ class CorrectionForm(BilingualForm):
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["field"].choices = [(name, label) for name, (label, _) in CORRECTABLE[kind].items()]
+        cast(forms.ChoiceField, self.fields["field"]).choices = [
+            (name, label) for name, (label, _) in CORRECTABLE[kind].items()]
 
 
 class SchoolReviewForm(BilingualForm):

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from xuedang.accounts.http import AuthenticatedHttpRequest
 from xuedang.archive import selectors, services
 from xuedang.archive.access import (
     access_former_identity,
@@ -22,6 +23,7 @@ from xuedang.archive.forms import FormerIdentityDecisionForm, PhotoResolveForm, 
 from xuedang.archive.models import CorrectionState
 from xuedang.core.masking import mask_document
 from xuedang.institutions.access import APPROVING, REGISTERING, institution_scope, is_centre
+from xuedang.registry.models import Credential
 from xuedang.registry.services import PHOTO_MAX_BYTES
 
 PAGE_SIZE = 50
@@ -39,14 +41,14 @@ def _may(actor: object, roles: tuple, institution_id: int) -> bool:
 
 
 @staff_queue_view
-def photo_disputes(request: HttpRequest) -> HttpResponse:
+def photo_disputes(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Open disputes of graduation photos at the registrar's school."""
     page = Paginator(selectors.photo_disputes_for(actor=request.user).order_by("created_at"), PAGE_SIZE)
     return render(request, "archive/school/photo_disputes.html", {"page": page.get_page(request.GET.get("page"))})
 
 
 @staff_queue_view
-def photo_dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_dispute_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     check = access_photo_dispute(request.user, pk)
     form = PhotoResolveForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -64,13 +66,13 @@ def photo_dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_queue_view
-def photo_dispute_image(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_dispute_image(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     check = access_photo_dispute(request.user, pk)
     return _private(HttpResponse(bytes(check.photo.image), content_type=check.photo.content_type))
 
 
 @staff_queue_view
-def corrections(request: HttpRequest) -> HttpResponse:
+def corrections(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Correction requests waiting for this officer: the school's, then those with the province."""
     state = request.GET.get("state", "")
     state = state if state in CorrectionState.values else ""
@@ -81,7 +83,7 @@ def corrections(request: HttpRequest) -> HttpResponse:
 
 
 @staff_queue_view
-def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def correction_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One request: the record, the proposed value, the evidence; the officer's decision."""
     correction = access_school_correction(request.user, pk)
     school = correction.state == CorrectionState.SCHOOL and _may(request.user, REGISTERING, correction.institution_id)
@@ -96,7 +98,7 @@ def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("archive_school:correction_detail", pk=correction.pk)
     record = correction.record
     services.access_event_staff_view(request=request, record=record, seen=f"纠错申请 #{correction.pk} / correction")
-    fields = credential_fields(record) if correction.credential_id else enrollment_fields(record)
+    fields = credential_fields(record) if isinstance(record, Credential) else enrollment_fields(record)
     masked = [(label, mask_document(record.document_number) if label.startswith("证件") else value)
               for label, value in fields]
     return _private(render(request, "archive/school/correction_detail.html", {
@@ -121,7 +123,7 @@ def _decide(request: HttpRequest, correction, data: dict, *, school: bool) -> No
 
 
 @staff_queue_view
-def correction_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def correction_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     correction = access_school_correction(request.user, pk)
     response = HttpResponse(bytes(correction.evidence), content_type=correction.evidence_type)
     extension = "pdf" if correction.evidence_type == "application/pdf" else "jpg"
@@ -135,7 +137,7 @@ def _centre_approver(request: HttpRequest) -> None:
 
 
 @staff_queue_view
-def former_identities(request: HttpRequest) -> HttpResponse:
+def former_identities(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Former names and IDs waiting for the centre's approval."""
     _centre_approver(request)
     return render(request, "archive/school/former_identities.html", {
@@ -143,7 +145,7 @@ def former_identities(request: HttpRequest) -> HttpResponse:
 
 
 @staff_queue_view
-def former_identity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def former_identity_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     former = access_former_identity(request.user, pk)
     form = FormerIdentityDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -160,7 +162,7 @@ def former_identity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_queue_view
-def former_identity_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def former_identity_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     former = access_former_identity(request.user, pk)
     return _private(HttpResponse(bytes(former.evidence), content_type=former.evidence_type))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q, QuerySet
 
@@ -71,7 +71,7 @@ def unbound_under_other_names(*, student: Any) -> list[Unbound]:
             identity_digest__in=digests)}).values(f"{field}_id")
         for record in (model.objects.filter(identity_digest__in=digests).exclude(name__in=names)
                        .exclude(pk__in=bound).select_related("institution")[:20]):
-            year = getattr(record, year_field).year if year_field else record.year
+            year = getattr(record, year_field).year if year_field else cast(Admission, record).year
             found.append(Unbound(kind, record.institution.name, mask_name(record.name), year))
     return found
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -46,7 +46,12 @@ from xuedang.registry.models import (
     Photo,
 )
 
-RECORD_FIELDS = {Admission: "admission", Enrollment: "enrollment", Credential: "credential"}
+if TYPE_CHECKING:
+    from xuedang.reports.models import Report
+
+# A record a student's archive can hold (each keeps the identity it was registered with).
+Record = Admission | Enrollment | Credential
+RECORD_FIELDS: dict[type[Record], str] = {Admission: "admission", Enrollment: "enrollment", Credential: "credential"}
 QUERYABLE = (CredentialState.PUBLISHED, CredentialState.REVOKED)
 
 
@@ -79,7 +84,7 @@ def account_birth_date(user: Any) -> date | None:
     return None
 
 
-def identity_matches(user: Any, record: Model) -> bool:
+def identity_matches(user: Any, record: Record) -> bool:
     """Manual binding's rule: the record's ID is one of the account's (current or approved
     former), or, for records registered without an ID, name and birth date both match."""
     pairs = claimed_identities(user)
@@ -114,7 +119,7 @@ def bindings_refresh(*, user: Any) -> int:
     return created
 
 
-def _bind(*, user: Any, record: Model, method: str) -> Binding | None:
+def _bind(*, user: Any, record: Record, method: str) -> Binding | None:
     """Bind one record; None when a concurrent request bound it first (the unique index decides)."""
     field = RECORD_FIELDS[type(record)]
     try:
@@ -182,6 +187,7 @@ def binding_claim_credential(*, user: Any, certificate_number: str, graduation_y
                                             study_end__year=graduation_year, state__in=QUERYABLE)
                   .select_related("enrollment").first())
     binding = _claim(user, credential, what=("学历", "credential"))
+    assert credential is not None  # _claim raised otherwise
     _bind_companion(user, credential.enrollment)
     return binding
 
@@ -200,7 +206,7 @@ def binding_claim_enrollment(*, user: Any, student_number: str, institution_code
     return binding
 
 
-def _bind_companion(user: Any, record: Model | None) -> None:
+def _bind_companion(user: Any, record: Record | None) -> None:
     """A claimed credential brings its enrollment, and a claimed enrollment its published
     credential, when free and under the same identity."""
     if record is None or Binding.objects.filter(**{RECORD_FIELDS[type(record)]: record}).exists():
@@ -209,7 +215,7 @@ def _bind_companion(user: Any, record: Model | None) -> None:
         _bind(user=user, record=record, method=BindingMethod.MANUAL)
 
 
-def _claim(user: Any, record: Model | None, *, what: tuple[str, str]) -> Binding:
+def _claim(user: Any, record: Record | None, *, what: tuple[str, str]) -> Binding:
     """Bind `record` to `user` when it exists, is theirs and is free; the attempt stays used otherwise."""
     zh, en = what
     if record is None:
@@ -451,7 +457,7 @@ def correction_needs_province(correction: Correction) -> bool:
     """第十九条: after publication only with provincial approval; identity always goes up."""
     if correction.field in IDENTITY_FIELDS:
         return True
-    return correction.credential_id is not None and correction.credential.state != CredentialState.DRAFT
+    return correction.credential is not None and correction.credential.state != CredentialState.DRAFT
 
 
 @transaction.atomic
@@ -560,7 +566,9 @@ def _finish(correction: Correction, *, actor: Any, state: str, action: str, note
 def _apply(correction: Correction, *, actor: Any, approved_by: Any, note: str) -> None:
     """Write the new value on the record, keeping the old one in its audit history."""
     model = Credential if correction.credential_id else Enrollment
-    record = model.objects.select_for_update().get(pk=correction.credential_id or correction.enrollment_id)
+    pk = correction.credential_id or correction.enrollment_id
+    assert pk is not None  # correction_one_record: exactly one of the two is set
+    record = model.objects.select_for_update().get(pk=pk)
     kind = _record_kind(record)
     value = _parse_value(CORRECTABLE[kind][correction.field][1], correction.new_value)
     before = {correction.field: getattr(record, correction.field)}
@@ -579,11 +587,11 @@ def _apply(correction: Correction, *, actor: Any, approved_by: Any, note: str) -
 
 # --- Access log ------------------------------------------------------------------------------
 
-def access_event_record(*, record: Model, viewer_kind: str, viewer_label: str, seen: str,
+def access_event_record(*, record: Record | Report, viewer_kind: str, viewer_label: str, seen: str,
                         origin: str = "") -> AccessEvent:
     """Log that someone other than the student saw `record` (shown on the access page)."""
     return AccessEvent.objects.create(
-        identity_digest=record.identity_digest, record_type=record._meta.model_name,
+        identity_digest=record.identity_digest, record_type=cast(str, record._meta.model_name),  # set on every model
         record_id=record.pk, viewer_kind=viewer_kind, viewer_label=viewer_label[:200],
         seen=seen[:300], origin=origin[:60],
     )
@@ -599,6 +607,7 @@ def staff_label(actor: Any) -> str:
             province = codetables.code_label("province", membership.province_code)
             labels.append(f"{province}教育行政部门 / provincial education authority")
         else:
+            assert membership.institution is not None  # the third scope: one institution
             labels.append(membership.institution.name)
     return "；".join(dict.fromkeys(labels)) or "工作人员 / staff"
 
@@ -613,7 +622,7 @@ def coarse_origin(request: HttpRequest) -> str:
     return ""
 
 
-def access_event_staff_view(*, request: HttpRequest, record: Model, seen: str) -> AccessEvent:
+def access_event_staff_view(*, request: HttpRequest, record: Record, seen: str) -> AccessEvent:
     """A staff member opened a student's record in the school portal."""
     return access_event_record(record=record, viewer_kind=ViewerKind.STAFF, viewer_label=staff_label(request.user),
                                seen=seen, origin=coarse_origin(request))

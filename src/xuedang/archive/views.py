@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from xuedang.accounts.http import AuthenticatedHttpRequest
 from xuedang.archive import documents, selectors, services
 from xuedang.archive.access import (
     access_student_admission,
@@ -36,6 +37,7 @@ from xuedang.archive.forms import (
     FormerIdentityForm,
     PhotoCheckForm,
 )
+from xuedang.registry.models import Credential, Enrollment
 from xuedang.registry.selectors import record_history
 
 
@@ -45,7 +47,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 
 @archive_view
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The archive's front page. Binding is refreshed here: one indexed lookup per kind by the
     account's identity digest (docs/decisions/0004-archive-binding.md)."""
     student = request.user
@@ -62,7 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @archive_view
-def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """学籍 — or 学籍档案 once the student has left — with the registration and change timeline."""
     enrollment = access_student_enrollment(request.user, pk)
     return _no_store(render(request, "archive/enrollment_detail.html", {
@@ -76,7 +78,7 @@ def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @archive_view
-def credential_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def credential_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """学历 — every field of 第十七条 with the photo."""
     credential = access_student_credential(request.user, pk, published_only=False)
     return _no_store(render(request, "archive/credential_detail.html", {
@@ -88,7 +90,7 @@ def credential_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @archive_view
-def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def admission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     admission = access_student_admission(request.user, pk)
     return _no_store(render(request, "archive/admission_detail.html", {
         "admission": admission, "fields": admission_fields(admission),
@@ -96,14 +98,14 @@ def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @archive_view
-def photo(request: HttpRequest, pk: int) -> HttpResponse:
+def photo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The image itself, only to the student it belongs to; never cached by a shared proxy."""
     picture = access_student_photo(request.user, pk)
     return _no_store(HttpResponse(bytes(picture.image), content_type=picture.content_type))
 
 
 @archive_view
-def photo_checks(request: HttpRequest) -> HttpResponse:
+def photo_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """图像校对 — the photo that will be registered with each coming credential."""
     return _no_store(render(request, "archive/photos.html", {
         "rows": [(enrollment, picture, check, PhotoCheckForm(prefix=f"p{picture.pk}"))
@@ -112,7 +114,7 @@ def photo_checks(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @archive_view
-def photo_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     picture = access_student_photo(request.user, pk)
     form = PhotoCheckForm(request.POST, prefix=f"p{picture.pk}")
     if form.is_valid():
@@ -125,8 +127,8 @@ def photo_answer(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "已提交校对结果 / your answer has been recorded")
     else:
         for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+            for text in errors:
+                messages.error(request, str(text))  # ErrorList yields str; its stubs say ValidationError too
     return redirect("archive:photos")
 
 
@@ -145,22 +147,23 @@ def _bind_page(request: HttpRequest, form_class: type, claim, title: str, templa
 
 
 @archive_view
-def bind_credential(request: HttpRequest) -> HttpResponse:
+def bind_credential(request: AuthenticatedHttpRequest) -> HttpResponse:
     """「我还有学历没显示出来」"""
     return _bind_page(request, BindCredentialForm, services.binding_claim_credential,
                       "我还有学历没显示出来 / a credential of mine is missing", "archive/bind.html")
 
 
 @archive_view
-def bind_enrollment(request: HttpRequest) -> HttpResponse:
+def bind_enrollment(request: AuthenticatedHttpRequest) -> HttpResponse:
     """「我还有学籍没显示出来」"""
     return _bind_page(request, BindEnrollmentForm, services.binding_claim_enrollment,
                       "我还有学籍没显示出来 / an enrollment of mine is missing", "archive/bind.html")
 
 
 @archive_view
-def correction_new(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def correction_new(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     """纠错 — flag a field, say what it should be and why, attach evidence."""
+    record: Credential | Enrollment
     if kind == "credential":
         record = access_student_credential(request.user, pk, published_only=False)
     else:
@@ -183,34 +186,34 @@ def correction_new(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 
 @archive_view
-def correction_list(request: HttpRequest) -> HttpResponse:
+def correction_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _no_store(render(request, "archive/corrections.html", {
         "corrections": selectors.student_corrections(student=request.user)}))
 
 
 @archive_view
-def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def correction_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     correction = access_student_correction(request.user, pk)
     return _no_store(render(request, "archive/correction_detail.html", {
         "correction": correction, "steps": correction.steps.all()}))
 
 
 @archive_view
-def access_log(request: HttpRequest) -> HttpResponse:
+def access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every access to the student's records by anyone else: when, who, what."""
     return _no_store(render(request, "archive/access.html", {
         "events": selectors.access_events(student=request.user)[:500]}))
 
 
 @archive_view
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     items = list(request.user.notifications.all()[:200])
     services.notifications_mark_read(user=request.user)
     return _no_store(render(request, "archive/notifications.html", {"items": items}))
 
 
 @archive_view
-def export_json(request: HttpRequest) -> HttpResponse:
+def export_json(request: AuthenticatedHttpRequest) -> HttpResponse:
     """个人信息副本 — everything the registry holds about the student, as JSON (PIPL)."""
     data = selectors.archive_export(student=request.user)
     response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1),
@@ -226,19 +229,19 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 
 @archive_view
-def print_pdf(request: HttpRequest) -> HttpResponse:
+def print_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     """学信档案打印版 — the records on A4 for an office that asks for them; ID numbers masked."""
     return _pdf(documents.printable_archive_pdf(student=request.user), "xuedang-archive.pdf")
 
 
 @archive_view
-def export_pdf(request: HttpRequest) -> HttpResponse:
+def export_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     """个人信息副本 — everything the registry holds about the student, as PDF (PIPL)."""
     return _pdf(documents.personal_data_pdf(student=request.user), "xuedang-personal-data.pdf")
 
 
 @archive_view
-def former_identity(request: HttpRequest) -> HttpResponse:
+def former_identity(request: AuthenticatedHttpRequest) -> HttpResponse:
     """曾用名 / 原证件号码 — ask for records under an earlier identity to be recognised as yours."""
     form = FormerIdentityForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -16,10 +16,11 @@ from __future__ import annotations
 import io
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
@@ -122,17 +123,17 @@ class _TableSlices:
 class _EmbeddedTTFont(TTFont):
     """ReportLab's subset-embedding TrueType font with a correct ToUnicode map for every plane."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         face = self.face
         whole_table = face.get_table
 
         def get_table(tag: str) -> bytes | _TableSlices:
             if tag == "glyf":
-                return _TableSlices(face._ttf_data, *face.get_table_pos(tag))
+                return _TableSlices(face._ttf_data, *face.get_table_pos(tag))  # type: ignore[attr-defined]  # private, not in the stubs
             return whole_table(tag)
 
-        face.get_table = get_table
+        face.get_table = get_table  # type: ignore[method-assign]  # patched on this one face on purpose
 
     def addObjects(self, doc) -> None:  # noqa: N802 — ReportLab's name
         state = self.state.get(doc)
@@ -147,7 +148,7 @@ class _EmbeddedTTFont(TTFont):
 class FontChain:
     """The registered fonts, in fallback order, with each one's set of covered code points."""
 
-    def __init__(self, fonts: list[TTFont]) -> None:
+    def __init__(self, fonts: Sequence[TTFont]) -> None:
         self.fonts = fonts
         # Glyph 0 is .notdef: a cmap entry pointing at it is a blank box, not coverage.
         self.coverage = [frozenset(cp for cp, gid in f.face.charToGlyph.items() if gid) for f in fonts]
@@ -323,7 +324,8 @@ _image_lock = threading.Lock()
 def new_canvas(buffer: io.BytesIO, *, title: str, subject: str = "") -> Canvas:
     """An A4 canvas with compressed streams and metadata (its creation date is the real one)."""
     primary = font_chain().fonts[0].fontName  # else every page names an unembedded Helvetica
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=primary)
+    # types-reportlab says float; ReportLab takes (and documents) a font name here.
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=primary)  # type: ignore[arg-type]
     canvas.setTitle(title)
     canvas.setSubject(subject)
     canvas.setAuthor("学档 xuedang")

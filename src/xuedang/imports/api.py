@@ -43,6 +43,12 @@ class SystemKey(HttpBearer):
         return key
 
 
+class SystemKeyRequest(HttpRequest):
+    """A request SystemKey let through: ninja puts the key it returned on `request.auth`."""
+
+    auth: ApiKey
+
+
 router = Router(tags=["school and province systems"], auth=SystemKey())
 
 
@@ -75,17 +81,17 @@ def _job_out(job: ImportJob) -> dict:
 
 
 @router.post("/imports", response={202: JobOut, 400: Problem}, summary="提交导入文件 / submit a file")
-def import_submit(request: HttpRequest, kind: Form[str], file: File[UploadedFile],
+def import_submit(request: SystemKeyRequest, kind: Form[str], file: File[UploadedFile],
                   institution: Form[str] = "") -> Status:
     """`institution` (院校代码) is needed with a province's key, which may send admissions only."""
     key: ApiKey = request.auth
     if kind not in ImportKind.values:
         detail = f"数据类型“{kind[:40]}”无效，可选：{'、'.join(ImportKind.values)} / unknown kind"
         return Status(400, {"detail": detail})
-    target = key.institution if key.institution_id else _province_target(key, kind, institution)
+    target = key.institution if key.institution is not None else _province_target(key, kind, institution)
     if isinstance(target, str):
         return Status(400, {"detail": target})
-    if file.size > MAX_BYTES or file.size == 0:
+    if file.size is None or file.size > MAX_BYTES or file.size == 0:
         limit = MAX_BYTES // 1024 // 1024
         return Status(400, {"detail": f"文件为空或超过 {limit} MB / the file is empty or larger than {limit} MB"})
     with transaction.atomic():
@@ -96,7 +102,7 @@ def import_submit(request: HttpRequest, kind: Form[str], file: File[UploadedFile
 
 
 @router.get("/imports/{job_id}", response=JobOut, summary="导入进度与结果 / an import's progress and result")
-def import_status(request: HttpRequest, job_id: int) -> dict:
+def import_status(request: SystemKeyRequest, job_id: int) -> dict:
     key: ApiKey = request.auth
     jobs = ImportJob.objects.select_related("institution").filter(pk=job_id)
     jobs = jobs.filter(institution=key.institution) if key.institution_id else jobs.filter(api_key=key)

@@ -11,9 +11,12 @@ import codecs
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from typing import BinaryIO
+from typing import IO, TYPE_CHECKING
 
 from xuedang.imports.parsing import RowError
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
@@ -24,7 +27,7 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def write_csv(rows: Iterable[Sequence[object]], *, header: Sequence[str], out: BinaryIO) -> None:
+def write_csv(rows: Iterable[Sequence[object]], *, header: Sequence[str], out: IO[bytes]) -> None:
     """UTF-8 with BOM, so that Excel on Chinese Windows opens it in the right encoding."""
     out.write(codecs.BOM_UTF8)
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
@@ -36,7 +39,7 @@ def write_csv(rows: Iterable[Sequence[object]], *, header: Sequence[str], out: B
     text.detach()
 
 
-def write_xlsx(rows: Iterable[Sequence[object]], *, header: Sequence[str], out: BinaryIO,
+def write_xlsx(rows: Iterable[Sequence[object]], *, header: Sequence[str], out: IO[bytes],
                sheet_title: str = "数据") -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -46,8 +49,9 @@ def write_xlsx(rows: Iterable[Sequence[object]], *, header: Sequence[str], out: 
     sheet = workbook.create_sheet(sheet_title)
     bold = Font(bold=True)
 
-    def cell(value: object, *, header_cell: bool = False) -> WriteOnlyCell:
-        made = WriteOnlyCell(sheet, value=safe_cell(value))
+    def cell(value: object, *, header_cell: bool = False) -> Cell:
+        # The stubs list fewer value types (no date, Decimal) than Cell itself accepts.
+        made = WriteOnlyCell(sheet, value=safe_cell(value))  # type: ignore[arg-type]
         if isinstance(made.value, str):
             made.data_type = "s"  # text, never a formula
         if header_cell:
@@ -60,7 +64,7 @@ def write_xlsx(rows: Iterable[Sequence[object]], *, header: Sequence[str], out: 
     workbook.save(out)
 
 
-def error_report_xlsx(errors: Iterable[RowError], out: BinaryIO) -> None:
+def error_report_xlsx(errors: Iterable[RowError], out: IO[bytes]) -> None:
     write_xlsx(((e.row, e.column, e.value, e.message) for e in errors),
                header=["行号 / row", "列 / column", "值 / value", "原因 / reason"], out=out,
                sheet_title="错误 errors")

@@ -1,13 +1,21 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 
 from xuedang.imports.models import ImportKind
 from xuedang.imports.parsing import MAX_BYTES
 
+if TYPE_CHECKING:
+    from xuedang.institutions.models import Institution
+
 
 class UploadForm(forms.Form):
-    institution = forms.ModelChoiceField(queryset=None, label="学校 / institution", empty_label=None, error_messages={
-        "required": "请选择学校 / choose the institution",
-        "invalid_choice": "不能为该学校导入 / you cannot import for this institution"})
+    institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
+        queryset=None, label="学校 / institution", empty_label=None, error_messages={
+            "required": "请选择学校 / choose the institution",
+            "invalid_choice": "不能为该学校导入 / you cannot import for this institution"})
     kind = forms.ChoiceField(choices=ImportKind.choices, label="数据类型 / kind of file", error_messages={
         "required": "请选择数据类型 / choose the kind of file",
         "invalid_choice": "数据类型无效 / unknown kind of file"})
@@ -18,9 +26,9 @@ class UploadForm(forms.Form):
         "missing": "未收到文件，请重新选择 / no file was received; choose it again",
     })
 
-    def __init__(self, *args, institutions, **kwargs) -> None:
+    def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["institution"].queryset = institutions
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

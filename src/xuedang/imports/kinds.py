@@ -289,13 +289,18 @@ class CancellationKind(Kind):
         return inserted
 
     def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
-        stamp = connection.ops.adapt_datetimefield_value(now)
-        sql = ("SELECT c.id, c.enrollment_id, c.change_code, e.state, c.late FROM registry_enrollmentchange c"
-               " JOIN registry_enrollment e ON e.id = c.enrollment_id WHERE e.institution_id = %s"
-               " AND c.recorded_at = %s AND c.id > %s ORDER BY c.id LIMIT 20000")
-        for rows in keyset_chunks(sql, [institution_id, stamp]):
-            yield [(str(enrollment), {"change_code": code, "state": state, "late": bool(late)})
-                   for _, enrollment, code, state, late in rows]
+        return _changes_recorded(institution_id, now)
+
+
+def _changes_recorded(institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """The change records a load wrote (注销 and 异动 alike), with the state each left."""
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    sql = ("SELECT c.id, c.enrollment_id, c.change_code, e.state, c.late FROM registry_enrollmentchange c"
+           " JOIN registry_enrollment e ON e.id = c.enrollment_id WHERE e.institution_id = %s"
+           " AND c.recorded_at = %s AND c.id > %s ORDER BY c.id LIMIT 20000")
+    for rows in keyset_chunks(sql, [institution_id, stamp]):
+        yield [(str(enrollment), {"change_code": code, "state": state, "late": bool(late)})
+               for _, enrollment, code, state, late in rows]
 
 
 CHANGED = ("major_code", "major_name", "department", "state", "expected_graduation_date")
@@ -358,7 +363,7 @@ class ChangeKind(Kind):
         return inserted
 
     def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
-        return CancellationKind.inserted(self, institution_id, now)
+        return _changes_recorded(institution_id, now)
 
 
 IDENTITY = ("name", "gender", "birth_date", "ethnicity", "document_type", "document_number", "identity_digest")

@@ -210,7 +210,7 @@ def copy_into_registry(chunks: Iterable[str | bytes]) -> int:
         with cursor.cursor.copy(f"COPY registry_enrollment ({target}) FROM STDIN") as copy:
             for chunk in chunks:
                 copy.write(chunk)
-                count += chunk.count(b"\n" if isinstance(chunk, bytes) else "\n")
+                count += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
     return count
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import selectors
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import IO, Any
 
 from xuedang.imports import loaders
@@ -132,7 +132,7 @@ def collect_all(children: list[Child]) -> tuple[int, list[RowError]]:
     return count, errors
 
 
-def streamed_chunks(children: list[Child], progress: Progress) -> Iterator[bytes]:
+def streamed_chunks(children: list[Child], progress: Progress) -> Generator[bytes, None, None]:
     """The children's converted rows as they arrive — whole lines only, one child's at a time —
     from every pipe until each closes. Progress counts the rows passed on."""
     chooser = selectors.DefaultSelector()

@@ -8,7 +8,7 @@ Row validation is pure: it needs the code tables and the institution, not the re
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -140,7 +140,7 @@ def memoized(convert: Callable[[str], Any], size: int = 4096) -> Callable[[str],
     return cached
 
 
-def run_steps(row: SourceRow, steps: list[Step]) -> tuple[dict[str, Any], list[RowError]]:
+def run_steps(row: SourceRow, steps: Sequence[Step]) -> tuple[dict[str, Any], list[RowError]]:
     """Convert each cell of `row`; every problem is collected, not just the first."""
     errors: list[RowError] = []
     clean: dict[str, Any] = {}
@@ -419,6 +419,7 @@ class CancellationRowValidator:
             raise RowInvalid(errors)
         clean["state"], clean["change_code"] = clean["state"]
         clean.setdefault("decision_number", "")
+        assert decided is not None  # a required column: run_steps reported it missing
         clean["deadline"], clean["estimated"] = self.calendar.add_working_days(decided, 15)
         clean["late"] = self.today > clean["deadline"]
         return clean

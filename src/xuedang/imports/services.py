@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from django.conf import settings
@@ -38,13 +38,16 @@ from xuedang.imports.parallel import MAX_ERRORS, ValidationCrashed, ValidationWo
 from xuedang.imports.parsing import ImportFileError, RowError
 from xuedang.institutions.models import ApiKey, Institution
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsRead
+
 log = logging.getLogger(__name__)
 PARALLEL_FROM_ROWS = 20_000  # below this, one process validates (forking costs more than it saves)
 KEEP_ERRORS = 200  # shown on the page and in the API; the XLSX report has up to MAX_ERRORS
 
 
 @transaction.atomic
-def import_job_create(*, actor: Any, institution: Institution, kind: str, upload: BinaryIO,
+def import_job_create(*, actor: Any, institution: Institution, kind: str, upload: SupportsRead[bytes],
                       filename: str, api_key: ApiKey | None = None) -> ImportJob:
     """Store an upload and queue its import (the task starts when this transaction commits)."""
     job = ImportJob.objects.create(institution=institution, kind=kind, filename=filename[:200], sha256="",

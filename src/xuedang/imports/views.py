@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from xuedang.accounts.http import AuthenticatedHttpRequest
 from xuedang.imports import services
 from xuedang.imports.access import access_import_job, jobs_for, upload_institutions
 from xuedang.imports.exports import write_csv, write_xlsx
@@ -25,7 +26,7 @@ def _registrar_institutions(request: HttpRequest):
 
 
 @login_required
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     institutions = _registrar_institutions(request)
     form = UploadForm(request.POST or None, request.FILES or None, institutions=institutions)
     if request.method == "POST" and form.is_valid():
@@ -39,14 +40,14 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = access_import_job(request.user, pk)
     return render(request, "imports/import_detail.html", {"job": job, "progress": job_progress(job)})
 
 
 @login_required
 @require_GET
-def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+def import_progress(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     job = access_import_job(request.user, pk)
     progress = job_progress(job)
     return JsonResponse({"state": job.state, "label": job.get_state_display(), "percent": progress.percent,
@@ -56,7 +57,7 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 @require_GET
-def import_errors(request: HttpRequest, pk: int) -> FileResponse:
+def import_errors(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     job = access_import_job(request.user, pk)
     path = job_file(job, "errors.xlsx")
     if not path.exists():
@@ -66,7 +67,7 @@ def import_errors(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_GET
-def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+def import_template(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     _registrar_institutions(request)
     kind = KINDS.get(request.GET.get("kind", "enrollments"))
     if kind is None or fmt not in ("xlsx", "csv"):

@@ -147,4 +147,4 @@ class ApiKey(models.Model):
 
     @property
     def holder(self) -> str:
-        return self.institution.code if self.institution_id else f"省 {self.province_code}"
+        return self.institution.code if self.institution is not None else f"省 {self.province_code}"

@@ -3,10 +3,10 @@
 from datetime import date
 from decimal import Decimal
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import django_auth
 
+from xuedang.accounts.http import AuthenticatedApiRequest
 from xuedang.core.masking import mask_document
 from xuedang.registry.access import access_enrollment
 
@@ -32,7 +32,7 @@ class EnrollmentOut(Schema):
 
 
 @router.get("/{pk}", response=EnrollmentOut, summary="一个学籍 / one enrollment")
-def enrollment_detail(request: HttpRequest, pk: int) -> dict:
+def enrollment_detail(request: AuthenticatedApiRequest, pk: int) -> dict:
     e = access_enrollment(request.auth, pk)
     return {
         "id": e.pk, "institution_code": e.institution.code, "student_number": e.student_number,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -19,6 +19,9 @@ from xuedang.registry.models import (
     StudyForm,
 )
 from xuedang.registry.services import CANCELLATIONS
+
+if TYPE_CHECKING:
+    from xuedang.institutions.models import Institution
 
 MESSAGES = {
     "required": "此项必填 / this field is required",
@@ -47,7 +50,8 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class EnrollmentForm(BilingualForm):
-    institution = forms.ModelChoiceField(queryset=None, empty_label=None, label="学校 / institution")
+    institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
+        queryset=None, empty_label=None, label="学校 / institution")
     student_number = forms.CharField(max_length=30, label="学号 / student number")
     name = forms.CharField(max_length=100, label="姓名 / name", strip=False)
     gender = forms.ChoiceField(choices=Gender.choices, label="性别 / gender")
@@ -69,9 +73,9 @@ class EnrollmentForm(BilingualForm):
 
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["institution"].queryset = institutions
-        self.fields["ethnicity"].choices = code_choices("ethnicity")
-        self.fields["admission_type"].choices = [("", "—")] + code_choices("admission_type")
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
+        cast(forms.ChoiceField, self.fields["ethnicity"]).choices = code_choices("ethnicity")
+        cast(forms.ChoiceField, self.fields["admission_type"]).choices = [("", "—")] + code_choices("admission_type")
         self.fields["length_years"].error_messages.update(
             min_value="学制至少 1 年 / at least 1 year", max_value="学制至多 9 年 / at most 9 years")
 
@@ -132,8 +136,9 @@ class ChangeForm(BilingualForm):
         super().__init__(*args, **kwargs)
         # 学籍注销 has its own page and deadline; 转学 is recorded by the receiving school, both sides at once
         elsewhere = {"31", "18", "42", "51", "21", "22"}
-        self.fields["change_code"].choices = [c for c in code_choices("change_type") if c[0] not in elsewhere]
-        self.fields["state"].choices = [("", "—")] + [
+        cast(forms.ChoiceField, self.fields["change_code"]).choices = [
+            c for c in code_choices("change_type") if c[0] not in elsewhere]
+        cast(forms.ChoiceField, self.fields["state"]).choices = [("", "—")] + [
             (s.value, s.label) for s in EnrollmentState if s not in CANCELLATIONS]
 
     def changes(self) -> dict[str, Any]:
@@ -144,7 +149,8 @@ class ChangeForm(BilingualForm):
 class TransferForm(BilingualForm):
     """转学 — recorded by the receiving school, holding the approval."""
 
-    institution = forms.ModelChoiceField(queryset=None, label="转入学校（本校）/ receiving institution")
+    institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
+        queryset=None, label="转入学校（本校）/ receiving institution")
     from_code = forms.RegexField(regex=r"^\d{5}$", label="转出学校院校代码 / sending institution code",
                                  error_messages={"invalid": "院校代码为 5 位数字 / an institution code has 5 digits"})
     from_student_number = forms.CharField(max_length=30, label="原学号 / student number there")
@@ -160,7 +166,7 @@ class TransferForm(BilingualForm):
 
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["institution"].queryset = institutions
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
         self.fields["institution"].initial = institutions.first()
         self.fields["document_number"].widget.attrs["autocomplete"] = "off"
 
@@ -177,6 +183,7 @@ class AnnotationForm(BilingualForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean() hands back cleaned_data
         if not data.get("minor") and not data.get("lost_certificate_note"):
             raise ValidationError("请填写辅修或证明书批注 / give a minor or a replacement-certificate note")
         return data
@@ -193,8 +200,9 @@ class NoteForm(BilingualForm):
 
 
 class PublishForm(BilingualForm):
-    institution = forms.ModelChoiceField(queryset=None, empty_label=None, label="学校 / institution")
+    institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
+        queryset=None, empty_label=None, label="学校 / institution")
 
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["institution"].queryset = institutions
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions

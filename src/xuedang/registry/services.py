@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Model
+from django.db.models import Choices, Max, Model
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
@@ -41,6 +41,7 @@ from xuedang.registry.models import (
     EnrollmentNote,
     EnrollmentState,
     Gender,
+    IdentitySnapshot,
     Level,
     Photo,
     StudyForm,
@@ -89,7 +90,7 @@ def _fail(field: str, message: str, code: str = "invalid") -> ValidationError:
     return ValidationError({field: [ValidationError(message, code=code)]})
 
 
-def _check_choice(field: str, value: str, choices: type, label: str) -> None:
+def _check_choice(field: str, value: str, choices: type[Choices], label: str) -> None:
     if value not in choices.values:
         raise _fail(field, f"{label}代码“{value}”无效 / {label} code {value!r} is not valid")
 
@@ -146,7 +147,7 @@ def identity_validate(
     return Identity(clean_name, gender, birth_date, ethnicity, document_type, number)
 
 
-def _apply_identity(record: Model, identity: Identity) -> None:
+def _apply_identity(record: IdentitySnapshot, identity: Identity) -> None:
     record.name = identity.name
     record.gender = identity.gender
     record.birth_date = identity.birth_date
@@ -549,9 +550,9 @@ def enrollment_cancel(
     deadline, estimated = working_calendar.add_working_days(decision_date, CANCELLATION_WORKING_DAYS)
     late = recorded_on > deadline
     change = enrollment_change_record(
-        actor=actor, enrollment=enrollment, change_code=CANCELLATIONS[state], change_date=decision_date,
-        changes={"state": state}, reason=reason, decision_date=decision_date, decision_number=decision_number,
-        late=late)
+        actor=actor, enrollment=enrollment, change_code=CANCELLATIONS[EnrollmentState(state)],
+        change_date=decision_date, changes={"state": state}, reason=reason, decision_date=decision_date,
+        decision_number=decision_number, late=late)
     return Cancellation(change, deadline, late, estimated)
 
 

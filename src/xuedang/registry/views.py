@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from xuedang.accounts.http import AuthenticatedHttpRequest
 from xuedang.archive.services import access_event_staff_view
 from xuedang.core.codetables import code_choices
 from xuedang.core.masking import mask_document
@@ -45,7 +46,7 @@ def _filters(request: HttpRequest) -> selectors.EnrollmentFilters:
 
 
 @login_required
-def enrollment_list(request: HttpRequest) -> HttpResponse:
+def enrollment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not is_staff_member(request.user):
         raise Http404
     filters = _filters(request)
@@ -74,7 +75,7 @@ def _export_rows(qs):
 
 
 @login_required
-def enrollment_export(request: HttpRequest, fmt: str) -> FileResponse:
+def enrollment_export(request: AuthenticatedHttpRequest, fmt: str) -> FileResponse:
     """The filtered list as XLSX or CSV; ID numbers masked, formulas neutralised."""
     if not is_staff_member(request.user) or fmt not in ("xlsx", "csv"):
         raise Http404
@@ -89,7 +90,7 @@ def enrollment_export(request: HttpRequest, fmt: str) -> FileResponse:
 
 
 @login_required
-def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = access_enrollment(request.user, pk)
     access_event_staff_view(request=request, record=enrollment, seen="学籍（全部字段）/ enrollment, all fields")
     return render(request, "registry/enrollment_detail.html", {
@@ -100,7 +101,7 @@ def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def late_list(request: HttpRequest) -> HttpResponse:
+def late_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """逾期 — registrations and cancellations entered after their deadline, for the province to follow up."""
     if not is_staff_member(request.user):
         raise Http404
@@ -108,7 +109,7 @@ def late_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def enrollment_new(request: HttpRequest) -> HttpResponse:
+def enrollment_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """注册学籍 — one student, by a registrar of the institution."""
     institutions = institutions_for(request.user, REGISTERING).order_by("code")
     if not institutions.exists():
@@ -137,7 +138,7 @@ def enrollment_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def enrollment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def enrollment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """学籍注销, with the 15-working-day deadline shown."""
     enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
     form = CancelForm(request.POST or None)
@@ -164,7 +165,7 @@ def _cancel_messages(request: HttpRequest, result: services.Cancellation) -> Non
 
 
 @login_required
-def enrollment_annual(request: HttpRequest, pk: int) -> HttpResponse:
+def enrollment_annual(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """学年注册 of one student."""
     enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
     form = AnnualRegistrationForm(request.POST or None, initial={"registered_on": timezone.localdate()})
@@ -183,7 +184,7 @@ def enrollment_annual(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def admission_list(request: HttpRequest) -> HttpResponse:
+def admission_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """录取 data waiting for the school's answer (registrars)."""
     if not institutions_for(request.user, REGISTERING).exists():
         raise Http404
@@ -197,7 +198,7 @@ def admission_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def admission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Confirm the 学籍 of one admitted student, or decline, defer or cancel the admission."""
     admission = access_admission(request.user, pk, roles=REGISTERING)
     action = request.POST.get("action")
@@ -220,7 +221,7 @@ def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def enrollment_change(request: HttpRequest, pk: int) -> HttpResponse:
+def enrollment_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """学籍异动 — one change with its official code; the values before it are kept."""
     enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
     form = ChangeForm(request.POST or None)
@@ -240,7 +241,7 @@ def enrollment_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def transfer_new(request: HttpRequest) -> HttpResponse:
+def transfer_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """转学 — a student arriving from another school, recorded on both sides at once."""
     institutions = institutions_for(request.user, REGISTERING).order_by("code")
     if not institutions.exists():
@@ -265,7 +266,7 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def credential_new(request: HttpRequest, pk: int) -> HttpResponse:
+def credential_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """学历注册 — the credential of one enrollment, unpublished until complete and due."""
     enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
     form = CredentialForm(request.POST or None, request.FILES or None)
@@ -295,7 +296,7 @@ def _register_credential(request: HttpRequest, enrollment, data: dict):  # noqa:
 
 
 @login_required
-def credential_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def credential_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A credential with the 第十七条 fields still missing; publication on or after its issue date."""
     credential = access_credential(request.user, pk)
     if request.method == "POST":
@@ -314,7 +315,7 @@ def credential_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def credential_annotate(request: HttpRequest, pk: int) -> HttpResponse:
+def credential_annotate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """辅修 or 证明书 on a credential, also after publication; earlier values stay in the audit log."""
     credential = access_credential(request.user, pk, roles=REGISTERING)
     form = AnnotationForm(request.POST or None)
@@ -332,7 +333,7 @@ def credential_annotate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def enrollment_note(request: HttpRequest, pk: int) -> HttpResponse:
+def enrollment_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """奖惩 or 学习证明 on one enrollment."""
     enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
     form = NoteForm(request.POST or None)
@@ -349,7 +350,7 @@ def enrollment_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def credentials_publish(request: HttpRequest) -> HttpResponse:
+def credentials_publish(request: AuthenticatedHttpRequest) -> HttpResponse:
     """发布 — every complete credential whose issue date has come, for one institution."""
     institutions = institutions_for(request.user, REGISTERING).order_by("code")
     if not institutions.exists():

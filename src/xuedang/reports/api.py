@@ -36,6 +36,12 @@ class OrganisationKey(HttpBearer):
         return key
 
 
+class OrganisationKeyRequest(HttpRequest):
+    """A request OrganisationKey let through: ninja puts the key it returned on `request.auth`."""
+
+    auth: VerifierKey
+
+
 router = Router(tags=["verification"], auth=OrganisationKey())
 
 Code = Annotated[str, StringConstraints(max_length=64)]
@@ -88,6 +94,7 @@ def _result(typed: str, verification: Verification) -> dict:
                     "message_en": verification.message[1]}
     if verification.shows_content:
         report = verification.report
+        assert report is not None  # a verification that shows content carries its report
         result.update(
             kind=report.kind, language=report.lang, valid_until=report.valid_until,
             current_state=verification.current_state,
@@ -98,7 +105,7 @@ def _result(typed: str, verification: Verification) -> dict:
 
 
 @router.post("/reports", response={200: VerifyOut, 429: Problem}, summary="批量验证报告 / verify up to 100 reports")
-def verify_reports(request: HttpRequest, payload: VerifyIn) -> Status:
+def verify_reports(request: OrganisationKeyRequest, payload: VerifyIn) -> Status:
     key: VerifierKey = request.auth
     if limits.api_key_limited(request, key):
         return Status(429, {"detail": "调用过于频繁，请稍后再试 / this key is over its rate limit; retry later"})
@@ -112,6 +119,7 @@ def _verify_one(typed: str, key: VerifierKey, today: date, origin: str) -> dict:
     verification = report_verify(typed=typed, today=today)
     if verification.shows_content:
         report = verification.report
+        assert report is not None  # a verification that shows content carries its report
         access_event_record(record=report, viewer_kind=ViewerKind.API, viewer_label=key.organisation.name,
                             seen=f"{report.get_kind_display().split(' / ')[0]} {report.code[:4]}…"
                                  f"（{verification.message[0]}）", origin=origin)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from captcha.fields import CaptchaField
 from django import forms
@@ -49,7 +49,7 @@ class ReportCreateForm(forms.Form):
 
     def __init__(self, *args: Any, records: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["record"].choices = records
+        cast(forms.ChoiceField, self.fields["record"]).choices = records
 
 
 class MonthsForm(forms.Form):

@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 import segno
@@ -66,7 +67,20 @@ def format_date(value: date, lang: str) -> str:
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
-_TEXT = {
+class _Text(TypedDict):
+    """The fixed wording of a report in one language."""
+
+    updated: str
+    code: str
+    valid: str
+    scan: str
+    note_title: str
+    notes: tuple[str, ...]
+    footer: str
+    reason: str
+
+
+_TEXT: dict[str, _Text] = {
     "zh": {
         "updated": "更新日期：{date}",
         "code": "在线验证码：",

@@ -67,8 +67,8 @@ def _issue(*, student: Any, record: Credential | Enrollment, lang: str, months: 
     kind = ReportKind.CREDENTIAL if isinstance(record, Credential) else ReportKind.ENROLLMENT
     return Report.objects.create(
         code=_unique_code(), kind=kind, lang=lang, user=student,
-        credential=record if kind == ReportKind.CREDENTIAL else None,
-        enrollment=record if kind == ReportKind.ENROLLMENT else None,
+        credential=record if isinstance(record, Credential) else None,
+        enrollment=record if isinstance(record, Enrollment) else None,
         identity_digest=record.identity_digest, snapshot=record_facts(record), months=months,
         valid_until=add_months(today, months),
     )

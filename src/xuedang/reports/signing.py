@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from asn1crypto import cms
 from cryptography import x509
@@ -211,7 +212,8 @@ def devca_ensure(directory: Path) -> tuple[DevCA, bool]:
         return ca, False
     directory.mkdir(parents=True, exist_ok=True)
     if have_all and _valid_for(ca.ca_cert, now) > _RENEW_BEFORE:
-        ca_key = serialization.load_pem_private_key(ca.ca_key.read_bytes(), password=None)
+        # The development CA key was written by _make_root below, so it is RSA.
+        ca_key = cast(rsa.RSAPrivateKey, serialization.load_pem_private_key(ca.ca_key.read_bytes(), password=None))
         ca_cert = x509.load_pem_x509_certificate(ca.ca_cert.read_bytes())
     else:
         ca_key, ca_cert = _make_root(now)

@@ -6,6 +6,7 @@ to the new account and deactivates the old one(s). Both sides are told. Everythi
 from __future__ import annotations
 
 import io
+from functools import partial
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -36,7 +37,7 @@ def photo_clean(upload: IO[bytes], *, size: int) -> tuple[bytes, str]:
         with Image.open(io.BytesIO(data)) as probe:
             kind = probe.format
             probe.verify()
-        image = Image.open(io.BytesIO(data))
+        image: Image.Image = Image.open(io.BytesIO(data))
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise ValidationError({"photo": ["无法识别的图片，请上传 JPEG 或 PNG 照片 / not a readable image; upload a "
@@ -133,8 +134,8 @@ def appeal_approve(*, actor: Any, appeal_id: int, reason: str) -> IdentityAppeal
         account_deactivate(user=old, reason="appeal", actor=actor)
         text = (f"【学档】您的账号 {username} 所用证件号码经申诉核实属于他人，账号已停用；如有异议请联系学档中心。"
                 f" / Your xuedang account {username} was deactivated: an appeal showed its ID belongs to someone else.")
-        transaction.on_commit(lambda p=phone, e=email, t=text: notify.notice_send(
-            phone=p, email=e, text=t, subject="账号停用通知 / account deactivated"))
+        transaction.on_commit(partial(notify.notice_send, phone=phone, email=email, text=text,
+                                      subject="账号停用通知 / account deactivated"))
     now = timezone.now()
     newcomer.real_name, newcomer.document_type = appeal.real_name, appeal.document_type
     newcomer.document_number, newcomer.identity_digest = appeal.document_number, appeal.identity_digest

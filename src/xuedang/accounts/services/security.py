@@ -4,7 +4,7 @@ phone and email changes, two-factor codes and cancellation (注销)."""
 from __future__ import annotations
 
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 from django.conf import settings
@@ -332,7 +332,7 @@ def totp_login_check(*, user: User, code: str) -> bool:
 
 # --- Cancellation (注销) -------------------------------------------------------------------------
 
-def cancellation_due(user: User) -> timezone.datetime | None:
+def cancellation_due(user: User) -> datetime | None:
     if user.cancellation_requested_at is None:
         return None
     return user.cancellation_requested_at + timedelta(days=settings.ACCOUNT_CANCEL_COOLING_DAYS)

@@ -7,12 +7,13 @@ then remove the old key. Idempotent; rows already under the active key are left 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
+from django.db.models import Model
 
 from xuedang.core import crypto
 from xuedang.core.fields import EncryptedTextField
 
 
-def encrypted_columns() -> list[tuple[type, list[EncryptedTextField]]]:
+def encrypted_columns() -> list[tuple[type[Model], list[EncryptedTextField]]]:
     found = []
     for model in apps.get_models():
         fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
@@ -33,7 +34,7 @@ class Command(BaseCommand):
             total = sum(self._rotate(model, field, active, batch_size) for field in fields)
             self.stdout.write(f"{model._meta.label}: {total} 个值已重新加密 / values re-encrypted")
 
-    def _rotate(self, model: type, field: EncryptedTextField, active: str, batch_size: int) -> int:
+    def _rotate(self, model: type[Model], field: EncryptedTextField, active: str, batch_size: int) -> int:
         table, column, pk = model._meta.db_table, field.column, model._meta.pk.column
         qn = connection.ops.quote_name
         select = f"SELECT {qn(pk)}, {qn(column)} FROM {qn(table)} WHERE {qn(column)} <> '' AND {qn(pk)} > %s ORDER BY {qn(pk)}"  # noqa: S608,E501 — names from the model, not input
