@@ -42,7 +42,7 @@ pdf-debs:
 	elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -q && sudo apt-get install -y -q $(PDF_DEBS); \
 	else echo "report PDFs need: apt-get install $(PDF_DEBS)"; fi; }
 
-test: install $(CHROMIUM) pdf-debs test-sqlite
+test: install $(CHROMIUM) pdf-debs lint test-sqlite
 ifeq ($(CI),true)
 	$(MAKE) test-postgres
 endif

@@ -42,7 +42,7 @@ EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Au
 
 @dataclass(frozen=True)
 class ReportContent:
-    """The PDF contract (reports.pdf.render_report_pdf takes one of these)."""
+    """What a report PDF shows: reports.pdf.render_report_pdf lays it out and signs it."""
 
     kind: str
     lang: str

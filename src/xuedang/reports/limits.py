@@ -96,7 +96,8 @@ def verify_gate(request: HttpRequest) -> tuple[bool, bool]:
     keys = [backend.make_key(_misses_key(request)), backend.make_key(rate_key)]  # our own keys: nothing to validate
     client = getattr(backend, "_verify_gate_client", None)
     if client is None:  # one client per cache object (per thread), not one per request
-        client = backend._verify_gate_client = backend._cache.get_client(keys[1], write=True)
+        client = backend._cache.get_client(keys[1], write=True)  # type: ignore[attr-defined]  # Django's own client
+        backend._verify_gate_client = client  # type: ignore[attr-defined]
     args = [*keys, settings.REPORTS_MISSES_BEFORE_CAPTCHA, lifetime]
     try:
         captcha, count = client.evalsha(_GATE_SHA, 2, *args)

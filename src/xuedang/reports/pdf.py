@@ -8,7 +8,6 @@ how to verify, and a QR code of the verification URL. The result is signed (repo
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import TypedDict
@@ -21,23 +20,11 @@ from reportlab.pdfgen.canvas import Canvas
 
 from xuedang.core import pdf as core_pdf
 from xuedang.core.pdf import PAGE_HEIGHT, PAGE_WIDTH, draw_text, wrap_text
+from xuedang.reports.content import ReportContent
 from xuedang.reports.signing import sign_pdf
 
 KINDS = ("credential", "enrollment")
 LANGS = ("zh", "en")
-
-
-@dataclass(frozen=True)
-class ReportContent:
-    kind: str  # "credential" → 《教育部学历证书电子注册备案表》, "enrollment" → 《教育部学籍在线验证报告》
-    lang: str  # "zh" | "en"
-    title: str  # the form's title in that language
-    code: str  # 16-character 在线验证码
-    verify_url: str  # the public verification URL (for the QR code)
-    valid_until: date
-    updated_on: date  # 更新日期 / date the data were current
-    photo: bytes | None  # JPEG or PNG
-    fields: list[tuple[str, str]]  # (label, value) in display order, already in `lang`
 
 
 def render_report_pdf(content: ReportContent) -> bytes:

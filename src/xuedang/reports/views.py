@@ -62,6 +62,7 @@ def _viewer(request: HttpRequest, default: str) -> str:
 
 def _log_verification(request: HttpRequest, verification: selectors.Verification) -> None:
     report = verification.report
+    assert report is not None  # only answers that show a report are logged (shows_content)
     services.verification_log(
         report=report, viewer_label=_viewer(request, PUBLIC_LABEL),
         seen=f"{report.get_kind_display().split(' / ')[0]} {report.code[:4]}…（{verification.message[0]}）",
