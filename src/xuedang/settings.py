@@ -79,6 +79,12 @@ TEMPLATES = [
             ],
         },
     },
+    {   # the public verification page only, the registry's hot path (docs/decisions/0007)
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,  # <app>/jinja2/
+        "OPTIONS": {"autoescape": True, "auto_reload": False},
+    },
 ]
 
 # --- Database: SQLite file by default, PostgreSQL via DATABASE_URL -------------------------
@@ -92,6 +98,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    # Django's cursors bind on the client and never prepare; this lets the few statements that ask
+    # for it (the public verification lookup) be prepared once per connection. Behind a pooler in
+    # transaction mode without prepared-statement support, set DATABASE_PREPARED_STATEMENTS=false.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, rate limits and jobs: Redis when REDIS_URL is set, local memory otherwise -----

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.base import ModelState
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -121,18 +122,21 @@ ENROLLMENT_COLUMNS = ("name", "gender", "identity_digest", "ethnicity", "birth_d
 _DATES = frozenset({"valid_until", "birth_date", "study_start", "study_end", "entry_date"})
 
 
-def _verify_sql() -> str:
+VERIFY_COLUMNS = ([f"r.{c}" for c in REPORT_COLUMNS] + [f"c.{c}" for c in CREDENTIAL_COLUMNS]
+                  + [f"e.{c}" for c in ENROLLMENT_COLUMNS] + ["i.name", "i.name_en"])
+
+
+def verify_from(code_param: str = "%s") -> str:
+    """The FROM and WHERE of the lookup (also used by services.report_verify_logged)."""
     report, credential = Report._meta.db_table, Credential._meta.db_table
     enrollment, institution = Enrollment._meta.db_table, Institution._meta.db_table
-    columns = ([f"r.{c}" for c in REPORT_COLUMNS] + [f"c.{c}" for c in CREDENTIAL_COLUMNS]
-               + [f"e.{c}" for c in ENROLLMENT_COLUMNS] + ["i.name", "i.name_en"])
-    return (f"SELECT {', '.join(columns)} FROM {report} r "  # noqa: S608 — names from the models, no input
+    return (f"FROM {report} r "  # noqa: S608 — names from the models, no input
             f"LEFT JOIN {credential} c ON c.id = r.credential_id "
             f"LEFT JOIN {enrollment} e ON e.id = r.enrollment_id "
-            f"LEFT JOIN {institution} i ON i.id = e.institution_id WHERE r.code = %s")
+            f"LEFT JOIN {institution} i ON i.id = e.institution_id WHERE r.code = {code_param}")
 
 
-VERIFY_SQL = _verify_sql()
+VERIFY_SQL = f"SELECT {', '.join(VERIFY_COLUMNS)} {verify_from()}"
 
 
 def _value(column: str, value: Any) -> Any:
@@ -153,22 +157,36 @@ def _row(columns: tuple[str, ...], values: Any) -> SimpleNamespace:
     return SimpleNamespace(**{c: _value(c, v) for c, v in zip(columns, values, strict=True)})
 
 
-def _verification_row(code: str) -> tuple[Report, SimpleNamespace | None] | None:
-    """The report (an unsaved-looking Report holding only what verification reads) and its record's facts."""
-    with connection.cursor() as cursor:
-        cursor.execute(VERIFY_SQL, [code])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    n_report, n_credential = len(REPORT_COLUMNS), len(CREDENTIAL_COLUMNS)
-    fields = _row(REPORT_COLUMNS, row[:n_report])
-    report = Report(**vars(fields))
+def verification_row_parse(row: Any) -> tuple[Report, SimpleNamespace | None]:
+    """The report (an unsaved-looking Report holding only what verification reads) and its record's
+    facts, from a row of VERIFY_COLUMNS (extra columns after them are ignored)."""
+    n_report, n_credential, n_enrollment = len(REPORT_COLUMNS), len(CREDENTIAL_COLUMNS), len(ENROLLMENT_COLUMNS)
+    report = _report_from(_row(REPORT_COLUMNS, row[:n_report]))
     if report.kind == "credential":
         record = _row(CREDENTIAL_COLUMNS, row[n_report:n_report + n_credential])
     else:
-        record = _row(ENROLLMENT_COLUMNS, row[n_report + n_credential:-2])
-        record.institution = SimpleNamespace(name=row[-2], name_en=row[-1])
+        start = n_report + n_credential
+        record = _row(ENROLLMENT_COLUMNS, row[start:start + n_enrollment])
+        institution = row[start + n_enrollment:start + n_enrollment + 2]
+        record.institution = SimpleNamespace(name=institution[0], name_en=institution[1])
     return report, (record if record.name is not None else None)
+
+
+def _report_from(fields: SimpleNamespace) -> Report:
+    """A Report as loaded from the database with only these fields (the others deferred: read on
+    first access, as after .only()), without Model.__init__'s per-field work."""
+    report = Report.__new__(Report)
+    report.__dict__.update(vars(fields))
+    report._state = ModelState()
+    report._state.adding, report._state.db = False, connection.alias
+    return report
+
+
+def _verification_row(code: str) -> tuple[Report, SimpleNamespace | None] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(VERIFY_SQL, [code])
+        row = cursor.fetchone()
+    return None if row is None else verification_row_parse(row)
 
 
 def _facts_now(report: Report, record: Any) -> dict[str, Any]:
@@ -219,7 +237,11 @@ def report_verify(*, typed: str, today: date | None = None) -> Verification:
     found = _verification_row(code)
     if found is None:
         return Verification(Status.UNKNOWN)
-    report, record = found
+    return verification_found(*found, today=today)
+
+
+def verification_found(report: Report, record: SimpleNamespace | None, *, today: date | None = None) -> Verification:
+    """The answer for a report found by its code (verification_row_parse) and its record's facts."""
     return _answer(report, today) or _compare(report, _facts_now(report, record))
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]  # psycopg 3 only
 from django.utils import timezone
 
 from xuedang.archive import selectors as archive
@@ -19,7 +20,8 @@ from xuedang.core import apikeys
 from xuedang.core.audit import audit_log
 from xuedang.registry.models import Credential, CredentialState, Enrollment
 from xuedang.registry.services import add_months
-from xuedang.reports.codes import new_code
+from xuedang.reports import selectors
+from xuedang.reports.codes import new_code, normalize_code
 from xuedang.reports.content import record_facts
 from xuedang.reports.models import (
     MAX_MONTHS,
@@ -31,6 +33,7 @@ from xuedang.reports.models import (
     ReportState,
     VerifierKey,
 )
+from xuedang.reports.selectors import Verification
 
 
 def _fail(field: str, message: str, code: str = "invalid") -> ValidationError:
@@ -173,6 +176,11 @@ _LOG_SQL = {
 _LOG_SQL_DEFAULT = f"INSERT INTO {AccessEvent._meta.db_table} ({_LOG_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"  # noqa: S608
 
 
+def _seen(kind: str, code: str, message: str) -> str:
+    """What the access page says was seen: the kind of report, the code's first four symbols, the answer."""
+    return f"{ReportKind(kind).label.split(' / ')[0]} {code[:4]}…（{message}）"
+
+
 def verification_log(*, report: Report, viewer_label: str, seen: str, origin: str) -> None:
     """Log one verification of `report` on its student's access page (what
     archive.services.access_event_record writes, as one INSERT without a transaction of its own)."""
@@ -181,6 +189,80 @@ def verification_log(*, report: Report, viewer_label: str, seen: str, origin: st
         cursor.execute(_LOG_SQL.get(connection.vendor, _LOG_SQL_DEFAULT), [
             report.identity_digest, Report._meta.model_name, report.pk, ViewerKind.VERIFICATION.value,
             viewer_label[:200], seen[:300], origin[:60], now])
+
+
+# On PostgreSQL the public page reads the report and writes its log row in ONE prepared statement:
+# a data-modifying CTE inserts the row when the report may be shown (active, not expired: exactly
+# the answers that show content), with synchronous commit off for that statement only, as above.
+# The row says "valid"; the rare answer that is not (the record changed or was revoked since
+# issue) corrects it with one UPDATE. Prepared (server-side binding, psycopg's prepare=True) the
+# four-table statement costs PostgreSQL a third of the CPU it costs planned afresh on every call
+# (docs/BENCHMARKS.md). Behind a pooler in transaction mode (PgBouncer < 1.21) prepared
+# statements need its prepared-statement support turned on.
+def _verify_and_log_sql() -> str:
+    lookup = ", ".join(f"{column} AS v{n}" for n, column in enumerate(selectors.VERIFY_COLUMNS))
+    return (f"WITH r AS (SELECT {lookup} {selectors.verify_from('%(code)s')}), "  # noqa: S608 — no input in the text
+            f"logged AS (INSERT INTO {AccessEvent._meta.db_table} ({_LOG_COLUMNS}) "
+            "SELECT r.v4, 'report', r.v0, %(viewer_kind)s, %(viewer)s, "
+            "CASE r.v2 WHEN 'credential' THEN %(seen_credential)s ELSE %(seen_enrollment)s END, %(origin)s, %(at)s "
+            "FROM r, set_config('synchronous_commit', 'off', true) "
+            "WHERE r.v7 = %(active)s AND r.v6 >= %(today)s RETURNING id) "
+            "SELECT r.*, (SELECT id FROM logged) FROM r")
+
+
+_VERIFY_AND_LOG_SQL = _verify_and_log_sql()
+assert selectors.REPORT_COLUMNS[:8] == ("id", "code", "kind", "lang", "identity_digest", "snapshot", "valid_until",
+                                        "state")  # the v-numbers above
+
+
+class _PreparedCursor(ServerBindingCursor):
+    """Server-side binding, every statement prepared on first use (Django turns psycopg's automatic
+    preparing off, and its own cursors bind on the client, which cannot prepare)."""
+
+    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
+                binary: bool | None = None) -> Any:
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+def _verify_and_log(code: str, *, viewer_label: str, origin: str, today: date) -> tuple[Any, int | None] | None:
+    """(the lookup row, the id of the log row written or None), or None for an unknown code."""
+    valid = selectors.MESSAGES[selectors.Status.VALID][0]
+    params = {
+        "code": code, "viewer_kind": ViewerKind.VERIFICATION.value, "viewer": viewer_label[:200],
+        "seen_credential": _seen(ReportKind.CREDENTIAL, code, valid)[:300],
+        "seen_enrollment": _seen(ReportKind.ENROLLMENT, code, valid)[:300],
+        "origin": origin[:60], "at": timezone.now(), "active": ReportState.ACTIVE.value, "today": today,
+    }
+    connection.ensure_connection()  # then Django's own cursor wrapper: error translation, query logging
+    with connection._prepare_cursor(_PreparedCursor(connection.connection)) as cursor:  # type: ignore[attr-defined]
+        cursor.execute(_VERIFY_AND_LOG_SQL, params)
+        row = cursor.fetchone()
+    return None if row is None else (row[:-1], row[-1])
+
+
+def report_verify_logged(*, typed: str, viewer_label: str, origin: str, today: date | None = None) -> Verification:
+    """selectors.report_verify, and the verification logged on the student's access page whenever
+    it shows the report (the public page: every successful verification is logged)."""
+    code = normalize_code(typed)
+    if code is None:
+        return Verification(selectors.Status.MALFORMED)
+    today = today or timezone.localdate()
+    if connection.vendor != "postgresql":  # SQLite has no data-modifying CTE: read, then write
+        verification = selectors.report_verify(typed=code, today=today)
+        if verification.shows_content:
+            assert verification.report is not None
+            verification_log(report=verification.report, viewer_label=viewer_label, origin=origin,
+                             seen=_seen(verification.report.kind, code, verification.message[0]))
+        return verification
+    found = _verify_and_log(code, viewer_label=viewer_label, origin=origin, today=today)
+    if found is None:
+        return Verification(selectors.Status.UNKNOWN)
+    row, logged = found
+    verification = selectors.verification_found(*selectors.verification_row_parse(row), today=today)
+    if logged is not None and verification.status != selectors.Status.VALID:
+        AccessEvent.objects.filter(pk=logged).update(seen=_seen(verification.report.kind, code,  # type: ignore[union-attr]
+                                                                verification.message[0])[:300])
+    return verification
 
 
 @transaction.atomic

@@ -17,8 +17,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import engines
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -60,15 +61,6 @@ def _viewer(request: HttpRequest, default: str) -> str:
     return default
 
 
-def _log_verification(request: HttpRequest, verification: selectors.Verification) -> None:
-    report = verification.report
-    assert report is not None  # only answers that show a report are logged (shows_content)
-    services.verification_log(
-        report=report, viewer_label=_viewer(request, PUBLIC_LABEL),
-        seen=f"{report.get_kind_display().split(' / ')[0]} {report.code[:4]}…（{verification.message[0]}）",
-        origin=limits.coarse_origin(request))
-
-
 @functools.cache
 def _urls() -> dict[str, str]:
     return {"verify": reverse("verify:verify"), "lookup": reverse("verify:lookup"), "login": reverse("login"),
@@ -88,13 +80,15 @@ def _field_rows(fields: list[tuple[str, str]]) -> str:
                              for label, value in fields))
 
 
-def _verify_page(request: HttpRequest, form: VerifyForm, *, verification: Any = None, limited: bool = False,
-                 status: int = 200) -> HttpResponse:
-    blank = not form.is_bound and not form.initial
-    context: dict[str, Any] = {
-        "form": form, "verification": verification, "limited": limited and RATE_LIMITED, "urls": _urls(),
-        "captcha": "captcha" in form.fields, "code_input": _blank_code_input() if blank else form["code"],
-    }
+def _verify_page(request: HttpRequest, form: VerifyForm | None, *, verification: Any = None,
+                 limited: bool = False, status: int = 200) -> HttpResponse:
+    """The page, with the code form, or without it (`form` None: the QR link's answer, which links
+    to the form instead and so needs no CSRF token)."""
+    context: dict[str, Any] = {"verification": verification, "limited": limited and RATE_LIMITED, "urls": _urls()}
+    if form is not None:
+        blank = not form.is_bound and not form.initial
+        context.update(form=form, show_form=True, captcha="captcha" in form.fields,
+                       code_input=_blank_code_input() if blank else form["code"])
     if verification is not None:
         context["message"] = verification.message
         context["status_class"] = "ok" if verification.status == selectors.Status.VALID else "error"
@@ -104,17 +98,24 @@ def _verify_page(request: HttpRequest, form: VerifyForm, *, verification: Any = 
                            valid_until=report.valid_until.isoformat(), field_rows=_field_rows(verification.fields),
                            photo_url=reverse("verify:photo", args=[report.code])
                            if report.snapshot.get("photo_id") else "")
-    return _private(render(request, "reports/verify.html", context, status=status))
+    context.update(user=request.user, LANGUAGE_CODE=translation.get_language())
+    return _private(HttpResponse(_verify_template().render(context, request), status=status))
 
 
-def _verify(request: HttpRequest, typed: str, form: VerifyForm, *, limited: bool) -> HttpResponse:
+@functools.cache
+def _verify_template() -> Any:
+    """Jinja2, compiled once per process; given the request it offers `csrf_input`, computed only
+    where the page shows a form (so the QR link's answer sets no CSRF cookie)."""
+    return engines["jinja2"].get_template("reports/verify.jinja")
+
+
+def _verify(request: HttpRequest, typed: str, form: VerifyForm | None, *, limited: bool) -> HttpResponse:
     if limited:
         return _verify_page(request, form, limited=True, status=429)
-    verification = selectors.report_verify(typed=typed)
+    verification = services.report_verify_logged(typed=typed, viewer_label=_viewer(request, PUBLIC_LABEL),
+                                                 origin=limits.coarse_origin(request))
     if verification.is_miss:
         limits.miss_record(request)
-    elif verification.shows_content:
-        _log_verification(request, verification)
     return _verify_page(request, form, verification=verification)
 
 
@@ -137,7 +138,7 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
     captcha, limited = limits.verify_gate(request)
     if captcha:
         return _verify_page(request, VerifyCaptchaForm(initial={"code": code[:64]}))
-    return _verify(request, code, VerifyForm(), limited=limited)
+    return _verify(request, code, None, limited=limited)
 
 
 @require_http_methods(["GET"])

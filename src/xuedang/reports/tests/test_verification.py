@@ -215,7 +215,7 @@ def test_lookups_are_rate_limited_per_address_in_redis(student, settings, redis_
     assert codes == [200, 200, 429]
 
 
-def test_verifying_reads_the_report_in_one_query_and_writes_one_log_row(student) -> None:
+def test_verifying_reads_the_report_and_writes_its_log_row_in_one_prepared_statement(student) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -224,6 +224,50 @@ def test_verifying_reads_the_report_in_one_query_and_writes_one_log_row(student)
     client.get(f"/verify/{report.code}")  # code tables are read once per process
     with CaptureQueriesContext(connection) as captured:
         assert status_of(client.get(f"/verify/{report.code}")) == "valid"
-    statements = [q["sql"].split()[0] for q in captured.captured_queries
-                  if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))]
-    assert statements == ["SELECT", "INSERT"]  # no transaction of its own around the log row
+    statements = [(q["sql"] or "(prepared)").split()[0] for q in captured.captured_queries  # psycopg keeps no
+                  if not (q["sql"] or "").startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))]  # text then
+    assert AccessEvent.objects.filter(record_id=report.pk).count() == 2
+    if connection.vendor == "postgresql":  # the lookup and the log row: one statement, prepared once
+        assert statements == ["(prepared)"]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                           ["WITH r AS (SELECT r.id AS v0%"])
+            assert cursor.fetchone()[0] == 1
+    else:  # no transaction of its own around the log row
+        assert statements == ["SELECT", "INSERT"]
+
+
+def test_the_log_row_of_a_changed_or_revoked_record_says_what_the_verifier_was_told(student) -> None:
+    report = credential_report(student)
+    Credential.objects.filter(pk=report.credential_id).update(major_name="软件工程")
+    assert status_of(Client().get(f"/verify/{report.code}")) == "superseded"
+    Credential.objects.filter(pk=report.credential_id).update(state=CredentialState.REVOKED)
+    assert status_of(Client().get(f"/verify/{report.code}")) == "revoked"
+    seen = list(AccessEvent.objects.order_by("id").values_list("seen", flat=True))
+    assert len(seen) == 2 and "记录已变更" in seen[0] and "撤销" in seen[1]
+    assert all(report.code[:4] + "…" in text and report.code not in text for text in seen)
+
+
+def test_the_qr_answer_sets_no_csrf_cookie_and_links_to_the_form_which_keeps_its_csrf_check(student) -> None:
+    report = credential_report(student)
+    client = Client(enforce_csrf_checks=True)
+    answer = client.get(f"/verify/{report.code}")
+    page = answer.content.decode()
+    assert status_of(answer) == "valid" and "csrftoken" not in answer.cookies
+    assert '<a href="/verify/" id="verify-another">' in page
+    assert "<form" not in page  # no form on the QR link's answer: nothing to forge
+    assert client.post("/verify/", {"code": report.code}).status_code == 403  # no token: refused
+    form_page = client.get("/verify/")
+    token = form_page.cookies["csrftoken"].value
+    assert 'name="csrfmiddlewaretoken"' in form_page.content.decode()
+    typed = client.post("/verify/", {"code": report.code}, HTTP_X_CSRFTOKEN=token)
+    assert status_of(typed) == "valid"
+
+
+def test_hostile_record_values_are_escaped_on_the_verification_page(student) -> None:
+    report = credential_report(student)
+    hostile = '<script>alert("x")</script>&<img src=x onerror=alert(1)>'
+    Credential.objects.filter(pk=report.credential_id).update(major_name=hostile)
+    page = Client().get(f"/verify/{report.code}").content.decode()
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;&lt;img src=x onerror=alert(1)&gt;" in page
