@@ -320,7 +320,7 @@ def transfer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     side = _transfer_side(request.user, transfer)
     form = TransferDecisionForm(request.POST or None, side=side) if side else None
     if request.method == "POST":
-        if form is None:
+        if form is None or side is None:
             messages.error(request, "该申请已被处理，或不由您处理 / this request has been handled, or is not yours "
                                     "to decide")
             return redirect("registry:transfer_detail", pk=transfer.pk)

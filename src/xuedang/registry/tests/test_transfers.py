@@ -42,7 +42,7 @@ def _fudan() -> Institution:
 
 
 def _file(actor, **overrides) -> TransferRequest:
-    values = {k: v for k, v in FORM.items()} | overrides
+    values = FORM | overrides
     return services.transfer_request_file(
         actor=actor, to_institution=_fudan(), from_code=values["from_code"],
         from_student_number=values["from_student_number"], document_type=values["document_type"],
@@ -177,7 +177,8 @@ def test_the_sending_school_rejects_with_a_reason_and_nothing_changes(registrar,
     with pytest.raises(ValidationError, match="已被处理"):
         services.transfer_request_province_decide(actor=shanghai_approver, transfer=transfer, approve=True)
     _nothing_written(source, enrollments=1)
-    assert "该生尚有处分未解除" in login(other_school_registrar).get(f"/school/transfers/{transfer.pk}/").content.decode()
+    receiving_page = login(other_school_registrar).get(f"/school/transfers/{transfer.pk}/").content.decode()
+    assert "该生尚有处分未解除" in receiving_page
 
 
 def test_the_province_approves_and_both_sides_are_written_once(registrar, other_school_registrar,
@@ -261,7 +262,8 @@ def test_a_withdrawn_request_cannot_be_approved(registrar, other_school_registra
     services.transfer_request_sending_answer(actor=registrar, transfer=transfer, agree=True)
     with pytest.raises(ValidationError, match="无权处理"):  # only the receiving school withdraws
         services.transfer_request_withdraw(actor=registrar, transfer=transfer)
-    login(other_school_registrar).post(f"/school/transfers/{transfer.pk}/", {"decision": "withdraw", "note": "学生放弃"})
+    login(other_school_registrar).post(f"/school/transfers/{transfer.pk}/",
+                                       {"decision": "withdraw", "note": "学生放弃"})
     transfer.refresh_from_db()
     assert transfer.state == TransferState.WITHDRAWN and transfer.withdrawn_by == other_school_registrar
     response = login(shanghai_approver).post(f"/school/transfers/{transfer.pk}/", {"decision": "approve"},
