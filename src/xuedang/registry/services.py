@@ -649,6 +649,9 @@ def transfer_request_file(
         raise _fail("from_code", "转出学校不能是本校 / the sending institution must be another institution")
     source = _transfer_source(from_code=from_code, from_student_number=from_student_number,
                               document_type=document_type, document_number=document_number)
+    if not source.entry_date < transfer_date < source.expected_graduation_date:
+        raise _fail("transfer_date", "转学日期须晚于原入学日期、早于预计毕业日期 / the transfer date must fall between "
+                    "the entry date and the expected graduation date")
     student_number = student_number.strip()
     if Enrollment.objects.filter(institution=to_institution, student_number=student_number).exists():
         raise _fail("student_number", f"学号“{student_number}”在本校已存在 / this student number is already "

@@ -106,6 +106,7 @@ def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     return render(request, "registry/enrollment_detail.html", {
         "enrollment": enrollment,
         "timeline": selectors.enrollment_timeline(enrollment=enrollment),
+        "transfers": selectors.transfer_request_list(actor=request.user).filter(source=enrollment),
         "ethnicity": dict(code_choices("ethnicity")).get(enrollment.ethnicity, enrollment.ethnicity),
     })
 

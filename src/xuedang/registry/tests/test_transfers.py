@@ -92,6 +92,9 @@ def test_a_wrong_number_and_a_missing_record_get_the_same_answer(other_school_re
 @pytest.mark.parametrize(("overrides", "field", "message"), [
     ({"from_code": "1001"}, "from_code", "院校代码为 5 位数字 / an institution code has 5 digits"),
     ({"transfer_date": "2023-13-01"}, "transfer_date", "日期格式应为 2026-09-01 / a date such as 2026-09-01"),
+    ({"transfer_date": "2026-09-01"}, "transfer_date", "转学日期须晚于原入学日期、早于预计毕业日期 / the transfer "
+                                                       "date must fall between the entry date and the expected "
+                                                       "graduation date"),
     ({"decision_number": ""}, "decision_number", "此项必填 / this field is required"),
     ({"reason": "   "}, "reason", "此项必填 / this field is required"),
     ({"student_number": ""}, "student_number", "此项必填 / this field is required"),
@@ -129,6 +132,7 @@ def test_the_sending_school_sees_the_request_in_its_queue_and_agrees(registrar, 
     page = client.get(f"/school/transfers/{transfer.pk}/")
     assert page.context["side"] == "sending" and "110105********002X" in page.content.decode()
     assert "11010519491231002X" not in page.content.decode()
+    assert f"/school/transfers/{transfer.pk}/" in client.get(f"/school/enrollments/{source.pk}/").content.decode()
     client.post(f"/school/transfers/{transfer.pk}/", {"decision": "agree", "note": ""})
     transfer.refresh_from_db()
     assert transfer.state == TransferState.PENDING_PROVINCE and transfer.sending_by == registrar
