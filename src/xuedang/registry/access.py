@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from xuedang.institutions.access import READING, institution_scope
-from xuedang.registry.models import Admission, Credential, Enrollment
+from xuedang.institutions.access import APPROVING, READING, REGISTERING, institution_scope
+from xuedang.institutions.models import Institution
+from xuedang.registry.models import Admission, Credential, Enrollment, TransferRequest, TransferState
 
 
 def enrollments_for(actor: object, roles: Iterable[str] = READING) -> QuerySet[Enrollment]:
@@ -45,3 +46,50 @@ def access_admission(actor: object, pk: int, *, roles: Iterable[str] = READING) 
     if admission is None:
         raise Http404
     return admission
+
+
+# --- 转学申请: three parties, each with its own duty ---------------------------------------------
+# The receiving school's registrars file and may withdraw; the sending school's registrars agree or
+# reject; the approvers of the receiving school's province approve or reject. The sending school's
+# province is informed: its approvers read requests of their schools once the school has agreed.
+
+
+def transfer_requests_for(actor: object) -> QuerySet[TransferRequest]:
+    """Transfer requests the actor may read (one condition per party)."""
+    receiving = institution_scope(actor, REGISTERING, prefix="to_institution")
+    sending = institution_scope(actor, REGISTERING, prefix="from_institution")
+    province = Q(sending_agreed=True) & (institution_scope(actor, APPROVING, prefix="to_institution")
+                                   | institution_scope(actor, APPROVING, prefix="from_institution"))
+    return TransferRequest.objects.filter(receiving | sending | province)
+
+
+def access_transfer_request(actor: object, pk: int) -> TransferRequest:
+    transfer = (transfer_requests_for(actor).select_related("source", "from_institution", "to_institution")
+                .filter(pk=pk).first())
+    if transfer is None:
+        raise Http404
+    return transfer
+
+
+def _in_scope(actor: object, roles: Iterable[str], institution_id: int) -> bool:
+    return Institution.objects.filter(institution_scope(actor, roles), pk=institution_id).exists()
+
+
+def may_file_transfer(actor: object, institution_id: int) -> bool:
+    """The receiving school's registrars file (and withdraw) its requests."""
+    return _in_scope(actor, REGISTERING, institution_id)
+
+
+def may_answer_as_sending(actor: object, transfer: TransferRequest) -> bool:
+    return transfer.state == TransferState.PENDING_SENDING and _in_scope(
+        actor, REGISTERING, transfer.from_institution_id)
+
+
+def may_decide_as_province(actor: object, transfer: TransferRequest) -> bool:
+    """Only the receiving school's province approves (it informs the sending province)."""
+    return transfer.state == TransferState.PENDING_PROVINCE and _in_scope(
+        actor, APPROVING, transfer.to_institution_id)
+
+
+def may_withdraw(actor: object, transfer: TransferRequest) -> bool:
+    return transfer.is_open and may_file_transfer(actor, transfer.to_institution_id)

@@ -9,6 +9,7 @@ from xuedang.registry.models import (
     Enrollment,
     EnrollmentChange,
     EnrollmentNote,
+    TransferRequest,
 )
 
 PII_EXCLUDE = ("document_number", "identity_digest")
@@ -63,3 +64,10 @@ class AnnualRegistrationAdmin(ReadOnlyAdmin):
 class EnrollmentNoteAdmin(ReadOnlyAdmin):
     list_display = ("enrollment", "kind", "title", "decided_on")
     list_filter = ("kind",)
+
+
+@admin.register(TransferRequest)
+class TransferRequestAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "from_institution", "to_institution", "transfer_date", "state", "filed_at")
+    list_filter = ("state",)
+    list_select_related = ("from_institution", "to_institution")

@@ -67,6 +67,8 @@ STAFF = [
     ("中心管理员 / centre admin", "centre", Scope.CENTRE, "user_admin", "", None),
     ("中心审计员 / centre auditor", "centre", Scope.CENTRE, "auditor", "", None),
     ("省级审核员 / province approver (北京)", "province11", Scope.PROVINCE, "approver", "11", None),
+    # 转学 into 复旦大学 is approved by 上海 (decision 0008)
+    ("省级审核员 / province approver (上海)", "province31", Scope.PROVINCE, "approver", "31", None),
     ("高校注册员 / registrar (北京大学)", "registrar10001", Scope.INSTITUTION, "registrar", "", "10001"),
     ("高校注册员 / registrar (复旦大学)", "registrar10246", Scope.INSTITUTION, "registrar", "", "10246"),
 ]

@@ -134,7 +134,7 @@ class ChangeForm(BilingualForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # 学籍注销 has its own page and deadline; 转学 is recorded by the receiving school, both sides at once
+        # 学籍注销 has its own page and deadline; 转学 has its own three-step request (decision 0008)
         elsewhere = {"31", "18", "42", "51", "21", "22"}
         cast(forms.ChoiceField, self.fields["change_code"]).choices = [
             c for c in code_choices("change_type") if c[0] not in elsewhere]
@@ -147,18 +147,17 @@ class ChangeForm(BilingualForm):
 
 
 class TransferForm(BilingualForm):
-    """转学 — recorded by the receiving school, holding the approval."""
+    """转学申请 — filed by the receiving school; the sending school and the province decide."""
 
     institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
         queryset=None, label="转入学校（本校）/ receiving institution")
-    from_code = forms.RegexField(regex=r"^\d{5}$", label="转出学校院校代码 / sending institution code",
-                                 error_messages={"invalid": "院校代码为 5 位数字 / an institution code has 5 digits"})
+    from_code = forms.RegexField(regex=r"^\d{5}$", label="转出学校院校代码 / sending institution code")
     from_student_number = forms.CharField(max_length=30, label="原学号 / student number there")
     document_type = forms.ChoiceField(choices=DocumentType.choices, label="证件类型 / document type")
     document_number = forms.CharField(max_length=40, label="证件号码 / document number")
     student_number = forms.CharField(max_length=30, label="本校学号 / new student number")
     transfer_date = forms.DateField(widget=DATE, label="转学日期 / transfer date")
-    decision_number = forms.CharField(max_length=60, label="批准文号 / approval document number")
+    decision_number = forms.CharField(max_length=60, label="本校同意转入文号 / our approval document number")
     major_code = forms.CharField(max_length=10, required=False, label="转入专业代码 / major code (if it changes)")
     major_name = forms.CharField(max_length=100, required=False, label="转入专业名称 / major (if it changes)")
     department = forms.CharField(max_length=100, required=False, label="院系 / department")
@@ -168,7 +167,30 @@ class TransferForm(BilingualForm):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
         self.fields["institution"].initial = institutions.first()
+        self.fields["institution"].error_messages["invalid_choice"] = (
+            "只能为本校提出转入申请 / choose your own institution")
+        self.fields["from_code"].error_messages["invalid"] = "院校代码为 5 位数字 / an institution code has 5 digits"
+        self.fields["transfer_date"].error_messages["invalid"] = "日期格式应为 2026-09-01 / a date such as 2026-09-01"
         self.fields["document_number"].widget.attrs["autocomplete"] = "off"
+
+
+TRANSFER_DECISIONS = {
+    "sending": [("agree", "同意转出 / agree"), ("reject", "不同意 / reject")],
+    "province": [("approve", "批准转学 / approve"), ("reject", "不予批准 / reject")],
+    "receiving": [("withdraw", "撤回申请 / withdraw the request")],
+}
+
+
+class TransferDecisionForm(BilingualForm):
+    """One party's step on a 转学申请: the choices depend on who is acting (registry.access)."""
+
+    decision = forms.ChoiceField(widget=forms.RadioSelect, label="处理 / decision")
+    note = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+                           label="说明（不同意时必填）/ note (required when rejecting)")
+
+    def __init__(self, *args: Any, side: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["decision"]).choices = TRANSFER_DECISIONS[side]
 
 
 class AnnotationForm(BilingualForm):

@@ -391,3 +391,81 @@ class EnrollmentNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment} {self.kind} {self.title}"
+
+
+class TransferState(models.TextChoices):
+    """转学申请 — sending school agrees, then the receiving school's province approves."""
+
+    PENDING_SENDING = "pending_sending", "待转出学校同意 / waiting for the sending school"
+    PENDING_PROVINCE = "pending_province", "待省级教育行政部门审批 / waiting for the province"
+    APPLIED = "applied", "已办理 / transfer applied"
+    REJECTED = "rejected", "未同意 / rejected"
+    WITHDRAWN = "withdrawn", "已撤回 / withdrawn"
+
+
+OPEN_TRANSFER_STATES = (TransferState.PENDING_SENDING, TransferState.PENDING_PROVINCE)
+
+
+class TransferRequest(models.Model):
+    """转学申请 — filed by the receiving school; the sending school agrees, the receiving school's
+    province approves (2017 普通高等学校学生管理规定). Nothing is written to either enrollment until
+    the province approves; then `registry.services.enrollment_transfer` writes both sides (21/22).
+
+    .. pii: ties a named student's enrollment to another school; the new student number.
+    """
+
+    source = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="transfer_requests")
+    from_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+",
+                                         verbose_name="转出学校 / sending institution")
+    to_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+",
+                                       verbose_name="转入学校 / receiving institution")
+    student_number = models.CharField("转入后学号 / new student number", max_length=30)
+    transfer_date = models.DateField("转学日期 / transfer date")
+    decision_number = models.CharField("批准文号 / approval document no.", max_length=60)
+    reason = models.TextField("转学原因 / reason")
+    major_code = models.CharField("转入专业代码 / major code", max_length=10, blank=True, default="")
+    major_name = models.CharField("转入专业名称 / major", max_length=100, blank=True, default="")
+    department = models.CharField("转入院系 / department", max_length=100, blank=True, default="")
+    state = models.CharField("状态 / state", max_length=16, choices=TransferState.choices,
+                             default=TransferState.PENDING_SENDING)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(auto_now_add=True)
+    sending_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    sending_at = models.DateTimeField("转出学校处理时间 / sending school acted", null=True, blank=True)
+    sending_agreed = models.BooleanField("转出学校同意 / sending school agreed", null=True, blank=True)
+    province_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    province_at = models.DateTimeField("省级处理时间 / province acted", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    withdrawn_at = models.DateTimeField("撤回时间 / withdrawn", null=True, blank=True)
+    rejection_reason = models.TextField("不同意理由 / reason for rejecting", blank=True, default="")
+    target = models.OneToOneField(Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                  help_text="the enrollment created at the receiving school once applied")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = "转学申请 / transfer request"
+        verbose_name_plural = "转学申请 / transfer requests"
+        indexes = [
+            models.Index(fields=["from_institution", "state"], name="transfer_sending_queue_idx"),
+            models.Index(fields=["to_institution", "state"], name="transfer_receiving_queue_idx"),
+        ]
+        constraints = [
+            # One open request per enrollment: a second school cannot queue behind the first.
+            models.UniqueConstraint(
+                fields=["source"], condition=models.Q(state__in=[s.value for s in OPEN_TRANSFER_STATES]),
+                name="transfer_one_open_per_enrollment",
+            ),
+            models.CheckConstraint(condition=~models.Q(from_institution=models.F("to_institution")),
+                                   name="transfer_between_two_institutions"),
+        ]
+
+    def __str__(self) -> str:
+        return f"转学 #{self.pk} {self.from_institution_id}→{self.to_institution_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_TRANSFER_STATES

@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from xuedang.core.models import AuditEntry
-from xuedang.registry.access import enrollments_for
-from xuedang.registry.models import Enrollment
+from xuedang.registry.access import enrollments_for, transfer_requests_for
+from xuedang.registry.models import Enrollment, TransferRequest, TransferState
 
 
 @dataclass(frozen=True)
@@ -84,3 +84,21 @@ def late_records(*, actor: Any, limit: int = 500) -> dict[str, list]:
     changes = (EnrollmentChange.objects.filter(scope, late=True)
                .select_related("enrollment__institution").order_by("-recorded_at")[:limit])
     return {"registrations": list(registrations), "changes": list(changes)}
+
+
+def transfer_request_list(*, actor: Any, state: str = "") -> QuerySet[TransferRequest]:
+    """转学申请 the actor may read (registry.access), newest first, optionally in one state."""
+    qs = transfer_requests_for(actor)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.select_related("source", "from_institution", "to_institution").order_by("-filed_at", "-id")
+
+
+def transfers_waiting(*, actor: Any) -> QuerySet[TransferRequest]:
+    """The requests waiting for this officer: the sending school's answer, or the province's decision."""
+    from xuedang.institutions.access import APPROVING, REGISTERING, institution_scope
+
+    sending = Q(state=TransferState.PENDING_SENDING) & institution_scope(actor, REGISTERING, prefix="from_institution")
+    province = Q(state=TransferState.PENDING_PROVINCE) & institution_scope(actor, APPROVING, prefix="to_institution")
+    return (TransferRequest.objects.filter(sending | province)
+            .select_related("source", "from_institution", "to_institution").order_by("filed_at", "id"))

@@ -13,9 +13,18 @@ from xuedang.archive.services import access_event_staff_view
 from xuedang.core.codetables import code_choices
 from xuedang.core.masking import mask_document
 from xuedang.imports.exports import write_csv, write_xlsx
-from xuedang.institutions.access import REGISTERING, institutions_for, is_staff_member
+from xuedang.institutions.access import APPROVING, REGISTERING, institutions_for, is_staff_member, memberships
 from xuedang.registry import selectors, services
-from xuedang.registry.access import access_admission, access_credential, access_enrollment, admissions_for
+from xuedang.registry.access import (
+    access_admission,
+    access_credential,
+    access_enrollment,
+    access_transfer_request,
+    admissions_for,
+    may_answer_as_sending,
+    may_decide_as_province,
+    may_withdraw,
+)
 from xuedang.registry.forms import (
     AdmissionConfirmForm,
     AdmissionDeclineForm,
@@ -27,9 +36,10 @@ from xuedang.registry.forms import (
     EnrollmentForm,
     NoteForm,
     PublishForm,
+    TransferDecisionForm,
     TransferForm,
 )
-from xuedang.registry.models import AdmissionState, EnrollmentState, Level
+from xuedang.registry.models import AdmissionState, EnrollmentState, Level, TransferRequest, TransferState
 
 PAGE_SIZE = 50
 
@@ -96,6 +106,7 @@ def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     return render(request, "registry/enrollment_detail.html", {
         "enrollment": enrollment,
         "timeline": selectors.enrollment_timeline(enrollment=enrollment),
+        "transfers": selectors.transfer_request_list(actor=request.user).filter(source=enrollment),
         "ethnicity": dict(code_choices("ethnicity")).get(enrollment.ethnicity, enrollment.ethnicity),
     })
 
@@ -241,8 +252,23 @@ def enrollment_change(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 
 @login_required
+def transfer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """转学申请 — those waiting for this officer first, then every request the officer may read."""
+    if not memberships(request.user, REGISTERING + APPROVING).exists():
+        raise Http404
+    state = request.GET.get("state", "")
+    state = state if state in TransferState.values else ""
+    page = Paginator(selectors.transfer_request_list(actor=request.user, state=state), PAGE_SIZE)
+    return render(request, "registry/transfer_list.html", {
+        "waiting": selectors.transfers_waiting(actor=request.user)[:PAGE_SIZE],
+        "page": page.get_page(request.GET.get("page")), "state": state, "states": TransferState.choices,
+        "may_file": institutions_for(request.user, REGISTERING).exists(),
+    })
+
+
+@login_required
 def transfer_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """转学 — a student arriving from another school, recorded on both sides at once."""
+    """转学申请 — filed by the receiving school; nothing is written until both others decide."""
     institutions = institutions_for(request.user, REGISTERING).order_by("code")
     if not institutions.exists():
         raise Http404
@@ -250,19 +276,69 @@ def transfer_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            enrollment = services.enrollment_transfer_in(
+            transfer = services.transfer_request_file(
                 actor=request.user, to_institution=data["institution"], from_code=data["from_code"],
                 from_student_number=data["from_student_number"], document_type=data["document_type"],
                 document_number=data["document_number"], student_number=data["student_number"],
                 transfer_date=data["transfer_date"], decision_number=data["decision_number"],
-                reason=data["reason"], major_code=data["major_code"] or None,
-                major_name=data["major_name"] or None, department=data["department"])
+                reason=data["reason"], major_code=data["major_code"], major_name=data["major_name"],
+                department=data["department"])
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "转学已登记，转出学校的学籍已同时注明 / transfer recorded on both sides")
-            return redirect("registry:enrollment_detail", pk=enrollment.pk)
-    return render(request, "registry/form.html", {"form": form, "title": "转学转入 / record a transfer in"})
+            messages.success(request, "转学申请已提交，待转出学校同意、省级教育行政部门审批 / transfer request filed; "
+                                      "waiting for the sending school, then the province")
+            return redirect("registry:transfer_detail", pk=transfer.pk)
+    return render(request, "registry/form.html", {"form": form, "title": "提出转学申请 / file a transfer request"})
+
+
+def _transfer_side(actor: object, transfer: TransferRequest) -> str | None:
+    """Which party's step this officer may take now, if any."""
+    if may_answer_as_sending(actor, transfer):
+        return "sending"
+    if may_decide_as_province(actor, transfer):
+        return "province"
+    if may_withdraw(actor, transfer):
+        return "receiving"
+    return None
+
+
+def _transfer_act(actor: object, transfer: TransferRequest, side: str, data: dict) -> None:
+    decision, note = data["decision"], data["note"]
+    if side == "sending":
+        services.transfer_request_sending_answer(actor=actor, transfer=transfer, agree=decision == "agree", note=note)
+    elif side == "province":
+        services.transfer_request_province_decide(actor=actor, transfer=transfer, approve=decision == "approve",
+                                                  note=note)
+    else:
+        services.transfer_request_withdraw(actor=actor, transfer=transfer, note=note)
+
+
+@login_required
+def transfer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One 转学申请: the student, both schools, each step; the step this officer may take."""
+    transfer = access_transfer_request(request.user, pk)
+    side = _transfer_side(request.user, transfer)
+    form = TransferDecisionForm(request.POST or None, side=side) if side else None
+    if request.method == "POST":
+        if form is None or side is None:
+            messages.error(request, "该申请已被处理，或不由您处理 / this request has been handled, or is not yours "
+                                    "to decide")
+            return redirect("registry:transfer_detail", pk=transfer.pk)
+        if form.is_valid():
+            try:
+                _transfer_act(request.user, transfer, side, form.cleaned_data)
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "已处理 / done")
+                return redirect("registry:transfer_detail", pk=transfer.pk)
+    access_event_staff_view(request=request, record=transfer.source, seen=f"转学申请 #{transfer.pk} / transfer request")
+    response = render(request, "registry/transfer_detail.html", {
+        "transfer": transfer, "source": transfer.source, "form": form, "side": side,
+        "document_masked": mask_document(transfer.source.document_number)})
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

@@ -101,6 +101,11 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/export.<str:fmt>": ("/school/enrollments/export.csv", staff_page()),
     "school/enrollments/new/": ("/school/enrollments/new/", registrars(own_only=False)),
     "school/transfers/new/": ("/school/transfers/new/", registrars(own_only=False)),
+    # 转学申请: the registrar's school receives a student of the other school, which has agreed; the
+    # province officer (北京) is the receiving province. Anyone else gets the missing-record 404.
+    "school/transfers/": ("/school/transfers/", queue_page()),
+    "school/transfers/<int:pk>/": ("/school/transfers/{transfer}/", nobody() | {
+        "registrar": 200, "other_school_registrar": 200, "province_officer": 200}),
     "school/enrollments/<int:pk>/cancel/": ("/school/enrollments/{pk}/cancel/", registrars(own_only=True)),
     "school/enrollments/<int:pk>/annual/": ("/school/enrollments/{pk}/annual/", registrars(own_only=True)),
     "school/admissions/": ("/school/admissions/", registrars(own_only=False)),
@@ -199,6 +204,7 @@ MISSING = {
     "school/admissions/<int:pk>/": "/school/admissions/999999/",
     "school/imports/<int:pk>/": "/school/imports/999999/",
     "school/enrollments/<int:pk>/": "/school/enrollments/999999/",
+    "school/transfers/<int:pk>/": "/school/transfers/999999/",
     "api/v1/enrollments/<pk>": "/api/v1/enrollments/999999",
     "archive/enrollments/<int:pk>/": "/archive/enrollments/999999/",
     "archive/credentials/<int:pk>/": "/archive/credentials/999999/",
@@ -307,6 +313,24 @@ def _archive_ids(enrollment) -> dict[str, int]:
             "former": former.pk}
 
 
+def _transfer() -> int:
+    """A 转学申请 into the registrar's school (10001) from the other school (10246), which agreed."""
+    from datetime import date
+
+    from xuedang.accounts.models import User
+    from xuedang.institutions.models import Institution
+    from xuedang.registry import services
+
+    make_enrollment(school="10246", student_number="FDU210009", name="王五", document_number="310104199909094569")
+    transfer = services.transfer_request_file(
+        actor=User.objects.get(username="registrar"), to_institution=Institution.objects.get(code="10001"),
+        from_code="10246", from_student_number="FDU210009", document_type="resident_id",
+        document_number="310104199909094569", student_number="2301009", transfer_date=date(2023, 9, 1),
+        decision_number="北大教〔2023〕9号", reason="本人申请")
+    return services.transfer_request_sending_answer(actor=User.objects.get(username="other_registrar"),
+                                                    transfer=transfer, agree=True).pk
+
+
 def _appeal() -> int:
     """A submitted identity appeal (the accounts app's fixture helper)."""
     from xuedang.accounts.tests.helpers import submitted_appeal
@@ -340,7 +364,7 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar,
     admission = _admission()
     credential = _credential(enrollment)
     ids = {"pk": enrollment.pk, "job": job, "admission": admission, "credential": credential,
-           "appeal": _appeal()}
+           "appeal": _appeal(), "transfer": _transfer()}
     ids |= _archive_ids(enrollment)
     ids |= _reports(student, enrollment)
     failures = []

@@ -181,8 +181,11 @@ def test_publishing_due_credentials_from_the_page(registrar) -> None:
     assert "已发布 0 条" in page
 
 
-def test_the_receiving_school_records_a_transfer_and_both_sides_show_it(registrar, other_school_registrar) -> None:
-    from xuedang.registry.models import EnrollmentChange
+def test_a_transfer_is_written_on_both_sides_only_once_the_province_approves(registrar,
+                                                                           other_school_registrar) -> None:
+    """The whole 转学 journey through the pages (decision 0008); details in test_transfers.py."""
+    from xuedang.conftest import _staff
+    from xuedang.registry.models import EnrollmentChange, TransferRequest
 
     source = make_enrollment()  # at 10001, the registrar's school
     client = login(other_school_registrar)  # 10246 receives the student
@@ -192,11 +195,19 @@ def test_the_receiving_school_records_a_transfer_and_both_sides_show_it(registra
                 "form"].fields["institution"].initial.pk}
     wrong = client.post("/school/transfers/new/", {**form, "document_number": "650102200001010020"})
     assert "没有与该学号和证件号码相符" in wrong.content.decode()
-    source.refresh_from_db()
-    assert source.state == "registered"
 
     response = client.post("/school/transfers/new/", {**form, "document_number": "11010519491231002X"})
-    assert response.status_code == 302
+    transfer = TransferRequest.objects.get()
+    assert response.url == f"/school/transfers/{transfer.pk}/"
+    source.refresh_from_db()
+    assert source.state == "registered"  # filing alone writes nothing
+
+    login(registrar).post(f"/school/transfers/{transfer.pk}/", {"decision": "agree"})
+    source.refresh_from_db()
+    assert source.state == "registered"  # nor does the sending school's agreement
+
+    shanghai = _staff("shanghai_approver", "province", "approver", province="31")
+    login(shanghai).post(f"/school/transfers/{transfer.pk}/", {"decision": "approve"})
     source.refresh_from_db()
     assert source.state == "transferred_out"
     out = EnrollmentChange.objects.get(enrollment=source, change_code="21")
