@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import ipaddress
+import threading
 import time
 from typing import Any
 
@@ -26,7 +27,10 @@ from django_ratelimit.core import (
     _split_rate,
     is_ratelimited,
 )
+from redis.connection import Connection
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 VERIFY, LOOKUP, MISSES, API = "reports.verify", "reports.lookup", "reports.misses", "reports.api"
 
@@ -76,12 +80,54 @@ return {0, count}
 _GATE_SHA = hashlib.sha1(_GATE.encode()).hexdigest()  # noqa: S324 — Redis names scripts by SHA-1
 
 
+@functools.lru_cache(maxsize=64)
+def _rate(rate: str) -> tuple[int, int]:
+    return _split_rate(rate)
+
+
+@functools.lru_cache(maxsize=4096)
+def _rate_cache_key(value: str, window: int, rate: str) -> str:
+    return _make_cache_key(VERIFY, window, rate, value, ALL)
+
+
 def _verify_rate_key(request: HttpRequest) -> tuple[str, int, int]:
     """django-ratelimit's own cache key, limit and lifetime for this address (the same counter)."""
     rate = settings.REPORTS_VERIFY_RATE
-    limit, period = _split_rate(rate)
+    limit, period = _rate(rate)
     value = _get_ip(request)
-    return _make_cache_key(VERIFY, _get_window(value, period), rate, value, ALL), limit, period + EXPIRATION_FUDGE
+    return _rate_cache_key(value, _get_window(value, period), rate), limit, period + EXPIRATION_FUDGE
+
+
+_gate_local = threading.local()
+
+
+def _gate_connection(backend: RedisCache) -> Connection:
+    """One Redis connection per thread for the gate, taken from the cache's own pool settings and
+    used directly (send, read): the client's pool, retry and instrumentation layers cost more CPU
+    than the round trip itself (docs/BENCHMARKS.md)."""
+    connection = getattr(_gate_local, "connection", None)
+    if connection is None or getattr(_gate_local, "backend", None) is not backend:
+        pool = backend._cache._get_connection_pool(write=True)  # type: ignore[attr-defined]  # Django's own pool
+        connection = pool.make_connection()
+        _gate_local.connection, _gate_local.backend = connection, backend
+    return connection
+
+
+def _gate_call(backend: RedisCache, args: list[Any]) -> Any:
+    connection = _gate_connection(backend)
+    for attempt in (1, 2):
+        try:
+            try:
+                connection.send_command("EVALSHA", _GATE_SHA, 2, *args)
+                return connection.read_response()
+            except NoScriptError:  # first use on this Redis server (or after SCRIPT FLUSH)
+                connection.send_command("EVAL", _GATE, 2, *args)
+                return connection.read_response()
+        except (RedisConnectionError, RedisTimeoutError):
+            connection.disconnect()  # a restarted server: reconnect once, then let the error through
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def verify_gate(request: HttpRequest) -> tuple[bool, bool]:
@@ -94,15 +140,7 @@ def verify_gate(request: HttpRequest) -> tuple[bool, bool]:
         return False, verify_limited(request)
     rate_key, limit, lifetime = _verify_rate_key(request)
     keys = [backend.make_key(_misses_key(request)), backend.make_key(rate_key)]  # our own keys: nothing to validate
-    client = getattr(backend, "_verify_gate_client", None)
-    if client is None:  # one client per cache object (per thread), not one per request
-        client = backend._cache.get_client(keys[1], write=True)  # type: ignore[attr-defined]  # Django's own client
-        backend._verify_gate_client = client  # type: ignore[attr-defined]
-    args = [*keys, settings.REPORTS_MISSES_BEFORE_CAPTCHA, lifetime]
-    try:
-        captcha, count = client.evalsha(_GATE_SHA, 2, *args)
-    except NoScriptError:  # first use on this Redis server (or after SCRIPT FLUSH)
-        captcha, count = client.eval(_GATE, 2, *args)
+    captcha, count = _gate_call(backend, [*keys, settings.REPORTS_MISSES_BEFORE_CAPTCHA, lifetime])
     return bool(captcha), (not captcha and count > limit)
 
 

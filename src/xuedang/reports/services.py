@@ -6,6 +6,7 @@ never enters the audit log (it is the key to the report); its first four symbols
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -178,7 +179,12 @@ _LOG_SQL_DEFAULT = f"INSERT INTO {AccessEvent._meta.db_table} ({_LOG_COLUMNS}) V
 
 def _seen(kind: str, code: str, message: str) -> str:
     """What the access page says was seen: the kind of report, the code's first four symbols, the answer."""
-    return f"{ReportKind(kind).label.split(' / ')[0]} {code[:4]}…（{message}）"
+    return f"{_kind_words(kind)} {code[:4]}…（{message}）"
+
+
+@functools.cache
+def _kind_words(kind: str) -> str:
+    return str(ReportKind(kind).label).split(" / ")[0]
 
 
 def verification_log(*, report: Report, viewer_label: str, seen: str, origin: str) -> None:

@@ -160,6 +160,26 @@ def test_verification_is_rate_limited_per_address_in_redis(student, settings, re
     assert AccessEvent.objects.count() == 4  # refused attempts see nothing and are not logged
 
 
+def test_the_rate_limit_outlives_a_dropped_redis_connection_and_a_flushed_script(student, settings,
+                                                                                 redis_url) -> None:
+    import redis
+
+    from xuedang.reports import limits
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    settings.REPORTS_VERIFY_RATE = "3/m"
+    report = credential_report(student)
+    client = Client()
+    assert client.get(f"/verify/{report.code}", REMOTE_ADDR="198.51.100.20").status_code == 200
+    admin = redis.Redis.from_url(redis_url)
+    admin.script_flush()
+    gate = limits._gate_local.connection
+    gate.send_command("CLIENT", "ID")
+    assert admin.client_kill_filter(_id=gate.read_response()) == 1  # the server drops the gate's connection
+    statuses = [client.get(f"/verify/{report.code}", REMOTE_ADDR="198.51.100.20").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]  # the count went on where it was
+
+
 def _captcha_answer(page: str) -> dict[str, str]:
     key = re.search(r'name="captcha_0" value="(\w+)"', page).group(1)
     return {"captcha_0": key, "captcha_1": CaptchaStore.objects.get(hashkey=key).response}
