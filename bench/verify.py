@@ -61,10 +61,11 @@ setup = function(thread)
 end
 init = function(args)
   for line in io.lines(args[1]) do codes[#codes + 1] = line end
+  prefix = args[2] or "/verify/"
   math.randomseed(os.time() * 1000 + id)
 end
 request = function()
-  return wrk.format("GET", "/verify/" .. codes[math.random(#codes)])
+  return wrk.format("GET", prefix .. codes[math.random(#codes)])
 end
 """
 
@@ -236,6 +237,9 @@ def existing_codes(count: int) -> list[str] | None:
     return list(Report.objects.values_list("code", flat=True))
 
 
+LOOKUP = "/bench/lookup/"  # one indexed ORM lookup of a report by its code (bench/verify_urls.py)
+
+
 # --- Serving and load ------------------------------------------------------------------------------
 def serve(env: dict[str, str], workers: int, threads: int, port: int) -> subprocess.Popen:
     worker_class = ["--worker-class", "sync"]
@@ -262,13 +266,13 @@ def _ms(value: str) -> float:
 
 
 def wrk(url: str, *, connections: int, duration: int, script: Path | None = None,
-        codes: Path | None = None) -> dict[str, float]:
+        codes: Path | None = None, prefix: str = "/verify/") -> dict[str, float]:
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency"]
     if script:
         command += ["-s", str(script)]
     command.append(url)
     if codes:
-        command += ["--", str(codes)]
+        command += ["--", str(codes), prefix]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
@@ -340,10 +344,13 @@ def main() -> None:
     try:
         wrk(f"{base}/bench/constant", connections=args.connections, duration=3)  # warm up both paths
         wrk(base, connections=args.connections, duration=3, script=script, codes=code_file)
+        wrk(base, connections=args.connections, duration=3, script=script, codes=code_file, prefix=LOOKUP)
         logged_before = AccessEvent.objects.count()
         constant = wrk(f"{base}/bench/constant", connections=args.connections, duration=args.duration)
         verify = wrk(base, connections=args.connections, duration=args.duration, script=script, codes=code_file)
         logged = AccessEvent.objects.count() - logged_before
+        lookup = wrk(base, connections=args.connections, duration=args.duration, script=script, codes=code_file,
+                     prefix=LOOKUP)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -352,7 +359,9 @@ def main() -> None:
         raise SystemExit(f"only {logged} of {verify['requests']:.0f} verifications were logged")
     pdf_median, pdf_kb = pdf_figures(args.pdfs)
     print(f"credentials={args.credentials} workers={args.workers} threads={args.threads} "
-          f"connections={args.connections} constant_p50_ms={constant['p50_ms']:.2f} "
+          f"connections={args.connections} lookup_rps={lookup['rps']:.0f} "
+          f"lookup_ratio={lookup['rps'] / constant['rps']:.2f} verify_to_lookup={verify['rps'] / lookup['rps']:.2f} "
+          f"constant_p50_ms={constant['p50_ms']:.2f} "
           f"verify_p50_ms={verify['p50_ms']:.2f} constant_p99_ms={constant['p99_ms']:.2f} logged={logged}")
     print(f"verify_rps={verify['rps']:.0f} constant_rps={constant['rps']:.0f} "
           f"ratio={verify['rps'] / constant['rps']:.2f} p99_ms={verify['p99_ms']:.2f} "

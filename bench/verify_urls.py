@@ -3,6 +3,7 @@
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
+from xuedang.reports.models import Report
 from xuedang.urls import urlpatterns as project_patterns
 
 
@@ -11,4 +12,10 @@ def constant(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
-urlpatterns = [path("bench/constant", constant), *project_patterns]
+def lookup(request: HttpRequest, code: str) -> JsonResponse:
+    """MEASURED.md's "one indexed ORM lookup" on the same server: what a single database read costs,
+    for reading the verification figures against (the machine's ceiling for any page that reads)."""
+    return JsonResponse({"id": Report.objects.filter(code=code).values_list("id", flat=True).first()})
+
+
+urlpatterns = [path("bench/constant", constant), path("bench/lookup/<str:code>", lookup), *project_patterns]
