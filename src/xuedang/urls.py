@@ -8,6 +8,8 @@ from xuedang.reports.urls import public_patterns as verify_patterns
 from xuedang.reports.urls import student_patterns as report_patterns
 
 urlpatterns = [
+    # the public verification page first: the registry's most requested route, resolved on every hit
+    path("verify/", include((verify_patterns, "verify"))),
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("login/", account_views.login_view, name="login"),
@@ -21,6 +23,5 @@ urlpatterns = [
     path("archive/", include("xuedang.archive.urls")),
     path("school/archive/", include("xuedang.archive.school_urls")),
     path("admin/", admin.site.urls),
-    path("verify/", include((verify_patterns, "verify"))),
     path("archive/reports/", include((report_patterns, "reports"))),
 ]
