@@ -291,3 +291,15 @@ def test_hostile_record_values_are_escaped_on_the_verification_page(student) -> 
     page = Client().get(f"/verify/{report.code}").content.decode()
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_a_signed_in_verifier_is_named_on_the_access_page_and_can_sign_out_from_the_answer(student, employer) -> None:
+    report = credential_report(student)
+    client = login(employer)
+    response = client.get(f"/verify/{report.code}")
+    page = response.content.decode()
+    assert status_of(response) == "valid" and "employer" in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token and 'action="/logout/"' in page  # the header's sign-out form carries its CSRF token
+    event = access_events(student=student).get()
+    assert event.viewer_label.startswith("人事专员") and "登录用户" in event.viewer_label
