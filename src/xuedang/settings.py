@@ -83,7 +83,7 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,  # <app>/jinja2/
-        "OPTIONS": {"autoescape": True, "auto_reload": False},
+        "OPTIONS": {"autoescape": True, "auto_reload": DEBUG},
     },
 ]
 

@@ -93,10 +93,10 @@ def _verify_page(request: HttpRequest, form: VerifyForm | None, *, verification:
     return _private(HttpResponse(_verify_template().render(context, request), status=status))
 
 
-@functools.cache
 def _verify_template() -> Any:
-    """Jinja2, compiled once per process; given the request it offers `csrf_input`, computed only
-    where the page shows a form (so the QR link's answer sets no CSRF cookie)."""
+    """Jinja2, compiled once per process (reloaded when edited under DEBUG); given the request it
+    offers `csrf_input`, computed only where the page shows a form (so the QR link's answer sets
+    no CSRF cookie)."""
     return engines["jinja2"].get_template("reports/verify.jinja")
 
 
