@@ -73,7 +73,8 @@ def test_a_student_registers_signs_in_resets_the_password_and_changes_the_phone(
     assert page.inner_text("#new-username") == username
 
     page.goto(f"{live_app}/login/")  # signed in by keyboard alone, with the phone number as login name
-    page.keyboard.type(PHONE)  # the account field has the focus
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_username'")
+    page.keyboard.type(PHONE)  # the account field has the focus (autofocus; waited for, not raced)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD_1)
     page.keyboard.press("Enter")
