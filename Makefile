@@ -9,7 +9,7 @@ SEED_STUDENTS ?= 3000
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test test-sqlite test-postgres lint bench pdf-debs bench-verify
+.PHONY: install run test test-sqlite test-postgres lint bench debs pdf-debs bench-verify
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-run: install pdf-debs
+run: install debs
 	mkdir -p var
 	$(BIN)/xuedang migrate --noinput
 	$(BIN)/xuedang seed --students $(SEED_STUDENTS) --if-empty
@@ -35,14 +35,16 @@ $(CHROMIUM):
 	else echo "browser tests need Debian's chromium: apt-get install chromium"; fi
 
 # Report PDFs embed these fonts; the tests read PDFs back with poppler (pdftotext, pdfsig …) and zbarimg (QR).
-PDF_DEBS := fonts-liberation fonts-arphic-uming fonts-hanazono poppler-utils zbar-tools
-pdf-debs:
-	@dpkg -s $(PDF_DEBS) >/dev/null 2>&1 || { \
-	if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $(PDF_DEBS); \
-	elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -q && sudo apt-get install -y -q $(PDF_DEBS); \
-	else echo "report PDFs need: apt-get install $(PDF_DEBS)"; fi; }
+# flite speaks the captcha for those who cannot read the picture.
+DEBS := fonts-liberation fonts-arphic-uming fonts-hanazono poppler-utils zbar-tools flite
+debs:
+	@dpkg -s $(DEBS) >/dev/null 2>&1 || { \
+	if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $(DEBS); \
+	elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -q && sudo apt-get install -y -q $(DEBS); \
+	else echo "report PDFs and the spoken captcha need: apt-get install $(DEBS)"; fi; }
+pdf-debs: debs
 
-test: install $(CHROMIUM) pdf-debs lint test-sqlite
+test: install $(CHROMIUM) debs lint test-sqlite
 ifeq ($(CI),true)
 	$(MAKE) test-postgres
 endif

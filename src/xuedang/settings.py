@@ -5,6 +5,7 @@ the variable with a `_FILE` suffix (e.g. `SECRET_KEY_FILE=/run/secrets/key`).
 """
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +186,10 @@ CODE_IP_DAILY_LIMIT = int(env("CODE_IP_DAILY_LIMIT", "30"))
 LOGIN_IP_HOURLY_FAILURES = int(env("LOGIN_IP_HOURLY_FAILURES", "200"))
 ACCOUNT_CANCEL_COOLING_DAYS = int(env("ACCOUNT_CANCEL_COOLING_DAYS", "15"))
 CAPTCHA_FONT_SIZE = 28
+# The captcha spoken for those who cannot read the picture (Debian's flite; `make debs`). Without
+# it there is no audio link. Each spoken captcha runs flite once, so it is rate limited per address.
+CAPTCHA_FLITE_PATH = env("CAPTCHA_FLITE_PATH", shutil.which("flite") or "") or None
+CAPTCHA_AUDIO_RATE = env("CAPTCHA_AUDIO_RATE", "10/m")
 CELERY_BEAT_SCHEDULE["complete-account-cancellations"] = {
     "task": "xuedang.accounts.tasks.complete_account_cancellations", "schedule": 3600.0,
 }

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from xuedang.accounts import views as account_views
 from xuedang.api import api
@@ -15,6 +15,7 @@ urlpatterns = [
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
     path("account/", include("xuedang.accounts.urls")),
+    re_path(r"^captcha/audio/(?P<key>\w+)\.wav$", core_views.captcha_audio),  # rate limited, before captcha's own
     path("captcha/", include("captcha.urls")),
     path("school/", include("xuedang.registry.urls")),
     path("school/imports/", include("xuedang.imports.urls")),

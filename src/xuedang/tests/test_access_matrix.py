@@ -182,7 +182,9 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     # an unknown or used captcha is gone (410)
     "captcha/image/(?P<key>\\w+)/": ("/captcha/image/unknown/", everyone(410)),
     "captcha/image/(?P<key>\\w+)@2/": ("/captcha/image/unknown@2/", everyone(410)),
-    "captcha/audio/(?P<key>\\w+).wav": ("/captcha/audio/unknown.wav", everyone(404)),
+    # the spoken captcha (flite, installed by `make debs`): ours, rate limited, in front of captcha's own
+    "captcha/audio/(?P<key>\\w+)\\.wav": ("/captcha/audio/unknown.wav", everyone(410)),
+    "captcha/audio/(?P<key>\\w+).wav": ("/captcha/audio/unknown.wav", everyone(410)),
     # Verification reports (reports app): public verification, the student's own reports, the employer API.
     "verify/": ("/verify/", everyone(200)),
     "verify/lookup/": ("/verify/lookup/", everyone(200)),
