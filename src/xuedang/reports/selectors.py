@@ -97,13 +97,6 @@ def _is_revoked(kind: str, state: str) -> bool:
     return state in CANCELLED_ENROLLMENT_STATES
 
 
-def report_by_code(code: str) -> Report | None:
-    """One indexed lookup by code, with the record (and an enrollment's institution) in the same query."""
-    rows = (Report.objects.select_related("credential", "enrollment__institution")
-            .filter(code=code).order_by()[:1])  # unique: no ORDER BY from Meta.ordering
-    return next(iter(rows), None)
-
-
 # --- The hot path: verification by code ----------------------------------------------------------
 # One fixed SQL statement reads exactly what verification needs — the report, and the facts of
 # its record that the comparison reads — instead of compiling a three-join ORM query and building
