@@ -9,9 +9,12 @@ PostgreSQL database (psycopg COPY), serves the project with gunicorn under produ
 (every verification writes its access-log row, as in production) and, in the same run and on
 the same server, a constant-response Django view behind the same middleware (a bench-only
 URLconf, bench/verify_urls.py), and a view doing one indexed ORM lookup by code (MEASURED.md's
-baseline: the ceiling for any page that reads the database; reported as lookup_ratio and
-verify_to_lookup). Also times signed PDFs through bench/pdf.py when it is present.
-The last line is machine-readable.
+baseline; reported as lookup_ratio and verify_to_lookup), and a view running only the statement
+a verification cannot do without (the prepared lookup that writes the access-log row) with a
+constant JSON answer (floor_ratio: the ceiling of the verification page here). For each view it
+prints the CPU time per request of each process group (gunicorn, PostgreSQL, Redis, wrk) and of
+the kernel, read from /proc, to show where a request's cost goes when all share the cores.
+Also times signed PDFs through bench/pdf.py when it is present. The last line is machine-readable.
 """
 
 from __future__ import annotations
@@ -240,6 +243,56 @@ def existing_codes(count: int) -> list[str] | None:
 
 
 LOOKUP = "/bench/lookup/"  # one indexed ORM lookup of a report by its code (bench/verify_urls.py)
+FLOOR = "/bench/floor/"  # the verification's own lookup + log statement, nothing else (bench/verify_urls.py)
+
+
+# --- Where the CPU goes ------------------------------------------------------------------------------
+GROUPS = (("gunicorn", "gunicorn"), ("postgres", "postgres"), ("redis", "redis"))
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_ticks() -> dict[str, int]:
+    """CPU ticks (user + system) of every live process, summed by group."""
+    totals = dict.fromkeys([name for name, _ in GROUPS] + ["other"], 0)
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            comm = Path(f"/proc/{pid}/comm").read_text().strip()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        group = next((name for name, prefix in GROUPS if comm.startswith(prefix)), "other")
+        totals[group] += int(fields[11]) + int(fields[12])
+    return totals
+
+
+def _machine_ticks() -> tuple[int, int, int]:
+    """(all, idle, softirq) ticks of the whole machine from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(values), values[3] + values[4], values[6]
+
+
+def cpu_measured(run) -> tuple[dict[str, float], dict[str, float]]:
+    """Run `run` (a wrk run) and return its figures and the CPU µs per request it cost each group:
+    gunicorn (the Django workers), postgres, redis, wrk (a waited-for child, from rusage), kernel
+    softirq (network), idle, and the machine in all."""
+    import resource
+
+    before, machine, children = _process_ticks(), _machine_ticks(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures = run()
+    after, machine_after = _process_ticks(), _machine_ticks()
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    per = 1e6 / figures["requests"]
+    cpu = {name: (after[name] - before[name]) / TICKS * per for name, _ in GROUPS}
+    cpu["wrk"] = (children_after.ru_utime + children_after.ru_stime - children.ru_utime - children.ru_stime) * per
+    cpu["softirq"] = (machine_after[2] - machine[2]) / TICKS * per
+    cpu["idle"] = (machine_after[1] - machine[1]) / TICKS * per
+    cpu["machine"] = (machine_after[0] - machine[0]) / TICKS * per
+    return figures, cpu
+
+
+def cpu_line(name: str, figures: dict[str, float], cpu: dict[str, float]) -> str:
+    parts = " ".join(f"{key}={value:.0f}" for key, value in cpu.items())
+    return f"cpu_us_per_request view={name} rps={figures['rps']:.0f} {parts}"
 
 
 # --- Serving and load ------------------------------------------------------------------------------
@@ -351,12 +404,17 @@ def main() -> None:
         wrk(f"{base}/bench/constant", connections=args.connections, duration=3)  # warm up both paths
         wrk(base, connections=args.connections, duration=3, script=script, codes=code_file)
         wrk(base, connections=args.connections, duration=3, script=script, codes=code_file, prefix=LOOKUP)
+        wrk(base, connections=args.connections, duration=3, script=script, codes=code_file, prefix=FLOOR)
         logged_before = AccessEvent.objects.count()
-        constant = wrk(f"{base}/bench/constant", connections=args.connections, duration=args.duration)
-        verify = wrk(base, connections=args.connections, duration=args.duration, script=script, codes=code_file)
+        constant, constant_cpu = cpu_measured(
+            lambda: wrk(f"{base}/bench/constant", connections=args.connections, duration=args.duration))
+        verify, verify_cpu = cpu_measured(
+            lambda: wrk(base, connections=args.connections, duration=args.duration, script=script, codes=code_file))
         logged = AccessEvent.objects.count() - logged_before
-        lookup = wrk(base, connections=args.connections, duration=args.duration, script=script, codes=code_file,
-                     prefix=LOOKUP)
+        lookup, lookup_cpu = cpu_measured(lambda: wrk(base, connections=args.connections, duration=args.duration,
+                                                      script=script, codes=code_file, prefix=LOOKUP))
+        floor, floor_cpu = cpu_measured(lambda: wrk(base, connections=args.connections, duration=args.duration,
+                                                    script=script, codes=code_file, prefix=FLOOR))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -364,9 +422,13 @@ def main() -> None:
     if logged < verify["requests"]:
         raise SystemExit(f"only {logged} of {verify['requests']:.0f} verifications were logged")
     pdf_median, pdf_kb = pdf_figures(args.pdfs)
+    for name, figures, cpu in (("constant", constant, constant_cpu), ("verify", verify, verify_cpu),
+                               ("lookup", lookup, lookup_cpu), ("floor", floor, floor_cpu)):
+        print(cpu_line(name, figures, cpu))
     print(f"credentials={args.credentials} workers={args.workers} threads={args.threads} "
           f"connections={args.connections} lookup_rps={lookup['rps']:.0f} "
           f"lookup_ratio={lookup['rps'] / constant['rps']:.2f} verify_to_lookup={verify['rps'] / lookup['rps']:.2f} "
+          f"floor_ratio={floor['rps'] / constant['rps']:.2f} verify_to_floor={verify['rps'] / floor['rps']:.2f} "
           f"constant_p50_ms={constant['p50_ms']:.2f} "
           f"verify_p50_ms={verify['p50_ms']:.2f} constant_p99_ms={constant['p99_ms']:.2f} logged={logged}")
     print(f"verify_rps={verify['rps']:.0f} constant_rps={constant['rps']:.0f} "
