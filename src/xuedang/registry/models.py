@@ -401,6 +401,7 @@ class TransferState(models.TextChoices):
     APPLIED = "applied", "已办理 / transfer applied"
     REJECTED = "rejected", "未同意 / rejected"
     WITHDRAWN = "withdrawn", "已撤回 / withdrawn"
+    LAPSED = "lapsed", "已失效（学籍已不在籍） / lapsed: the enrollment ended"
 
 
 OPEN_TRANSFER_STATES = (TransferState.PENDING_SENDING, TransferState.PENDING_PROVINCE)
@@ -440,6 +441,8 @@ class TransferRequest(models.Model):
     withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
     withdrawn_at = models.DateTimeField("撤回时间 / withdrawn", null=True, blank=True)
+    lapsed_at = models.DateTimeField("失效时间 / lapsed", null=True, blank=True,
+                                     help_text="the enrollment left the active states while the request was open")
     rejection_reason = models.TextField("不同意理由 / reason for rejecting", blank=True, default="")
     target = models.OneToOneField(Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                   help_text="the enrollment created at the receiving school once applied")

@@ -270,6 +270,8 @@ def enrollment_change_record(
         enrollment.state_date = change_date
         _check_one_full_time(enrollment)
     _save_unique(enrollment, "state", "该学生已有在籍的普通全日制学籍 / conflicting active enrollment")
+    if "state" in changes and enrollment.state not in ACTIVE_ENROLLMENT_STATES:
+        _transfers_lapse(actor=actor, enrollment=enrollment)
     change = EnrollmentChange.objects.create(
         enrollment=enrollment, change_code=change_code, change_date=change_date,
         decision_date=decision_date, decision_number=decision_number, reason=reason,
@@ -476,6 +478,7 @@ def _enrollment_finish(*, actor: Any, credential: Credential) -> None:
     before = {"state": enrollment.state}
     enrollment.state, enrollment.state_date = EnrollmentState.GRADUATED, credential.study_end
     enrollment.save(update_fields=["state", "state_date", "updated_at"])
+    _transfers_lapse(actor=actor, enrollment=enrollment)
     audit_log(actor=actor, action="registry.enrollment.graduated", target=enrollment,
               before=before, after={"state": enrollment.state}, reason=credential.certificate_number)
 
@@ -735,12 +738,14 @@ def transfer_request_province_decide(*, actor: Any, transfer: TransferRequest, a
         raise _fail("note", "请填写不予批准的理由 / give the reason for rejecting", code="required")
     transfer.province_by, transfer.province_at = actor, timezone.now()
     if approve:
+        # Closed before the enrollment leaves (21), so the request being applied does not lapse.
+        transfer.state = TransferState.APPLIED
+        transfer.save(update_fields=["state", "updated_at"])
         transfer.target = enrollment_transfer(
             actor=actor, enrollment=transfer.source, to_institution=transfer.to_institution,
             student_number=transfer.student_number, transfer_date=transfer.transfer_date, reason=transfer.reason,
             major_code=transfer.major_code or None, major_name=transfer.major_name or None,
             department=transfer.department, decision_number=transfer.decision_number)
-        transfer.state = TransferState.APPLIED
     else:
         transfer.state, transfer.rejection_reason = TransferState.REJECTED, note
     transfer.save()
@@ -751,6 +756,21 @@ def transfer_request_province_decide(*, actor: Any, transfer: TransferRequest, a
         _transfer_step(transfer, actor=actor, action="province_rejected", reason=note,
                        text=f"省级教育行政部门不予批准：{note} / the province rejected the request")
     return transfer
+
+
+def _transfers_lapse(*, actor: Any, enrollment: Enrollment) -> None:
+    """An enrollment that leaves the active states (退学, 毕业, 转出 …) can no longer be
+    transferred: its open request lapses at once, with an audit entry and a notice, instead of
+    waiting in a queue for an approval that would fail."""
+    state = enrollment.get_state_display().split(" / ")[0]
+    for transfer in TransferRequest.objects.select_for_update().filter(source=enrollment,
+                                                                         state__in=OPEN_TRANSFER_STATES):
+        transfer.state, transfer.lapsed_at = TransferState.LAPSED, timezone.now()
+        transfer.save(update_fields=["state", "lapsed_at", "updated_at"])
+        _transfer_step(transfer, actor=actor, action="lapsed",
+                       reason=f"学籍状态 / enrollment state: {enrollment.state}",
+                       text=f"学籍已不在籍（{state}），转学申请已失效 / the enrollment is no longer active; "
+                            "the request lapsed")
 
 
 @transaction.atomic

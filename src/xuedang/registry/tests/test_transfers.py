@@ -279,6 +279,63 @@ def test_a_withdrawn_request_cannot_be_approved(registrar, other_school_registra
     assert AuditEntry.objects.filter(action="registry.transfer.withdrawn").count() == 1
 
 
+def test_a_request_lapses_when_the_student_leaves_while_it_waits(registrar, other_school_registrar,
+                                                                 shanghai_approver, student) -> None:
+    """退学 while the province has the request: it lapses at once (audited, the student told), and
+    leaves no approval to fail in the province's queue."""
+    from xuedang.archive.models import Notification
+    from xuedang.archive.services import bindings_refresh
+
+    source = make_enrollment()
+    bindings_refresh(user=student)
+    transfer = _file(other_school_registrar)
+    services.transfer_request_sending_answer(actor=registrar, transfer=transfer, agree=True)
+    services.enrollment_cancel(actor=registrar, enrollment=source, state="withdrawn", decision_date=date(2023, 8, 1),
+                               reason="本人申请退学", recorded_on=date(2023, 8, 3))
+
+    transfer.refresh_from_db()
+    assert transfer.state == TransferState.LAPSED and transfer.lapsed_at is not None
+    assert list(login(shanghai_approver).get("/school/transfers/").context["waiting"]) == []
+    with pytest.raises(ValidationError, match="已被处理"):
+        services.transfer_request_province_decide(actor=shanghai_approver, transfer=transfer, approve=True)
+    page = login(other_school_registrar).get(f"/school/transfers/{transfer.pk}/").content.decode()
+    assert 'id="transfer-lapsed"' in page and "退学" in page
+    assert AuditEntry.objects.filter(action="registry.transfer.lapsed", target_id=str(transfer.pk)).count() == 1
+    assert Notification.objects.filter(user=student, text__contains="转学申请已失效").count() == 1
+    assert Enrollment.objects.count() == 1 and not EnrollmentChange.objects.filter(change_code="21").exists()
+    assert verify_chain().ok
+
+
+def _jpeg() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (480, 640), (67, 142, 219)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def test_graduation_lapses_an_open_request_and_a_suspension_does_not(registrar, other_school_registrar) -> None:
+    from xuedang.institutions.services import president_appoint
+
+    source = make_enrollment()
+    transfer = _file(other_school_registrar)
+    services.enrollment_change_record(actor=registrar, enrollment=source, change_code="11",
+                                      change_date=date(2023, 3, 1), changes={"state": "suspended"}, reason="休学一年")
+    transfer.refresh_from_db()
+    assert transfer.state == TransferState.PENDING_SENDING  # 休学 is still 在籍: the request waits
+    services.enrollment_change_record(actor=registrar, enrollment=source, change_code="12",
+                                      change_date=date(2023, 9, 1), changes={"state": "registered"}, reason="复学")
+    president_appoint(institution=source.institution, name="龚旗煌", start_date=date(2022, 10, 1))
+    photo = services.photo_register(actor=registrar, enrollment=source, purpose="graduation", image=_jpeg())
+    credential = services.credential_register(actor=registrar, enrollment=source, kind="graduation",
+                                              study_end=date(2025, 7, 1), photo=photo)
+    services.credential_publish(actor=registrar, credential=credential, today=date(2025, 7, 1))
+    transfer.refresh_from_db()
+    assert transfer.state == TransferState.LAPSED
+
+
 def test_one_open_request_per_enrollment_is_a_database_constraint(registrar, other_school_registrar) -> None:
     source = make_enrollment()
     first = _file(other_school_registrar)
