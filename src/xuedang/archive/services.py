@@ -581,8 +581,42 @@ def _apply(correction: Correction, *, actor: Any, approved_by: Any, note: str) -
     audit_log(actor=actor, action=f"registry.{kind}.corrected", target=record, before=before,
               after={correction.field: value}, reason=f"纠错申请 #{correction.pk}：{correction.reason}",
               approved_by=approved_by)
-    _finish(correction, actor=actor, state=CorrectionState.APPLIED, action="applied", note=note,
-            text="已更正 / the correction has been applied", approved_by=approved_by)
+    carried = _carry_identity(correction, record, value, actor=actor, approved_by=approved_by)
+    text = "已更正 / the correction has been applied"
+    if carried:
+        text = "已更正，关联的学籍、学历一并更正 / applied, and to the linked enrollment or credential too"
+    _finish(correction, actor=actor, state=CorrectionState.APPLIED, action="applied", note=note, text=text,
+            approved_by=approved_by)
+
+
+def _carry_identity(correction: Correction, record: Enrollment | Credential, value: Any, *, actor: Any,
+                    approved_by: Any) -> int:
+    """A name or ID number is the person's, not one record's: once the province has approved it
+    (identity corrections always go up), the enrollment's credential — or the credential's
+    enrollment — takes the same value in the same transaction, each with its own audit entry.
+    Otherwise a corrected 学籍 would graduate into a 学历 with the old name. Returns how many."""
+    if correction.field not in IDENTITY_FIELDS:
+        return 0
+    if isinstance(record, Enrollment):
+        linked: list[Enrollment | Credential] = list(Credential.objects.select_for_update().filter(enrollment=record))
+    else:
+        linked = list(Enrollment.objects.select_for_update().filter(pk=record.enrollment_id))
+    carried = 0
+    for other in linked:
+        before = getattr(other, correction.field)
+        if _as_text(before) == _as_text(value):
+            continue
+        setattr(other, correction.field, value)
+        updated = [correction.field, "updated_at"]
+        if correction.field == "document_number":
+            other.identity_digest = crypto.identity_digest(other.document_type, value)
+            updated.append("identity_digest")
+        other.save(update_fields=updated)
+        audit_log(actor=actor, action=f"registry.{_record_kind(other)}.corrected", target=other,
+                  before={correction.field: before}, after={correction.field: value}, approved_by=approved_by,
+                  reason=f"随纠错申请 #{correction.pk} 一并更正 / carried over from correction #{correction.pk}")
+        carried += 1
+    return carried
 
 
 # --- Access log ------------------------------------------------------------------------------

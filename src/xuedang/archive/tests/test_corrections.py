@@ -74,12 +74,55 @@ def test_a_name_on_a_published_credential_goes_through_the_province(student, reg
     assert correction.state == CorrectionState.APPLIED and credential.name == "吉𠮷𠮷"
     entry = AuditEntry.objects.get(action="registry.credential.corrected")
     assert entry.before == {"name": "吉𠮷"} and entry.approved_by == province_officer
+    # the name is the person's: the enrollment the credential came from carries it too
+    assert Enrollment.objects.get(pk=credential.enrollment_id).name == "吉𠮷𠮷"
+    carried = AuditEntry.objects.get(action="registry.enrollment.corrected")
+    assert carried.before == {"name": "吉𠮷"} and carried.approved_by == province_officer
+    assert f"#{correction.pk}" in carried.reason
     steps = list(correction.steps.values_list("action", flat=True))
     assert steps == ["filed", "forwarded", "applied"]
     assert Notification.objects.filter(user=student).count() == 3
     # The record still belongs to the student, and shows the name it now carries.
     page = login(student).get(f"/archive/credentials/{credential.pk}/").content.decode()
     assert "吉𠮷𠮷" in page
+
+
+def test_an_id_number_corrected_on_the_enrollment_reaches_its_credential(student, registrar,
+                                                                       province_officer) -> None:
+    """A corrected 学籍 must not leave its 学历 (or a report made from it) with the old identity."""
+    from xuedang.core import crypto
+
+    enrollment = make_enrollment()
+    credential = graduate(enrollment)
+    services.bindings_refresh(user=student)
+    correction = services.correction_file(user=student, record=enrollment, field="document_number",
+                                          new_value="110105194912310046", reason="号码录错", evidence=PDF,
+                                          evidence_name="id.pdf")
+    services.correction_school_review(actor=registrar, correction=correction, decision="forward")
+    credential.refresh_from_db()
+    assert credential.document_number == "11010519491231002X"  # nothing moves before the province approves
+    services.correction_province_decide(actor=province_officer, correction=correction, approve=True)
+
+    credential.refresh_from_db()
+    enrollment.refresh_from_db()
+    assert enrollment.document_number == credential.document_number == "110105194912310046"
+    assert credential.identity_digest == enrollment.identity_digest == crypto.identity_digest(
+        "resident_id", "110105194912310046")
+    assert AuditEntry.objects.filter(action="registry.credential.corrected",
+                                     target_id=str(credential.pk)).get().approved_by == province_officer
+    assert Notification.objects.filter(user=student, text__contains="一并更正").count() == 1
+
+
+def test_a_field_that_is_not_identity_stays_on_its_own_record(student, registrar) -> None:
+    enrollment = make_enrollment(department="信息学院")
+    credential = graduate(enrollment, publish=False)
+    services.bindings_refresh(user=student)
+    correction = services.correction_file(user=student, record=enrollment, field="department",
+                                          new_value="信息科学技术学院", reason="录入错误", evidence=PDF,
+                                          evidence_name="证明.pdf")
+    services.correction_school_review(actor=registrar, correction=correction, decision="accept")
+    assert not AuditEntry.objects.filter(action="registry.credential.corrected",
+                                         target_id=str(credential.pk)).exists()
 
 
 def test_the_province_may_reject_with_a_reason(student, registrar, province_officer) -> None:
