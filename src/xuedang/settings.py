@@ -32,6 +32,12 @@ SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-change-me-" + "x" * 20)
 ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# The reverse proxies / load balancers in front of the service (IPs or networks, comma-separated).
+# Requests through them take the client's address from X-Forwarded-For and the scheme from
+# X-Forwarded-Proto; from any other peer those headers are dropped (core/middleware.py).
+TRUSTED_PROXIES = [p.strip() for p in env("TRUSTED_PROXIES", "").split(",") if p.strip()]
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "xuedang.core.admin_apps.XuedangAdminConfig",
@@ -52,6 +58,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "xuedang.core.middleware.ClientAddressMiddleware",  # first: REMOTE_ADDR is the client's behind proxies
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -1,0 +1,106 @@
+"""The client's address behind reverse proxies (docs/decisions/0010-client-address.md).
+
+Every per-address rule reads `REMOTE_ADDR`: the verification and 零散查询 rate limits, the
+captcha after repeated misses, the SMS and login caps per network, the rough origin shown on a
+student's access page. Behind a load balancer or nginx, `REMOTE_ADDR` is the proxy's, so all
+users would share one counter and the first busy minute would lock everyone out.
+
+With `TRUSTED_PROXIES` set (addresses or networks of the proxies in front of the service), this
+middleware runs first and rewrites `REMOTE_ADDR` to the client: it walks `X-Forwarded-For` from
+the right, through the trusted proxies, and stops at the first address that is not one of them.
+Entries a client wrote itself sit further left and are never reached, so a forged header does
+not move a client out of its own limit. From a peer that is not a trusted proxy the forwarding
+headers are dropped, so `X-Forwarded-Proto` (`SECURE_PROXY_SSL_HEADER`) is believed only from
+the proxies. Without `TRUSTED_PROXIES` the middleware removes itself: direct connections pay
+nothing, and forwarding headers are ignored as before.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
+from django.http import HttpRequest, HttpResponse
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+FORWARDED_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
+                     "HTTP_X_FORWARDED_PORT", "HTTP_FORWARDED")
+PEER_KEY = "xuedang.proxy_peer"  # request.META: the proxy the request came through
+MAX_HOPS = 16  # entries read from the right of X-Forwarded-For; a longer header is not walked further
+
+
+def trusted_networks(values: Iterable[str]) -> tuple[Network, ...]:
+    """TRUSTED_PROXIES parsed: "10.0.0.0/8", "192.0.2.7", "2001:db8::/32" …"""
+    networks = []
+    for value in (v.strip() for v in values):
+        if not value:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(value, strict=False))
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"TRUSTED_PROXIES 中的“{value}”不是 IP 地址或网段 / {value!r} in TRUSTED_PROXIES is not an IP "
+                "address or network") from error
+    return tuple(networks)
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """One X-Forwarded-For entry: "198.51.100.7", "2001:db8::1", "[2001:db8::1]:443", "198.51.100.7:80"."""
+    text = text.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1:text.index("]")]
+    elif text.count(":") == 1:  # IPv4 with a port
+        text = text.split(":", 1)[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None,
+                networks: tuple[Network, ...]) -> bool:
+    return address is not None and any(address in network for network in networks)
+
+
+def client_address(peer: str, forwarded_for: str, networks: tuple[Network, ...]) -> str:
+    """The client behind `peer`: the rightmost X-Forwarded-For entry that is not a trusted proxy
+    (the peer itself when it is not one, or when the header is missing or unreadable there)."""
+    current = _address(peer)
+    if not _is_trusted(current, networks):
+        return peer
+    hops = forwarded_for.split(",")[-MAX_HOPS:] if forwarded_for else []
+    for entry in reversed(hops):
+        previous = _address(entry)
+        if previous is None:  # not written by our proxies: stop at the last hop we can vouch for
+            break
+        current = previous
+        if not _is_trusted(current, networks):
+            break
+    return str(current)
+
+
+class ClientAddressMiddleware:
+    """First in MIDDLEWARE: `REMOTE_ADDR` becomes the client's address when the request came
+    through a trusted proxy; forwarding headers from anyone else are dropped."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.networks = trusted_networks(settings.TRUSTED_PROXIES)
+        if not self.networks:
+            raise MiddlewareNotUsed  # no proxy in front: nothing to rewrite, nothing to pay
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        meta = request.META
+        peer = meta.get("REMOTE_ADDR", "")
+        if _is_trusted(_address(peer), self.networks):
+            meta[PEER_KEY] = peer
+            meta["REMOTE_ADDR"] = client_address(peer, meta.get("HTTP_X_FORWARDED_FOR", ""), self.networks)
+        else:
+            for header in FORWARDED_HEADERS:
+                meta.pop(header, None)
+        return self.get_response(request)
