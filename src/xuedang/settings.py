@@ -219,6 +219,14 @@ SIGNING_CERT_FILE = env("SIGNING_CERT_FILE", "")
 SIGNING_CHAIN_FILE = env("SIGNING_CHAIN_FILE", "")
 SIGNING_KEY_PASSPHRASE = env("SIGNING_KEY_PASSPHRASE", "")
 SIGNING_ALLOW_DEV_CA = env_bool("SIGNING_ALLOW_DEV_CA", False)
+# An RFC 3161 timestamp authority makes each signature PAdES B-T (it stays verifiable after the
+# registry certificate expires). Empty URL: no timestamp (B-B). Basic auth when a username is set.
+# When the TSA fails: sign B-B and log a warning, or, with SIGNING_TSA_REQUIRED, fail the download.
+SIGNING_TSA_URL = env("SIGNING_TSA_URL", "")
+SIGNING_TSA_USERNAME = env("SIGNING_TSA_USERNAME", "")
+SIGNING_TSA_PASSWORD = env("SIGNING_TSA_PASSWORD", "")
+SIGNING_TSA_TIMEOUT = float(env("SIGNING_TSA_TIMEOUT", "5"))  # seconds, for the whole request
+SIGNING_TSA_REQUIRED = env_bool("SIGNING_TSA_REQUIRED", False)
 
 # --- Internationalisation: Chinese first, English translations --------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -1,14 +1,17 @@
-"""The registry's digital signature on report PDFs (PAdES baseline B-B, via pyHanko).
+"""The registry's digital signature on report PDFs (PAdES baseline B-B, or B-T with a TSA; via pyHanko).
 
 Production signs with the key and certificate named in settings (SIGNING_KEY_FILE, SIGNING_CERT_FILE,
 SIGNING_CHAIN_FILE, SIGNING_KEY_PASSPHRASE). Development uses a CA made by `xuedang signing_devca`
 under DATA_DIR; a certificate from that CA is refused when DEBUG is off unless SIGNING_ALLOW_DEV_CA
-is set (docs/decisions/0005-report-signing.md).
+is set (docs/decisions/0005-report-signing.md). With SIGNING_TSA_URL each signature also carries
+an RFC 3161 timestamp token from that timestamp authority (B-T).
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -16,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import cast
+from urllib.parse import urlsplit
 
 from asn1crypto import cms
 from cryptography import x509
@@ -27,6 +31,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 # Every certificate the development CA issues names it as issuer with this organisation; that is
@@ -34,6 +40,8 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 DEV_CA_ORGANIZATION = "xuedang development CA (not for production)"
 DEV_DIR_NAME = "signing-dev"
 SIGNATURE_FIELD = "XuedangRegistrySignature"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -94,17 +102,20 @@ class RegistrySigner(signers.SimpleSigner):
     """pyHanko's SimpleSigner, with the private key parsed once and the signature's size learnt once.
 
     pyHanko parses the key again for every signature (cryptography's RSA key check costs ~25 ms)
-    and sizes the signature by signing a dummy first; both are per-process work here.
+    and sizes the signature by signing a dummy first (with a TSA: one more timestamp request);
+    both are per-process work here. A timestamp token makes the signature larger, so the size is
+    learnt per timestamp authority ("" for none).
     """
 
     private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None = None
-    bytes_reserved: int | None = None  # hex digits kept for /Contents, once a signature was measured
+    sizes: dict[str, int]  # hex digits kept for /Contents, by TSA URL, once a signature was measured
 
     @classmethod
     def from_simple(cls, simple: signers.SimpleSigner) -> RegistrySigner:
         signer = cls(
             signing_cert=simple.signing_cert, signing_key=simple.signing_key, cert_registry=simple.cert_registry
         )
+        signer.sizes = {}
         loaded = serialization.load_der_private_key(simple.signing_key.dump(), password=None)
         if isinstance(loaded, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
             signer.private_key = loaded
@@ -119,14 +130,18 @@ class RegistrySigner(signers.SimpleSigner):
             return self.private_key.sign(data, ec.ECDSA(hash_algorithm))
         return super().sign_raw(data, digest_algorithm)  # other mechanisms: pyHanko's own path
 
-    def learn_size(self, signed_pdf: bytes) -> None:
-        """Keep room for this signature's size plus a margin (ECDSA varies by a few bytes)."""
+    def learn_size(self, signed_pdf: bytes, tsa_url: str = "") -> None:
+        """Keep room for this signature's size plus a margin.
+
+        ECDSA varies by a few bytes; a timestamp token by its serial number, nonce and time, and
+        when the TSA rolls over its certificate, by more, which sign_pdf handles by measuring again.
+        """
         match = _BYTE_RANGE.search(signed_pdf)
         if match is None:
             return
         start, end = int(match[1]), int(match[2])
         contents = bytes.fromhex(signed_pdf[start + 1 : end - 1].decode("ascii"))
-        self.bytes_reserved = 2 * (len(cms.ContentInfo.load(contents, strict=False).dump()) + 256)
+        self.sizes[tsa_url] = 2 * (len(cms.ContentInfo.load(contents, strict=False).dump()) + 256)
 
 
 _BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*0\s+(\d+)\s+(\d+)\s+\d+\s*\]")
@@ -172,13 +187,58 @@ def is_dev_certificate(certificate: x509.Certificate) -> bool:
     return any(attribute.value == DEV_CA_ORGANIZATION for attribute in organisations)
 
 
+class TimestampUnavailableError(RuntimeError):
+    """The timestamp authority gave no usable token while SIGNING_TSA_REQUIRED is set."""
+
+
+class RegistryTimeStamper(HTTPTimeStamper):
+    """pyHanko's HTTP timestamp client that accepts only a well-formed token for the digest it sent.
+
+    pyHanko parses the TSA's answer lazily, so garbage could fail deep inside signing or be
+    embedded as it came; here every unusable answer is a TimestampRequestError.
+    """
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
+        try:
+            token = await super().async_timestamp(message_digest, md_algorithm)
+            token.native  # noqa: B018 -- parses every part, so malformed DER fails here
+            info = token["content"]["encap_content_info"]["content"].parsed
+            stamped = info["message_imprint"]["hashed_message"].native
+        except (ValueError, TypeError, KeyError, AttributeError) as error:  # asn1crypto's parse errors
+            raise TimestampRequestError("malformed timestamp response") from error
+        if token["content_type"].native != "signed_data" or stamped != message_digest:
+            raise TimestampRequestError("the timestamp token is not for this signature")
+        return token
+
+
+def registry_timestamper() -> RegistryTimeStamper | None:
+    """The configured timestamp authority's client, built once per configuration; None without one."""
+    if not settings.SIGNING_TSA_URL:
+        return None
+    return _load_timestamper(
+        settings.SIGNING_TSA_URL,
+        settings.SIGNING_TSA_USERNAME,
+        settings.SIGNING_TSA_PASSWORD,
+        float(settings.SIGNING_TSA_TIMEOUT),
+    )
+
+
+@lru_cache(maxsize=4)
+def _load_timestamper(url: str, username: str, password: str, timeout: float) -> RegistryTimeStamper:
+    # The header is built here rather than passed as `auth`: aiohttp deprecates its BasicAuth.
+    credentials = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    headers = {"Authorization": f"Basic {credentials}"} if username else None
+    return RegistryTimeStamper(url, timeout=timeout, headers=headers)
+
+
 def sign_pdf(pdf: bytes, *, reason: str, location: str = "") -> bytes:
     """Sign pdf as the registry: a PAdES certification signature that allows no later change.
 
-    No timestamp authority is configured, so this is baseline B-B; the signing time is the one
-    the registry's clock puts in the signature dictionary.
+    With SIGNING_TSA_URL the signature carries the TSA's RFC 3161 token (baseline B-T). When the
+    TSA fails or answers garbage, the report is signed B-B and a warning logged, or, with
+    SIGNING_TSA_REQUIRED, TimestampUnavailableError is raised. Without a timestamp the signing
+    time is only the one the registry's clock puts in the signature dictionary.
     """
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     metadata = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -189,10 +249,59 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str = "") -> bytes:
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
     )
     signer = registry_signer()
-    output = signers.sign_pdf(writer, metadata, signer=signer, bytes_reserved=signer.bytes_reserved).getvalue()
-    if signer.bytes_reserved is None:
-        signer.learn_size(output)
+    timestamper = registry_timestamper()
+    if timestamper is None:
+        return _sign(pdf, metadata, signer, None)
+    try:
+        return _sign(pdf, metadata, signer, timestamper)
+    except TimestampRequestError as error:
+        if settings.SIGNING_TSA_REQUIRED:
+            raise TimestampUnavailableError(
+                "时间戳服务不可用，报告未签名（已设置 SIGNING_TSA_REQUIRED） / the timestamp authority "
+                f"{_host(timestamper.url)} gave no usable timestamp and SIGNING_TSA_REQUIRED is set: "
+                "the report was not signed"
+            ) from error
+        log.warning(
+            "timestamp authority %s unavailable (%s): report signed without a timestamp (PAdES B-B)",
+            _host(timestamper.url),
+            type(error.__cause__ or error).__name__,
+        )
+    return _sign(pdf, metadata, signer, None)
+
+
+def _sign(
+    pdf: bytes, metadata: signers.PdfSignatureMetadata, signer: RegistrySigner, timestamper: HTTPTimeStamper | None
+) -> bytes:
+    mode = timestamper.url if timestamper is not None else ""
+    reserved = signer.sizes.get(mode)
+    try:
+        output = _signed(pdf, metadata, signer, timestamper, reserved)
+    except SigningError:
+        if reserved is None:
+            raise
+        # The learnt room was too small (say the TSA now embeds a longer chain): let pyHanko measure.
+        reserved = None
+        output = _signed(pdf, metadata, signer, timestamper, None)
+    if reserved is None:
+        signer.learn_size(output, mode)
     return output
+
+
+def _signed(
+    pdf: bytes,
+    metadata: signers.PdfSignatureMetadata,
+    signer: RegistrySigner,
+    timestamper: HTTPTimeStamper | None,
+    reserved: int | None,
+) -> bytes:
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    signed = signers.sign_pdf(writer, metadata, signer=signer, timestamper=timestamper, bytes_reserved=reserved)
+    return signed.getvalue()
+
+
+def _host(url: str) -> str:
+    """The TSA's host for messages: a URL may carry credentials (user:password@host)."""
+    return urlsplit(url).hostname or "?"
 
 
 # --- The development CA -------------------------------------------------------------------------
