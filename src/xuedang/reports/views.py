@@ -265,8 +265,15 @@ def _pdf(request: HttpRequest, pk: int, disposition: str) -> HttpResponse:
         return redirect("reports:student_reports")
     # Imported here: rendering and signing live in their own module with heavy dependencies.
     from xuedang.reports.pdf import render_report_pdf
+    from xuedang.reports.signing import TimestampUnavailableError
 
-    response = HttpResponse(render_report_pdf(report_content(report)), content_type="application/pdf")
+    try:
+        pdf = render_report_pdf(report_content(report))
+    except TimestampUnavailableError:  # SIGNING_TSA_REQUIRED and the timestamp authority is down
+        messages.error(request, "签名时间戳服务暂时不可用，报告未能生成，请稍后再试 / the signature timestamp service "
+                                "is unavailable, so the PDF could not be made; please try again in a few minutes")
+        return redirect("reports:student_reports")
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'{disposition}; filename="xuedang-{report.kind}-{report.pk}.pdf"'
     return _private(response)
 
