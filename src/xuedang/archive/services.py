@@ -569,18 +569,9 @@ def _apply(correction: Correction, *, actor: Any, approved_by: Any, note: str) -
     pk = correction.credential_id or correction.enrollment_id
     assert pk is not None  # correction_one_record: exactly one of the two is set
     record = model.objects.select_for_update().get(pk=pk)
-    kind = _record_kind(record)
-    value = _parse_value(CORRECTABLE[kind][correction.field][1], correction.new_value)
-    before = {correction.field: getattr(record, correction.field)}
-    setattr(record, correction.field, value)
-    updated = [correction.field, "updated_at"]
-    if correction.field == "document_number":
-        record.identity_digest = crypto.identity_digest(record.document_type, value)
-        updated.append("identity_digest")
-    record.save(update_fields=updated)
-    audit_log(actor=actor, action=f"registry.{kind}.corrected", target=record, before=before,
-              after={correction.field: value}, reason=f"纠错申请 #{correction.pk}：{correction.reason}",
-              approved_by=approved_by)
+    value = _parse_value(CORRECTABLE[_record_kind(record)][correction.field][1], correction.new_value)
+    _write_corrected(record, correction.field, value, actor=actor, approved_by=approved_by,
+                     reason=f"纠错申请 #{correction.pk}：{correction.reason}")
     carried = _carry_identity(correction, record, value, actor=actor, approved_by=approved_by)
     text = "已更正 / the correction has been applied"
     if carried:
@@ -603,20 +594,26 @@ def _carry_identity(correction: Correction, record: Enrollment | Credential, val
         linked = list(Enrollment.objects.select_for_update().filter(pk=record.enrollment_id))
     carried = 0
     for other in linked:
-        before = getattr(other, correction.field)
-        if _as_text(before) == _as_text(value):
+        if _as_text(getattr(other, correction.field)) == _as_text(value):
             continue
-        setattr(other, correction.field, value)
-        updated = [correction.field, "updated_at"]
-        if correction.field == "document_number":
-            other.identity_digest = crypto.identity_digest(other.document_type, value)
-            updated.append("identity_digest")
-        other.save(update_fields=updated)
-        audit_log(actor=actor, action=f"registry.{_record_kind(other)}.corrected", target=other,
-                  before={correction.field: before}, after={correction.field: value}, approved_by=approved_by,
-                  reason=f"随纠错申请 #{correction.pk} 一并更正 / carried over from correction #{correction.pk}")
+        _write_corrected(other, correction.field, value, actor=actor, approved_by=approved_by,
+                         reason=f"随纠错申请 #{correction.pk} 一并更正 / carried over from correction #{correction.pk}")
         carried += 1
     return carried
+
+
+def _write_corrected(record: Enrollment | Credential, field: str, value: Any, *, actor: Any, approved_by: Any,
+                     reason: str) -> None:
+    """Write one corrected value (and the identity digest with an ID number), audited with the value before."""
+    before = {field: getattr(record, field)}
+    setattr(record, field, value)
+    updated = [field, "updated_at"]
+    if field == "document_number":
+        record.identity_digest = crypto.identity_digest(record.document_type, value)
+        updated.append("identity_digest")
+    record.save(update_fields=updated)
+    audit_log(actor=actor, action=f"registry.{_record_kind(record)}.corrected", target=record, before=before,
+              after={field: value}, reason=reason, approved_by=approved_by)
 
 
 # --- Access log ------------------------------------------------------------------------------
