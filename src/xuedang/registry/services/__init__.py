@@ -1,0 +1,71 @@
+"""Writes to the registry. Every service validates before saving, enforces the rules of
+the 2014 办法 (DESIGN.md §2) and writes its audit entry in the same transaction.
+
+Errors are `ValidationError`s keyed by field, each message "中文 / English", so that forms,
+imports and the API can all show which field is wrong and why.
+
+Submodules by subject (decision 0009); this package is the public surface: every public name
+of the submodules is here, and other apps and tests import from `xuedang.registry.services`.
+"""
+
+from xuedang.registry.services.admissions import ADMISSION_OUTCOMES, admission_confirm, admission_decline
+from xuedang.registry.services.common import (
+    CREDENTIAL_FIELDS,
+    ENROLLMENT_FIELDS,
+    IDENTITY_FIELDS,
+    add_months,
+    snapshot,
+)
+from xuedang.registry.services.credentials import (
+    ARTICLE_17_FIELDS,
+    PHOTO_MAX_BYTES,
+    PHOTO_SIZE,
+    credential_annotate,
+    credential_missing_fields,
+    credential_publish,
+    credential_register,
+    credential_update,
+    credentials_publish_due,
+    photo_register,
+)
+from xuedang.registry.services.enrollments import (
+    CANCELLATION_WORKING_DAYS,
+    CANCELLATIONS,
+    CHANGEABLE_FIELDS,
+    YEAR_CHANGES,
+    Cancellation,
+    Identity,
+    annual_registration_record,
+    enrollment_cancel,
+    enrollment_change_record,
+    enrollment_note_add,
+    enrollment_register,
+    identity_validate,
+)
+from xuedang.registry.services.transfers import (
+    TRANSFER_FORBIDDEN,
+    TRANSFER_NOT_FOUND,
+    TRANSFER_OPEN,
+    enrollment_transfer,
+    transfer_request_file,
+    transfer_request_province_decide,
+    transfer_request_sending_answer,
+    transfer_request_withdraw,
+)
+
+__all__ = [
+    # common
+    "CREDENTIAL_FIELDS", "ENROLLMENT_FIELDS", "IDENTITY_FIELDS", "add_months", "snapshot",
+    # enrollments
+    "CANCELLATIONS", "CANCELLATION_WORKING_DAYS", "CHANGEABLE_FIELDS", "YEAR_CHANGES", "Cancellation", "Identity",
+    "annual_registration_record", "enrollment_cancel", "enrollment_change_record", "enrollment_note_add",
+    "enrollment_register", "identity_validate",
+    # credentials
+    "ARTICLE_17_FIELDS", "PHOTO_MAX_BYTES", "PHOTO_SIZE", "credential_annotate", "credential_missing_fields",
+    "credential_publish", "credential_register", "credential_update", "credentials_publish_due", "photo_register",
+    # transfers
+    "TRANSFER_FORBIDDEN", "TRANSFER_NOT_FOUND", "TRANSFER_OPEN", "enrollment_transfer", "transfer_request_file",
+    "transfer_request_province_decide", "transfer_request_sending_answer", "transfer_request_withdraw",
+    # admissions
+    "ADMISSION_OUTCOMES", "admission_confirm", "admission_decline",
+]
