@@ -134,7 +134,7 @@ def measure(server: str, size: int, samples: int) -> dict[str, dict[str, float]]
         for model, field in ((Enrollment, "enrollment"), (Credential, "credential")):
             bound = Binding.objects.filter(**{field: OuterRef("pk")})
             found += len(model.objects.filter(_identity_condition([(row[3], row[2])])).filter(~Exists(bound)))
-        assert found == 2
+        assert found >= 2  # past 3.65 million the seeding repeats ID numbers: one person, several records
 
     return {name: _timed(run, rows) for name, run in
             (("verification", verification), ("lookup", lookup), ("binding", binding))}
@@ -152,7 +152,7 @@ def main() -> None:
                         f"import scale; scale.prepare({args.server!r}, {size}, {args.reuse})"], check=True)
         print(f"size={size} ready in {time.perf_counter() - started:.0f} s", flush=True)
         output = subprocess.run([sys.executable, __file__, "--server", args.server, "--samples", str(args.samples),
-                                 "--measure", str(size)], check=True, capture_output=True, text=True).stdout
+                                 "--measure", str(size)], check=True, stdout=subprocess.PIPE, text=True).stdout
         results[size] = json.loads(output.strip().splitlines()[-1])
         for name, figures in results[size].items():
             print(f"size={size} read={name} median_us={figures['median_us']:.0f} p95_us={figures['p95_us']:.0f}",

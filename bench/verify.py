@@ -126,7 +126,8 @@ def _identity(n: int) -> tuple[str, date]:
     from xuedang.core import validators
 
     birth = date(1990, 1, 1) + timedelta(days=n % 3650)
-    return validators.compose_resident_id("440304", birth, n // 3650 % 1000), birth
+    area = ("440304", "440305", "440306", "440307")[n // 3_650_000 % 4]  # unique ID numbers up to 14.6 million
+    return validators.compose_resident_id(area, birth, n // 3650 % 1000), birth
 
 
 def _certificate(n: int) -> str:
