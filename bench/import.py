@@ -54,9 +54,11 @@ def write_school_file(path: Path, rows: int) -> None:
             birth = date(2000, 1, 1) + timedelta(days=n % 3000)
             number = validators.compose_resident_id("440304", birth, n // 3000 % 1000)
             gender = "男" if int(number[16]) % 2 else "女"
-            out.write(f"B{n:09d},{names[n % 10]},{gender},{birth.isoformat()},汉族,居民身份证,{number},"
-                      f"信息学院,080901,计算机科学与技术,本科,全日制,4,2026-09-01,2030-07-01,"
-                      f"统招（普通批次）,,计算机26级{n % 30 + 1}班\n")
+            out.write(
+                f"B{n:09d},{names[n % 10]},{gender},{birth.isoformat()},汉族,居民身份证,{number},"
+                f"信息学院,080901,计算机科学与技术,本科,全日制,4,2026-09-01,2030-07-01,"
+                f"统招（普通批次）,,计算机26级{n % 30 + 1}班\n"
+            )
 
 
 def peak_rss_mb() -> float:
@@ -76,8 +78,7 @@ def run_pipeline(path: Path) -> float:
     school = Institution.objects.get(code="10001")
     started = time.perf_counter()
     with path.open("rb") as upload, transaction.atomic():
-        job = import_job_create(actor=None, institution=school, kind="enrollments", upload=upload,
-                                filename=path.name)
+        job = import_job_create(actor=None, institution=school, kind="enrollments", upload=upload, filename=path.name)
     job = import_job_run(job_id=job.pk)
     elapsed = time.perf_counter() - started
     if job.state != ImportState.DONE:
@@ -115,11 +116,23 @@ def run_orm_loop(count: int) -> float:
     for n in range(count):
         number = validators.compose_resident_id("310104", date(2001, 1, 1) + timedelta(days=n % 3000), n // 3000)
         Enrollment(
-            institution=school, student_number=f"O{n:08d}", name="张伟", gender="1", birth_date=date(2001, 1, 1),
-            ethnicity="01", document_type="resident_id", document_number=number,
-            identity_digest=crypto.identity_digest("resident_id", number), major_code="080901",
-            major_name="计算机科学与技术", level="05", study_form="1", length_years=Decimal(4),
-            entry_date=date(2026, 9, 1), expected_graduation_date=date(2030, 7, 1), is_full_time=False,
+            institution=school,
+            student_number=f"O{n:08d}",
+            name="张伟",
+            gender="1",
+            birth_date=date(2001, 1, 1),
+            ethnicity="01",
+            document_type="resident_id",
+            document_number=number,
+            identity_digest=crypto.identity_digest("resident_id", number),
+            major_code="080901",
+            major_name="计算机科学与技术",
+            level="05",
+            study_form="1",
+            length_years=Decimal(4),
+            entry_date=date(2026, 9, 1),
+            expected_graduation_date=date(2030, 7, 1),
+            is_full_time=False,
         ).save()
     return time.perf_counter() - started
 
@@ -147,8 +160,10 @@ def main() -> None:
     orm_s = run_orm_loop(args.orm_rows)
     print(f"naive ORM save() loop: {args.orm_rows / orm_s:,.0f} rows/s ({args.orm_rows} rows)")
     import_rate, copy_rate = args.rows / import_s, copy_rows / copy_s
-    print(f"import_rows_per_s={import_rate:.0f} copy_rows_per_s={copy_rate:.0f} "
-          f"ratio={import_rate / copy_rate:.2f} peak_rss_mb={peak_rss_mb():.0f}")
+    print(
+        f"import_rows_per_s={import_rate:.0f} copy_rows_per_s={copy_rate:.0f} "
+        f"ratio={import_rate / copy_rate:.2f} peak_rss_mb={peak_rss_mb():.0f}"
+    )
 
 
 if __name__ == "__main__":

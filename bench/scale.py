@@ -92,7 +92,7 @@ def prepare(server: str, size: int, reuse: bool) -> None:
 
 
 def _timed(run, keys: list) -> dict[str, float]:
-    warm, keys = keys[: len(keys) // 11], keys[len(keys) // 11:]
+    warm, keys = keys[: len(keys) // 11], keys[len(keys) // 11 :]
     for key in warm:
         run(key)
     times = []
@@ -118,8 +118,11 @@ def measure(server: str, size: int, samples: int) -> dict[str, dict[str, float]]
     count = samples + samples // 10
     ids = random.sample(range(1, size + 1), min(count, size))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT r.code, c.certificate_number, c.name, c.identity_digest FROM reports_report r "
-                       "JOIN registry_credential c ON c.id = r.credential_id WHERE r.id = ANY(%s)", [ids])
+        cursor.execute(
+            "SELECT r.code, c.certificate_number, c.name, c.identity_digest FROM reports_report r "
+            "JOIN registry_credential c ON c.id = r.credential_id WHERE r.id = ANY(%s)",
+            [ids],
+        )
         rows = cursor.fetchall()
     random.shuffle(rows)
 
@@ -136,8 +139,10 @@ def measure(server: str, size: int, samples: int) -> dict[str, dict[str, float]]
             found += len(model.objects.filter(_identity_condition([(row[3], row[2])])).filter(~Exists(bound)))
         assert found >= 2  # past 3.65 million the seeding repeats ID numbers: one person, several records
 
-    return {name: _timed(run, rows) for name, run in
-            (("verification", verification), ("lookup", lookup), ("binding", binding))}
+    return {
+        name: _timed(run, rows)
+        for name, run in (("verification", verification), ("lookup", lookup), ("binding", binding))
+    }
 
 
 def main() -> None:
@@ -148,21 +153,36 @@ def main() -> None:
     results = {}
     for size in (args.small, args.large):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", f"import sys; sys.path[:0] = {[str(BENCH), str(ROOT / 'src')]!r}; "
-                        f"import scale; scale.prepare({args.server!r}, {size}, {args.reuse})"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import sys; sys.path[:0] = {[str(BENCH), str(ROOT / 'src')]!r}; "
+                f"import scale; scale.prepare({args.server!r}, {size}, {args.reuse})",
+            ],
+            check=True,
+        )
         print(f"size={size} ready in {time.perf_counter() - started:.0f} s", flush=True)
-        output = subprocess.run([sys.executable, __file__, "--server", args.server, "--samples", str(args.samples),
-                                 "--measure", str(size)], check=True, stdout=subprocess.PIPE, text=True).stdout
+        output = subprocess.run(
+            [sys.executable, __file__, "--server", args.server, "--samples", str(args.samples), "--measure", str(size)],
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        ).stdout
         results[size] = json.loads(output.strip().splitlines()[-1])
         for name, figures in results[size].items():
-            print(f"size={size} read={name} median_us={figures['median_us']:.0f} p95_us={figures['p95_us']:.0f}",
-                  flush=True)
+            print(
+                f"size={size} read={name} median_us={figures['median_us']:.0f} p95_us={figures['p95_us']:.0f}",
+                flush=True,
+            )
     small, large = results[args.small], results[args.large]
     ratios = {name: large[name]["median_us"] / small[name]["median_us"] for name in small}
     worst = max(ratios.values())
-    print(f"small={args.small} large={args.large} "
-          + " ".join(f"{name}_ratio={ratio:.2f}" for name, ratio in ratios.items())
-          + f" worst_ratio={worst:.2f} target={TARGET} met={'yes' if worst <= TARGET else 'no'}")
+    print(
+        f"small={args.small} large={args.large} "
+        + " ".join(f"{name}_ratio={ratio:.2f}" for name, ratio in ratios.items())
+        + f" worst_ratio={worst:.2f} target={TARGET} met={'yes' if worst <= TARGET else 'no'}"
+    )
 
 
 if __name__ == "__main__":

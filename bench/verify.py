@@ -43,20 +43,88 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(BENCH))
 
 NAMES = ["吉𠮷", "阿依古丽·买买提", "张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "黄𡒄"]
-ENROLLMENT_COLUMNS = ", ".join((
-    "id", "name", "gender", "birth_date", "ethnicity", "document_type", "document_number", "identity_digest",
-    "institution_id", "student_number", "exam_number", "department", "major_code", "major_name", "level",
-    "education_type", "study_form", "is_full_time", "length_years", "entry_date", "expected_graduation_date",
-    "admission_type", "preparatory", "class_name", "state", "state_date", "created_at", "updated_at"))
-CREDENTIAL_COLUMNS = ", ".join((
-    "id", "name", "gender", "birth_date", "ethnicity", "document_type", "document_number", "identity_digest",
-    "enrollment_id", "institution_id", "kind", "certificate_number", "certificate_key", "institution_name",
-    "president_name", "major_code", "major_name", "level", "education_type", "study_form", "length_years",
-    "study_start", "study_end", "issue_date", "minor", "lost_certificate_note", "state", "published_at",
-    "created_at", "updated_at"))
-REPORT_COLUMNS = ", ".join((
-    "id", "code", "kind", "lang", "user_id", "credential_id", "identity_digest", "snapshot", "months",
-    "valid_until", "state", "created_at"))
+ENROLLMENT_COLUMNS = ", ".join(
+    (
+        "id",
+        "name",
+        "gender",
+        "birth_date",
+        "ethnicity",
+        "document_type",
+        "document_number",
+        "identity_digest",
+        "institution_id",
+        "student_number",
+        "exam_number",
+        "department",
+        "major_code",
+        "major_name",
+        "level",
+        "education_type",
+        "study_form",
+        "is_full_time",
+        "length_years",
+        "entry_date",
+        "expected_graduation_date",
+        "admission_type",
+        "preparatory",
+        "class_name",
+        "state",
+        "state_date",
+        "created_at",
+        "updated_at",
+    )
+)
+CREDENTIAL_COLUMNS = ", ".join(
+    (
+        "id",
+        "name",
+        "gender",
+        "birth_date",
+        "ethnicity",
+        "document_type",
+        "document_number",
+        "identity_digest",
+        "enrollment_id",
+        "institution_id",
+        "kind",
+        "certificate_number",
+        "certificate_key",
+        "institution_name",
+        "president_name",
+        "major_code",
+        "major_name",
+        "level",
+        "education_type",
+        "study_form",
+        "length_years",
+        "study_start",
+        "study_end",
+        "issue_date",
+        "minor",
+        "lost_certificate_note",
+        "state",
+        "published_at",
+        "created_at",
+        "updated_at",
+    )
+)
+REPORT_COLUMNS = ", ".join(
+    (
+        "id",
+        "code",
+        "kind",
+        "lang",
+        "user_id",
+        "credential_id",
+        "identity_digest",
+        "snapshot",
+        "months",
+        "valid_until",
+        "state",
+        "created_at",
+    )
+)
 LUA = """
 local codes = {}
 local counter = 0
@@ -95,11 +163,14 @@ def production_env(database_url: str, redis_url: str) -> dict[str, str]:
     """Production-like settings, the same for the seeding process and the server."""
     secret = hashlib.sha256(b"xuedang bench verify").digest()
     return {
-        "DATABASE_URL": database_url, "REDIS_URL": redis_url, "DEBUG": "false",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "DEBUG": "false",
         "SECRET_KEY": base64.b64encode(secret).decode() + "-bench-only",
         "PII_KEYS": "bench:" + base64.b64encode(hashlib.sha256(b"pii").digest()).decode(),
         "PII_HMAC_KEY": base64.b64encode(hashlib.sha256(b"hmac").digest()).decode(),
-        "ALLOWED_HOSTS": "127.0.0.1", "SITE_URL": "https://xuedang.example",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": "https://xuedang.example",
         "REPORTS_VERIFY_RATE": "1000000000/h",  # the limit is checked on every request, never reached here
         "LOG_LEVEL": "WARNING",
     }
@@ -133,8 +204,9 @@ def _identity(n: int) -> tuple[str, date]:
 def _certificate(n: int) -> str:
     from xuedang.core import validators
 
-    return validators.build_certificate_number(school_code="10001", education_type="1",
-                                               year=2025 - n // 999_999, level="05", serial=n % 999_999 + 1)
+    return validators.build_certificate_number(
+        school_code="10001", education_type="1", year=2025 - n // 999_999, level="05", serial=n % 999_999 + 1
+    )
 
 
 def _person(n: int) -> tuple[str, str, str, date]:
@@ -151,18 +223,74 @@ def _copy_records(raw, count: int, school, now) -> None:
         for n in range(count):
             name, gender, number, birth = _person(n)
             sealed[n] = (crypto.seal(number), crypto.identity_digest("resident_id", number))
-            copy.write_row((
-                n + 1, name, gender, birth, "01", "resident_id", *sealed[n], school.pk, f"B{n:09d}", "",
-                "信息科学技术学院", "080901", "计算机科学与技术", "05", "1", "1", True, 4, date(2021, 9, 1),
-                date(2025, 7, 1), "", False, "", "graduated", date(2025, 7, 1), now, now))
+            copy.write_row(
+                (
+                    n + 1,
+                    name,
+                    gender,
+                    birth,
+                    "01",
+                    "resident_id",
+                    *sealed[n],
+                    school.pk,
+                    f"B{n:09d}",
+                    "",
+                    "信息科学技术学院",
+                    "080901",
+                    "计算机科学与技术",
+                    "05",
+                    "1",
+                    "1",
+                    True,
+                    4,
+                    date(2021, 9, 1),
+                    date(2025, 7, 1),
+                    "",
+                    False,
+                    "",
+                    "graduated",
+                    date(2025, 7, 1),
+                    now,
+                    now,
+                )
+            )
     with raw.copy(f"COPY registry_credential ({CREDENTIAL_COLUMNS}) FROM STDIN") as copy:
         for n in range(count):
             name, gender, _number, birth = _person(n)
             certificate = _certificate(n)
-            copy.write_row((
-                n + 1, name, gender, birth, "01", "resident_id", *sealed.pop(n), n + 1, school.pk, "graduation",
-                certificate, certificate, school.name, "龚旗煌", "080901", "计算机科学与技术", "05", "1", "1", 4,
-                date(2021, 9, 1), date(2025, 7, 1), date(2025, 7, 1), "", "", "published", now, now, now))
+            copy.write_row(
+                (
+                    n + 1,
+                    name,
+                    gender,
+                    birth,
+                    "01",
+                    "resident_id",
+                    *sealed.pop(n),
+                    n + 1,
+                    school.pk,
+                    "graduation",
+                    certificate,
+                    certificate,
+                    school.name,
+                    "龚旗煌",
+                    "080901",
+                    "计算机科学与技术",
+                    "05",
+                    "1",
+                    "1",
+                    4,
+                    date(2021, 9, 1),
+                    date(2025, 7, 1),
+                    date(2025, 7, 1),
+                    "",
+                    "",
+                    "published",
+                    now,
+                    now,
+                    now,
+                )
+            )
 
 
 def _snapshot(n: int, school, updated_on: str) -> dict:
@@ -171,12 +299,27 @@ def _snapshot(n: int, school, updated_on: str) -> dict:
 
     name, gender, number, birth = _person(n)
     return {
-        "name": name, "gender": gender, "document": mask_document(number), "birth_date": birth.isoformat(),
-        "study_start": "2021-09-01", "study_end": "2025-07-01", "institution": school.name,
-        "institution_en": school.name_en, "major": "计算机科学与技术", "length_years": "4", "level": "05",
-        "education_type": "1", "study_form": "1", "credential_kind": "graduation",
-        "certificate_number": _certificate(n), "president": "龚旗煌", "minor": "", "lost_certificate_note": "",
-        "state": "published", "updated_on": updated_on, "photo_id": None,
+        "name": name,
+        "gender": gender,
+        "document": mask_document(number),
+        "birth_date": birth.isoformat(),
+        "study_start": "2021-09-01",
+        "study_end": "2025-07-01",
+        "institution": school.name,
+        "institution_en": school.name_en,
+        "major": "计算机科学与技术",
+        "length_years": "4",
+        "level": "05",
+        "education_type": "1",
+        "study_form": "1",
+        "credential_kind": "graduation",
+        "certificate_number": _certificate(n),
+        "president": "龚旗煌",
+        "minor": "",
+        "lost_certificate_note": "",
+        "state": "published",
+        "updated_on": updated_on,
+        "photo_id": None,
     }
 
 
@@ -196,9 +339,22 @@ def _copy_reports(raw, count: int, school, owner, now) -> list[str]:
             seen.add(code)
             codes.append(code)
             digest = crypto.identity_digest("resident_id", _person(n)[2])
-            copy.write_row((n + 1, code, "credential", "zh" if n % 4 else "en", owner.pk, n + 1, digest,
-                            json.dumps(_snapshot(n, school, updated_on), ensure_ascii=False), 6, until,
-                            "active", now))
+            copy.write_row(
+                (
+                    n + 1,
+                    code,
+                    "credential",
+                    "zh" if n % 4 else "en",
+                    owner.pk,
+                    n + 1,
+                    digest,
+                    json.dumps(_snapshot(n, school, updated_on), ensure_ascii=False),
+                    6,
+                    until,
+                    "active",
+                    now,
+                )
+            )
     return codes
 
 
@@ -301,10 +457,23 @@ def serve(env: dict[str, str], workers: int, threads: int, port: int) -> subproc
     worker_class = ["--worker-class", "sync"]
     if threads > 1:
         worker_class = ["--worker-class", "gthread", "--threads", str(threads)]
-    command = [str(Path(sys.executable).parent / "gunicorn"), "xuedang.wsgi:application", "--workers", str(workers),
-               *worker_class, "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
-    server_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "verify_settings",
-                  "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT / "src")])}
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "xuedang.wsgi:application",
+        "--workers",
+        str(workers),
+        *worker_class,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+    ]
+    server_env = {
+        **os.environ,
+        **env,
+        "DJANGO_SETTINGS_MODULE": "verify_settings",
+        "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT / "src")]),
+    }
     process = subprocess.Popen(command, env=server_env, start_new_session=True)
     for _ in range(150):
         try:
@@ -321,8 +490,15 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
 
 
-def wrk(url: str, *, connections: int, duration: int, script: Path | None = None,
-        codes: Path | None = None, prefix: str = "/verify/") -> dict[str, float]:
+def wrk(
+    url: str,
+    *,
+    connections: int,
+    duration: int,
+    script: Path | None = None,
+    codes: Path | None = None,
+    prefix: str = "/verify/",
+) -> dict[str, float]:
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency"]
     if script:
         command += ["-s", str(script)]
@@ -408,14 +584,27 @@ def main() -> None:
         wrk(base, connections=args.connections, duration=3, script=script, codes=code_file, prefix=FLOOR)
         logged_before = AccessEvent.objects.count()
         constant, constant_cpu = cpu_measured(
-            lambda: wrk(f"{base}/bench/constant", connections=args.connections, duration=args.duration))
+            lambda: wrk(f"{base}/bench/constant", connections=args.connections, duration=args.duration)
+        )
         verify, verify_cpu = cpu_measured(
-            lambda: wrk(base, connections=args.connections, duration=args.duration, script=script, codes=code_file))
+            lambda: wrk(base, connections=args.connections, duration=args.duration, script=script, codes=code_file)
+        )
         logged = AccessEvent.objects.count() - logged_before
-        lookup, lookup_cpu = cpu_measured(lambda: wrk(base, connections=args.connections, duration=args.duration,
-                                                      script=script, codes=code_file, prefix=LOOKUP))
-        floor, floor_cpu = cpu_measured(lambda: wrk(base, connections=args.connections, duration=args.duration,
-                                                    script=script, codes=code_file, prefix=FLOOR))
+        lookup, lookup_cpu = cpu_measured(
+            lambda: wrk(
+                base,
+                connections=args.connections,
+                duration=args.duration,
+                script=script,
+                codes=code_file,
+                prefix=LOOKUP,
+            )
+        )
+        floor, floor_cpu = cpu_measured(
+            lambda: wrk(
+                base, connections=args.connections, duration=args.duration, script=script, codes=code_file, prefix=FLOOR
+            )
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -423,18 +612,26 @@ def main() -> None:
     if logged < verify["requests"]:
         raise SystemExit(f"only {logged} of {verify['requests']:.0f} verifications were logged")
     pdf_median, pdf_kb = pdf_figures(args.pdfs)
-    for name, figures, cpu in (("constant", constant, constant_cpu), ("verify", verify, verify_cpu),
-                               ("lookup", lookup, lookup_cpu), ("floor", floor, floor_cpu)):
+    for name, figures, cpu in (
+        ("constant", constant, constant_cpu),
+        ("verify", verify, verify_cpu),
+        ("lookup", lookup, lookup_cpu),
+        ("floor", floor, floor_cpu),
+    ):
         print(cpu_line(name, figures, cpu))
-    print(f"credentials={args.credentials} workers={args.workers} threads={args.threads} "
-          f"connections={args.connections} lookup_rps={lookup['rps']:.0f} "
-          f"lookup_ratio={lookup['rps'] / constant['rps']:.2f} verify_to_lookup={verify['rps'] / lookup['rps']:.2f} "
-          f"floor_ratio={floor['rps'] / constant['rps']:.2f} verify_to_floor={verify['rps'] / floor['rps']:.2f} "
-          f"constant_p50_ms={constant['p50_ms']:.2f} "
-          f"verify_p50_ms={verify['p50_ms']:.2f} constant_p99_ms={constant['p99_ms']:.2f} logged={logged}")
-    print(f"verify_rps={verify['rps']:.0f} constant_rps={constant['rps']:.0f} "
-          f"ratio={verify['rps'] / constant['rps']:.2f} p99_ms={verify['p99_ms']:.2f} "
-          f"pdf_median_ms={pdf_median} pdf_kb={pdf_kb}")
+    print(
+        f"credentials={args.credentials} workers={args.workers} threads={args.threads} "
+        f"connections={args.connections} lookup_rps={lookup['rps']:.0f} "
+        f"lookup_ratio={lookup['rps'] / constant['rps']:.2f} verify_to_lookup={verify['rps'] / lookup['rps']:.2f} "
+        f"floor_ratio={floor['rps'] / constant['rps']:.2f} verify_to_floor={verify['rps'] / floor['rps']:.2f} "
+        f"constant_p50_ms={constant['p50_ms']:.2f} "
+        f"verify_p50_ms={verify['p50_ms']:.2f} constant_p99_ms={constant['p99_ms']:.2f} logged={logged}"
+    )
+    print(
+        f"verify_rps={verify['rps']:.0f} constant_rps={constant['rps']:.0f} "
+        f"ratio={verify['rps'] / constant['rps']:.2f} p99_ms={verify['p99_ms']:.2f} "
+        f"pdf_median_ms={pdf_median} pdf_kb={pdf_kb}"
+    )
 
 
 if __name__ == "__main__":

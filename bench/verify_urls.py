@@ -29,5 +29,9 @@ def floor(request: HttpRequest, code: str) -> JsonResponse:
     return JsonResponse({"ok": found is not None})
 
 
-urlpatterns = [path("bench/constant", constant), path("bench/lookup/<str:code>", lookup),
-               path("bench/floor/<str:code>", floor), *project_patterns]
+urlpatterns = [
+    path("bench/constant", constant),
+    path("bench/lookup/<str:code>", lookup),
+    path("bench/floor/<str:code>", floor),
+    *project_patterns,
+]

@@ -35,7 +35,8 @@ MESSAGES = {
 @api.exception_handler(Ratelimited)
 def too_many_requests(request: HttpRequest, exc: Ratelimited) -> HttpResponse:
     response = api.create_response(
-        request, {"detail": "请求过于频繁，请稍后再试 / too many requests; try again later"}, status=429)
+        request, {"detail": "请求过于频繁，请稍后再试 / too many requests; try again later"}, status=429
+    )
     response["Retry-After"] = "60"
     return response
 

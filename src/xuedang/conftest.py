@@ -114,11 +114,9 @@ def _staff(username: str, scope: str, role: str, *, province: str = "", school: 
     from xuedang.accounts.services import membership_grant, user_create
     from xuedang.institutions.models import Institution
 
-    user = user_create(actor=None, username=username, password=PASSWORD, real_name="工作人员",
-                       is_staff=True)
+    user = user_create(actor=None, username=username, password=PASSWORD, real_name="工作人员", is_staff=True)
     institution = Institution.objects.get(code=school) if school else None
-    membership_grant(actor=None, user=user, scope=scope, role=role, province_code=province,
-                     institution=institution)
+    membership_grant(actor=None, user=user, scope=scope, role=role, province_code=province, institution=institution)
     return user
 
 
@@ -148,8 +146,14 @@ def _person(username: str, name: str, document_number: str):
 
     from xuedang.accounts.services import user_create
 
-    user = user_create(actor=None, username=username, password=PASSWORD, real_name=name,
-                       document_type="resident_id", document_number=document_number)
+    user = user_create(
+        actor=None,
+        username=username,
+        password=PASSWORD,
+        real_name=name,
+        document_type="resident_id",
+        document_number=document_number,
+    )
     user.identity_checked_at = timezone.now()
     user.save(update_fields=["identity_checked_at"])
     return user
@@ -173,9 +177,15 @@ def employer(db):
     return user_create(actor=None, username="employer", password=PASSWORD, real_name="人事专员")
 
 
-def make_enrollment(*, school: str = REGISTRAR_SCHOOL, student_number: str = "2001001",
-                    name: str = "吉𠮷", document_number: str = "11010519491231002X",
-                    actor=None, **overrides):
+def make_enrollment(
+    *,
+    school: str = REGISTRAR_SCHOOL,
+    student_number: str = "2001001",
+    name: str = "吉𠮷",
+    document_number: str = "11010519491231002X",
+    actor=None,
+    **overrides,
+):
     """Register a full-time general undergraduate enrollment through the service."""
     from datetime import date
     from decimal import Decimal
@@ -186,19 +196,30 @@ def make_enrollment(*, school: str = REGISTRAR_SCHOOL, student_number: str = "20
 
     number = validators.normalize_resident_id(document_number)
     identity = services.identity_validate(
-        name=name, gender=validators.gender_from_resident_id(number),
-        birth_date=validators.birth_date_from_resident_id(number), ethnicity="01",
-        document_type="resident_id", document_number=number,
+        name=name,
+        gender=validators.gender_from_resident_id(number),
+        birth_date=validators.birth_date_from_resident_id(number),
+        ethnicity="01",
+        document_type="resident_id",
+        document_number=number,
     )
     fields = dict(
-        major_code="080901", major_name="计算机科学与技术", level="05", study_form="1",
-        length_years=Decimal("4"), entry_date=date(2021, 9, 1),
-        expected_graduation_date=date(2025, 7, 1), department="信息科学技术学院",
+        major_code="080901",
+        major_name="计算机科学与技术",
+        level="05",
+        study_form="1",
+        length_years=Decimal("4"),
+        entry_date=date(2021, 9, 1),
+        expected_graduation_date=date(2025, 7, 1),
+        department="信息科学技术学院",
     )
     fields.update(overrides)
     return services.enrollment_register(
-        actor=actor, institution=Institution.objects.get(code=school),
-        student_number=student_number, identity=identity, **fields,
+        actor=actor,
+        institution=Institution.objects.get(code=school),
+        student_number=student_number,
+        identity=identity,
+        **fields,
     )
 
 
@@ -225,16 +246,38 @@ def live_app(tmp_path, redis_url):
 
     url, created = _database(tmp_path)
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "XUEDANG_DATA_DIR": str(tmp_path / "var"), "REDIS_URL": redis_url,
-           "DJANGO_SETTINGS_MODULE": "xuedang.settings", "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "XUEDANG_DATA_DIR": str(tmp_path / "var"),
+        "REDIS_URL": redis_url,
+        "DJANGO_SETTINGS_MODULE": "xuedang.settings",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
     manage = [sys.executable, "-m", "xuedang.manage"]
     processes = []
     try:
         subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, timeout=300)
         subprocess.run([*manage, "seed", "--students", "0"], env=env, check=True, timeout=300)
         processes.append(subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env))
-        processes.append(subprocess.Popen([sys.executable, "-m", "celery", "-A", "xuedang", "worker", "--pool=solo",
-                                           "--without-gossip", "--without-mingle", "--loglevel=WARNING"], env=env))
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "xuedang",
+                    "worker",
+                    "--pool=solo",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--loglevel=WARNING",
+                ],
+                env=env,
+            )
+        )
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:

@@ -87,7 +87,7 @@ TEMPLATES = [
             ],
         },
     },
-    {   # the public verification page only, the registry's hot path (docs/decisions/0007)
+    {  # the public verification page only, the registry's hot path (docs/decisions/0007)
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,  # <app>/jinja2/
@@ -116,9 +116,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache, rate limits and jobs: Redis when REDIS_URL is set, local memory otherwise -----
 REDIS_URL = env("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -136,8 +134,7 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -198,7 +195,8 @@ CAPTCHA_FONT_SIZE = 28
 CAPTCHA_FLITE_PATH = env("CAPTCHA_FLITE_PATH", shutil.which("flite") or "") or None
 CAPTCHA_AUDIO_RATE = env("CAPTCHA_AUDIO_RATE", "10/m")
 CELERY_BEAT_SCHEDULE["complete-account-cancellations"] = {
-    "task": "xuedang.accounts.tasks.complete_account_cancellations", "schedule": 3600.0,
+    "task": "xuedang.accounts.tasks.complete_account_cancellations",
+    "schedule": 3600.0,
 }
 
 # --- Personal data at rest -----------------------------------------------------------------

@@ -12,8 +12,18 @@ class UserAdmin(ReadOnlyAdmin):
     list_display = ("username", "real_name", "is_staff", "is_active", "last_login")
     list_filter = ("is_staff", "is_active")
     search_fields = ("username",)
-    fields = ("username", "real_name", "document_type", "masked_document", "masked_phone", "email",
-              "is_staff", "is_active", "last_login", "date_joined")
+    fields = (
+        "username",
+        "real_name",
+        "document_type",
+        "masked_document",
+        "masked_phone",
+        "email",
+        "is_staff",
+        "is_active",
+        "last_login",
+        "date_joined",
+    )
     readonly_fields = fields
 
     @admin.display(description="证件号码 / document number")
@@ -31,8 +41,18 @@ class IdentityAppealAdmin(ReadOnlyAdmin):
 
     list_display = ("pk", "appellant", "state", "submitted_at", "due_date", "decided_by")
     list_filter = ("state",)
-    fields = ("appellant", "real_name", "document_type", "masked", "state", "submitted_at", "due_date",
-              "decided_at", "decided_by", "decision_reason")
+    fields = (
+        "appellant",
+        "real_name",
+        "document_type",
+        "masked",
+        "state",
+        "submitted_at",
+        "due_date",
+        "decided_at",
+        "decided_by",
+        "decision_reason",
+    )
     readonly_fields = fields
 
     @admin.display(description="证件号码 / document number")

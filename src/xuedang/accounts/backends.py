@@ -30,8 +30,9 @@ class AxesRequestBackend(AxesStandaloneBackend):
     come from a browser, so they skip the lockout check instead of failing.
     """
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None,
-                     password: str | None = None, **kwargs: Any) -> None:
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> None:
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
@@ -40,8 +41,9 @@ class AxesRequestBackend(AxesStandaloneBackend):
 class AccountBackend(ModelBackend):
     """Password check for the account a login name points to; inactive accounts never pass."""
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None,
-                     password: str | None = None, **kwargs: Any) -> Any:
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
         if not username or password is None:
             return None
         user = selectors.user_by_login_name(username)
@@ -65,8 +67,11 @@ def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | 
     if memo is not None and typed in memo:
         return memo[typed]  # axes asks several times per sign-in; look the account up once
     user = selectors.user_by_login_name(typed) if typed else None
-    name = user.get_username() if user is not None else \
-        "unknown:" + crypto.digest(typed.strip().upper(), purpose="login-name")[:24]
+    name = (
+        user.get_username()
+        if user is not None
+        else "unknown:" + crypto.digest(typed.strip().upper(), purpose="login-name")[:24]
+    )
     if request is not None:
         if memo is None:
             memo = {}

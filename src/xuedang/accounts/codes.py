@@ -68,16 +68,24 @@ def _count(key: str, timeout: int) -> int:
 def send_allowance_take(target: Target, ip: str) -> None:
     """Take one send from the per-minute, per-day and per-IP allowances, or refuse."""
     if not cache.add(f"xd:code-minute:{target.channel}:{target.digest}", 1, timeout=60):
-        raise CodeRefused("验证码发送过于频繁，请 1 分钟后再试 / a code was sent less than a minute ago; "
-                          "wait a minute", reason="minute")
+        raise CodeRefused(
+            "验证码发送过于频繁，请 1 分钟后再试 / a code was sent less than a minute ago; wait a minute",
+            reason="minute",
+        )
     if _count(f"xd:code-day:{target.channel}:{target.digest}:{_today()}", DAY) > PER_TARGET_PER_DAY:
         zh, en = ("手机号", "number") if target.channel == "sms" else ("邮箱", "address")
-        raise CodeRefused(f"该{zh}今天的验证码已达 {PER_TARGET_PER_DAY} 条上限，请明天再试 / this {en} has had "
-                          f"{PER_TARGET_PER_DAY} codes today; try tomorrow", reason="day")
+        raise CodeRefused(
+            f"该{zh}今天的验证码已达 {PER_TARGET_PER_DAY} 条上限，请明天再试 / this {en} has had "
+            f"{PER_TARGET_PER_DAY} codes today; try tomorrow",
+            reason="day",
+        )
     ip_key = crypto.digest(ip or "-", purpose="client-ip")[:32]
     if _count(f"xd:code-ip:{ip_key}:{_today()}", DAY) > settings.CODE_IP_DAILY_LIMIT:
-        raise CodeRefused("此网络今天获取验证码次数过多，请明天再试 / too many codes were requested from "
-                          "this network today; try tomorrow", reason="ip")
+        raise CodeRefused(
+            "此网络今天获取验证码次数过多，请明天再试 / too many codes were requested from "
+            "this network today; try tomorrow",
+            reason="ip",
+        )
 
 
 def code_issue(*, purpose: str, target: Target, ip: str) -> str:
@@ -96,12 +104,17 @@ def code_check(*, purpose: str, target: Target, code: str, consume: bool = True)
     key = _code_key(purpose, target)
     stored = cache.get(key)
     if stored is None:
-        raise CodeRefused("验证码已过期或未获取，请重新获取 / the code has expired or was never sent; "
-                          "request a new one", reason="missing")
+        raise CodeRefused(
+            "验证码已过期或未获取，请重新获取 / the code has expired or was never sent; request a new one",
+            reason="missing",
+        )
     if _count(key + ":tries", CODE_TTL) > MAX_TRIES:
         cache.delete(key)
-        raise CodeRefused("验证码错误次数过多，已失效，请重新获取 / too many wrong tries; this code no longer "
-                          "works, request a new one", reason="tries")
+        raise CodeRefused(
+            "验证码错误次数过多，已失效，请重新获取 / too many wrong tries; this code no longer "
+            "works, request a new one",
+            reason="tries",
+        )
     if not secrets.compare_digest(stored, _hash(purpose, target, (code or "").strip())):
         raise CodeRefused("验证码不正确 / the verification code is wrong", reason="wrong")
     if consume:

@@ -30,21 +30,25 @@ def code_field(label: str = "短信验证码 / SMS code", *, required: bool = Tr
 
 
 def password_field(label: str, autocomplete: str = "new-password") -> forms.CharField:
-    return forms.CharField(label=label, strip=False,
-                           widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}))
+    return forms.CharField(label=label, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}))
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label="账号 / account", max_length=254,
-                               help_text="用户名、手机号、已激活邮箱或证件号码 / username, mobile, activated email "
-                                         "or ID number",
-                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
+    username = forms.CharField(
+        label="账号 / account",
+        max_length=254,
+        help_text="用户名、手机号、已激活邮箱或证件号码 / username, mobile, activated email or ID number",
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
     password = password_field("密码 / password", "current-password")
 
 
 class TotpForm(forms.Form):
-    code = forms.CharField(label="动态口令 / authenticator code", max_length=6,
-                           widget=forms.TextInput(attrs=CODE_ATTRS | {"autofocus": True}))
+    code = forms.CharField(
+        label="动态口令 / authenticator code",
+        max_length=6,
+        widget=forms.TextInput(attrs=CODE_ATTRS | {"autofocus": True}),
+    )
 
 
 class RegisterForm(forms.Form):
@@ -52,13 +56,21 @@ class RegisterForm(forms.Form):
     code = code_field()
     password = password_field("密码 / password")
     password2 = password_field("确认密码 / password again")
-    real_name = forms.CharField(label="姓名 / name", max_length=60,
-                                help_text="与证件一致；生僻字、少数民族姓名中间点均可输入 / as on your ID document")
+    real_name = forms.CharField(
+        label="姓名 / name",
+        max_length=60,
+        help_text="与证件一致；生僻字、少数民族姓名中间点均可输入 / as on your ID document",
+    )
     document_type = forms.ChoiceField(label="证件类型 / document type", choices=DocumentType.choices)
-    document_number = forms.CharField(label="证件号码 / document number", max_length=30,
-                                      widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    email = forms.CharField(label="电子邮箱（可选）/ email (optional)", max_length=254, required=False,
-                            widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    document_number = forms.CharField(
+        label="证件号码 / document number", max_length=30, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    email = forms.CharField(
+        label="电子邮箱（可选）/ email (optional)",
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -69,8 +81,9 @@ class RegisterForm(forms.Form):
 
 
 class PasswordResetSmsForm(forms.Form):
-    phone = forms.CharField(label="绑定的手机号 / your account's mobile", max_length=20,
-                            widget=forms.TextInput(attrs=PHONE_ATTRS))
+    phone = forms.CharField(
+        label="绑定的手机号 / your account's mobile", max_length=20, widget=forms.TextInput(attrs=PHONE_ATTRS)
+    )
     code = code_field()
     new_password1 = password_field("新密码 / new password")
     new_password2 = password_field("确认新密码 / new password again")
@@ -93,21 +106,31 @@ class PasswordChangeForm(forms.Form):
 
 class UsernameRecoverForm(forms.Form):
     document_type = forms.ChoiceField(label="证件类型 / document type", choices=DocumentType.choices)
-    document_number = forms.CharField(label="证件号码 / document number", max_length=30,
-                                      widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    document_number = forms.CharField(
+        label="证件号码 / document number", max_length=30, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     real_name = forms.CharField(label="姓名 / name", max_length=60)
-    captcha = CaptchaField(label="图片验证码 / characters in the picture",
-                           error_messages={"invalid": "图片验证码不正确 / the characters do not match the picture"})
+    captcha = CaptchaField(
+        label="图片验证码 / characters in the picture",
+        error_messages={"invalid": "图片验证码不正确 / the characters do not match the picture"},
+    )
 
 
 class PhoneChangeForm(forms.Form):
-    METHODS = [("old_code", "原手机号验证码 / code sent to my current number"),
-               ("password", "登录密码（原号码已不用）/ my password (I no longer have the old number)")]
-    method = forms.ChoiceField(label="验证方式 / prove it is you with", choices=METHODS, widget=forms.RadioSelect,
-                               initial="old_code")
+    METHODS = [
+        ("old_code", "原手机号验证码 / code sent to my current number"),
+        ("password", "登录密码（原号码已不用）/ my password (I no longer have the old number)"),
+    ]
+    method = forms.ChoiceField(
+        label="验证方式 / prove it is you with", choices=METHODS, widget=forms.RadioSelect, initial="old_code"
+    )
     old_code = code_field("原手机号验证码 / code sent to the current number", required=False)
-    password = forms.CharField(label="登录密码 / password", required=False, strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(
+        label="登录密码 / password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
     new_phone = forms.CharField(label="新手机号 / new mobile", max_length=20, widget=forms.TextInput(attrs=PHONE_ATTRS))
     new_code = code_field("新手机号验证码 / code sent to the new number")
 
@@ -123,8 +146,9 @@ class PasswordConfirmForm(forms.Form):
 
 class TotpDisableForm(forms.Form):
     password = password_field("登录密码 / password", "current-password")
-    code = forms.CharField(label="动态口令 / authenticator code", max_length=6,
-                           widget=forms.TextInput(attrs=CODE_ATTRS))
+    code = forms.CharField(
+        label="动态口令 / authenticator code", max_length=6, widget=forms.TextInput(attrs=CODE_ATTRS)
+    )
 
 
 class AppealStartForm(forms.Form):
@@ -133,27 +157,42 @@ class AppealStartForm(forms.Form):
 
 
 class AppealSubmitForm(forms.Form):
-    photo = forms.FileField(label="手持证件照片 / photo of you holding the ID",
-                            help_text="JPEG 或 PNG，不超过 4 MB；面部与证件号码清晰可见。"
-                                      "照片中的拍摄信息（EXIF）会被删除。"
-                                      " / JPEG or PNG, at most 4 MB; face and number clearly visible. Location and "
-                                      "camera data (EXIF) are removed.",
-                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}))
-    statement = forms.CharField(label="情况说明（可选）/ statement (optional)", required=False, max_length=2000,
-                                widget=forms.Textarea(attrs={"rows": 3}))
+    photo = forms.FileField(
+        label="手持证件照片 / photo of you holding the ID",
+        help_text="JPEG 或 PNG，不超过 4 MB；面部与证件号码清晰可见。"
+        "照片中的拍摄信息（EXIF）会被删除。"
+        " / JPEG or PNG, at most 4 MB; face and number clearly visible. Location and "
+        "camera data (EXIF) are removed.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
+    statement = forms.CharField(
+        label="情况说明（可选）/ statement (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class AppealDecisionForm(forms.Form):
-    decision = forms.ChoiceField(label="决定 / decision", widget=forms.RadioSelect,
-                                 choices=[("approve", "通过：证件归申诉人，停用原账号 / approve: the ID moves to the "
-                                                      "appellant, the old account is deactivated"),
-                                          ("reject", "不通过 / reject")])
+    decision = forms.ChoiceField(
+        label="决定 / decision",
+        widget=forms.RadioSelect,
+        choices=[
+            (
+                "approve",
+                "通过：证件归申诉人，停用原账号 / approve: the ID moves to the "
+                "appellant, the old account is deactivated",
+            ),
+            ("reject", "不通过 / reject"),
+        ],
+    )
     reason = forms.CharField(label="审核意见 / reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ChallengeForm(forms.Form):
-    institution = forms.ChoiceField(label="您就读（或被录取）的学校 / the institution you attended or were admitted to",
-                                    widget=forms.RadioSelect)
+    institution = forms.ChoiceField(
+        label="您就读（或被录取）的学校 / the institution you attended or were admitted to", widget=forms.RadioSelect
+    )
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

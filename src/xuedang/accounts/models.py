@@ -27,7 +27,10 @@ class User(AbstractUser):
 
     real_name = models.CharField("姓名 / name", max_length=100, blank=True, default="")
     document_type = models.CharField(
-        "证件类型 / document type", max_length=20, choices=DocumentType.choices, blank=True,
+        "证件类型 / document type",
+        max_length=20,
+        choices=DocumentType.choices,
+        blank=True,
         default="",
     )
     document_number = EncryptedTextField("证件号码 / document number", blank=True, default="")
@@ -44,23 +47,31 @@ class User(AbstractUser):
     totp_enabled_at = models.DateTimeField("两步验证启用 / two-factor enabled at", null=True, blank=True)
     # Bumped by "log out everywhere": every session signed with the old value stops working.
     session_epoch = models.PositiveIntegerField(default=0)
-    cancellation_requested_at = models.DateTimeField("申请注销时间 / cancellation requested at", null=True,
-                                                     blank=True)
+    cancellation_requested_at = models.DateTimeField("申请注销时间 / cancellation requested at", null=True, blank=True)
     deactivated_at = models.DateTimeField("停用时间 / deactivated at", null=True, blank=True)
-    deactivated_reason = models.CharField("停用原因 / why deactivated", max_length=20, blank=True, default="",
-                                          choices=[("cancelled", "本人注销 / cancelled by the owner"),
-                                                   ("appeal", "证件号申诉成立 / identity moved by an appeal")])
+    deactivated_reason = models.CharField(
+        "停用原因 / why deactivated",
+        max_length=20,
+        blank=True,
+        default="",
+        choices=[
+            ("cancelled", "本人注销 / cancelled by the owner"),
+            ("appeal", "证件号申诉成立 / identity moved by an appeal"),
+        ],
+    )
 
     class Meta:
         verbose_name = "用户 / user"
         verbose_name_plural = "用户 / users"
         constraints = [
             models.UniqueConstraint(
-                fields=["identity_digest"], condition=~models.Q(identity_digest=""),
+                fields=["identity_digest"],
+                condition=~models.Q(identity_digest=""),
                 name="user_identity_unique",
             ),
             models.UniqueConstraint(
-                fields=["phone_digest"], condition=~models.Q(phone_digest=""),
+                fields=["phone_digest"],
+                condition=~models.Q(phone_digest=""),
                 name="user_phone_unique",
             ),
         ]
@@ -68,8 +79,9 @@ class User(AbstractUser):
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         # Django signs sessions with a hash of the password; the epoch joins it so that
         # "log out everywhere" ends every session without changing the password.
-        return salted_hmac("xuedang.accounts.User.session", f"{self.password}:{self.session_epoch}",
-                           secret=secret, algorithm="sha256").hexdigest()
+        return salted_hmac(
+            "xuedang.accounts.User.session", f"{self.password}:{self.session_epoch}", secret=secret, algorithm="sha256"
+        ).hexdigest()
 
     @property
     def masked_phone(self) -> str:
@@ -158,8 +170,9 @@ class IdentityAppeal(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     due_date = models.DateField("处理期限 / answer due", null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decision_reason = models.TextField("审核意见 / reason", blank=True, default="")
 
     class Meta:
@@ -168,8 +181,11 @@ class IdentityAppeal(models.Model):
         verbose_name_plural = "证件号申诉 / identity appeals"
         constraints = [
             # One open appeal per appellant; decided ones stay for the record.
-            models.UniqueConstraint(fields=["appellant"], condition=models.Q(state__in=["draft", "pending"]),
-                                    name="appeal_one_open_per_appellant"),
+            models.UniqueConstraint(
+                fields=["appellant"],
+                condition=models.Q(state__in=["draft", "pending"]),
+                name="appeal_one_open_per_appellant",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -187,8 +203,7 @@ class IdentityChallenge(models.Model):
     by elimination. Holds the account link and institution codes only.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="identity_challenge")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_challenge")
     options = models.JSONField(default=list)  # institution codes, shuffled
     created_at = models.DateTimeField(auto_now_add=True)
     passed_at = models.DateTimeField(null=True, blank=True)

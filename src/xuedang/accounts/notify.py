@@ -58,8 +58,10 @@ def code_send(*, purpose: str, target: codes.Target, ip: str) -> bool:
         if target.channel == "sms":
             text = f"【学档】验证码 {code}，用于{what.split(' / ')[0]}，10 分钟内有效，请勿告诉他人。"
             return sms_send(SmsMessage(phone=target.value, kind="code", params={"code": code}, text=text)).delivered
-        body = (f"您的验证码是 {code}，用于{what.split(' / ')[0]}，10 分钟内有效。\n"
-                f"Your verification code is {code}, for {what.split(' / ')[1]}; it is valid for 10 minutes.\n")
+        body = (
+            f"您的验证码是 {code}，用于{what.split(' / ')[0]}，10 分钟内有效。\n"
+            f"Your verification code is {code}, for {what.split(' / ')[1]}; it is valid for 10 minutes.\n"
+        )
         return email_send(to=target.value, subject="学档验证码 / xuedang verification code", body=body)
     except (SmsError, smtplib.SMTPException, OSError) as error:
         log.warning("%s code not sent: %s", target.channel, type(error).__name__)

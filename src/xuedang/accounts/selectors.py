@@ -68,8 +68,11 @@ def identity_owners(*, identity_digest: str) -> QuerySet[User]:
 def usernames_for_identity(*, document_type: str, document_number: str, real_name: str) -> list[str]:
     """找回用户名: the usernames of active accounts registered with this ID *and* name."""
     digest = crypto.identity_digest(document_type, document_number)
-    return list(User.objects.filter(identity_digest=digest, real_name=real_name, is_active=True)
-                .values_list("username", flat=True))
+    return list(
+        User.objects.filter(identity_digest=digest, real_name=real_name, is_active=True).values_list(
+            "username", flat=True
+        )
+    )
 
 
 def login_history(*, user: User, limit: int = 50) -> QuerySet[LoginEvent]:
@@ -88,16 +91,20 @@ def active_sessions(*, user: User) -> list[AccountSession]:
     alive = []
     for session in user.account_sessions.filter(ended_at__isnull=True):
         data = store(session.session_key)
-        if data.exists(session.session_key) and data.get_expiry_date() > timezone.now() \
-                and data.get("_auth_user_hash") == user.get_session_auth_hash():
+        if (
+            data.exists(session.session_key)
+            and data.get_expiry_date() > timezone.now()
+            and data.get("_auth_user_hash") == user.get_session_auth_hash()
+        ):
             alive.append(session)
     return alive
 
 
 def appeal_queue(*, actor: Any) -> QuerySet[IdentityAppeal]:
     """Submitted appeals awaiting a decision, the earliest deadline first (centre staff)."""
-    return IdentityAppeal.objects.filter(state=AppealState.PENDING).select_related("appellant") \
-        .order_by("due_date", "id")
+    return (
+        IdentityAppeal.objects.filter(state=AppealState.PENDING).select_related("appellant").order_by("due_date", "id")
+    )
 
 
 def open_appeal(*, user: User) -> IdentityAppeal | None:

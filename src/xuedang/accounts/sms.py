@@ -71,9 +71,15 @@ class FileSmsBackend:
     def send(self, message: SmsMessage) -> SmsResult:
         outbox = settings.DATA_DIR / "outbox"
         outbox.mkdir(parents=True, exist_ok=True)
-        line = {"at": datetime.now(UTC).isoformat(), "delivered": False, "notice": NOT_DELIVERED,
-                "to": mask_phone(message.phone), "kind": message.kind, "params": message.params,
-                "text": message.text}
+        line = {
+            "at": datetime.now(UTC).isoformat(),
+            "delivered": False,
+            "notice": NOT_DELIVERED,
+            "to": mask_phone(message.phone),
+            "kind": message.kind,
+            "params": message.params,
+            "text": message.text,
+        }
         with open(outbox / "sms.log", "a", encoding="utf-8") as out:
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
         return SmsResult(delivered=False, detail=NOT_DELIVERED)
@@ -121,16 +127,25 @@ class AliyunSmsBackend:
         self.access_key_id = self.access_key_id or settings.ALIYUN_SMS_ACCESS_KEY_ID
         self.access_key_secret = self.access_key_secret or settings.ALIYUN_SMS_ACCESS_KEY_SECRET
         self.sign_name = self.sign_name or settings.ALIYUN_SMS_SIGN_NAME
-        self.templates = self.templates or {"code": settings.ALIYUN_SMS_CODE_TEMPLATE,
-                                            "notice": settings.ALIYUN_SMS_NOTICE_TEMPLATE}
+        self.templates = self.templates or {
+            "code": settings.ALIYUN_SMS_CODE_TEMPLATE,
+            "notice": settings.ALIYUN_SMS_NOTICE_TEMPLATE,
+        }
         self.endpoint = self.endpoint or settings.ALIYUN_SMS_ENDPOINT
 
     def request_params(self, message: SmsMessage, *, nonce: str, timestamp: str) -> dict[str, str]:
         params = {
-            "AccessKeyId": self.access_key_id, "Action": "SendSms", "Format": "JSON",
-            "RegionId": "cn-hangzhou", "SignatureMethod": "HMAC-SHA1", "SignatureNonce": nonce,
-            "SignatureVersion": "1.0", "Timestamp": timestamp, "Version": "2017-05-25",
-            "PhoneNumbers": message.phone, "SignName": self.sign_name,
+            "AccessKeyId": self.access_key_id,
+            "Action": "SendSms",
+            "Format": "JSON",
+            "RegionId": "cn-hangzhou",
+            "SignatureMethod": "HMAC-SHA1",
+            "SignatureNonce": nonce,
+            "SignatureVersion": "1.0",
+            "Timestamp": timestamp,
+            "Version": "2017-05-25",
+            "PhoneNumbers": message.phone,
+            "SignName": self.sign_name,
             "TemplateCode": self.templates[message.kind],
             "TemplateParam": json.dumps(message.params, ensure_ascii=False, separators=(",", ":")),
         }
@@ -145,8 +160,9 @@ class AliyunSmsBackend:
             with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 — fixed https endpoint
                 body = json.loads(response.read().decode("utf-8"))
         except (OSError, ValueError) as error:
-            raise SmsError(f"短信服务无法连接 / the SMS service could not be reached ({type(error).__name__})") \
-                from error
+            raise SmsError(
+                f"短信服务无法连接 / the SMS service could not be reached ({type(error).__name__})"
+            ) from error
         if body.get("Code") != "OK":
             raise SmsError(f"短信服务拒绝发送 / the SMS service refused: {body.get('Code')} {body.get('Message', '')}")
         return SmsResult(delivered=True, provider_id=body.get("BizId", ""))

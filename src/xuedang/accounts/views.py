@@ -28,8 +28,10 @@ from xuedang.institutions.models import Institution
 DRAFT_KEY = "accounts:registration"
 TOTP_PENDING_KEY = "accounts:totp_pending"
 TOTP_SETUP_KEY = "accounts:totp_setup"
-NOT_DELIVERED = ("开发环境：消息未真实发送，请查看本地发件箱（var/outbox）。/ Development setting: the message was not "
-                 "really sent; read it in the local outbox (var/outbox).")
+NOT_DELIVERED = (
+    "开发环境：消息未真实发送，请查看本地发件箱（var/outbox）。/ Development setting: the message was not "
+    "really sent; read it in the local outbox (var/outbox)."
+)
 
 
 def _masked_phone(phone: str) -> str:
@@ -68,9 +70,18 @@ def _send_code(request: HttpRequest, form: Any, field: str, send: Any, where: An
 SENDS_AFTER = {"send_code": ("phone", "email"), "send_old": ("old_code",), "send_new": ("new_phone",)}
 
 
-def _render_form(request: HttpRequest, form: Any, *, title: str, buttons: list[tuple[str, str, str]],
-                 intro: str = "", links: list[tuple[str, str]] | None = None, status: int = 200,
-                 multipart: bool = False, strength: bool = False) -> HttpResponse:
+def _render_form(
+    request: HttpRequest,
+    form: Any,
+    *,
+    title: str,
+    buttons: list[tuple[str, str, str]],
+    intro: str = "",
+    links: list[tuple[str, str]] | None = None,
+    status: int = 200,
+    multipart: bool = False,
+    strength: bool = False,
+) -> HttpResponse:
     """A form page. "Send code" buttons sit right after the field they send to; the last
     button is the form's main action, and also the one Enter presses."""
     rows, placed = [], set()
@@ -78,13 +89,26 @@ def _render_form(request: HttpRequest, form: Any, *, title: str, buttons: list[t
         beside = [b for b in buttons if field.name in SENDS_AFTER.get(b[1], ()) and b[1] not in placed]
         placed |= {b[1] for b in beside}
         rows.append((field, beside, strength and field.name in ("password2", "new_password2")))
-    return render(request, "accounts/form.html", {
-        "rows": rows, "form": form, "title": title, "buttons": [b for b in buttons if b[1] not in placed],
-        "primary": buttons[-1], "intro": intro, "links": links or [], "multipart": multipart,
-        "strength": strength}, status=status)
+    return render(
+        request,
+        "accounts/form.html",
+        {
+            "rows": rows,
+            "form": form,
+            "title": title,
+            "buttons": [b for b in buttons if b[1] not in placed],
+            "primary": buttons[-1],
+            "intro": intro,
+            "links": links or [],
+            "multipart": multipart,
+            "strength": strength,
+        },
+        status=status,
+    )
 
 
 # --- Sign in and out ------------------------------------------------------------------------------
+
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -97,8 +121,9 @@ def _finish_login(request: HttpRequest, user: User, backend: str) -> HttpRespons
     login(request, user, backend=backend)
     # login() has just cycled the session, so it has a key by now.
     assert request.session.session_key is not None
-    security.session_record(user=user, session_key=request.session.session_key, ip=client_ip(request),
-                            user_agent=user_agent(request))
+    security.session_record(
+        user=user, session_key=request.session.session_key, ip=client_ip(request), user_agent=user_agent(request)
+    )
     security.login_event_record(user=user, ip=client_ip(request), user_agent=user_agent(request), succeeded=True)
     target = _safe_next(request)
     if user.is_staff and target == reverse("accounts:profile"):
@@ -110,8 +135,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
     """登录: username, mobile, activated email or ID number, and the password."""
     form = forms.LoginForm(request.POST or None)
     if request.method == "POST" and security.login_ip_blocked(ip=client_ip(request)):
-        form.add_error(None, "此网络登录失败次数过多，请 1 小时后再试 / too many failed sign-ins from this network; "
-                             "try again within the next hour")
+        form.add_error(
+            None,
+            "此网络登录失败次数过多，请 1 小时后再试 / too many failed sign-ins from this network; "
+            "try again within the next hour",
+        )
         return render(request, "registration/login.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["username"]
@@ -122,12 +150,20 @@ def login_view(request: HttpRequest) -> HttpResponse:
             security.login_ip_failure(ip=client_ip(request))
             known = selectors.user_by_login_name(name)
             if known is not None:
-                security.login_event_record(user=known, ip=client_ip(request), user_agent=user_agent(request),
-                                            succeeded=False, detail="password")
+                security.login_event_record(
+                    user=known,
+                    ip=client_ip(request),
+                    user_agent=user_agent(request),
+                    succeeded=False,
+                    detail="password",
+                )
             form.add_error(None, "账号或密码错误 / wrong account name or password")
         elif user.totp_enabled_at:
-            request.session[TOTP_PENDING_KEY] = {"user": user.pk, "backend": user.backend,  # type: ignore[attr-defined]  # set by authenticate()
-                                                 "next": _safe_next(request)}
+            request.session[TOTP_PENDING_KEY] = {
+                "user": user.pk,
+                "backend": user.backend,  # type: ignore[attr-defined]  # set by authenticate()
+                "next": _safe_next(request),
+            }
             return redirect("accounts:login_totp")
         else:
             return _finish_login(request, user, user.backend)  # type: ignore[attr-defined]  # set by authenticate()
@@ -149,13 +185,17 @@ def login_totp(request: HttpRequest) -> HttpResponse:
             post["next"] = pending["next"]
             request.POST = post  # type: ignore[assignment]  # stubs type request.POST as immutable
             return _finish_login(request, user, pending["backend"])
-        security.login_event_record(user=user, ip=client_ip(request), user_agent=user_agent(request),
-                                    succeeded=False, detail="totp")
+        security.login_event_record(
+            user=user, ip=client_ip(request), user_agent=user_agent(request), succeeded=False, detail="totp"
+        )
         form.add_error("code", "动态口令不正确或尝试过多 / the code is wrong, or too many tries")
-    return _render_form(request, form, title="两步验证 / two-step sign-in",
-                        intro="请输入身份验证器应用中显示的 6 位数字。/ Enter the 6 digits your "
-                              "authenticator app shows.",
-                        buttons=[("", "", "验证 / verify")])
+    return _render_form(
+        request,
+        form,
+        title="两步验证 / two-step sign-in",
+        intro="请输入身份验证器应用中显示的 6 位数字。/ Enter the 6 digits your authenticator app shows.",
+        buttons=[("", "", "验证 / verify")],
+    )
 
 
 @require_POST
@@ -177,32 +217,49 @@ def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
 
 # --- Registration ---------------------------------------------------------------------------------
 
+
 def register(request: HttpRequest) -> HttpResponse:
     form = forms.RegisterForm(request.POST or None)
     if request.method == "POST" and request.POST.get("action") == "send_code":
         form.is_valid()
         form.errors.clear()
         phone = request.POST.get("phone", "")
-        _send_code(request, form, "phone",
-                   lambda: registration.registration_code_send(phone=phone, ip=client_ip(request)),
-                   lambda: _masked_phone(phone))
+        _send_code(
+            request,
+            form,
+            "phone",
+            lambda: registration.registration_code_send(phone=phone, ip=client_ip(request)),
+            lambda: _masked_phone(phone),
+        )
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             draft = registration.registration_check(
-                phone=data["phone"], code=data["code"], password=data["password"], real_name=data["real_name"],
-                document_type=data["document_type"], document_number=data["document_number"], email=data["email"])
+                phone=data["phone"],
+                code=data["code"],
+                password=data["password"],
+                real_name=data["real_name"],
+                document_type=data["document_type"],
+                document_number=data["document_number"],
+                email=data["email"],
+            )
         except ValidationError as error:
             forms.apply_errors(form, error)
         else:
             request.session[DRAFT_KEY] = draft.to_session()
             return redirect("accounts:register_confirm")
-    return _render_form(request, form, title="注册账号 / create an account", strength=True,
-                        intro="用手机号和证件注册。带 * 的均为必填。/ Register with your mobile and ID document.",
-                        buttons=[("action", "send_code", "获取短信验证码 / send SMS code"),
-                                 ("action", "register", "下一步 / next")],
-                        links=[(reverse("accounts:username_recover"), "找回用户名 / forgot username"),
-                               (reverse("login"), "已有账号？登录 / already registered? sign in")])
+    return _render_form(
+        request,
+        form,
+        title="注册账号 / create an account",
+        strength=True,
+        intro="用手机号和证件注册。带 * 的均为必填。/ Register with your mobile and ID document.",
+        buttons=[("action", "send_code", "获取短信验证码 / send SMS code"), ("action", "register", "下一步 / next")],
+        links=[
+            (reverse("accounts:username_recover"), "找回用户名 / forgot username"),
+            (reverse("login"), "已有账号？登录 / already registered? sign in"),
+        ],
+    )
 
 
 def register_confirm(request: HttpRequest) -> HttpResponse:
@@ -223,36 +280,53 @@ def register_confirm(request: HttpRequest) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
             return redirect("accounts:register")
         del request.session[DRAFT_KEY]
-        request.session["accounts:registered"] = {"username": user.username,
-                                                  "identity_taken": draft.identity_taken,
-                                                  "email": bool(draft.email)}
+        request.session["accounts:registered"] = {
+            "username": user.username,
+            "identity_taken": draft.identity_taken,
+            "email": bool(draft.email),
+        }
         return redirect("accounts:register_done")
-    return render(request, "accounts/register_confirm.html", {
-        "draft": draft, "masked_document": mask_document(draft.document_number),
-        "document_label": dict(forms.DocumentType.choices)[draft.document_type]})
+    return render(
+        request,
+        "accounts/register_confirm.html",
+        {
+            "draft": draft,
+            "masked_document": mask_document(draft.document_number),
+            "document_label": dict(forms.DocumentType.choices)[draft.document_type],
+        },
+    )
 
 
 def register_done(request: HttpRequest) -> HttpResponse:
     done = request.session.get("accounts:registered")
     if not done:
         return redirect("accounts:register")
-    return render(request, "accounts/register_done.html", {"done": done,
-                                                           "email_delivers": notify.email_delivers()})
+    return render(request, "accounts/register_done.html", {"done": done, "email_delivers": notify.email_delivers()})
 
 
 def email_activate(request: HttpRequest, token: str) -> HttpResponse:
     try:
         registration.email_activate(token=token)
     except ValidationError as error:
-        return render(request, "accounts/message.html", {"title": "激活失败 / activation failed",
-                                                         "text": " ".join(error.messages)}, status=400)
-    return render(request, "accounts/message.html", {
-        "title": "邮箱已激活 / email activated",
-        "text": "现在可以用此邮箱登录和找回密码。/ You can now sign in and reset your password with this address.",
-        "link": (reverse("login"), "登录 / sign in")})
+        return render(
+            request,
+            "accounts/message.html",
+            {"title": "激活失败 / activation failed", "text": " ".join(error.messages)},
+            status=400,
+        )
+    return render(
+        request,
+        "accounts/message.html",
+        {
+            "title": "邮箱已激活 / email activated",
+            "text": "现在可以用此邮箱登录和找回密码。/ You can now sign in and reset your password with this address.",
+            "link": (reverse("login"), "登录 / sign in"),
+        },
+    )
 
 
 # --- Recovery -------------------------------------------------------------------------------------
+
 
 def password_reset(request: HttpRequest) -> HttpResponse:
     """找回密码 by SMS: the same answer whether or not the number has an account."""
@@ -268,25 +342,41 @@ def password_reset(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error("phone", error.messages)
         else:
-            messages.success(request, "如该手机号已绑定账号，验证码已发出，10 分钟内有效。/ If this number "
-                                      "belongs to an account, a code is on its way; it is valid for 10 minutes.")
+            messages.success(
+                request,
+                "如该手机号已绑定账号，验证码已发出，10 分钟内有效。/ If this number "
+                "belongs to an account, a code is on its way; it is valid for 10 minutes.",
+            )
             if not delivered and not notify.sms_delivers():
                 messages.warning(request, NOT_DELIVERED)
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            security.password_reset_by_code(phone=data["phone"], code=data["code"],
-                                            new_password=data["new_password1"], confirm=data["new_password2"])
+            security.password_reset_by_code(
+                phone=data["phone"],
+                code=data["code"],
+                new_password=data["new_password1"],
+                confirm=data["new_password2"],
+            )
         except ValidationError as error:
             forms.apply_errors(form, error)
         else:
             messages.success(request, "密码已重置，请用新密码登录 / your password was reset; sign in with the new one")
             return redirect("login")
-    return _render_form(request, form, title="找回密码（短信）/ reset password by SMS", strength=True,
-                        buttons=[("action", "send_code", "获取短信验证码 / send SMS code"),
-                                 ("action", "reset", "重置密码 / reset password")],
-                        links=[(reverse("accounts:password_reset_email"), "通过邮箱找回 / reset by email instead"),
-                               (reverse("accounts:username_recover"), "找回用户名 / forgot username")])
+    return _render_form(
+        request,
+        form,
+        title="找回密码（短信）/ reset password by SMS",
+        strength=True,
+        buttons=[
+            ("action", "send_code", "获取短信验证码 / send SMS code"),
+            ("action", "reset", "重置密码 / reset password"),
+        ],
+        links=[
+            (reverse("accounts:password_reset_email"), "通过邮箱找回 / reset by email instead"),
+            (reverse("accounts:username_recover"), "找回用户名 / forgot username"),
+        ],
+    )
 
 
 def password_reset_email(request: HttpRequest) -> HttpResponse:
@@ -299,34 +389,49 @@ def password_reset_email(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             forms.apply_errors(form, error)
         else:
-            messages.success(request, "如该邮箱已激活并绑定账号，重置链接已发出。/ If this activated address "
-                                      "belongs to an account, a reset link is on its way.")
+            messages.success(
+                request,
+                "如该邮箱已激活并绑定账号，重置链接已发出。/ If this activated address "
+                "belongs to an account, a reset link is on its way.",
+            )
             if not notify.email_delivers():
                 messages.warning(request, NOT_DELIVERED)
             return redirect("login")
-    return _render_form(request, form, title="找回密码（邮箱）/ reset password by email",
-                        buttons=[("", "", "发送重置链接 / send reset link")])
+    return _render_form(
+        request,
+        form,
+        title="找回密码（邮箱）/ reset password by email",
+        buttons=[("", "", "发送重置链接 / send reset link")],
+    )
 
 
 def password_reset_link(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     user = security.password_reset_link_user(uidb64=uidb64, token=token)
     if user is None:
-        return render(request, "accounts/message.html", {
-            "title": "链接无效 / invalid link",
-            "text": "重置链接无效、已使用或已过期。/ The link is invalid, used or expired.",
-            "link": (reverse("accounts:password_reset_email"), "重新发送 / send a new one")}, status=400)
+        return render(
+            request,
+            "accounts/message.html",
+            {
+                "title": "链接无效 / invalid link",
+                "text": "重置链接无效、已使用或已过期。/ The link is invalid, used or expired.",
+                "link": (reverse("accounts:password_reset_email"), "重新发送 / send a new one"),
+            },
+            status=400,
+        )
     form = forms.SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            security.password_reset_by_link(user=user, new_password=form.cleaned_data["new_password1"],
-                                            confirm=form.cleaned_data["new_password2"])
+            security.password_reset_by_link(
+                user=user, new_password=form.cleaned_data["new_password1"], confirm=form.cleaned_data["new_password2"]
+            )
         except ValidationError as error:
             forms.apply_errors(form, error)
         else:
             messages.success(request, "密码已重置，请用新密码登录 / your password was reset; sign in with the new one")
             return redirect("login")
-    return _render_form(request, form, title="设置新密码 / set a new password", strength=True,
-                        buttons=[("", "", "保存 / save")])
+    return _render_form(
+        request, form, title="设置新密码 / set a new password", strength=True, buttons=[("", "", "保存 / save")]
+    )
 
 
 def username_recover(request: HttpRequest) -> HttpResponse:
@@ -336,9 +441,12 @@ def username_recover(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            found = security.usernames_recover(document_type=data["document_type"],
-                                               document_number=data["document_number"],
-                                               real_name=data["real_name"], ip=client_ip(request))
+            found = security.usernames_recover(
+                document_type=data["document_type"],
+                document_number=data["document_number"],
+                real_name=data["real_name"],
+                ip=client_ip(request),
+            )
         except ValidationError as error:
             forms.apply_errors(form, error)
     return render(request, "accounts/username_recover.html", {"form": form, "found": found})
@@ -346,12 +454,19 @@ def username_recover(request: HttpRequest) -> HttpResponse:
 
 # --- The student's account pages ------------------------------------------------------------------
 
+
 @student_page
 def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    return render(request, "accounts/profile.html", {
-        "account": user, "appeal": selectors.open_appeal(user=user),
-        "cancellation_due": security.cancellation_due(user)})
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "account": user,
+            "appeal": selectors.open_appeal(user=user),
+            "cancellation_due": security.cancellation_due(user),
+        },
+    )
 
 
 @student_page
@@ -373,8 +488,11 @@ def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
             raise Http404 from error
         security.session_end(user=request.user, session_id=session_id)
         return redirect("accounts:sessions")
-    return render(request, "accounts/sessions.html", {
-        "sessions": selectors.active_sessions(user=request.user), "current": request.session.session_key})
+    return render(
+        request,
+        "accounts/sessions.html",
+        {"sessions": selectors.active_sessions(user=request.user), "current": request.session.session_key},
+    )
 
 
 @student_page
@@ -383,16 +501,21 @@ def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            security.password_change(user=request.user, old_password=data["old_password"],
-                                     new_password=data["new_password1"], confirm=data["new_password2"])
+            security.password_change(
+                user=request.user,
+                old_password=data["old_password"],
+                new_password=data["new_password1"],
+                confirm=data["new_password2"],
+            )
         except ValidationError as error:
             forms.apply_errors(form, error)
         else:
             update_session_auth_hash(request, request.user)  # this session stays, the others end
             messages.success(request, "密码已修改，其他设备已退出 / password changed; other devices were signed out")
             return redirect("accounts:profile")
-    return _render_form(request, form, title="修改密码 / change password", strength=True,
-                        buttons=[("", "", "保存 / save")])
+    return _render_form(
+        request, form, title="修改密码 / change password", strength=True, buttons=[("", "", "保存 / save")]
+    )
 
 
 @student_page
@@ -406,31 +529,48 @@ def phone_change(request: AuthenticatedHttpRequest) -> HttpResponse:
         form.errors.clear()
         new_phone = request.POST.get("new_phone", "")
         if action == "send_old":
-            _send_code(request, form, "old_code",
-                       lambda: security.phone_code_send(user=user, which="old", ip=client_ip(request)),
-                       lambda: user.masked_phone)
+            _send_code(
+                request,
+                form,
+                "old_code",
+                lambda: security.phone_code_send(user=user, which="old", ip=client_ip(request)),
+                lambda: user.masked_phone,
+            )
         else:
-            _send_code(request, form, "new_phone",
-                       lambda: security.phone_code_send(user=user, which="new", new_phone=new_phone,
-                                                        ip=client_ip(request)),
-                       lambda: _masked_phone(new_phone))
+            _send_code(
+                request,
+                form,
+                "new_phone",
+                lambda: security.phone_code_send(user=user, which="new", new_phone=new_phone, ip=client_ip(request)),
+                lambda: _masked_phone(new_phone),
+            )
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         by_code = data["method"] == "old_code"
         try:
-            security.phone_change(user=user, new_phone=data["new_phone"], new_code=data["new_code"],
-                                  old_code=data["old_code"] if by_code else "",
-                                  password="" if by_code else data["password"])
+            security.phone_change(
+                user=user,
+                new_phone=data["new_phone"],
+                new_code=data["new_code"],
+                old_code=data["old_code"] if by_code else "",
+                password="" if by_code else data["password"],
+            )
         except ValidationError as error:
             forms.apply_errors(form, error)
         else:
             messages.success(request, f"手机号已更换为 {user.masked_phone} / your mobile is now {user.masked_phone}")
             return redirect("accounts:profile")
-    return _render_form(request, form, title="更换手机号 / change mobile",
-                        intro=f"当前号码 / current number: {user.masked_phone}",
-                        buttons=[("action", "send_old", "向原号码发送验证码 / send code to current number"),
-                                 ("action", "send_new", "向新号码发送验证码 / send code to new number"),
-                                 ("action", "change", "更换 / change")])
+    return _render_form(
+        request,
+        form,
+        title="更换手机号 / change mobile",
+        intro=f"当前号码 / current number: {user.masked_phone}",
+        buttons=[
+            ("action", "send_old", "向原号码发送验证码 / send code to current number"),
+            ("action", "send_new", "向新号码发送验证码 / send code to new number"),
+            ("action", "change", "更换 / change"),
+        ],
+    )
 
 
 @student_page
@@ -454,9 +594,13 @@ def email_change(request: AuthenticatedHttpRequest) -> HttpResponse:
         form.is_valid()
         form.errors.clear()
         email = request.POST.get("email", "")
-        _send_code(request, form, "email",
-                   lambda: security.email_code_send(user=user, email=email, ip=client_ip(request)),
-                   lambda: mask_email(email.strip()))
+        _send_code(
+            request,
+            form,
+            "email",
+            lambda: security.email_code_send(user=user, email=email, ip=client_ip(request)),
+            lambda: mask_email(email.strip()),
+        )
     elif request.method == "POST" and form.is_valid():
         try:
             security.email_change(user=user, email=form.cleaned_data["email"], code=form.cleaned_data["code"])
@@ -504,8 +648,7 @@ def two_factor(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect("accounts:profile")
     uri = security.totp_uri(user=user, secret=secret)
     qr = segno.make(uri, error="m").svg_inline(scale=4, title="TOTP QR")
-    return render(request, "accounts/two_factor.html", {"form": form, "enabled": False, "qr": qr,
-                                                        "secret": secret})
+    return render(request, "accounts/two_factor.html", {"form": form, "enabled": False, "qr": qr, "secret": secret})
 
 
 @student_page
@@ -525,18 +668,25 @@ def cancel(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, "已申请注销 / cancellation requested")
             return redirect("accounts:profile")
-    return render(request, "accounts/cancel.html", {
-        "form": form, "due": security.cancellation_due(user), "days": settings.ACCOUNT_CANCEL_COOLING_DAYS})
+    return render(
+        request,
+        "accounts/cancel.html",
+        {"form": form, "due": security.cancellation_due(user), "days": settings.ACCOUNT_CANCEL_COOLING_DAYS},
+    )
 
 
 # --- Identity challenge and appeals -----------------------------------------------------------------
+
 
 @student_page
 def identity_challenge(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.identity_checked_at:
-        return render(request, "accounts/message.html", {
-            "title": "身份已核验 / identity checked", "text": "您的身份已核验。/ Your identity has been checked."})
+        return render(
+            request,
+            "accounts/message.html",
+            {"title": "身份已核验 / identity checked", "text": "您的身份已核验。/ Your identity has been checked."},
+        )
     if not user.identity_digest:
         return redirect("accounts:appeal")
     question = challenge.challenge_get(user=user)
@@ -593,8 +743,11 @@ def appeal(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @appeal_reviewer
 def appeal_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "accounts/appeal_queue.html", {"appeals": selectors.appeal_queue(actor=request.user),
-                                                          "today": timezone.localdate()})
+    return render(
+        request,
+        "accounts/appeal_queue.html",
+        {"appeals": selectors.appeal_queue(actor=request.user), "today": timezone.localdate()},
+    )
 
 
 @appeal_reviewer
@@ -620,6 +773,3 @@ def appeal_photo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(bytes(item.photo), content_type=item.photo_content_type or "application/octet-stream")
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-

@@ -127,18 +127,28 @@ def enrollment_events(enrollment: Enrollment) -> list[Event]:
     events = [Event(enrollment.entry_date, "注册学籍 / registered", enrollment.major_name)]
     for registration in enrollment.annual_registrations.all():
         late = "（逾期 / late）" if registration.late else ""
-        events.append(Event(registration.registered_on,
-                            f"{registration.academic_year}–{registration.academic_year + 1} 学年注册 / annual "
-                            "registration", f"{registration.get_status_display()}{late}"))
+        events.append(
+            Event(
+                registration.registered_on,
+                f"{registration.academic_year}–{registration.academic_year + 1} 学年注册 / annual registration",
+                f"{registration.get_status_display()}{late}",
+            )
+        )
     for change in enrollment.changes.all():
-        events.append(Event(change.change_date, f"学籍异动：{words_code('change_type', change.change_code)}",
-                            change.reason))
+        events.append(
+            Event(change.change_date, f"学籍异动：{words_code('change_type', change.change_code)}", change.reason)
+        )
     for note in enrollment.notes.all():
         events.append(Event(note.decided_on, note.get_kind_display(), note.title))
     credential = Credential.objects.filter(enrollment=enrollment).first()
     if credential is not None and credential.issue_date:
-        events.append(Event(credential.issue_date, "学历注册 / credential",
-                            f"{credential.get_kind_display()} · {credential.get_state_display()}"))
+        events.append(
+            Event(
+                credential.issue_date,
+                "学历注册 / credential",
+                f"{credential.get_kind_display()} · {credential.get_state_display()}",
+            )
+        )
     return sorted(events, key=lambda e: e.on)
 
 

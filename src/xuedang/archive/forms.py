@@ -27,8 +27,10 @@ class InstitutionCodeField(forms.CharField):
         text = super().clean(value).strip()
         institution = Institution.objects.filter(code=text).first() or Institution.objects.filter(name=text).first()
         if institution is None:
-            raise forms.ValidationError("没有找到该学校，请填写院校代码（5 位）或学校全称 / school not found: give its "
-                                        "5-digit code or full name")
+            raise forms.ValidationError(
+                "没有找到该学校，请填写院校代码（5 位）或学校全称 / school not found: give its "
+                "5-digit code or full name"
+            )
         return institution.code
 
 
@@ -37,9 +39,11 @@ def _year_field(label: str) -> forms.IntegerField:
 
 
 class BindCredentialForm(BilingualForm):
-    certificate_number = forms.CharField(max_length=40, label="证书编号 / certificate number",
-                                         help_text="2001 年以前的证书可带或不带“NO.”和前导 0 / before 2001: with or "
-                                                   "without “NO.” and leading zeros")
+    certificate_number = forms.CharField(
+        max_length=40,
+        label="证书编号 / certificate number",
+        help_text="2001 年以前的证书可带或不带“NO.”和前导 0 / before 2001: with or without “NO.” and leading zeros",
+    )
     graduation_year = _year_field("毕业年份 / graduation year")
     institution_code = InstitutionCodeField(max_length=100, label="学校（院校代码或全称）/ school (code or name)")
 
@@ -51,10 +55,10 @@ class BindEnrollmentForm(BilingualForm):
 
 
 class PhotoCheckForm(BilingualForm):
-    verdict = forms.ChoiceField(choices=PhotoCheck.Verdict.choices, widget=forms.RadioSelect,
-                                label="照片是否正确 / is the photo right?")
-    reason = forms.CharField(required=False, max_length=500, widget=_text(3),
-                             label="有误之处 / what is wrong")
+    verdict = forms.ChoiceField(
+        choices=PhotoCheck.Verdict.choices, widget=forms.RadioSelect, label="照片是否正确 / is the photo right?"
+    )
+    reason = forms.CharField(required=False, max_length=500, widget=_text(3), label="有误之处 / what is wrong")
 
 
 class EvidenceField(forms.FileField):
@@ -67,50 +71,71 @@ class EvidenceField(forms.FileField):
 
 class CorrectionForm(BilingualForm):
     field = forms.ChoiceField(label="要更正的字段 / field to correct")
-    new_value = forms.CharField(max_length=100, label="应为 / should be",
-                                help_text="日期写作 YYYY-MM-DD；性别写代码 1 男 2 女 / "
-                                          "dates as YYYY-MM-DD; gender 1 or 2")
+    new_value = forms.CharField(
+        max_length=100,
+        label="应为 / should be",
+        help_text="日期写作 YYYY-MM-DD；性别写代码 1 男 2 女 / dates as YYYY-MM-DD; gender 1 or 2",
+    )
     reason = forms.CharField(max_length=1000, widget=_text(3), label="理由 / reason")
-    evidence = EvidenceField(label="证明材料（PDF 或 JPEG，≤ 4 MB）/ evidence (PDF or JPEG, ≤ 4 MB)",
-                             widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg"}))
+    evidence = EvidenceField(
+        label="证明材料（PDF 或 JPEG，≤ 4 MB）/ evidence (PDF or JPEG, ≤ 4 MB)",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg"}),
+    )
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["field"]).choices = [
-            (name, label) for name, (label, _) in CORRECTABLE[kind].items()]
+            (name, label) for name, (label, _) in CORRECTABLE[kind].items()
+        ]
 
 
 class SchoolReviewForm(BilingualForm):
-    decision = forms.ChoiceField(choices=[("accept", "同意更正 / accept"), ("reject", "不予更正 / reject"),
-                                          ("forward", "报省级审核 / forward to the province")],
-                                 widget=forms.RadioSelect, label="处理 / decision")
-    note = forms.CharField(required=False, max_length=1000, widget=_text(2),
-                           label="说明 / note (required when rejecting)")
+    decision = forms.ChoiceField(
+        choices=[
+            ("accept", "同意更正 / accept"),
+            ("reject", "不予更正 / reject"),
+            ("forward", "报省级审核 / forward to the province"),
+        ],
+        widget=forms.RadioSelect,
+        label="处理 / decision",
+    )
+    note = forms.CharField(
+        required=False, max_length=1000, widget=_text(2), label="说明 / note (required when rejecting)"
+    )
 
 
 class ProvinceDecisionForm(BilingualForm):
-    decision = forms.ChoiceField(choices=[("approve", "批准 / approve"), ("reject", "不予批准 / reject")],
-                                 widget=forms.RadioSelect, label="审核 / decision")
-    note = forms.CharField(required=False, max_length=1000, widget=_text(2),
-                           label="说明 / note (required when rejecting)")
+    decision = forms.ChoiceField(
+        choices=[("approve", "批准 / approve"), ("reject", "不予批准 / reject")],
+        widget=forms.RadioSelect,
+        label="审核 / decision",
+    )
+    note = forms.CharField(
+        required=False, max_length=1000, widget=_text(2), label="说明 / note (required when rejecting)"
+    )
 
 
 class PhotoResolveForm(BilingualForm):
-    resolution = forms.CharField(max_length=1000, widget=_text(2),
-                                 label="处理说明 / how it was handled")
-    new_photo = forms.FileField(required=False, label="新照片（JPEG 480×640，≤ 40 KB；不换照片则留空）/ new photo "
-                                                      "(leave empty to uphold the current one)")
+    resolution = forms.CharField(max_length=1000, widget=_text(2), label="处理说明 / how it was handled")
+    new_photo = forms.FileField(
+        required=False,
+        label="新照片（JPEG 480×640，≤ 40 KB；不换照片则留空）/ new photo (leave empty to uphold the current one)",
+    )
 
 
 class FormerIdentityForm(BilingualForm):
     name = forms.CharField(max_length=100, strip=False, label="曾用名 / former name")
-    document_number = forms.CharField(required=False, max_length=30, label="原身份证号码（如有变更）/ former ID number "
-                                                                            "(if it changed)")
+    document_number = forms.CharField(
+        required=False, max_length=30, label="原身份证号码（如有变更）/ former ID number (if it changed)"
+    )
     reason = forms.CharField(max_length=1000, widget=_text(2), label="变更原因 / reason")
     evidence = EvidenceField(label="证明材料（户籍证明等，PDF 或 JPEG）/ evidence (PDF or JPEG)")
 
 
 class FormerIdentityDecisionForm(BilingualForm):
-    decision = forms.ChoiceField(choices=[("approve", "批准 / approve"), ("reject", "不予批准 / reject")],
-                                 widget=forms.RadioSelect, label="审核 / decision")
+    decision = forms.ChoiceField(
+        choices=[("approve", "批准 / approve"), ("reject", "不予批准 / reject")],
+        widget=forms.RadioSelect,
+        label="审核 / decision",
+    )
     note = forms.CharField(required=False, max_length=1000, label="说明 / note")

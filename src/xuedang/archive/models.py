@@ -46,12 +46,15 @@ class Binding(models.Model):
                 name="binding_one_record",
             ),
             # A record belongs to one account at a time.
-            models.UniqueConstraint(fields=["admission"], condition=models.Q(admission__isnull=False),
-                                    name="binding_admission_unique"),
-            models.UniqueConstraint(fields=["enrollment"], condition=models.Q(enrollment__isnull=False),
-                                    name="binding_enrollment_unique"),
-            models.UniqueConstraint(fields=["credential"], condition=models.Q(credential__isnull=False),
-                                    name="binding_credential_unique"),
+            models.UniqueConstraint(
+                fields=["admission"], condition=models.Q(admission__isnull=False), name="binding_admission_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["enrollment"], condition=models.Q(enrollment__isnull=False), name="binding_enrollment_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["credential"], condition=models.Q(credential__isnull=False), name="binding_credential_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -115,15 +118,17 @@ class FormerIdentity(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="former_identities")
     name = models.CharField("曾用名 / former name", max_length=100)
-    identity_digest = models.CharField(max_length=64, blank=True, default="",
-                                       help_text="digest of the former ID; empty when only the name changed")
+    identity_digest = models.CharField(
+        max_length=64, blank=True, default="", help_text="digest of the former ID; empty when only the name changed"
+    )
     document_hint = models.CharField("原证件号码（脱敏）/ former ID (masked)", max_length=30, blank=True, default="")
     reason = models.TextField("变更原因 / reason")
     evidence = models.BinaryField()
     evidence_type = models.CharField(max_length=40)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decision_reason = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -163,8 +168,9 @@ class PhotoCheck(models.Model):
     reason = models.TextField("原因 / reason", blank=True, default="")
     state = models.CharField(max_length=10, choices=State.choices)
     resolution = models.TextField("学校答复 / school's answer", blank=True, default="")
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
@@ -224,8 +230,10 @@ class Correction(models.Model):
         indexes = [models.Index(fields=["institution", "state"], name="correction_queue_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(enrollment__isnull=False, credential__isnull=True)
-                           | models.Q(enrollment__isnull=True, credential__isnull=False)),
+                condition=(
+                    models.Q(enrollment__isnull=False, credential__isnull=True)
+                    | models.Q(enrollment__isnull=True, credential__isnull=False)
+                ),
                 name="correction_one_record",
             ),
         ]

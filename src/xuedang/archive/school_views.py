@@ -54,8 +54,12 @@ def photo_dispute_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["new_photo"]
         try:
-            services.photo_check_resolve(actor=request.user, check=check, resolution=form.cleaned_data["resolution"],
-                                         new_photo=upload.read(PHOTO_MAX_BYTES + 1) if upload else None)
+            services.photo_check_resolve(
+                actor=request.user,
+                check=check,
+                resolution=form.cleaned_data["resolution"],
+                new_photo=upload.read(PHOTO_MAX_BYTES + 1) if upload else None,
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -78,8 +82,9 @@ def corrections(request: AuthenticatedHttpRequest) -> HttpResponse:
     state = state if state in CorrectionState.values else ""
     qs = selectors.corrections_for(actor=request.user, state=state).order_by("created_at")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "archive/school/corrections.html", {"page": page, "state": state,
-                                                               "states": CorrectionState.choices})
+    return render(
+        request, "archive/school/corrections.html", {"page": page, "state": state, "states": CorrectionState.choices}
+    )
 
 
 @staff_queue_view
@@ -99,22 +104,35 @@ def correction_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     record = correction.record
     services.access_event_staff_view(request=request, record=record, seen=f"纠错申请 #{correction.pk} / correction")
     fields = credential_fields(record) if isinstance(record, Credential) else enrollment_fields(record)
-    masked = [(label, mask_document(record.document_number) if label.startswith("证件") else value)
-              for label, value in fields]
-    return _private(render(request, "archive/school/correction_detail.html", {
-        "correction": correction, "fields": masked, "form": form, "steps": correction.steps.all(),
-        "needs_province": services.correction_needs_province(correction)}))
+    masked = [
+        (label, mask_document(record.document_number) if label.startswith("证件") else value) for label, value in fields
+    ]
+    return _private(
+        render(
+            request,
+            "archive/school/correction_detail.html",
+            {
+                "correction": correction,
+                "fields": masked,
+                "form": form,
+                "steps": correction.steps.all(),
+                "needs_province": services.correction_needs_province(correction),
+            },
+        )
+    )
 
 
 def _decide(request: HttpRequest, correction, data: dict, *, school: bool) -> None:  # noqa: ANN001
     """Apply the officer's decision; a refusal by the rules (or a colleague who was faster) is shown."""
     try:
         if school:
-            services.correction_school_review(actor=request.user, correction=correction, decision=data["decision"],
-                                              note=data["note"])
+            services.correction_school_review(
+                actor=request.user, correction=correction, decision=data["decision"], note=data["note"]
+            )
         else:
-            services.correction_province_decide(actor=request.user, correction=correction,
-                                                approve=data["decision"] == "approve", note=data["note"])
+            services.correction_province_decide(
+                actor=request.user, correction=correction, approve=data["decision"] == "approve", note=data["note"]
+            )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -140,8 +158,11 @@ def _centre_approver(request: HttpRequest) -> None:
 def former_identities(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Former names and IDs waiting for the centre's approval."""
     _centre_approver(request)
-    return render(request, "archive/school/former_identities.html", {
-        "items": selectors.former_identities_pending().order_by("created_at")[:200]})
+    return render(
+        request,
+        "archive/school/former_identities.html",
+        {"items": selectors.former_identities_pending().order_by("created_at")[:200]},
+    )
 
 
 @staff_queue_view
@@ -150,9 +171,12 @@ def former_identity_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
     form = FormerIdentityDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.former_identity_decide(actor=request.user, former=former,
-                                            approve=form.cleaned_data["decision"] == "approve",
-                                            note=form.cleaned_data["note"])
+            services.former_identity_decide(
+                actor=request.user,
+                former=former,
+                approve=form.cleaned_data["decision"] == "approve",
+                note=form.cleaned_data["note"],
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -165,5 +189,3 @@ def former_identity_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
 def former_identity_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     former = access_former_identity(request.user, pk)
     return _private(HttpResponse(bytes(former.evidence), content_type=former.evidence_type))
-
-

@@ -16,22 +16,25 @@ from xuedang.registry.models import Admission, Credential, CredentialState, Enro
 
 
 def student_enrollments(*, student: Any) -> QuerySet[Enrollment]:
-    return Enrollment.objects.filter(pk__in=student.bindings.filter(enrollment__isnull=False)
-                                     .values("enrollment_id")).select_related("institution")
+    return Enrollment.objects.filter(
+        pk__in=student.bindings.filter(enrollment__isnull=False).values("enrollment_id")
+    ).select_related("institution")
 
 
 def student_credentials(*, student: Any, published_only: bool = True) -> QuerySet[Credential]:
     """A student's credentials; unpublished ones are not queryable (第十七条) unless asked for."""
-    qs = Credential.objects.filter(pk__in=student.bindings.filter(credential__isnull=False)
-                                   .values("credential_id")).select_related("institution", "enrollment")
+    qs = Credential.objects.filter(
+        pk__in=student.bindings.filter(credential__isnull=False).values("credential_id")
+    ).select_related("institution", "enrollment")
     if published_only:
         qs = qs.filter(state__in=[CredentialState.PUBLISHED, CredentialState.REVOKED])
     return qs
 
 
 def student_admissions(*, student: Any) -> QuerySet[Admission]:
-    return Admission.objects.filter(pk__in=student.bindings.filter(admission__isnull=False)
-                                    .values("admission_id")).select_related("institution")
+    return Admission.objects.filter(
+        pk__in=student.bindings.filter(admission__isnull=False).values("admission_id")
+    ).select_related("institution")
 
 
 def access_events(*, student: Any) -> QuerySet[AccessEvent]:
@@ -63,14 +66,23 @@ def unbound_under_other_names(*, student: Any) -> list[Unbound]:
     digests = {digest for digest, _ in pairs}
     names = {name for _, name in pairs}
     found: list[Unbound] = []
-    for model, kind, year_field in ((Enrollment, "学籍 / enrollment", "entry_date"),
-                                    (Credential, "学历 / credential", "study_end"),
-                                    (Admission, "录取 / admission", None)):
+    for model, kind, year_field in (
+        (Enrollment, "学籍 / enrollment", "entry_date"),
+        (Credential, "学历 / credential", "study_end"),
+        (Admission, "录取 / admission", None),
+    ):
         field = model._meta.model_name
-        bound = Binding.objects.filter(**{f"{field}__isnull": False}).filter(**{f"{field}__in": model.objects.filter(
-            identity_digest__in=digests)}).values(f"{field}_id")
-        for record in (model.objects.filter(identity_digest__in=digests).exclude(name__in=names)
-                       .exclude(pk__in=bound).select_related("institution")[:20]):
+        bound = (
+            Binding.objects.filter(**{f"{field}__isnull": False})
+            .filter(**{f"{field}__in": model.objects.filter(identity_digest__in=digests)})
+            .values(f"{field}_id")
+        )
+        for record in (
+            model.objects.filter(identity_digest__in=digests)
+            .exclude(name__in=names)
+            .exclude(pk__in=bound)
+            .select_related("institution")[:20]
+        ):
             year = getattr(record, year_field).year if year_field else cast(Admission, record).year
             found.append(Unbound(kind, record.institution.name, mask_name(record.name), year))
     return found
@@ -83,8 +95,11 @@ def photos_to_check(*, student: Any) -> list[tuple[Enrollment, Photo, PhotoCheck
         credential = Credential.objects.filter(enrollment=enrollment).first()
         if credential is not None and credential.state != CredentialState.DRAFT:
             continue
-        photo = (Photo.objects.filter(enrollment=enrollment, purpose=Photo.Purpose.GRADUATION, superseded=False)
-                 .order_by("-uploaded_at").first())
+        photo = (
+            Photo.objects.filter(enrollment=enrollment, purpose=Photo.Purpose.GRADUATION, superseded=False)
+            .order_by("-uploaded_at")
+            .first()
+        )
         if photo is not None:
             rows.append((enrollment, photo, PhotoCheck.objects.filter(photo=photo).first()))
     return rows
@@ -100,8 +115,9 @@ def student_corrections(*, student: Any) -> QuerySet[Correction]:
 
 
 def photo_disputes_for(*, actor: Any, open_only: bool = True) -> QuerySet[PhotoCheck]:
-    qs = PhotoCheck.objects.filter(institution_scope(actor, REGISTERING, prefix="institution"),
-                                   verdict=PhotoCheck.Verdict.WRONG)
+    qs = PhotoCheck.objects.filter(
+        institution_scope(actor, REGISTERING, prefix="institution"), verdict=PhotoCheck.Verdict.WRONG
+    )
     if open_only:
         qs = qs.filter(state=PhotoCheck.State.OPEN)
     return qs.select_related("enrollment", "institution")
@@ -110,9 +126,11 @@ def photo_disputes_for(*, actor: Any, open_only: bool = True) -> QuerySet[PhotoC
 def corrections_for(*, actor: Any, state: str = "") -> QuerySet[Correction]:
     """The school's requests (registrars) and the province's forwarded ones (approvers)."""
     school = Q(institution_scope(actor, REGISTERING, prefix="institution"))
-    province = Q(institution_scope(actor, APPROVING, prefix="institution"),
-                 state__in=[CorrectionState.PROVINCE, CorrectionState.APPLIED, CorrectionState.REJECTED],
-                 needs_province=True)
+    province = Q(
+        institution_scope(actor, APPROVING, prefix="institution"),
+        state__in=[CorrectionState.PROVINCE, CorrectionState.APPLIED, CorrectionState.REJECTED],
+        needs_province=True,
+    )
     qs = Correction.objects.filter(school | province)
     if state:
         qs = qs.filter(state=state)
@@ -143,9 +161,15 @@ def _record(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 def _photo(photo: Photo) -> dict[str, Any]:
-    return {"id": photo.pk, "purpose": photo.purpose, "uploaded_at": photo.uploaded_at, "superseded": photo.superseded,
-            "content_type": photo.content_type, "sha256": photo.sha256,
-            "base64": base64.b64encode(bytes(photo.image)).decode()}
+    return {
+        "id": photo.pk,
+        "purpose": photo.purpose,
+        "uploaded_at": photo.uploaded_at,
+        "superseded": photo.superseded,
+        "content_type": photo.content_type,
+        "sha256": photo.sha256,
+        "base64": base64.b64encode(bytes(photo.image)).decode(),
+    }
 
 
 def archive_export(*, student: Any) -> dict[str, Any]:
@@ -153,43 +177,83 @@ def archive_export(*, student: Any) -> dict[str, Any]:
     from xuedang.registry.selectors import record_history
 
     def history(obj: Any) -> list[dict[str, Any]]:
-        return [{"at": e.at, "action": e.action, "before": e.before, "after": e.after, "reason": e.reason}
-                for e in record_history(target_type=obj._meta.label_lower, target_id=obj.pk)]
+        return [
+            {"at": e.at, "action": e.action, "before": e.before, "after": e.after, "reason": e.reason}
+            for e in record_history(target_type=obj._meta.label_lower, target_id=obj.pk)
+        ]
 
     enrollments = []
     for enrollment in student_enrollments(student=student):
-        enrollments.append({
-            **_record(enrollment), "institution": enrollment.institution.name,
-            "annual_registrations": [_record(r, ("recorded_by",)) for r in enrollment.annual_registrations.all()],
-            "changes": [_record(c, ("recorded_by",)) for c in enrollment.changes.all()],
-            "notes": [_record(n, ("recorded_by",)) for n in enrollment.notes.all()],
-            "photos": [_photo(p) for p in enrollment.photos.all()],
-            "history": history(enrollment),
-        })
+        enrollments.append(
+            {
+                **_record(enrollment),
+                "institution": enrollment.institution.name,
+                "annual_registrations": [_record(r, ("recorded_by",)) for r in enrollment.annual_registrations.all()],
+                "changes": [_record(c, ("recorded_by",)) for c in enrollment.changes.all()],
+                "notes": [_record(n, ("recorded_by",)) for n in enrollment.notes.all()],
+                "photos": [_photo(p) for p in enrollment.photos.all()],
+                "history": history(enrollment),
+            }
+        )
     return {
         "format": "xuedang-archive-export/1",
-        "account": {"username": student.username, "real_name": student.real_name,
-                    "document_type": student.document_type,
-                    "document_number": student.document_number, "phone": student.phone, "email": student.email,
-                    "date_joined": student.date_joined, "identity_checked_at": student.identity_checked_at},
-        "former_identities": [_fields(f, ("name", "document_hint", "reason", "state", "created_at", "decided_at"))
-                              for f in student.former_identities.all()],
-        "bindings": [{"record": b.record._meta.model_name, "record_id": b.record.pk, "method": b.method,
-                      "bound_at": b.bound_at} for b in student.bindings.all()],
-        "admissions": [{**_record(a), "institution": a.institution.name, "history": history(a)}
-                       for a in student_admissions(student=student)],
+        "account": {
+            "username": student.username,
+            "real_name": student.real_name,
+            "document_type": student.document_type,
+            "document_number": student.document_number,
+            "phone": student.phone,
+            "email": student.email,
+            "date_joined": student.date_joined,
+            "identity_checked_at": student.identity_checked_at,
+        },
+        "former_identities": [
+            _fields(f, ("name", "document_hint", "reason", "state", "created_at", "decided_at"))
+            for f in student.former_identities.all()
+        ],
+        "bindings": [
+            {"record": b.record._meta.model_name, "record_id": b.record.pk, "method": b.method, "bound_at": b.bound_at}
+            for b in student.bindings.all()
+        ],
+        "admissions": [
+            {**_record(a), "institution": a.institution.name, "history": history(a)}
+            for a in student_admissions(student=student)
+        ],
         "enrollments": enrollments,
-        "credentials": [{**_record(c), "history": history(c)}
-                        for c in student_credentials(student=student, published_only=False)],
-        "photo_checks": [_fields(p, ("photo_id", "verdict", "reason", "state", "resolution", "created_at",
-                                     "resolved_at")) for p in student.photo_checks.all()],
-        "corrections": [{**_fields(c, ("id", "enrollment_id", "credential_id", "field", "old_value", "new_value",
-                                       "reason", "state", "created_at", "evidence_name", "evidence_type",
-                                       "evidence_sha256")),
-                         "evidence_base64": base64.b64encode(bytes(c.evidence)).decode(),
-                         "steps": [_fields(s, ("action", "actor_label", "note", "at")) for s in c.steps.all()]}
-                        for c in student_corrections(student=student)],
-        "access_events": [_fields(e, ("at", "viewer_kind", "viewer_label", "seen", "record_type", "record_id"))
-                          for e in access_events(student=student)],
+        "credentials": [
+            {**_record(c), "history": history(c)} for c in student_credentials(student=student, published_only=False)
+        ],
+        "photo_checks": [
+            _fields(p, ("photo_id", "verdict", "reason", "state", "resolution", "created_at", "resolved_at"))
+            for p in student.photo_checks.all()
+        ],
+        "corrections": [
+            {
+                **_fields(
+                    c,
+                    (
+                        "id",
+                        "enrollment_id",
+                        "credential_id",
+                        "field",
+                        "old_value",
+                        "new_value",
+                        "reason",
+                        "state",
+                        "created_at",
+                        "evidence_name",
+                        "evidence_type",
+                        "evidence_sha256",
+                    ),
+                ),
+                "evidence_base64": base64.b64encode(bytes(c.evidence)).decode(),
+                "steps": [_fields(s, ("action", "actor_label", "note", "at")) for s in c.steps.all()],
+            }
+            for c in student_corrections(student=student)
+        ],
+        "access_events": [
+            _fields(e, ("at", "viewer_kind", "viewer_label", "seen", "record_type", "record_id"))
+            for e in access_events(student=student)
+        ],
         "notifications": [_fields(n, ("created_at", "text", "url", "read_at")) for n in student.notifications.all()],
     }

@@ -61,6 +61,7 @@ def _fail(field: str, message: str, code: str = "invalid") -> ValidationError:
 
 # --- Identities an account may claim ----------------------------------------------------------
 
+
 def claimed_identities(user: Any) -> list[tuple[str, str]]:
     """(identity digest, name) pairs records may be registered under: the account's current
     identity and every approved former one (曾用名, 原证件号码)."""
@@ -95,6 +96,7 @@ def identity_matches(user: Any, record: Record) -> bool:
 
 
 # --- Automatic binding -----------------------------------------------------------------------
+
 
 @transaction.atomic
 def bindings_refresh(*, user: Any) -> int:
@@ -150,8 +152,12 @@ def _take_attempt(user: Any) -> None:
     key = _attempts_key(user)
     cache.add(key, 0, timeout=2 * 24 * 3600)
     if cache.incr(key) > BIND_ATTEMPTS_PER_DAY:
-        raise _fail("__all__", f"今天的 {BIND_ATTEMPTS_PER_DAY} 次查找机会已用完，请明天再试 / you have used "
-                    f"today's {BIND_ATTEMPTS_PER_DAY} attempts; try again tomorrow", code="limit")
+        raise _fail(
+            "__all__",
+            f"今天的 {BIND_ATTEMPTS_PER_DAY} 次查找机会已用完，请明天再试 / you have used "
+            f"today's {BIND_ATTEMPTS_PER_DAY} attempts; try again tomorrow",
+            code="limit",
+        )
 
 
 def _give_back_attempt(user: Any) -> None:
@@ -161,20 +167,27 @@ def _give_back_attempt(user: Any) -> None:
         pass
 
 
-NOT_FOUND = ("没有找到符合这些信息的{what}，请核对后再试（今天还可尝试 {left} 次）/ no {what_en} matches these "
-             "details; check them and try again ({left} attempts left today)")
-NOT_YOURS = ("找到了该{what}，但其登记的身份信息与您的账号不一致，不能绑定。"
-             "如果您改过姓名或证件号码，请先申请曾用身份；"
-             "如果登记信息有误，请联系学校更正 / the {what_en} was found but is registered under another identity; "
-             "if your name or ID changed, apply for your former identity first; if the record is wrong, ask the "
-             "school to correct it")
-TAKEN = ("该{what}已绑定到其他账号。如确属本人，请通过身份申诉找回 / this {what_en} is bound to another account; "
-         "if it is yours, appeal to recover it")
+NOT_FOUND = (
+    "没有找到符合这些信息的{what}，请核对后再试（今天还可尝试 {left} 次）/ no {what_en} matches these "
+    "details; check them and try again ({left} attempts left today)"
+)
+NOT_YOURS = (
+    "找到了该{what}，但其登记的身份信息与您的账号不一致，不能绑定。"
+    "如果您改过姓名或证件号码，请先申请曾用身份；"
+    "如果登记信息有误，请联系学校更正 / the {what_en} was found but is registered under another identity; "
+    "if your name or ID changed, apply for your former identity first; if the record is wrong, ask the "
+    "school to correct it"
+)
+TAKEN = (
+    "该{what}已绑定到其他账号。如确属本人，请通过身份申诉找回 / this {what_en} is bound to another account; "
+    "if it is yours, appeal to recover it"
+)
 
 
 @transaction.atomic
-def binding_claim_credential(*, user: Any, certificate_number: str, graduation_year: int,
-                             institution_code: str) -> Binding:
+def binding_claim_credential(
+    *, user: Any, certificate_number: str, graduation_year: int, institution_code: str
+) -> Binding:
     """「我还有学历没显示出来」— bind a published credential by its number, year and school.
 
     Pre-2001 numbers match with or without "NO." and leading zeros (Credential.certificate_key).
@@ -183,9 +196,16 @@ def binding_claim_credential(*, user: Any, certificate_number: str, graduation_y
     if not key:
         raise _fail("certificate_number", "请填写证书编号 / the certificate number is required", "required")
     _take_attempt(user)
-    credential = (Credential.objects.filter(certificate_key=key, institution__code=institution_code,
-                                            study_end__year=graduation_year, state__in=QUERYABLE)
-                  .select_related("enrollment").first())
+    credential = (
+        Credential.objects.filter(
+            certificate_key=key,
+            institution__code=institution_code,
+            study_end__year=graduation_year,
+            state__in=QUERYABLE,
+        )
+        .select_related("enrollment")
+        .first()
+    )
     binding = _claim(user, credential, what=("学历", "credential"))
     assert credential is not None  # _claim raised otherwise
     _bind_companion(user, credential.enrollment)
@@ -199,8 +219,9 @@ def binding_claim_enrollment(*, user: Any, student_number: str, institution_code
     if not number:
         raise _fail("student_number", "请填写学号 / the student number is required", "required")
     _take_attempt(user)
-    enrollment = Enrollment.objects.filter(institution__code=institution_code, student_number=number,
-                                           entry_date__year=entry_year).first()
+    enrollment = Enrollment.objects.filter(
+        institution__code=institution_code, student_number=number, entry_date__year=entry_year
+    ).first()
     binding = _claim(user, enrollment, what=("学籍", "enrollment"))
     _bind_companion(user, Credential.objects.filter(enrollment=enrollment, state__in=QUERYABLE).first())
     return binding
@@ -241,9 +262,11 @@ def _claim(user: Any, record: Record | None, *, what: tuple[str, str]) -> Bindin
 
 # --- Former identities (姓名、证件号码变更) -----------------------------------------------------
 
+
 @transaction.atomic
-def former_identity_request(*, user: Any, name: str, document_number: str, reason: str, evidence: bytes,
-                            evidence_name: str) -> FormerIdentity:
+def former_identity_request(
+    *, user: Any, name: str, document_number: str, reason: str, evidence: bytes, evidence_name: str
+) -> FormerIdentity:
     """Ask the centre to confirm an earlier name and/or ID, with evidence (户籍证明 etc.)."""
     errors: dict[str, list[str]] = {}
     try:
@@ -266,12 +289,25 @@ def former_identity_request(*, user: Any, name: str, document_number: str, reaso
     if errors:
         raise ValidationError(errors)
     if not digest and name == user.real_name:
-        raise _fail("name", "曾用名与现用名相同，且未填写原证件号码 / the former name is your current name and no "
-                    "former ID was given")
-    former = FormerIdentity.objects.create(user=user, name=name, identity_digest=digest, document_hint=hint,
-                                           reason=reason.strip(), evidence=evidence, evidence_type=content_type)
-    audit_log(actor=user, action="archive.former_identity.requested", target=former,
-              after={"name": name, "document_number": hint})
+        raise _fail(
+            "name",
+            "曾用名与现用名相同，且未填写原证件号码 / the former name is your current name and no former ID was given",
+        )
+    former = FormerIdentity.objects.create(
+        user=user,
+        name=name,
+        identity_digest=digest,
+        document_hint=hint,
+        reason=reason.strip(),
+        evidence=evidence,
+        evidence_type=content_type,
+    )
+    audit_log(
+        actor=user,
+        action="archive.former_identity.requested",
+        target=former,
+        after={"name": name, "document_number": hint},
+    )
     return former
 
 
@@ -286,8 +322,14 @@ def former_identity_decide(*, actor: Any, former: FormerIdentity, approve: bool,
     former.state = FormerIdentity.State.APPROVED if approve else FormerIdentity.State.REJECTED
     former.decided_by, former.decided_at, former.decision_reason = actor, timezone.now(), note.strip()
     former.save()
-    audit_log(actor=actor, action=f"archive.former_identity.{former.state}", target=former,
-              before={"state": FormerIdentity.State.PENDING}, after={"state": former.state}, reason=note)
+    audit_log(
+        actor=actor,
+        action=f"archive.former_identity.{former.state}",
+        target=former,
+        before={"state": FormerIdentity.State.PENDING},
+        after={"state": former.state},
+        reason=note,
+    )
     if approve:
         bindings_refresh(user=former.user)
     notify(user=former.user, text=f"曾用身份“{former.name}”{former.get_state_display()}", url="/archive/")
@@ -304,8 +346,11 @@ def evidence_check(data: bytes, name: str) -> str:
     if not data:
         raise _fail("evidence", "请上传证明材料 / attach the evidence file", "required")
     if len(data) > EVIDENCE_MAX_BYTES:
-        raise _fail("evidence", f"证明材料不能超过 4 MB（实际 {len(data) / 1048576:.1f} MB）/ the evidence file "
-                    "must be at most 4 MB", "size")
+        raise _fail(
+            "evidence",
+            f"证明材料不能超过 4 MB（实际 {len(data) / 1048576:.1f} MB）/ the evidence file must be at most 4 MB",
+            "size",
+        )
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
             raise _fail("evidence", "PDF 文件不完整 / the PDF file is incomplete", "type")
@@ -317,11 +362,13 @@ def evidence_check(data: bytes, name: str) -> str:
         except (UnidentifiedImageError, OSError, SyntaxError) as error:
             raise _fail("evidence", "JPEG 图片已损坏 / the JPEG image is damaged", "type") from error
         return "image/jpeg"
-    raise _fail("evidence", f"证明材料须为 PDF 或 JPEG（“{name[:60]}”不是）/ the evidence must be a PDF or JPEG "
-                "file", "type")
+    raise _fail(
+        "evidence", f"证明材料须为 PDF 或 JPEG（“{name[:60]}”不是）/ the evidence must be a PDF or JPEG file", "type"
+    )
 
 
 # --- Notifications ---------------------------------------------------------------------------
+
 
 def notify(*, user: Any, text: str, url: str = "") -> Notification:
     """An in-app notice, written in the caller's transaction (so it exists only if the step does),
@@ -330,8 +377,11 @@ def notify(*, user: Any, text: str, url: str = "") -> Notification:
 
     notice = Notification.objects.create(user=user, text=text[:300], url=url[:200])
     phone, email = user.phone, (user.email if getattr(user, "email_verified_at", None) else "")
-    transaction.on_commit(lambda: messages.notice_send(
-        phone=phone, email=email, text=f"【学档】{text[:200]}", subject="学信档案通知 / archive notice"))
+    transaction.on_commit(
+        lambda: messages.notice_send(
+            phone=phone, email=email, text=f"【学档】{text[:200]}", subject="学信档案通知 / archive notice"
+        )
+    )
     return notice
 
 
@@ -342,6 +392,7 @@ def notifications_mark_read(*, user: Any) -> int:
 
 # --- Photo check (图像校对) --------------------------------------------------------------------
 
+
 @transaction.atomic
 def photo_check_answer(*, user: Any, photo: Photo, verdict: str, reason: str = "") -> PhotoCheck:
     """The student's 「正确」 or 「信息有误」 about the photo to be registered with the credential."""
@@ -350,23 +401,36 @@ def photo_check_answer(*, user: Any, photo: Photo, verdict: str, reason: str = "
     if verdict == PhotoCheck.Verdict.WRONG and not reason.strip():
         raise _fail("reason", "请说明照片哪里有误 / say what is wrong with the photo")
     if photo.superseded:
-        raise _fail("__all__", "学校已更换这张照片，请校对新照片 / the school has replaced this photo; "
-                    "check the new one")
+        raise _fail(
+            "__all__", "学校已更换这张照片，请校对新照片 / the school has replaced this photo; check the new one"
+        )
     if PhotoCheck.objects.filter(photo=photo).exists():
         raise _fail("__all__", "这张照片已校对过 / you have already answered for this photo", "duplicate")
     enrollment = photo.enrollment
     disputed = verdict == PhotoCheck.Verdict.WRONG
     check = PhotoCheck.objects.create(
-        photo=photo, enrollment=enrollment, institution_id=enrollment.institution_id, user=user, verdict=verdict,
-        reason=reason.strip(), state=PhotoCheck.State.OPEN if disputed else PhotoCheck.State.CONFIRMED)
-    audit_log(actor=user, action=f"archive.photo.{verdict}", target=enrollment,
-              after={"photo": photo.sha256, "verdict": verdict}, reason=reason)
+        photo=photo,
+        enrollment=enrollment,
+        institution_id=enrollment.institution_id,
+        user=user,
+        verdict=verdict,
+        reason=reason.strip(),
+        state=PhotoCheck.State.OPEN if disputed else PhotoCheck.State.CONFIRMED,
+    )
+    audit_log(
+        actor=user,
+        action=f"archive.photo.{verdict}",
+        target=enrollment,
+        after={"photo": photo.sha256, "verdict": verdict},
+        reason=reason,
+    )
     return check
 
 
 @transaction.atomic
-def photo_check_resolve(*, actor: Any, check: PhotoCheck, resolution: str,
-                        new_photo: bytes | None = None) -> PhotoCheck:
+def photo_check_resolve(
+    *, actor: Any, check: PhotoCheck, resolution: str, new_photo: bytes | None = None
+) -> PhotoCheck:
     """The school answers a dispute: a new photo replaces the old one (and goes on the draft
     credential), or the photo is upheld with the school's reason."""
     from xuedang.registry import services as registry
@@ -377,20 +441,30 @@ def photo_check_resolve(*, actor: Any, check: PhotoCheck, resolution: str,
     if not resolution.strip():
         raise _fail("resolution", "请填写处理说明 / describe how the dispute was handled")
     if new_photo:
-        photo = registry.photo_register(actor=actor, enrollment=check.enrollment, purpose="graduation",
-                                        image=new_photo)
-        credential = Credential.objects.filter(enrollment=check.enrollment, photo=check.photo_id,
-                                               state=CredentialState.DRAFT).first()
+        photo = registry.photo_register(actor=actor, enrollment=check.enrollment, purpose="graduation", image=new_photo)
+        credential = Credential.objects.filter(
+            enrollment=check.enrollment, photo=check.photo_id, state=CredentialState.DRAFT
+        ).first()
         if credential is not None:
-            registry.credential_update(actor=actor, credential=credential, changes={"photo": photo},
-                                       reason=f"图像校对更换照片 / photo replaced after dispute #{check.pk}")
+            registry.credential_update(
+                actor=actor,
+                credential=credential,
+                changes={"photo": photo},
+                reason=f"图像校对更换照片 / photo replaced after dispute #{check.pk}",
+            )
         check.state = PhotoCheck.State.REPLACED
     else:
         check.state = PhotoCheck.State.UPHELD
     check.resolution, check.resolved_by, check.resolved_at = resolution.strip(), actor, timezone.now()
     check.save()
-    audit_log(actor=actor, action=f"archive.photo.{check.state}", target=check.enrollment,
-              before={"state": PhotoCheck.State.OPEN}, after={"state": check.state}, reason=resolution)
+    audit_log(
+        actor=actor,
+        action=f"archive.photo.{check.state}",
+        target=check.enrollment,
+        before={"state": PhotoCheck.State.OPEN},
+        after={"state": check.state},
+        reason=resolution,
+    )
     notify(user=check.user, text=f"图像校对：{check.get_state_display()}", url="/archive/photos/")
     return check
 
@@ -400,16 +474,23 @@ def photo_check_resolve(*, actor: Any, check: PhotoCheck, resolution: str,
 # field → (label, kind). Identity fields need the province whatever the record's state.
 CORRECTABLE: dict[str, dict[str, tuple[str, str]]] = {
     "enrollment": {
-        "name": ("姓名 / name", "name"), "gender": ("性别 / gender", "gender"),
-        "birth_date": ("出生日期 / birth date", "date"), "ethnicity": ("民族 / ethnicity", "ethnicity"),
+        "name": ("姓名 / name", "name"),
+        "gender": ("性别 / gender", "gender"),
+        "birth_date": ("出生日期 / birth date", "date"),
+        "ethnicity": ("民族 / ethnicity", "ethnicity"),
         "document_number": ("证件号码 / ID number", "resident_id"),
-        "department": ("院系 / department", "text"), "major_name": ("专业 / major", "text"),
-        "class_name": ("班级 / class", "text"), "entry_date": ("入学日期 / entry date", "date"),
+        "department": ("院系 / department", "text"),
+        "major_name": ("专业 / major", "text"),
+        "class_name": ("班级 / class", "text"),
+        "entry_date": ("入学日期 / entry date", "date"),
     },
     "credential": {
-        "name": ("姓名 / name", "name"), "gender": ("性别 / gender", "gender"),
-        "birth_date": ("出生日期 / birth date", "date"), "major_name": ("专业 / major", "text"),
-        "study_start": ("入学日期 / study start", "date"), "study_end": ("毕（结）业日期 / study end", "date"),
+        "name": ("姓名 / name", "name"),
+        "gender": ("性别 / gender", "gender"),
+        "birth_date": ("出生日期 / birth date", "date"),
+        "major_name": ("专业 / major", "text"),
+        "study_start": ("入学日期 / study start", "date"),
+        "study_end": ("毕（结）业日期 / study end", "date"),
         "president_name": ("校（院）长姓名 / president", "name"),
     },
 }
@@ -461,8 +542,16 @@ def correction_needs_province(correction: Correction) -> bool:
 
 
 @transaction.atomic
-def correction_file(*, user: Any, record: Enrollment | Credential, field: str, new_value: str, reason: str,
-                    evidence: bytes, evidence_name: str) -> Correction:
+def correction_file(
+    *,
+    user: Any,
+    record: Enrollment | Credential,
+    field: str,
+    new_value: str,
+    reason: str,
+    evidence: bytes,
+    evidence_name: str,
+) -> Correction:
     """纠错 — the student flags one field of one of their records (the caller's door checked it is theirs)."""
     fields = CORRECTABLE[_record_kind(record)]
     if field not in fields:
@@ -480,27 +569,45 @@ def correction_file(*, user: Any, record: Enrollment | Credential, field: str, n
     if errors:
         raise ValidationError(errors)
     kind = _record_kind(record)
-    if Correction.objects.filter(**{kind: record}, field=field,
-                                 state__in=[CorrectionState.SCHOOL, CorrectionState.PROVINCE]).exists():
+    if Correction.objects.filter(
+        **{kind: record}, field=field, state__in=[CorrectionState.SCHOOL, CorrectionState.PROVINCE]
+    ).exists():
         raise _fail("field", "该字段已有一个处理中的更正申请 / a request for this field is already open", "duplicate")
-    correction = Correction(user=user, institution_id=record.institution_id, field=field,
-                            old_value=_as_text(getattr(record, field)), new_value=_as_text(value),
-                            reason=reason.strip(), evidence=evidence, evidence_type=content_type,
-                            evidence_name=evidence_name[:200], evidence_sha256=hashlib.sha256(evidence).hexdigest(),
-                            **{kind: record})
+    correction = Correction(
+        user=user,
+        institution_id=record.institution_id,
+        field=field,
+        old_value=_as_text(getattr(record, field)),
+        new_value=_as_text(value),
+        reason=reason.strip(),
+        evidence=evidence,
+        evidence_type=content_type,
+        evidence_name=evidence_name[:200],
+        evidence_sha256=hashlib.sha256(evidence).hexdigest(),
+        **{kind: record},
+    )
     correction.needs_province = correction_needs_province(correction)
     correction.save()
     _step(correction, actor=user, action="filed", note=reason.strip())
-    notify(user=user, text=f"纠错申请 #{correction.pk} 已提交，等待学校审核 / correction filed, with the school",
-           url=f"/archive/corrections/{correction.pk}/")
+    notify(
+        user=user,
+        text=f"纠错申请 #{correction.pk} 已提交，等待学校审核 / correction filed, with the school",
+        url=f"/archive/corrections/{correction.pk}/",
+    )
     return correction
 
 
 def _step(correction: Correction, *, actor: Any, action: str, note: str = "", approved_by: Any = None) -> None:
     label = "学生本人 / the student" if actor == correction.user else staff_label(actor)
     CorrectionStep.objects.create(correction=correction, action=action, actor=actor, actor_label=label, note=note)
-    audit_log(actor=actor, action=f"archive.correction.{action}", target=correction,
-              after={"state": correction.state, "field": correction.field}, reason=note, approved_by=approved_by)
+    audit_log(
+        actor=actor,
+        action=f"archive.correction.{action}",
+        target=correction,
+        after={"state": correction.state, "field": correction.field},
+        reason=note,
+        approved_by=approved_by,
+    )
 
 
 def _locked(correction: Correction, expected: str) -> Correction:
@@ -508,8 +615,11 @@ def _locked(correction: Correction, expected: str) -> Correction:
     acting at once, the second waits for the first's commit, then finds the state moved on."""
     locked = Correction.objects.select_for_update().get(pk=correction.pk)
     if locked.state != expected:
-        raise _fail("__all__", f"该申请已被处理（当前状态：{locked.get_state_display()}）/ this request has already "
-                    "been handled", "decided")
+        raise _fail(
+            "__all__",
+            f"该申请已被处理（当前状态：{locked.get_state_display()}）/ this request has already been handled",
+            "decided",
+        )
     return locked
 
 
@@ -526,17 +636,33 @@ def correction_school_review(*, actor: Any, correction: Correction, decision: st
     if decision == "reject" and not note.strip():
         raise _fail("note", "请填写不予更正的理由 / give the reason for rejecting")
     if decision == "accept" and correction_needs_province(correction):
-        raise _fail("decision", "该更正涉及身份信息或已发布的学历，须报省级教育行政部门审核 / this change touches "
-                    "identity or a published credential: forward it to the province (第十九条)", "province")
+        raise _fail(
+            "decision",
+            "该更正涉及身份信息或已发布的学历，须报省级教育行政部门审核 / this change touches "
+            "identity or a published credential: forward it to the province (第十九条)",
+            "province",
+        )
     if decision == "accept":
         _apply(correction, actor=actor, approved_by=None, note=note)
     elif decision == "reject":
-        _finish(correction, actor=actor, state=CorrectionState.REJECTED, action="school_rejected", note=note,
-                text="学校未同意更正 / the school rejected the correction")
+        _finish(
+            correction,
+            actor=actor,
+            state=CorrectionState.REJECTED,
+            action="school_rejected",
+            note=note,
+            text="学校未同意更正 / the school rejected the correction",
+        )
     else:
         correction.needs_province = True  # the province's queue lists what was sent to it
-        _finish(correction, actor=actor, state=CorrectionState.PROVINCE, action="forwarded", note=note,
-                text="学校已报省级教育行政部门审核 / forwarded to the province")
+        _finish(
+            correction,
+            actor=actor,
+            state=CorrectionState.PROVINCE,
+            action="forwarded",
+            note=note,
+            text="学校已报省级教育行政部门审核 / forwarded to the province",
+        )
     return correction
 
 
@@ -549,18 +675,26 @@ def correction_province_decide(*, actor: Any, correction: Correction, approve: b
     if approve:
         _apply(correction, actor=actor, approved_by=actor, note=note)
     else:
-        _finish(correction, actor=actor, state=CorrectionState.REJECTED, action="province_rejected", note=note,
-                text="省级教育行政部门未批准更正 / the province rejected the correction")
+        _finish(
+            correction,
+            actor=actor,
+            state=CorrectionState.REJECTED,
+            action="province_rejected",
+            note=note,
+            text="省级教育行政部门未批准更正 / the province rejected the correction",
+        )
     return correction
 
 
-def _finish(correction: Correction, *, actor: Any, state: str, action: str, note: str, text: str,
-            approved_by: Any = None) -> None:
+def _finish(
+    correction: Correction, *, actor: Any, state: str, action: str, note: str, text: str, approved_by: Any = None
+) -> None:
     correction.state = state
     correction.save(update_fields=["state", "needs_province", "updated_at"])
     _step(correction, actor=actor, action=action, note=note.strip(), approved_by=approved_by)
-    notify(user=correction.user, text=f"纠错申请 #{correction.pk}：{text}",
-           url=f"/archive/corrections/{correction.pk}/")
+    notify(
+        user=correction.user, text=f"纠错申请 #{correction.pk}：{text}", url=f"/archive/corrections/{correction.pk}/"
+    )
 
 
 def _apply(correction: Correction, *, actor: Any, approved_by: Any, note: str) -> None:
@@ -570,18 +704,32 @@ def _apply(correction: Correction, *, actor: Any, approved_by: Any, note: str) -
     assert pk is not None  # correction_one_record: exactly one of the two is set
     record = model.objects.select_for_update().get(pk=pk)
     value = _parse_value(CORRECTABLE[_record_kind(record)][correction.field][1], correction.new_value)
-    _write_corrected(record, correction.field, value, actor=actor, approved_by=approved_by,
-                     reason=f"纠错申请 #{correction.pk}：{correction.reason}")
+    _write_corrected(
+        record,
+        correction.field,
+        value,
+        actor=actor,
+        approved_by=approved_by,
+        reason=f"纠错申请 #{correction.pk}：{correction.reason}",
+    )
     carried = _carry_identity(correction, record, value, actor=actor, approved_by=approved_by)
     text = "已更正 / the correction has been applied"
     if carried:
         text = "已更正，关联的学籍、学历一并更正 / applied, and to the linked enrollment or credential too"
-    _finish(correction, actor=actor, state=CorrectionState.APPLIED, action="applied", note=note, text=text,
-            approved_by=approved_by)
+    _finish(
+        correction,
+        actor=actor,
+        state=CorrectionState.APPLIED,
+        action="applied",
+        note=note,
+        text=text,
+        approved_by=approved_by,
+    )
 
 
-def _carry_identity(correction: Correction, record: Enrollment | Credential, value: Any, *, actor: Any,
-                    approved_by: Any) -> int:
+def _carry_identity(
+    correction: Correction, record: Enrollment | Credential, value: Any, *, actor: Any, approved_by: Any
+) -> int:
     """A name or ID number is the person's, not one record's: once the province has approved it
     (identity corrections always go up), the enrollment's credential — or the credential's
     enrollment — takes the same value in the same transaction, each with its own audit entry.
@@ -596,14 +744,21 @@ def _carry_identity(correction: Correction, record: Enrollment | Credential, val
     for other in linked:
         if _as_text(getattr(other, correction.field)) == _as_text(value):
             continue
-        _write_corrected(other, correction.field, value, actor=actor, approved_by=approved_by,
-                         reason=f"随纠错申请 #{correction.pk} 一并更正 / carried over from correction #{correction.pk}")
+        _write_corrected(
+            other,
+            correction.field,
+            value,
+            actor=actor,
+            approved_by=approved_by,
+            reason=f"随纠错申请 #{correction.pk} 一并更正 / carried over from correction #{correction.pk}",
+        )
         carried += 1
     return carried
 
 
-def _write_corrected(record: Enrollment | Credential, field: str, value: Any, *, actor: Any, approved_by: Any,
-                     reason: str) -> None:
+def _write_corrected(
+    record: Enrollment | Credential, field: str, value: Any, *, actor: Any, approved_by: Any, reason: str
+) -> None:
     """Write one corrected value (and the identity digest with an ID number), audited with the value before."""
     before = {field: getattr(record, field)}
     setattr(record, field, value)
@@ -612,19 +767,32 @@ def _write_corrected(record: Enrollment | Credential, field: str, value: Any, *,
         record.identity_digest = crypto.identity_digest(record.document_type, value)
         updated.append("identity_digest")
     record.save(update_fields=updated)
-    audit_log(actor=actor, action=f"registry.{_record_kind(record)}.corrected", target=record, before=before,
-              after={field: value}, reason=reason, approved_by=approved_by)
+    audit_log(
+        actor=actor,
+        action=f"registry.{_record_kind(record)}.corrected",
+        target=record,
+        before=before,
+        after={field: value},
+        reason=reason,
+        approved_by=approved_by,
+    )
 
 
 # --- Access log ------------------------------------------------------------------------------
 
-def access_event_record(*, record: Record | Report, viewer_kind: str, viewer_label: str, seen: str,
-                        origin: str = "") -> AccessEvent:
+
+def access_event_record(
+    *, record: Record | Report, viewer_kind: str, viewer_label: str, seen: str, origin: str = ""
+) -> AccessEvent:
     """Log that someone other than the student saw `record` (shown on the access page)."""
     return AccessEvent.objects.create(
-        identity_digest=record.identity_digest, record_type=cast(str, record._meta.model_name),  # set on every model
-        record_id=record.pk, viewer_kind=viewer_kind, viewer_label=viewer_label[:200],
-        seen=seen[:300], origin=origin[:60],
+        identity_digest=record.identity_digest,
+        record_type=cast(str, record._meta.model_name),  # set on every model
+        record_id=record.pk,
+        viewer_kind=viewer_kind,
+        viewer_label=viewer_label[:200],
+        seen=seen[:300],
+        origin=origin[:60],
     )
 
 
@@ -655,8 +823,13 @@ def coarse_origin(request: HttpRequest) -> str:
 
 def access_event_staff_view(*, request: HttpRequest, record: Record, seen: str) -> AccessEvent:
     """A staff member opened a student's record in the school portal."""
-    return access_event_record(record=record, viewer_kind=ViewerKind.STAFF, viewer_label=staff_label(request.user),
-                               seen=seen, origin=coarse_origin(request))
+    return access_event_record(
+        record=record,
+        viewer_kind=ViewerKind.STAFF,
+        viewer_label=staff_label(request.user),
+        seen=seen,
+        origin=coarse_origin(request),
+    )
 
 
 @transaction.atomic
@@ -667,8 +840,13 @@ def bindings_release(*, user: Any, reason: str) -> int:
     released = 0
     for binding in Binding.objects.filter(user=user).select_related("admission", "enrollment", "credential"):
         record = binding.record
-        audit_log(actor=None, action=f"archive.{record._meta.model_name}.unbound", target=record,
-                  before={"user": user.pk, "method": binding.method}, reason=reason)
+        audit_log(
+            actor=None,
+            action=f"archive.{record._meta.model_name}.unbound",
+            target=record,
+            before={"user": user.pk, "method": binding.method},
+            reason=reason,
+        )
         binding.delete()
         released += 1
     return released

@@ -52,49 +52,80 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     account's identity digest (docs/decisions/0004-archive-binding.md)."""
     student = request.user
     services.bindings_refresh(user=student)
-    return _no_store(render(request, "archive/home.html", {
-        "enrollments": selectors.student_enrollments(student=student).order_by("-entry_date"),
-        "credentials": selectors.student_credentials(student=student, published_only=False).order_by("-study_end"),
-        "admissions": selectors.student_admissions(student=student).order_by("-year"),
-        "unbound": selectors.unbound_under_other_names(student=student),
-        "photos": [row for row in selectors.photos_to_check(student=student) if row[2] is None],
-        "unread": student.notifications.filter(read_at__isnull=True).count(),
-        "formers": student.former_identities.all(),
-    }))
+    return _no_store(
+        render(
+            request,
+            "archive/home.html",
+            {
+                "enrollments": selectors.student_enrollments(student=student).order_by("-entry_date"),
+                "credentials": selectors.student_credentials(student=student, published_only=False).order_by(
+                    "-study_end"
+                ),
+                "admissions": selectors.student_admissions(student=student).order_by("-year"),
+                "unbound": selectors.unbound_under_other_names(student=student),
+                "photos": [row for row in selectors.photos_to_check(student=student) if row[2] is None],
+                "unread": student.notifications.filter(read_at__isnull=True).count(),
+                "formers": student.former_identities.all(),
+            },
+        )
+    )
 
 
 @archive_view
 def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """学籍 — or 学籍档案 once the student has left — with the registration and change timeline."""
     enrollment = access_student_enrollment(request.user, pk)
-    return _no_store(render(request, "archive/enrollment_detail.html", {
-        "enrollment": enrollment, "fields": enrollment_fields(enrollment),
-        "timeline": enrollment_events(enrollment),
-        "changes": enrollment.changes.all(), "notes": enrollment.notes.all(),
-        "history": history_rows(record_history(target_type="registry.enrollment", target_id=enrollment.pk)),
-        "registered_under": registered_under(request.user, enrollment),
-        "corrections": selectors.student_corrections(student=request.user).filter(enrollment=enrollment),
-    }))
+    return _no_store(
+        render(
+            request,
+            "archive/enrollment_detail.html",
+            {
+                "enrollment": enrollment,
+                "fields": enrollment_fields(enrollment),
+                "timeline": enrollment_events(enrollment),
+                "changes": enrollment.changes.all(),
+                "notes": enrollment.notes.all(),
+                "history": history_rows(record_history(target_type="registry.enrollment", target_id=enrollment.pk)),
+                "registered_under": registered_under(request.user, enrollment),
+                "corrections": selectors.student_corrections(student=request.user).filter(enrollment=enrollment),
+            },
+        )
+    )
 
 
 @archive_view
 def credential_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """学历 — every field of 第十七条 with the photo."""
     credential = access_student_credential(request.user, pk, published_only=False)
-    return _no_store(render(request, "archive/credential_detail.html", {
-        "credential": credential, "fields": credential_fields(credential),
-        "history": history_rows(record_history(target_type="registry.credential", target_id=credential.pk)),
-        "registered_under": registered_under(request.user, credential),
-        "corrections": selectors.student_corrections(student=request.user).filter(credential=credential),
-    }))
+    return _no_store(
+        render(
+            request,
+            "archive/credential_detail.html",
+            {
+                "credential": credential,
+                "fields": credential_fields(credential),
+                "history": history_rows(record_history(target_type="registry.credential", target_id=credential.pk)),
+                "registered_under": registered_under(request.user, credential),
+                "corrections": selectors.student_corrections(student=request.user).filter(credential=credential),
+            },
+        )
+    )
 
 
 @archive_view
 def admission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     admission = access_student_admission(request.user, pk)
-    return _no_store(render(request, "archive/admission_detail.html", {
-        "admission": admission, "fields": admission_fields(admission),
-        "registered_under": registered_under(request.user, admission)}))
+    return _no_store(
+        render(
+            request,
+            "archive/admission_detail.html",
+            {
+                "admission": admission,
+                "fields": admission_fields(admission),
+                "registered_under": registered_under(request.user, admission),
+            },
+        )
+    )
 
 
 @archive_view
@@ -107,9 +138,18 @@ def photo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @archive_view
 def photo_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """图像校对 — the photo that will be registered with each coming credential."""
-    return _no_store(render(request, "archive/photos.html", {
-        "rows": [(enrollment, picture, check, PhotoCheckForm(prefix=f"p{picture.pk}"))
-                 for enrollment, picture, check in selectors.photos_to_check(student=request.user)]}))
+    return _no_store(
+        render(
+            request,
+            "archive/photos.html",
+            {
+                "rows": [
+                    (enrollment, picture, check, PhotoCheckForm(prefix=f"p{picture.pk}"))
+                    for enrollment, picture, check in selectors.photos_to_check(student=request.user)
+                ]
+            },
+        )
+    )
 
 
 @require_POST
@@ -142,22 +182,33 @@ def _bind_page(request: HttpRequest, form_class: type, claim, title: str, templa
         else:
             messages.success(request, "已绑定到您的档案 / bound to your archive")
             return redirect("archive:home")
-    return render(request, template, {"form": form, "title": title,
-                                      "left": services.bind_attempts_left(user=request.user)})
+    return render(
+        request, template, {"form": form, "title": title, "left": services.bind_attempts_left(user=request.user)}
+    )
 
 
 @archive_view
 def bind_credential(request: AuthenticatedHttpRequest) -> HttpResponse:
     """「我还有学历没显示出来」"""
-    return _bind_page(request, BindCredentialForm, services.binding_claim_credential,
-                      "我还有学历没显示出来 / a credential of mine is missing", "archive/bind.html")
+    return _bind_page(
+        request,
+        BindCredentialForm,
+        services.binding_claim_credential,
+        "我还有学历没显示出来 / a credential of mine is missing",
+        "archive/bind.html",
+    )
 
 
 @archive_view
 def bind_enrollment(request: AuthenticatedHttpRequest) -> HttpResponse:
     """「我还有学籍没显示出来」"""
-    return _bind_page(request, BindEnrollmentForm, services.binding_claim_enrollment,
-                      "我还有学籍没显示出来 / an enrollment of mine is missing", "archive/bind.html")
+    return _bind_page(
+        request,
+        BindEnrollmentForm,
+        services.binding_claim_enrollment,
+        "我还有学籍没显示出来 / an enrollment of mine is missing",
+        "archive/bind.html",
+    )
 
 
 @archive_view
@@ -168,15 +219,21 @@ def correction_new(request: AuthenticatedHttpRequest, kind: str, pk: int) -> Htt
         record = access_student_credential(request.user, pk, published_only=False)
     else:
         record = access_student_enrollment(request.user, pk)
-    form = CorrectionForm(request.POST or None, request.FILES or None, kind=kind,
-                          initial={"field": request.GET.get("field", "")})
+    form = CorrectionForm(
+        request.POST or None, request.FILES or None, kind=kind, initial={"field": request.GET.get("field", "")}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             correction = services.correction_file(
-                user=request.user, record=record, field=data["field"], new_value=data["new_value"],
-                reason=data["reason"], evidence=data["evidence"].read(services.EVIDENCE_MAX_BYTES + 1),
-                evidence_name=data["evidence"].name)
+                user=request.user,
+                record=record,
+                field=data["field"],
+                new_value=data["new_value"],
+                reason=data["reason"],
+                evidence=data["evidence"].read(services.EVIDENCE_MAX_BYTES + 1),
+                evidence_name=data["evidence"].name,
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -187,22 +244,27 @@ def correction_new(request: AuthenticatedHttpRequest, kind: str, pk: int) -> Htt
 
 @archive_view
 def correction_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return _no_store(render(request, "archive/corrections.html", {
-        "corrections": selectors.student_corrections(student=request.user)}))
+    return _no_store(
+        render(
+            request, "archive/corrections.html", {"corrections": selectors.student_corrections(student=request.user)}
+        )
+    )
 
 
 @archive_view
 def correction_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     correction = access_student_correction(request.user, pk)
-    return _no_store(render(request, "archive/correction_detail.html", {
-        "correction": correction, "steps": correction.steps.all()}))
+    return _no_store(
+        render(request, "archive/correction_detail.html", {"correction": correction, "steps": correction.steps.all()})
+    )
 
 
 @archive_view
 def access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every access to the student's records by anyone else: when, who, what."""
-    return _no_store(render(request, "archive/access.html", {
-        "events": selectors.access_events(student=request.user)[:500]}))
+    return _no_store(
+        render(request, "archive/access.html", {"events": selectors.access_events(student=request.user)[:500]})
+    )
 
 
 @archive_view
@@ -216,8 +278,10 @@ def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
 def export_json(request: AuthenticatedHttpRequest) -> HttpResponse:
     """个人信息副本 — everything the registry holds about the student, as JSON (PIPL)."""
     data = selectors.archive_export(student=request.user)
-    response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1),
-                            content_type="application/json; charset=utf-8")
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1),
+        content_type="application/json; charset=utf-8",
+    )
     response["Content-Disposition"] = 'attachment; filename="xuedang-archive.json"'
     return _no_store(response)
 
@@ -248,13 +312,18 @@ def former_identity(request: AuthenticatedHttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.former_identity_request(
-                user=request.user, name=data["name"], document_number=data["document_number"],
-                reason=data["reason"], evidence=data["evidence"].read(services.EVIDENCE_MAX_BYTES + 1),
-                evidence_name=data["evidence"].name)
+                user=request.user,
+                name=data["name"],
+                document_number=data["document_number"],
+                reason=data["reason"],
+                evidence=data["evidence"].read(services.EVIDENCE_MAX_BYTES + 1),
+                evidence_name=data["evidence"].name,
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
             messages.success(request, "已提交，等待审核 / submitted for review")
             return redirect("archive:home")
-    return render(request, "archive/form.html", {"form": form, "multipart": True,
-                                                 "title": "曾用身份 / former name or ID"})
+    return render(
+        request, "archive/form.html", {"form": form, "multipart": True, "title": "曾用身份 / former name or ID"}
+    )

@@ -56,10 +56,14 @@ class AuditedAdmin(admin.ModelAdmin):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             label = obj._meta.label_lower
-            audit_log(actor=request.user, action=f"{label}.{'changed' if change else 'added'}.admin",
-                      target=obj, before=before,
-                      after={f: form.cleaned_data[f] for f in fields},
-                      reason="管理后台 / admin")
+            audit_log(
+                actor=request.user,
+                action=f"{label}.{'changed' if change else 'added'}.admin",
+                target=obj,
+                before=before,
+                after={f: form.cleaned_data[f] for f in fields},
+                reason="管理后台 / admin",
+            )
 
 
 class ReadOnlyAdmin(AuditedAdmin):

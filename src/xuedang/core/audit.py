@@ -95,21 +95,52 @@ def _target(target: models.Model | tuple[str, str]) -> tuple[str, str]:
     return target._meta.label_lower, str(target.pk)
 
 
-def chain_hash(prev_hash: str, at: datetime, actor_id: int | None, actor_label: str, action: str,
-               target_type: str, target_id: str, before: Any, after: Any, reason: str,
-               approved_by_id: int | None) -> str:
+def chain_hash(
+    prev_hash: str,
+    at: datetime,
+    actor_id: int | None,
+    actor_label: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    before: Any,
+    after: Any,
+    reason: str,
+    approved_by_id: int | None,
+) -> str:
     """The hash of one entry's content chained to the hash before it."""
     at = at.astimezone(UTC) if timezone.is_aware(at) else at
-    payload = [prev_hash, at.isoformat(timespec="microseconds"), actor_id, actor_label, action, target_type,
-               target_id, before, after, reason, approved_by_id]
+    payload = [
+        prev_hash,
+        at.isoformat(timespec="microseconds"),
+        actor_id,
+        actor_label,
+        action,
+        target_type,
+        target_id,
+        before,
+        after,
+        reason,
+        approved_by_id,
+    ]
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def compute_hash(entry: AuditEntry) -> str:
-    return chain_hash(entry.prev_hash, entry.at, entry.actor_id, entry.actor_label, entry.action,
-                      entry.target_type, entry.target_id, entry.before, entry.after, entry.reason,
-                      entry.approved_by_id)
+    return chain_hash(
+        entry.prev_hash,
+        entry.at,
+        entry.actor_id,
+        entry.actor_label,
+        entry.action,
+        entry.target_type,
+        entry.target_id,
+        entry.before,
+        entry.after,
+        entry.reason,
+        entry.approved_by_id,
+    )
 
 
 def _lock_chain() -> None:
@@ -127,25 +158,46 @@ def _entry(draft: AuditDraft, prev_hash: str) -> AuditEntry:
     actor = draft.actor if getattr(draft.actor, "pk", None) else None
     approver = draft.approved_by if getattr(draft.approved_by, "pk", None) else None
     entry = AuditEntry(
-        at=draft.at, actor=actor,
-        actor_label=actor.get_username() if actor else "system", action=draft.action,
-        target_type=draft.target_type, target_id=draft.target_id, before=scrub(draft.before),
-        after=scrub(draft.after), reason=draft.reason, approved_by=approver, prev_hash=prev_hash,
+        at=draft.at,
+        actor=actor,
+        actor_label=actor.get_username() if actor else "system",
+        action=draft.action,
+        target_type=draft.target_type,
+        target_id=draft.target_id,
+        before=scrub(draft.before),
+        after=scrub(draft.after),
+        reason=draft.reason,
+        approved_by=approver,
+        prev_hash=prev_hash,
     )
     entry.hash = compute_hash(entry)
     return entry
 
 
 def audit_log(
-    *, actor: Any, action: str, target: models.Model | tuple[str, str],
-    before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-    reason: str = "", approved_by: Any = None, at: datetime | None = None,
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | tuple[str, str],
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+    approved_by: Any = None,
+    at: datetime | None = None,
 ) -> AuditEntry:
     """Append one entry; call inside the transaction of the write it records."""
     target_type, target_id = _target(target)
-    draft = AuditDraft(action=action, target_type=target_type, target_id=target_id, actor=actor,
-                       before=before, after=after, reason=reason, approved_by=approved_by,
-                       at=at or timezone.now())
+    draft = AuditDraft(
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        actor=actor,
+        before=before,
+        after=after,
+        reason=reason,
+        approved_by=approved_by,
+        at=at or timezone.now(),
+    )
     _lock_chain()
     entry = _entry(draft, _last_hash())
     entry.save(force_insert=True)
@@ -179,8 +231,20 @@ def _chained(drafts: Iterable[AuditDraft], prev: str) -> Iterator[AuditEntry]:
         yield entry
 
 
-COPY_COLUMNS = ("at", "actor_id", "actor_label", "action", "target_type", "target_id", "before", "after",
-                "reason", "approved_by_id", "prev_hash", "hash")
+COPY_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "before",
+    "after",
+    "reason",
+    "approved_by_id",
+    "prev_hash",
+    "hash",
+)
 
 
 def _copy_entries(entries: Iterator[AuditEntry]) -> int:
@@ -191,14 +255,29 @@ def _copy_entries(entries: Iterator[AuditEntry]) -> int:
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY core_auditentry ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
             for e in entries:
-                copy.write_row((e.at, e.actor_id, e.actor_label, e.action, e.target_type, e.target_id,
-                                dump(e.before), dump(e.after), e.reason, e.approved_by_id, e.prev_hash, e.hash))
+                copy.write_row(
+                    (
+                        e.at,
+                        e.actor_id,
+                        e.actor_label,
+                        e.action,
+                        e.target_type,
+                        e.target_id,
+                        dump(e.before),
+                        dump(e.after),
+                        e.reason,
+                        e.approved_by_id,
+                        e.prev_hash,
+                        e.hash,
+                    )
+                )
                 written += 1
     return written
 
 
-def audit_rows_copy(*, actor: Any, action: str, target_type: str, at: datetime, reason: str,
-                    rows: Iterable[tuple[str, dict[str, Any]]]) -> int:
+def audit_rows_copy(
+    *, actor: Any, action: str, target_type: str, at: datetime, reason: str, rows: Iterable[tuple[str, dict[str, Any]]]
+) -> int:
     """PostgreSQL fast path for imports: (target_id, after) pairs of one action by one actor.
 
     Same chain and scrubbing as `audit_log`, without building model instances per row.
@@ -212,10 +291,25 @@ def audit_rows_copy(*, actor: Any, action: str, target_type: str, at: datetime, 
         with cursor.cursor.copy(f"COPY core_auditentry ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
             for target_id, after in rows:
                 clean = scrub(after)
-                digest = chain_hash(prev, at, actor_id, label, action, target_type, target_id, None, clean,
-                                    reason, None)
-                copy.write_row((at, actor_id, label, action, target_type, target_id, None,
-                                json.dumps(clean, ensure_ascii=False), reason, None, prev, digest))
+                digest = chain_hash(
+                    prev, at, actor_id, label, action, target_type, target_id, None, clean, reason, None
+                )
+                copy.write_row(
+                    (
+                        at,
+                        actor_id,
+                        label,
+                        action,
+                        target_type,
+                        target_id,
+                        None,
+                        json.dumps(clean, ensure_ascii=False),
+                        reason,
+                        None,
+                        prev,
+                        digest,
+                    )
+                )
                 prev, written = digest, written + 1
     return written
 
@@ -229,12 +323,17 @@ def verify_chain(*, batch_size: int = 5000) -> ChainReport:
     prev, checked = GENESIS, 0
     for entry in _stream(batch_size):
         if entry.prev_hash != prev:
-            return ChainReport(False, checked, entry.pk,
-                               "与前一条不衔接（有条目被删除或插入）/ does not follow the previous entry "
-                               "(an entry was deleted or inserted)")
+            return ChainReport(
+                False,
+                checked,
+                entry.pk,
+                "与前一条不衔接（有条目被删除或插入）/ does not follow the previous entry "
+                "(an entry was deleted or inserted)",
+            )
         if compute_hash(entry) != entry.hash:
-            return ChainReport(False, checked, entry.pk,
-                               "内容与哈希不符（条目被修改）/ content does not match its hash (entry edited)")
+            return ChainReport(
+                False, checked, entry.pk, "内容与哈希不符（条目被修改）/ content does not match its hash (entry edited)"
+            )
         prev, checked = entry.hash, checked + 1
     return ChainReport(True, checked)
 

@@ -13,9 +13,19 @@ from typing import Any
 
 CODES_DIR = Path(__file__).parent / "data" / "codes"
 TABLES = [
-    "gender", "ethnicity", "province", "level", "study_form", "education_type",
-    "enrollment_state", "change_type", "change_reason", "admission_type", "major_category",
-    "major_class", "major",
+    "gender",
+    "ethnicity",
+    "province",
+    "level",
+    "study_form",
+    "education_type",
+    "enrollment_state",
+    "change_type",
+    "change_reason",
+    "admission_type",
+    "major_category",
+    "major_class",
+    "major",
 ]
 
 
@@ -30,9 +40,15 @@ def load_code_tables(code_model: Any) -> int:
     for table in TABLES:
         for row in read_table(table):
             code_model.objects.update_or_create(
-                table=table, code=row["code"],
-                defaults={"name_zh": row["name_zh"], "name_en": row["name_en"],
-                          "parent": row["parent"], "sort": int(row["sort"] or 0), "active": True},
+                table=table,
+                code=row["code"],
+                defaults={
+                    "name_zh": row["name_zh"],
+                    "name_en": row["name_en"],
+                    "parent": row["parent"],
+                    "sort": int(row["sort"] or 0),
+                    "active": True,
+                },
             )
             count += 1
     return count

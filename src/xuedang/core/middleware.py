@@ -25,8 +25,13 @@ from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-FORWARDED_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
-                     "HTTP_X_FORWARDED_PORT", "HTTP_FORWARDED")
+FORWARDED_HEADERS = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_FORWARDED",
+)
 PEER_KEY = "xuedang.proxy_peer"  # request.META: the proxy the request came through
 MAX_HOPS = 16  # entries read from the right of X-Forwarded-For; a longer header is not walked further
 
@@ -42,7 +47,8 @@ def trusted_networks(values: Iterable[str]) -> tuple[Network, ...]:
         except ValueError as error:
             raise ImproperlyConfigured(
                 f"TRUSTED_PROXIES 中的“{value}”不是 IP 地址或网段 / {value!r} in TRUSTED_PROXIES is not an IP "
-                "address or network") from error
+                "address or network"
+            ) from error
     return tuple(networks)
 
 
@@ -50,7 +56,7 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """One X-Forwarded-For entry: "198.51.100.7", "2001:db8::1", "[2001:db8::1]:443", "198.51.100.7:80"."""
     text = text.strip()
     if text.startswith("[") and "]" in text:
-        text = text[1:text.index("]")]
+        text = text[1 : text.index("]")]
     elif text.count(":") == 1:  # IPv4 with a port
         text = text.split(":", 1)[0]
     try:
@@ -62,8 +68,7 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return address
 
 
-def _is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None,
-                networks: tuple[Network, ...]) -> bool:
+def _is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None, networks: tuple[Network, ...]) -> bool:
     return address is not None and any(address in network for network in networks)
 
 

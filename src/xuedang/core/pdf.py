@@ -446,4 +446,3 @@ class _DocumentLayout:
         self.canvas.line(_MARGIN, y + 10, PAGE_WIDTH - _MARGIN, y + 10)
         draw_text(self.canvas, _MARGIN, y, self.footer, size=8)
         draw_text(self.canvas, PAGE_WIDTH - _MARGIN, y, f"第 {self.page} 页 / page {self.page}", size=8, align="right")
-

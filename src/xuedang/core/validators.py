@@ -18,13 +18,40 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
 PROVINCE_CODES: dict[str, str] = {
-    "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
-    "21": "辽宁省", "22": "吉林省", "23": "黑龙江省", "31": "上海市", "32": "江苏省",
-    "33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省", "37": "山东省",
-    "41": "河南省", "42": "湖北省", "43": "湖南省", "44": "广东省", "45": "广西壮族自治区",
-    "46": "海南省", "50": "重庆市", "51": "四川省", "52": "贵州省", "53": "云南省",
-    "54": "西藏自治区", "61": "陕西省", "62": "甘肃省", "63": "青海省", "64": "宁夏回族自治区",
-    "65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区", "82": "澳门特别行政区",
+    "11": "北京市",
+    "12": "天津市",
+    "13": "河北省",
+    "14": "山西省",
+    "15": "内蒙古自治区",
+    "21": "辽宁省",
+    "22": "吉林省",
+    "23": "黑龙江省",
+    "31": "上海市",
+    "32": "江苏省",
+    "33": "浙江省",
+    "34": "安徽省",
+    "35": "福建省",
+    "36": "江西省",
+    "37": "山东省",
+    "41": "河南省",
+    "42": "湖北省",
+    "43": "湖南省",
+    "44": "广东省",
+    "45": "广西壮族自治区",
+    "46": "海南省",
+    "50": "重庆市",
+    "51": "四川省",
+    "52": "贵州省",
+    "53": "云南省",
+    "54": "西藏自治区",
+    "61": "陕西省",
+    "62": "甘肃省",
+    "63": "青海省",
+    "64": "宁夏回族自治区",
+    "65": "新疆维吾尔自治区",
+    "71": "台湾省",
+    "81": "香港特别行政区",
+    "82": "澳门特别行政区",
 }
 MAINLAND_PROVINCES = frozenset(code for code in PROVINCE_CODES if code < "70")
 HMT_PERMIT_PREFIXES = {"810000": "香港", "820000": "澳门", "830000": "台湾"}
@@ -45,6 +72,7 @@ def to_half_width(value: str) -> str:
 
 # --- Resident ID (GB 11643-1999) -------------------------------------------------------------
 
+
 def resident_id_check_digit(first17: str) -> str:
     """ISO 7064 MOD 11-2 over the first 17 digits."""
     if len(first17) != len(WEIGHTS):
@@ -56,14 +84,13 @@ def _birth_date(text: str, *, today: date | None) -> date:
     try:
         born = date(int(text[:4]), int(text[4:6]), int(text[6:8]))
     except ValueError as error:
-        raise _error(f"出生日期“{text}”不是有效日期 / the birth date {text} is not a valid date",
-                     "birth_date") from error
+        raise _error(
+            f"出生日期“{text}”不是有效日期 / the birth date {text} is not a valid date", "birth_date"
+        ) from error
     if born > (today or date.today()):  # noqa: DTZ011 — a calendar date, not an instant
-        raise _error(f"出生日期“{text}”晚于今天 / the birth date {text} is in the future",
-                     "birth_future")
+        raise _error(f"出生日期“{text}”晚于今天 / the birth date {text} is in the future", "birth_future")
     if born < EARLIEST_BIRTH:
-        raise _error(f"出生日期“{text}”早于 1900 年 / the birth date {text} is before 1900",
-                     "birth_past")
+        raise _error(f"出生日期“{text}”早于 1900 年 / the birth date {text} is before 1900", "birth_past")
     return born
 
 
@@ -72,12 +99,12 @@ _EIGHTEEN = re.compile(r"\d{17}[\dX]")
 
 def _check_18(number: str, *, what: str, what_en: str) -> None:
     if not _EIGHTEEN.fullmatch(number):
-        raise _error(f"{what}应为 17 位数字加 1 位数字或 X / {what_en} must be 17 digits and a digit or X",
-                     "format")
+        raise _error(f"{what}应为 17 位数字加 1 位数字或 X / {what_en} must be 17 digits and a digit or X", "format")
     expected = resident_id_check_digit(number[:17])
     if number[17] != expected:
-        raise _error(f"{what}校验位错误，应为 {expected} / the check digit is wrong; expected {expected}",
-                     "check_digit")
+        raise _error(
+            f"{what}校验位错误，应为 {expected} / the check digit is wrong; expected {expected}", "check_digit"
+        )
 
 
 def convert_15_to_18(number: str) -> str:
@@ -103,12 +130,18 @@ def normalize_resident_id(value: str, *, today: date | None = None) -> str:
     if re.fullmatch(r"\d{15}", number):
         number = convert_15_to_18(number)
     elif len(number) != 18:
-        raise _error(f"身份证号码应为 18 位（或旧式 15 位），实际 {len(number)} 位 / a resident ID has "
-                     f"18 characters (or 15 for old cards), not {len(number)}", "length")
+        raise _error(
+            f"身份证号码应为 18 位（或旧式 15 位），实际 {len(number)} 位 / a resident ID has "
+            f"18 characters (or 15 for old cards), not {len(number)}",
+            "length",
+        )
     _check_18(number, what="身份证号码", what_en="a resident ID")
     if number[:2] not in PROVINCE_CODES or number[:2] == "71":
-        raise _error(f"身份证号码前两位“{number[:2]}”不是有效的省级代码 / the first two digits "
-                     f"{number[:2]} are not a province code", "province")
+        raise _error(
+            f"身份证号码前两位“{number[:2]}”不是有效的省级代码 / the first two digits "
+            f"{number[:2]} are not a province code",
+            "province",
+        )
     _birth_date(number[6:14], today=today)
     return number
 
@@ -130,16 +163,19 @@ def compose_resident_id(area_code: str, birth: date, sequence: int) -> str:
 
 # --- Other identity documents ----------------------------------------------------------------
 
+
 def normalize_foreign_permanent_id(value: str, *, today: date | None = None) -> str:
     """外国人永久居留身份证 (2023): 9 + province (2) + nationality (3) + birth (8) + seq (3) + check."""
     number = _clean(value)
     if len(number) != 18 or not number.startswith("9"):
-        raise _error("外国人永久居留身份证号码应为以 9 开头的 18 位 / a foreign permanent residence ID "
-                     "has 18 characters starting with 9", "format")
+        raise _error(
+            "外国人永久居留身份证号码应为以 9 开头的 18 位 / a foreign permanent residence ID "
+            "has 18 characters starting with 9",
+            "format",
+        )
     _check_18(number, what="永久居留身份证号码", what_en="a permanent residence ID")
     if number[1:3] not in MAINLAND_PROVINCES:
-        raise _error(f"受理地代码“{number[1:3]}”无效 / the issuing province {number[1:3]} is not valid",
-                     "province")
+        raise _error(f"受理地代码“{number[1:3]}”无效 / the issuing province {number[1:3]} is not valid", "province")
     _birth_date(number[6:14], today=today)
     return number
 
@@ -148,8 +184,11 @@ def normalize_hmt_permit(value: str, *, today: date | None = None) -> str:
     """港澳台居民居住证: the resident-ID layout with 810000, 820000 or 830000 first."""
     number = _clean(value)
     if len(number) != 18 or number[:6] not in HMT_PERMIT_PREFIXES:
-        raise _error("港澳台居民居住证号码应为以 810000、820000 或 830000 开头的 18 位 / a residence "
-                     "permit number has 18 characters starting 810000, 820000 or 830000", "format")
+        raise _error(
+            "港澳台居民居住证号码应为以 810000、820000 或 830000 开头的 18 位 / a residence "
+            "permit number has 18 characters starting 810000, 820000 or 830000",
+            "format",
+        )
     _check_18(number, what="居住证号码", what_en="a residence permit number")
     _birth_date(number[6:14], today=today)
     return number
@@ -158,8 +197,7 @@ def normalize_hmt_permit(value: str, *, today: date | None = None) -> str:
 def normalize_passport(value: str) -> str:
     number = _clean(value).replace(" ", "")
     if not re.fullmatch(r"[A-Z0-9]{5,20}", number):
-        raise _error("护照号码应为 5–20 位字母或数字 / a passport number has 5 to 20 letters or digits",
-                     "format")
+        raise _error("护照号码应为 5–20 位字母或数字 / a passport number has 5 to 20 letters or digits", "format")
     return number
 
 
@@ -172,8 +210,7 @@ def normalize_document(document_type: str, number: str, *, today: date | None = 
         return normalize_hmt_permit(number, today=today)
     if document_type == "passport":
         return normalize_passport(number)
-    raise _error(f"证件类型“{document_type}”无效 / unknown document type {document_type!r}",
-                 "document_type")
+    raise _error(f"证件类型“{document_type}”无效 / unknown document type {document_type!r}", "document_type")
 
 
 # --- Names (GB 18030-2022) -------------------------------------------------------------------
@@ -182,8 +219,14 @@ MIDDLE_DOT = "·"
 DOT_LOOKALIKES = "・･•‧∙⋅·ᐧ⸱ꞏ•∘●"
 _DOT_TABLE = {ord(c): MIDDLE_DOT for c in DOT_LOOKALIKES}
 _CJK_RANGES = (
-    (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2A6DF),
-    (0x2A700, 0x2EE5F), (0x2F800, 0x2FA1F), (0x30000, 0x323AF), (0x3007, 0x3007),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x2A6DF),
+    (0x2A700, 0x2EE5F),
+    (0x2F800, 0x2FA1F),
+    (0x30000, 0x323AF),
+    (0x3007, 0x3007),
 )
 _LATIN_PUNCT = " '-.’"
 
@@ -205,16 +248,19 @@ def normalize_name(value: str, *, max_length: int = 50) -> str:
     if name != name.strip():
         raise _error("姓名首尾不能有空格 / the name must not start or end with a space", "spaces")
     if len(name) > max_length:
-        raise _error(f"姓名不能超过 {max_length} 个字（实际 {len(name)}）/ the name is longer than "
-                     f"{max_length} characters", "too_long")
+        raise _error(
+            f"姓名不能超过 {max_length} 个字（实际 {len(name)}）/ the name is longer than {max_length} characters",
+            "too_long",
+        )
     for ch in name:
         if not (_is_cjk(ch) or _is_latin(ch) or ch == MIDDLE_DOT or ch in _LATIN_PUNCT):
             shown = f"U+{ord(ch):04X}" if unicodedata.category(ch)[0] in "CZ" else ch
-            raise _error(f"姓名含有不允许的字符“{shown}” / the name contains a character that is not "
-                         f"allowed ({shown})", "character")
+            raise _error(
+                f"姓名含有不允许的字符“{shown}” / the name contains a character that is not allowed ({shown})",
+                "character",
+            )
     if name.startswith(MIDDLE_DOT) or name.endswith(MIDDLE_DOT) or MIDDLE_DOT * 2 in name:
-        raise _error("间隔号“·”不能在姓名首尾或连续出现 / the middle dot cannot start, end or repeat",
-                     "dot")
+        raise _error("间隔号“·”不能在姓名首尾或连续出现 / the middle dot cannot start, end or repeat", "dot")
     if "  " in name:
         raise _error("姓名中不能有连续空格 / the name has consecutive spaces", "spaces")
     return name
@@ -247,42 +293,52 @@ def parse_certificate_number(value: str) -> CertificateNumber:
     if not number:
         raise _error("请填写证书编号 / the certificate number is required", "required")
     if re.fullmatch(r"\d{18}", number):
-        return CertificateNumber("2002", number, number[:5], number[5], int(number[6:10]),
-                                 number[10:12], number[12:])
+        return CertificateNumber("2002", number, number[:5], number[5], int(number[6:10]), number[10:12], number[12:])
     if re.fullmatch(r"\d{17}", number) and number[6:10] in ("2001", "2002"):
-        return CertificateNumber("2001", number, number[:5], number[5], int(number[6:10]),
-                                 number[10:12], number[12:])
+        return CertificateNumber("2001", number, number[:5], number[5], int(number[6:10]), number[10:12], number[12:])
     if re.fullmatch(r"\d{17}", number):
         return CertificateNumber("self_study", number, education_type=number[0], level=number[1])
     legacy = _PREFIX.sub("", number)
     if not re.fullmatch(r"[0-9A-Z\-]{1,30}", legacy):
-        raise _error(f"证书编号“{value.strip()[:40]}”格式无法识别 / the certificate number is not in a "
-                     "known format", "format")
+        raise _error(
+            f"证书编号“{value.strip()[:40]}”格式无法识别 / the certificate number is not in a known format", "format"
+        )
     return CertificateNumber("legacy", number)
 
 
 def validate_certificate_number(
-    value: str, *, institution_code: str, graduation_year: int, level: str | None = None,
+    value: str,
+    *,
+    institution_code: str,
+    graduation_year: int,
+    level: str | None = None,
 ) -> str:
     """Check a supplied number against the issuing school, the year and the level."""
     cert = parse_certificate_number(value)
     if cert.layout not in ("2002", "2001"):
         if graduation_year >= 2002:
-            raise _error("2002 年起的证书编号应为 18 位数字 / certificates since 2002 have 18 digits",
-                         "layout")
+            raise _error("2002 年起的证书编号应为 18 位数字 / certificates since 2002 have 18 digits", "layout")
         return cert.number
     if cert.school_code != institution_code:
-        raise _error(f"证书编号前 5 位“{cert.school_code}”应为本校代码 {institution_code} / the first "
-                     f"five digits must be the institution code {institution_code}", "school")
+        raise _error(
+            f"证书编号前 5 位“{cert.school_code}”应为本校代码 {institution_code} / the first "
+            f"five digits must be the institution code {institution_code}",
+            "school",
+        )
     if cert.education_type not in EDUCATION_TYPES:
-        raise _error(f"第 6 位办学类型“{cert.education_type}”无效（应为 1、5、6、7）/ digit 6 (type "
-                     "of education) must be 1, 5, 6 or 7", "education_type")
+        raise _error(
+            f"第 6 位办学类型“{cert.education_type}”无效（应为 1、5、6、7）/ digit 6 (type "
+            "of education) must be 1, 5, 6 or 7",
+            "education_type",
+        )
     if cert.year != graduation_year:
-        raise _error(f"证书编号中的年份 {cert.year} 与毕业年份 {graduation_year} 不符 / the year in "
-                     f"the number ({cert.year}) is not the graduation year", "year")
+        raise _error(
+            f"证书编号中的年份 {cert.year} 与毕业年份 {graduation_year} 不符 / the year in "
+            f"the number ({cert.year}) is not the graduation year",
+            "year",
+        )
     if cert.level not in LEVELS or (level and cert.level != level):
-        raise _error(f"证书编号中的层次代码“{cert.level}”不符 / the level digits {cert.level} do not "
-                     "match", "level")
+        raise _error(f"证书编号中的层次代码“{cert.level}”不符 / the level digits {cert.level} do not match", "level")
     return cert.number
 
 
@@ -295,8 +351,7 @@ def certificate_key(value: str) -> str:
     return number.lstrip("0") or "0" if number.isdigit() else number
 
 
-def build_certificate_number(*, school_code: str, education_type: str, year: int, level: str,
-                             serial: int) -> str:
+def build_certificate_number(*, school_code: str, education_type: str, year: int, level: str, serial: int) -> str:
     if not 0 < serial < 1_000_000:
         raise _error("证书流水号超出范围 / the serial is out of range", "serial")
     return f"{school_code}{education_type}{year:04d}{level}{serial:06d}"
@@ -304,12 +359,12 @@ def build_certificate_number(*, school_code: str, education_type: str, year: int
 
 # --- Contact and admission numbers -----------------------------------------------------------
 
+
 def normalize_exam_number(value: str) -> str:
     """考生号: 14 digits."""
     number = to_half_width(value.strip())
     if not re.fullmatch(r"\d{14}", number):
-        raise _error(f"考生号应为 14 位数字（实际“{number[:20]}”）/ a candidate number has 14 digits",
-                     "format")
+        raise _error(f"考生号应为 14 位数字（实际“{number[:20]}”）/ a candidate number has 14 digits", "format")
     return number
 
 
@@ -321,10 +376,10 @@ def normalize_mobile(value: str) -> str:
     except phonenumbers.NumberParseException as error:
         raise _error("手机号码格式不正确 / the mobile number is not valid", "format") from error
     if parsed.country_code != 86 or not phonenumbers.is_valid_number(parsed):
-        raise _error("请填写有效的中国大陆手机号码 / enter a valid mainland China mobile number",
-                     "invalid")
+        raise _error("请填写有效的中国大陆手机号码 / enter a valid mainland China mobile number", "invalid")
     if phonenumbers.number_type(parsed) not in (
-        phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
         raise _error("请填写手机号码，而非固定电话 / enter a mobile, not a landline number", "landline")
     return str(parsed.national_number)

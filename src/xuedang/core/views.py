@@ -27,8 +27,11 @@ def captcha_audio(request: HttpRequest, key: str) -> HttpResponse:
     if not CaptchaStore.objects.filter(hashkey=key).exists():
         return HttpResponse(status=410)  # gone, as captcha's own view says (and no process started)
     if is_ratelimited(request, group="captcha.audio", key="ip", rate=settings.CAPTCHA_AUDIO_RATE, increment=True):
-        response = HttpResponse("请稍后再试 / Too many requests; please wait a minute.", status=429,
-                                content_type="text/plain; charset=utf-8")
+        response = HttpResponse(
+            "请稍后再试 / Too many requests; please wait a minute.",
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
         response["Retry-After"] = "60"
         return response
     response = spoken_captcha(request, key)

@@ -35,8 +35,13 @@ class SystemKey(HttpBearer):
         key = api_key_check(token)
         if key is None:
             return None
-        if is_ratelimited(request, group="api-key", key=lambda _group, _request: key.prefix,
-                          rate=settings.API_KEY_RATE, increment=True):
+        if is_ratelimited(
+            request,
+            group="api-key",
+            key=lambda _group, _request: key.prefix,
+            rate=settings.API_KEY_RATE,
+            increment=True,
+        ):
             raise Ratelimited
         if key.last_used_at is None or timezone.now() - key.last_used_at > timedelta(minutes=1):
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
@@ -74,15 +79,27 @@ class JobOut(Schema):
 
 def _job_out(job: ImportJob) -> dict:
     progress = job_progress(job)
-    return {"id": job.pk, "institution": job.institution.code, "kind": job.kind, "state": job.state,
-            "state_label": job.get_state_display(), "percent": progress.percent, "processed_rows": progress.processed,
-            "total_rows": progress.total, "inserted_rows": job.inserted_rows, "skipped_rows": job.skipped_rows,
-            "error_count": job.error_count, "message": job.message, "errors": job.errors}
+    return {
+        "id": job.pk,
+        "institution": job.institution.code,
+        "kind": job.kind,
+        "state": job.state,
+        "state_label": job.get_state_display(),
+        "percent": progress.percent,
+        "processed_rows": progress.processed,
+        "total_rows": progress.total,
+        "inserted_rows": job.inserted_rows,
+        "skipped_rows": job.skipped_rows,
+        "error_count": job.error_count,
+        "message": job.message,
+        "errors": job.errors,
+    }
 
 
 @router.post("/imports", response={202: JobOut, 400: Problem}, summary="提交导入文件 / submit a file")
-def import_submit(request: SystemKeyRequest, kind: Form[str], file: File[UploadedFile],
-                  institution: Form[str] = "") -> Status:
+def import_submit(
+    request: SystemKeyRequest, kind: Form[str], file: File[UploadedFile], institution: Form[str] = ""
+) -> Status:
     """`institution` (院校代码) is needed with a province's key, which may send admissions only."""
     key: ApiKey = request.auth
     if kind not in ImportKind.values:
@@ -95,8 +112,14 @@ def import_submit(request: SystemKeyRequest, kind: Form[str], file: File[Uploade
         limit = MAX_BYTES // 1024 // 1024
         return Status(400, {"detail": f"文件为空或超过 {limit} MB / the file is empty or larger than {limit} MB"})
     with transaction.atomic():
-        job = import_job_create(actor=None, institution=target, kind=kind, upload=file,
-                                filename=f"api:{key.prefix}:{file.name}", api_key=key)
+        job = import_job_create(
+            actor=None,
+            institution=target,
+            kind=kind,
+            upload=file,
+            filename=f"api:{key.prefix}:{file.name}",
+            api_key=key,
+        )
     job.refresh_from_db()
     return Status(202, _job_out(job))
 
@@ -118,6 +141,5 @@ def _province_target(key: ApiKey, kind: str, code: str) -> Institution | str:
         return "省级密钥只能提交录取数据（admissions）/ a province's key sends admission data only"
     institution = Institution.objects.filter(code=code, province_code=key.province_code).first()
     if institution is None:
-        return (f"院校代码“{code[:10]}”不是本省的高校 / institution {code[:10]!r} is not an institution "
-                "of this province")
+        return f"院校代码“{code[:10]}”不是本省的高校 / institution {code[:10]!r} is not an institution of this province"
     return institution

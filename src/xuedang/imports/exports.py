@@ -39,8 +39,9 @@ def write_csv(rows: Iterable[Sequence[object]], *, header: Sequence[str], out: I
     text.detach()
 
 
-def write_xlsx(rows: Iterable[Sequence[object]], *, header: Sequence[str], out: IO[bytes],
-               sheet_title: str = "数据") -> None:
+def write_xlsx(
+    rows: Iterable[Sequence[object]], *, header: Sequence[str], out: IO[bytes], sheet_title: str = "数据"
+) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -65,6 +66,9 @@ def write_xlsx(rows: Iterable[Sequence[object]], *, header: Sequence[str], out: 
 
 
 def error_report_xlsx(errors: Iterable[RowError], out: IO[bytes]) -> None:
-    write_xlsx(((e.row, e.column, e.value, e.message) for e in errors),
-               header=["行号 / row", "列 / column", "值 / value", "原因 / reason"], out=out,
-               sheet_title="错误 errors")
+    write_xlsx(
+        ((e.row, e.column, e.value, e.message) for e in errors),
+        header=["行号 / row", "列 / column", "值 / value", "原因 / reason"],
+        out=out,
+        sheet_title="错误 errors",
+    )

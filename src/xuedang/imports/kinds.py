@@ -110,7 +110,10 @@ def unknown_students(institution_id: int) -> list[RowError]:
     return loaders.errors_from(
         "SELECT s.row_no, s.student_number FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM"
         " registry_enrollment e WHERE e.institution_id = %s AND e.student_number = s.student_number)",
-        [institution_id], "学号", "本校没有该学号的学籍 / no enrollment with this student number here")
+        [institution_id],
+        "学号",
+        "本校没有该学号的学籍 / no enrollment with this student number here",
+    )
 
 
 def keyset_chunks(sql: str, params: list[Any]) -> Iterator[list[tuple]]:
@@ -129,13 +132,19 @@ def keyset_chunks(sql: str, params: list[Any]) -> Iterator[list[tuple]]:
 class AnnualRegistrationKind(Kind):
     key, title = "annual_registrations", "学年注册"
     columns = ANNUAL_COLUMNS
-    staging = [("row_no", "integer"), ("student_number", "text"), ("academic_year", "integer"),
-               ("status", "text"), ("semester_start", "date"), ("deadline", "date"), ("registered_on", "date"),
-               ("late", "boolean")]
+    staging = [
+        ("row_no", "integer"),
+        ("student_number", "text"),
+        ("academic_year", "integer"),
+        ("status", "text"),
+        ("semester_start", "date"),
+        ("deadline", "date"),
+        ("registered_on", "date"),
+        ("late", "boolean"),
+    ]
     audit_action = "registry.annual_registration.recorded"
 
-    def validator(self, headers: dict[str, str], lookups: Lookups, *,
-                  today: date) -> AnnualRegistrationRowValidator:
+    def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> AnnualRegistrationRowValidator:
         return AnnualRegistrationRowValidator(headers, lookups, today=today)
 
     def check(self, institution_id: int) -> list[RowError]:
@@ -144,18 +153,27 @@ class AnnualRegistrationKind(Kind):
             " SELECT student_number, academic_year, MIN(row_no) AS first FROM import_staging"
             " GROUP BY student_number, academic_year HAVING COUNT(*) > 1) d"
             " ON d.student_number = s.student_number AND d.academic_year = s.academic_year AND s.row_no > d.first",
-            [], "学号", "同一学生同一学年在文件中出现多次 / the same student and year appear more than once")
+            [],
+            "学号",
+            "同一学生同一学年在文件中出现多次 / the same student and year appear more than once",
+        )
         errors += unknown_students(institution_id)
         errors += loaders.errors_from(
             "SELECT s.row_no, s.student_number FROM import_staging s JOIN registry_enrollment e"
             f" ON e.institution_id = %s AND e.student_number = s.student_number WHERE e.state NOT IN ({ACTIVE})",
-            [institution_id], "学号", "该学籍已不在籍，不能学年注册 / this enrollment is no longer active")
+            [institution_id],
+            "学号",
+            "该学籍已不在籍，不能学年注册 / this enrollment is no longer active",
+        )
         errors += loaders.errors_from(
             "SELECT s.row_no, s.student_number FROM import_staging s JOIN registry_enrollment e"
             " ON e.institution_id = %s AND e.student_number = s.student_number"
             " JOIN registry_annualregistration a ON a.enrollment_id = e.id AND a.academic_year = s.academic_year"
             " WHERE a.status <> s.status",
-            [institution_id], "注册状态", "该学年已按另一状态注册 / this year is already registered differently")
+            [institution_id],
+            "注册状态",
+            "该学年已按另一状态注册 / this year is already registered differently",
+        )
         return sorted(errors, key=lambda e: (e.row, e.column))
 
     def insert(self, institution_id: int, now: datetime, actor_id: int | None, job_id: int) -> int:
@@ -175,12 +193,16 @@ class AnnualRegistrationKind(Kind):
 
     def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
         stamp = connection.ops.adapt_datetimefield_value(now)
-        sql = ("SELECT a.id, a.enrollment_id, a.academic_year, a.status, a.late FROM registry_annualregistration a"
-               " JOIN registry_enrollment e ON e.id = a.enrollment_id"
-               " WHERE e.institution_id = %s AND a.recorded_at = %s AND a.id > %s ORDER BY a.id LIMIT 20000")
+        sql = (
+            "SELECT a.id, a.enrollment_id, a.academic_year, a.status, a.late FROM registry_annualregistration a"
+            " JOIN registry_enrollment e ON e.id = a.enrollment_id"
+            " WHERE e.institution_id = %s AND a.recorded_at = %s AND a.id > %s ORDER BY a.id LIMIT 20000"
+        )
         for rows in keyset_chunks(sql, [institution_id, stamp]):
-            yield [(str(enrollment), {"academic_year": year, "status": status, "late": bool(late)})
-                   for _, enrollment, year, status, late in rows]
+            yield [
+                (str(enrollment), {"academic_year": year, "status": status, "late": bool(late)})
+                for _, enrollment, year, status, late in rows
+            ]
 
 
 class AdmissionKind(Kind):
@@ -188,11 +210,26 @@ class AdmissionKind(Kind):
 
     key, title = "admissions", "录取数据"
     columns = ADMISSION_COLUMNS
-    staging = [("row_no", "integer"), ("exam_number", "text"), ("year", "integer"), ("name", "text"),
-               ("gender", "text"), ("birth_date", "date"), ("ethnicity", "text"), ("document_type", "text"),
-               ("document_number", "text"), ("identity_digest", "text"), ("province_code", "text"),
-               ("major_code", "text"), ("major_name", "text"), ("level", "text"), ("study_form", "text"),
-               ("education_type", "text"), ("admission_type", "text"), ("preparatory", "boolean")]
+    staging = [
+        ("row_no", "integer"),
+        ("exam_number", "text"),
+        ("year", "integer"),
+        ("name", "text"),
+        ("gender", "text"),
+        ("birth_date", "date"),
+        ("ethnicity", "text"),
+        ("document_type", "text"),
+        ("document_number", "text"),
+        ("identity_digest", "text"),
+        ("province_code", "text"),
+        ("major_code", "text"),
+        ("major_name", "text"),
+        ("level", "text"),
+        ("study_form", "text"),
+        ("education_type", "text"),
+        ("admission_type", "text"),
+        ("preparatory", "boolean"),
+    ]
     audit_action, audit_target = "registry.admission.received", "registry.admission"
 
     def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> EnrollmentRowValidator:
@@ -208,33 +245,43 @@ class AdmissionKind(Kind):
             "SELECT s.row_no, s.exam_number FROM import_staging s JOIN (SELECT year, exam_number, MIN(row_no) AS"
             " first FROM import_staging GROUP BY year, exam_number HAVING COUNT(*) > 1) d"
             " ON d.year = s.year AND d.exam_number = s.exam_number AND s.row_no > d.first",
-            [], "考生号", "文件中考生号重复 / the candidate number appears more than once in the file")
+            [],
+            "考生号",
+            "文件中考生号重复 / the candidate number appears more than once in the file",
+        )
         errors += loaders.errors_from(
             "SELECT s.row_no, s.exam_number FROM import_staging s JOIN registry_admission a"
             " ON a.year = s.year AND a.exam_number = s.exam_number"
             " WHERE a.identity_digest <> s.identity_digest OR a.institution_id <> %s",
-            [institution_id], "考生号", "该考生号已录取为另一人或另一学校 / this candidate is already admitted "
-            "as someone else or elsewhere")
+            [institution_id],
+            "考生号",
+            "该考生号已录取为另一人或另一学校 / this candidate is already admitted as someone else or elsewhere",
+        )
         return sorted(errors, key=lambda e: (e.row, e.column))
 
     def insert(self, institution_id: int, now: datetime, actor_id: int | None, job_id: int) -> int:
         names = [name for name, _ in self.staging if name != "row_no"]
         stamp = connection.ops.adapt_datetimefield_value(now)
-        sql = (f"INSERT INTO registry_admission ({', '.join(names)}, institution_id, state, state_reason,"
-               f" created_at) SELECT {', '.join('s.' + n for n in names)}, %s, 'admitted', '', %s"
-               " FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM registry_admission a"
-               " WHERE a.year = s.year AND a.exam_number = s.exam_number) ORDER BY s.row_no")
+        sql = (
+            f"INSERT INTO registry_admission ({', '.join(names)}, institution_id, state, state_reason,"
+            f" created_at) SELECT {', '.join('s.' + n for n in names)}, %s, 'admitted', '', %s"
+            " FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM registry_admission a"
+            " WHERE a.year = s.year AND a.exam_number = s.exam_number) ORDER BY s.row_no"
+        )
         with connection.cursor() as cursor:
             cursor.execute(sql, [institution_id, stamp])
             return cursor.rowcount
 
     def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
         stamp = connection.ops.adapt_datetimefield_value(now)
-        sql = ("SELECT id, year, exam_number, major_code FROM registry_admission WHERE institution_id = %s"
-               " AND created_at = %s AND id > %s ORDER BY id LIMIT 20000")
+        sql = (
+            "SELECT id, year, exam_number, major_code FROM registry_admission WHERE institution_id = %s"
+            " AND created_at = %s AND id > %s ORDER BY id LIMIT 20000"
+        )
         for rows in keyset_chunks(sql, [institution_id, stamp]):
-            yield [(str(pk), {"year": year, "exam_number": exam, "major_code": major})
-                   for pk, year, exam, major in rows]
+            yield [
+                (str(pk), {"year": year, "exam_number": exam, "major_code": major}) for pk, year, exam, major in rows
+            ]
 
 
 def _json_object(*pairs: str) -> str:
@@ -247,9 +294,18 @@ class CancellationKind(Kind):
 
     key, title = "cancellations", "学籍注销"
     columns = CANCELLATION_COLUMNS
-    staging = [("row_no", "integer"), ("student_number", "text"), ("state", "text"), ("change_code", "text"),
-               ("decision_date", "date"), ("decision_number", "text"), ("reason", "text"), ("deadline", "date"),
-               ("late", "boolean"), ("estimated", "boolean")]
+    staging = [
+        ("row_no", "integer"),
+        ("student_number", "text"),
+        ("state", "text"),
+        ("change_code", "text"),
+        ("decision_date", "date"),
+        ("decision_number", "text"),
+        ("reason", "text"),
+        ("deadline", "date"),
+        ("late", "boolean"),
+        ("estimated", "boolean"),
+    ]
     audit_action = "registry.enrollment.changed"
 
     def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> CancellationRowValidator:
@@ -260,13 +316,19 @@ class CancellationKind(Kind):
             "SELECT s.row_no, s.student_number FROM import_staging s JOIN (SELECT student_number, MIN(row_no) AS"
             " first FROM import_staging GROUP BY student_number HAVING COUNT(*) > 1) d"
             " ON d.student_number = s.student_number AND s.row_no > d.first",
-            [], "学号", "文件中学号重复 / the student number appears more than once in the file")
+            [],
+            "学号",
+            "文件中学号重复 / the student number appears more than once in the file",
+        )
         errors += unknown_students(institution_id)
         errors += loaders.errors_from(
             "SELECT s.row_no, s.student_number FROM import_staging s JOIN registry_enrollment e"
             " ON e.institution_id = %s AND e.student_number = s.student_number"
             f" WHERE e.state NOT IN ({ACTIVE}) AND e.state <> s.state",
-            [institution_id], "学号", "该学籍已不在籍，不能注销 / this enrollment is no longer active")
+            [institution_id],
+            "学号",
+            "该学籍已不在籍，不能注销 / this enrollment is no longer active",
+        )
         return sorted(errors, key=lambda e: (e.row, e.column))
 
     def insert(self, institution_id: int, now: datetime, actor_id: int | None, job_id: int) -> int:
@@ -279,13 +341,17 @@ class CancellationKind(Kind):
                 " SELECT e.id, s.change_code, s.decision_date, s.decision_date, s.decision_number, s.reason,"
                 f" {before}, {after}, s.late, %s, %s FROM import_staging s JOIN registry_enrollment e"
                 " ON e.institution_id = %s AND e.student_number = s.student_number"
-                f" WHERE e.state IN ({ACTIVE}) ORDER BY s.row_no", [actor_id, stamp, institution_id])
+                f" WHERE e.state IN ({ACTIVE}) ORDER BY s.row_no",
+                [actor_id, stamp, institution_id],
+            )
             inserted = cursor.rowcount
             cursor.execute(
                 "UPDATE registry_enrollment SET state = s.state, state_date = s.decision_date, updated_at = %s"
                 " FROM import_staging s WHERE registry_enrollment.institution_id = %s"
                 f" AND registry_enrollment.student_number = s.student_number"
-                f" AND registry_enrollment.state IN ({ACTIVE})", [stamp, institution_id])
+                f" AND registry_enrollment.state IN ({ACTIVE})",
+                [stamp, institution_id],
+            )
         return inserted
 
     def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
@@ -295,12 +361,16 @@ class CancellationKind(Kind):
 def _changes_recorded(institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
     """The change records a load wrote (注销 and 异动 alike), with the state each left."""
     stamp = connection.ops.adapt_datetimefield_value(now)
-    sql = ("SELECT c.id, c.enrollment_id, c.change_code, e.state, c.late FROM registry_enrollmentchange c"
-           " JOIN registry_enrollment e ON e.id = c.enrollment_id WHERE e.institution_id = %s"
-           " AND c.recorded_at = %s AND c.id > %s ORDER BY c.id LIMIT 20000")
+    sql = (
+        "SELECT c.id, c.enrollment_id, c.change_code, e.state, c.late FROM registry_enrollmentchange c"
+        " JOIN registry_enrollment e ON e.id = c.enrollment_id WHERE e.institution_id = %s"
+        " AND c.recorded_at = %s AND c.id > %s ORDER BY c.id LIMIT 20000"
+    )
     for rows in keyset_chunks(sql, [institution_id, stamp]):
-        yield [(str(enrollment), {"change_code": code, "state": state, "late": bool(late)})
-               for _, enrollment, code, state, late in rows]
+        yield [
+            (str(enrollment), {"change_code": code, "state": state, "late": bool(late)})
+            for _, enrollment, code, state, late in rows
+        ]
 
 
 CHANGED = ("major_code", "major_name", "department", "state", "expected_graduation_date")
@@ -311,12 +381,23 @@ class ChangeKind(Kind):
 
     key, title = "changes", "学籍异动"
     columns = CHANGE_COLUMNS
-    staging = [("row_no", "integer"), ("student_number", "text"), ("change_code", "text"), ("change_date", "date"),
-               ("reason", "text"), ("major_code", "text"), ("major_name", "text"), ("department", "text"),
-               ("state", "text"), ("expected_graduation_date", "date")]
+    staging = [
+        ("row_no", "integer"),
+        ("student_number", "text"),
+        ("change_code", "text"),
+        ("change_date", "date"),
+        ("reason", "text"),
+        ("major_code", "text"),
+        ("major_name", "text"),
+        ("department", "text"),
+        ("state", "text"),
+        ("expected_graduation_date", "date"),
+    ]
     audit_action = "registry.enrollment.changed"
-    not_done = ("NOT EXISTS (SELECT 1 FROM registry_enrollmentchange c WHERE c.enrollment_id = e.id"
-                " AND c.change_code = s.change_code AND c.change_date = s.change_date)")
+    not_done = (
+        "NOT EXISTS (SELECT 1 FROM registry_enrollmentchange c WHERE c.enrollment_id = e.id"
+        " AND c.change_code = s.change_code AND c.change_date = s.change_date)"
+    )
 
     def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> ChangeRowValidator:
         return ChangeRowValidator(headers, lookups, today=today)
@@ -326,32 +407,45 @@ class ChangeKind(Kind):
             "SELECT s.row_no, s.student_number FROM import_staging s JOIN (SELECT student_number, MIN(row_no) AS"
             " first FROM import_staging GROUP BY student_number HAVING COUNT(*) > 1) d"
             " ON d.student_number = s.student_number AND s.row_no > d.first",
-            [], "学号", "同一学生在一个文件中只能有一条异动 / one change per student per file")
+            [],
+            "学号",
+            "同一学生在一个文件中只能有一条异动 / one change per student per file",
+        )
         errors += unknown_students(institution_id)
         errors += loaders.errors_from(
             "SELECT s.row_no, s.student_number FROM import_staging s JOIN registry_enrollment e"
             " ON e.institution_id = %s AND e.student_number = s.student_number"
             f" WHERE e.state NOT IN ({ACTIVE}) AND {self.not_done}",
-            [institution_id], "学号", "该学籍已不在籍 / this enrollment is no longer active")
+            [institution_id],
+            "学号",
+            "该学籍已不在籍 / this enrollment is no longer active",
+        )
         errors += loaders.errors_from(
             "SELECT s.row_no, s.change_code FROM import_staging s JOIN institutions_institution i ON i.id = %s"
             " WHERE i.credit_system AND s.change_code IN ('02', '03', '04')",
-            [institution_id], "异动类别", "学分制学校不办理留级、降级、跳级 / credit-system institutions do not record "
-            "repeating, moving down or skipping a year")
+            [institution_id],
+            "异动类别",
+            "学分制学校不办理留级、降级、跳级 / credit-system institutions do not record "
+            "repeating, moving down or skipping a year",
+        )
         return sorted(errors, key=lambda e: (e.row, e.column))
 
     def insert(self, institution_id: int, now: datetime, actor_id: int | None, job_id: int) -> int:
         stamp = connection.ops.adapt_datetimefield_value(now)
         before = _json_object(*(f"'{f}', e.{f}" for f in CHANGED))
         after = _json_object(*(f"'{f}', COALESCE(s.{f}, e.{f})" for f in CHANGED))
-        join = ("FROM import_staging s JOIN registry_enrollment e"
-                " ON e.institution_id = %s AND e.student_number = s.student_number")
+        join = (
+            "FROM import_staging s JOIN registry_enrollment e"
+            " ON e.institution_id = %s AND e.student_number = s.student_number"
+        )
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO registry_enrollmentchange (enrollment_id, change_code, change_date, decision_date,"
                 " decision_number, reason, before, after, late, recorded_by_id, recorded_at)"
                 f" SELECT e.id, s.change_code, s.change_date, NULL, '', s.reason, {before}, {after}, %s, %s, %s"
-                f" {join} WHERE {self.not_done} ORDER BY s.row_no", [False, actor_id, stamp, institution_id])
+                f" {join} WHERE {self.not_done} ORDER BY s.row_no",
+                [False, actor_id, stamp, institution_id],
+            )
             inserted = cursor.rowcount
             assignments = ", ".join(f"{f} = COALESCE(s.{f}, registry_enrollment.{f})" for f in CHANGED)
             cursor.execute(
@@ -359,7 +453,8 @@ class ChangeKind(Kind):
                 " JOIN registry_enrollmentchange c ON c.change_code = s.change_code AND c.change_date = s.change_date"
                 " WHERE registry_enrollment.institution_id = %s AND registry_enrollment.student_number ="
                 " s.student_number AND c.enrollment_id = registry_enrollment.id AND c.recorded_at = %s",
-                [stamp, institution_id, stamp])
+                [stamp, institution_id, stamp],
+            )
         return inserted
 
     def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
@@ -375,8 +470,14 @@ class CredentialKind(Kind):
 
     key, title = "credentials", "学历注册"
     columns = CREDENTIAL_COLUMNS
-    staging = [("row_no", "integer"), ("student_number", "text"), ("kind", "text"), ("study_end", "date"),
-               ("certificate_number", "text"), ("minor", "text")]
+    staging = [
+        ("row_no", "integer"),
+        ("student_number", "text"),
+        ("kind", "text"),
+        ("study_end", "date"),
+        ("certificate_number", "text"),
+        ("minor", "text"),
+    ]
     audit_action, audit_target = "registry.credential.registered", "registry.credential"
 
     def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> CredentialRowValidator:
@@ -392,60 +493,119 @@ class CredentialKind(Kind):
                 " JOIN registry_enrollment e ON e.institution_id = %s AND e.student_number = s.student_number"
                 " JOIN institutions_institution i ON i.id = e.institution_id"
                 " WHERE s.certificate_number = '' AND NOT EXISTS (SELECT 1 FROM registry_credential c"
-                " WHERE c.enrollment_id = e.id) ORDER BY s.row_no", [institution_id])
+                " WHERE c.enrollment_id = e.id) ORDER BY s.row_no",
+                [institution_id],
+            )
             rows, numbers, last = cursor.fetchall(), [], {}
             for row_no, code, education_type, study_end, level in rows:
                 year = int(str(study_end)[:4])
                 prefix = f"{code}{education_type}{year}{level}"
                 if prefix not in last:
-                    cursor.execute("SELECT MAX(certificate_number) FROM registry_credential"
-                                   " WHERE certificate_number LIKE %s", [prefix + "%"])
+                    cursor.execute(
+                        "SELECT MAX(certificate_number) FROM registry_credential WHERE certificate_number LIKE %s",
+                        [prefix + "%"],
+                    )
                     found = cursor.fetchone()[0]
-                    last[prefix] = int(found[len(prefix):]) if found and len(found) == 18 else 0
+                    last[prefix] = int(found[len(prefix) :]) if found and len(found) == 18 else 0
                 last[prefix] += 1
-                numbers.append((build_certificate_number(school_code=code, education_type=education_type, year=year,
-                                                         level=level, serial=last[prefix]), row_no))
+                numbers.append(
+                    (
+                        build_certificate_number(
+                            school_code=code, education_type=education_type, year=year, level=level, serial=last[prefix]
+                        ),
+                        row_no,
+                    )
+                )
             cursor.executemany("UPDATE import_staging SET certificate_number = %s WHERE row_no = %s", numbers)
 
     def check(self, institution_id: int) -> list[RowError]:
-        join = ("FROM import_staging s JOIN registry_enrollment e"
-                " ON e.institution_id = %s AND e.student_number = s.student_number")
+        join = (
+            "FROM import_staging s JOIN registry_enrollment e"
+            " ON e.institution_id = %s AND e.student_number = s.student_number"
+        )
         errors = loaders.errors_from(
             "SELECT s.row_no, s.student_number FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM"
             " registry_enrollment e WHERE e.institution_id = %s AND e.student_number = s.student_number)",
-            [institution_id], "学号", "本校没有该学号的学籍 / no enrollment with this student number here")
+            [institution_id],
+            "学号",
+            "本校没有该学号的学籍 / no enrollment with this student number here",
+        )
         errors += loaders.errors_from(
             "SELECT s.row_no, s.student_number FROM import_staging s JOIN (SELECT student_number, MIN(row_no) AS"
             " first FROM import_staging GROUP BY student_number HAVING COUNT(*) > 1) d"
             " ON d.student_number = s.student_number AND s.row_no > d.first",
-            [], "学号", "每个学籍只能有一个学历（第十六条）/ one credential per enrollment")
+            [],
+            "学号",
+            "每个学籍只能有一个学历（第十六条）/ one credential per enrollment",
+        )
         errors += loaders.errors_from(
             f"SELECT s.row_no, s.student_number {join} JOIN registry_credential c ON c.enrollment_id = e.id"
             " WHERE c.certificate_number <> s.certificate_number AND s.certificate_number <> ''"
             " OR c.enrollment_id = e.id AND c.kind <> s.kind",
-            [institution_id], "学号", "该学籍已注册学历（第十六条）/ this enrollment already has a credential")
+            [institution_id],
+            "学号",
+            "该学籍已注册学历（第十六条）/ this enrollment already has a credential",
+        )
         errors += loaders.errors_from(
             "SELECT s.row_no, s.certificate_number FROM import_staging s JOIN registry_credential c"
             " ON c.certificate_number = s.certificate_number JOIN registry_enrollment e ON e.id = c.enrollment_id"
             " WHERE s.certificate_number <> '' AND NOT (e.institution_id = %s AND e.student_number = s.student_number)",
-            [institution_id], "证书编号", "证书编号已被使用 / the certificate number is already in use")
+            [institution_id],
+            "证书编号",
+            "证书编号已被使用 / the certificate number is already in use",
+        )
         errors += loaders.errors_from(
             f"SELECT s.row_no, s.study_end {join} WHERE s.study_end <= e.entry_date",
-            [institution_id], "毕结业日期", "毕（结）业日期须晚于入学日期 / the end of study must be after entry")
+            [institution_id],
+            "毕结业日期",
+            "毕（结）业日期须晚于入学日期 / the end of study must be after entry",
+        )
         return sorted(errors, key=lambda e: (e.row, e.column))
 
     def insert(self, institution_id: int, now: datetime, actor_id: int | None, job_id: int) -> int:
         stamp = connection.ops.adapt_datetimefield_value(now)
-        president = ("COALESCE((SELECT p.name FROM institutions_president p WHERE p.institution_id = i.id"
-                     " AND p.start_date <= s.study_end AND (p.end_date IS NULL OR p.end_date >= s.study_end)"
-                     " ORDER BY p.start_date DESC LIMIT 1), '')")
+        president = (
+            "COALESCE((SELECT p.name FROM institutions_president p WHERE p.institution_id = i.id"
+            " AND p.start_date <= s.study_end AND (p.end_date IS NULL OR p.end_date >= s.study_end)"
+            " ORDER BY p.start_date DESC LIMIT 1), '')"
+        )
         copied = IDENTITY + FROM_ENROLLMENT
-        columns = ["enrollment_id", "institution_id", "kind", "certificate_number", "certificate_key",
-                   "institution_name", "president_name", "study_start", "study_end", "issue_date", "minor",
-                   "lost_certificate_note", "state", "created_at", "updated_at", *copied]
-        values = ["e.id", "i.id", "s.kind", "s.certificate_number", "s.certificate_number", "i.name", president,
-                  "e.entry_date", "s.study_end", "s.study_end", "s.minor", "''", "'draft'", "%s", "%s",
-                  *(f"e.{f}" for f in copied)]
+        columns = [
+            "enrollment_id",
+            "institution_id",
+            "kind",
+            "certificate_number",
+            "certificate_key",
+            "institution_name",
+            "president_name",
+            "study_start",
+            "study_end",
+            "issue_date",
+            "minor",
+            "lost_certificate_note",
+            "state",
+            "created_at",
+            "updated_at",
+            *copied,
+        ]
+        values = [
+            "e.id",
+            "i.id",
+            "s.kind",
+            "s.certificate_number",
+            "s.certificate_number",
+            "i.name",
+            president,
+            "e.entry_date",
+            "s.study_end",
+            "s.study_end",
+            "s.minor",
+            "''",
+            "'draft'",
+            "%s",
+            "%s",
+            *(f"e.{f}" for f in copied),
+        ]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO registry_credential ({', '.join(columns)}) SELECT {', '.join(values)}"
@@ -453,17 +613,32 @@ class CredentialKind(Kind):
                 " ON e.institution_id = %s AND e.student_number = s.student_number"
                 " JOIN institutions_institution i ON i.id = e.institution_id"
                 " WHERE NOT EXISTS (SELECT 1 FROM registry_credential c WHERE c.enrollment_id = e.id)"
-                " ORDER BY s.row_no", [stamp, stamp, institution_id])
+                " ORDER BY s.row_no",
+                [stamp, stamp, institution_id],
+            )
             return cursor.rowcount
 
     def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
         stamp = connection.ops.adapt_datetimefield_value(now)
-        sql = ("SELECT id, certificate_number, kind, study_end FROM registry_credential WHERE institution_id = %s"
-               " AND created_at = %s AND id > %s ORDER BY id LIMIT 20000")
+        sql = (
+            "SELECT id, certificate_number, kind, study_end FROM registry_credential WHERE institution_id = %s"
+            " AND created_at = %s AND id > %s ORDER BY id LIMIT 20000"
+        )
         for rows in keyset_chunks(sql, [institution_id, stamp]):
-            yield [(str(pk), {"certificate_number": number, "kind": kind, "study_end": str(end)})
-                   for pk, number, kind, end in rows]
+            yield [
+                (str(pk), {"certificate_number": number, "kind": kind, "study_end": str(end)})
+                for pk, number, kind, end in rows
+            ]
 
 
-KINDS: dict[str, Kind] = {kind.key: kind for kind in (
-    AdmissionKind(), EnrollmentKind(), AnnualRegistrationKind(), ChangeKind(), CancellationKind(), CredentialKind())}
+KINDS: dict[str, Kind] = {
+    kind.key: kind
+    for kind in (
+        AdmissionKind(),
+        EnrollmentKind(),
+        AnnualRegistrationKind(),
+        ChangeKind(),
+        CancellationKind(),
+        CredentialKind(),
+    )
+}

@@ -19,13 +19,28 @@ from django.db import connection
 from xuedang.imports.parsing import RowError
 
 STAGING_COLUMNS = [
-    ("row_no", "integer"), ("student_number", "text"), ("name", "text"), ("gender", "text"),
-    ("birth_date", "date"), ("ethnicity", "text"), ("document_type", "text"),
-    ("document_number", "text"), ("identity_digest", "text"), ("department", "text"),
-    ("major_code", "text"), ("major_name", "text"), ("level", "text"), ("education_type", "text"),
-    ("study_form", "text"), ("is_full_time", "boolean"), ("length_years", "numeric"),
-    ("entry_date", "date"), ("expected_graduation_date", "date"), ("admission_type", "text"),
-    ("exam_number", "text"), ("class_name", "text"),
+    ("row_no", "integer"),
+    ("student_number", "text"),
+    ("name", "text"),
+    ("gender", "text"),
+    ("birth_date", "date"),
+    ("ethnicity", "text"),
+    ("document_type", "text"),
+    ("document_number", "text"),
+    ("identity_digest", "text"),
+    ("department", "text"),
+    ("major_code", "text"),
+    ("major_name", "text"),
+    ("level", "text"),
+    ("education_type", "text"),
+    ("study_form", "text"),
+    ("is_full_time", "boolean"),
+    ("length_years", "numeric"),
+    ("entry_date", "date"),
+    ("expected_graduation_date", "date"),
+    ("admission_type", "text"),
+    ("exam_number", "text"),
+    ("class_name", "text"),
 ]
 NAMES = [name for name, _ in STAGING_COLUMNS]
 ACTIVE = ("registered", "deferred", "suspended", "reserved")
@@ -140,26 +155,37 @@ def check_staging(institution_id: int) -> list[RowError]:
         "SELECT s.row_no, s.student_number FROM import_staging s JOIN ("
         " SELECT student_number, MIN(row_no) AS first FROM import_staging GROUP BY student_number"
         " HAVING COUNT(*) > 1) d ON d.student_number = s.student_number AND s.row_no > d.first",
-        [], "学号", "文件中学号重复 / the student number appears more than once in the file")
+        [],
+        "学号",
+        "文件中学号重复 / the student number appears more than once in the file",
+    )
     errors += errors_from(
         "SELECT s.row_no, s.student_number FROM import_staging s JOIN ("
         " SELECT identity_digest, MIN(row_no) AS first FROM import_staging"
         " WHERE is_full_time AND education_type = '1' GROUP BY identity_digest HAVING COUNT(*) > 1) d"
         " ON d.identity_digest = s.identity_digest AND s.row_no > d.first",
-        [], "证件号码", "文件中同一人出现多次 / the same person appears more than once in the file")
+        [],
+        "证件号码",
+        "文件中同一人出现多次 / the same person appears more than once in the file",
+    )
     errors += errors_from(
         "SELECT s.row_no, s.student_number FROM import_staging s JOIN registry_enrollment e"
         " ON e.institution_id = %s AND e.student_number = s.student_number"
         " WHERE e.identity_digest <> s.identity_digest",
-        [institution_id], "学号", "该学号在本校已属于另一名学生 / this student number belongs to another student")
+        [institution_id],
+        "学号",
+        "该学号在本校已属于另一名学生 / this student number belongs to another student",
+    )
     errors += errors_from(
         "SELECT s.row_no, s.student_number FROM import_staging s JOIN registry_enrollment e"
         " ON e.identity_digest = s.identity_digest"
         f" WHERE s.is_full_time AND s.education_type = '1' AND e.is_full_time AND e.education_type = '1'"
         f" AND e.state IN ({active})"
         " AND NOT (e.institution_id = %s AND e.student_number = s.student_number)",
-        [institution_id], "证件号码",
-        "该学生已有在籍的普通全日制学籍（第八条）/ this person already holds an active full-time enrollment")
+        [institution_id],
+        "证件号码",
+        "该学生已有在籍的普通全日制学籍（第八条）/ this person already holds an active full-time enrollment",
+    )
     return sorted(errors, key=lambda e: (e.row, e.column))
 
 
@@ -190,7 +216,7 @@ def registry_line(institution_id: int, now: datetime, job_id: int) -> Callable[[
     head, tail = f"\t{institution_id}\tregistered\t", f"\tf\t{stamp}\t{stamp}\t{job_id}\n"
 
     def convert(line: str) -> str:
-        fields = line[line.index("\t") + 1:-1]
+        fields = line[line.index("\t") + 1 : -1]
         return fields + head + fields.split("\t", entry + 1)[entry] + tail
 
     return convert
@@ -232,4 +258,3 @@ def staging_count() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM import_staging")
         return cursor.fetchone()[0]
-

@@ -42,8 +42,14 @@ class ImportJob(models.Model):
     message = models.TextField(blank=True, default="")
     errors = models.JSONField(default=list, help_text="the first errors, for the page; the report has all")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    api_key = models.ForeignKey("institutions.ApiKey", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+", help_text="the key of the system that submitted it, if any")
+    api_key = models.ForeignKey(
+        "institutions.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the key of the system that submitted it, if any",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="last sign of life of the worker")

@@ -42,14 +42,22 @@ class ValidationWork:
         self.lookups = Lookups()
         self.lookups.institution_code = job.institution.code
 
-    def run(self, share: int, *, progress: Progress | None = None, pipe: IO[bytes] | None = None,
-            convert: Callable[[str], str] | None = None) -> tuple[int, list[RowError]]:
+    def run(
+        self,
+        share: int,
+        *,
+        progress: Progress | None = None,
+        pipe: IO[bytes] | None = None,
+        convert: Callable[[str], str] | None = None,
+    ) -> tuple[int, list[RowError]]:
         """Validate one share; clean rows go to its staging file (and, `convert`ed, to `pipe`);
         errors are returned."""
         errors: list[RowError] = []
         count, validate, batch = 0, None, []
-        with job_file(self.job, "upload").open("rb") as stream, \
-                job_file(self.job, f"rows-{share}.copy").open("w", encoding="utf-8", newline="\n") as out:
+        with (
+            job_file(self.job, "upload").open("rb") as stream,
+            job_file(self.job, f"rows-{share}.copy").open("w", encoding="utf-8", newline="\n") as out,
+        ):
             for row in iter_rows(stream, filename=self.job.filename, share=(share, self.shares)):
                 if validate is None:
                     headers = validated_headers(self.kind.title, self.kind.columns, list(row.values))

@@ -58,8 +58,9 @@ def _size(stream: BinaryIO) -> int:
     return size
 
 
-def iter_rows(stream: BinaryIO, *, filename: str = "", max_bytes: int = MAX_BYTES,
-              share: tuple[int, int] = (0, 1)) -> Iterator[SourceRow]:
+def iter_rows(
+    stream: BinaryIO, *, filename: str = "", max_bytes: int = MAX_BYTES, share: tuple[int, int] = (0, 1)
+) -> Iterator[SourceRow]:
     """Rows of a CSV or XLSX file, told apart by their first bytes, not the file name.
 
     `share=(k, n)` yields only the rows whose spreadsheet row number is k modulo n, so that n
@@ -69,15 +70,17 @@ def iter_rows(stream: BinaryIO, *, filename: str = "", max_bytes: int = MAX_BYTE
     if size == 0:
         raise ImportFileError("文件为空 / the file is empty")
     if size > max_bytes:
-        raise ImportFileError(f"文件超过 {max_bytes // 1024 // 1024} MB 上限 / the file is larger than "
-                              f"{max_bytes // 1024 // 1024} MB")
+        raise ImportFileError(
+            f"文件超过 {max_bytes // 1024 // 1024} MB 上限 / the file is larger than {max_bytes // 1024 // 1024} MB"
+        )
     magic = stream.read(4)
     stream.seek(0)
     if magic == XLSX_MAGIC:
         return _xlsx_rows(stream, share)
     if magic == OLE_MAGIC:
-        raise ImportFileError("不支持旧版 .xls 文件，请另存为 .xlsx 或 .csv / legacy .xls files are not "
-                              "supported; save as .xlsx or .csv")
+        raise ImportFileError(
+            "不支持旧版 .xls 文件，请另存为 .xlsx 或 .csv / legacy .xls files are not supported; save as .xlsx or .csv"
+        )
     if b"\x00" in stream.read(1024):
         raise ImportFileError("文件不是 CSV 或 XLSX 表格 / the file is neither CSV nor XLSX")
     stream.seek(0)
@@ -91,8 +94,7 @@ def _header(cells: Sequence[str]) -> list[str]:
     if not header or not any(header):
         raise ImportFileError("缺少表头行 / the header row is missing")
     if "" in header:
-        raise ImportFileError(f"第 {header.index('') + 1} 列表头为空 / column {header.index('') + 1} "
-                              "has no header")
+        raise ImportFileError(f"第 {header.index('') + 1} 列表头为空 / column {header.index('') + 1} has no header")
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
         raise ImportFileError(f"表头重复：{'、'.join(duplicates)} / duplicate headers: {', '.join(duplicates)}")
@@ -131,8 +133,9 @@ def _csv_rows(stream: BinaryIO, share: tuple[int, int]) -> Iterator[SourceRow]:
             if row is not None:
                 yield row
     except UnicodeDecodeError as error:
-        raise ImportFileError(f"第 {number + 1} 行含有无法识别的字符编码 / row {number + 1} has bytes "
-                              f"that are not valid {encoding}") from error
+        raise ImportFileError(
+            f"第 {number + 1} 行含有无法识别的字符编码 / row {number + 1} has bytes that are not valid {encoding}"
+        ) from error
     except csv.Error as error:
         raise ImportFileError(f"第 {number} 行 CSV 格式错误：{error} / row {number} is not valid CSV") from error
     finally:

@@ -50,10 +50,17 @@ ENROLLMENT_COLUMNS = [
     Column("exam_number", "考生号", "exam_number", required=False, example="26110101123456"),
     Column("class_name", "班级", "class_name", required=False, example="计算机26级1班"),
 ]
-DOCUMENT_TYPES = {"居民身份证": "resident_id", "身份证": "resident_id", "resident_id": "resident_id",
-                  "外国人永久居留身份证": "foreign_permanent", "foreign_permanent": "foreign_permanent",
-                  "港澳台居民居住证": "hmt_permit", "hmt_permit": "hmt_permit",
-                  "护照": "passport", "passport": "passport"}
+DOCUMENT_TYPES = {
+    "居民身份证": "resident_id",
+    "身份证": "resident_id",
+    "resident_id": "resident_id",
+    "外国人永久居留身份证": "foreign_permanent",
+    "foreign_permanent": "foreign_permanent",
+    "港澳台居民居住证": "hmt_permit",
+    "hmt_permit": "hmt_permit",
+    "护照": "passport",
+    "passport": "passport",
+}
 GENDERS = {"男": "1", "女": "2", "1": "1", "2": "2", "0": "0", "9": "9", "M": "1", "F": "2"}
 LEVEL_ALIASES = {"专科": "06", "高职": "06", "高职（专科）": "06", "本科": "05", "硕士": "02", "博士": "01"}
 
@@ -164,14 +171,25 @@ class EnrollmentRowValidator:
         self.headers = headers
         self.steps: list[Step] = []
         converters: dict[str, Callable[[str], Any]] = {
-            "student_number": _student_number, "name": validators.normalize_name, "gender": _gender,
-            "birth_date": _date, "ethnicity": _coded(lookups, "ethnicity", "民族"),
-            "department": _text100, "major_code": _major_code, "major_name": _text100,
-            "level": _coded(lookups, "level", "层次"), "study_form": _coded(lookups, "study_form", "学习形式"),
-            "length_years": _length, "entry_date": _date, "expected_graduation_date": _date,
+            "student_number": _student_number,
+            "name": validators.normalize_name,
+            "gender": _gender,
+            "birth_date": _date,
+            "ethnicity": _coded(lookups, "ethnicity", "民族"),
+            "department": _text100,
+            "major_code": _major_code,
+            "major_name": _text100,
+            "level": _coded(lookups, "level", "层次"),
+            "study_form": _coded(lookups, "study_form", "学习形式"),
+            "length_years": _length,
+            "entry_date": _date,
+            "expected_graduation_date": _date,
             "admission_type": _coded(lookups, "admission_type", "录取类型"),
-            "exam_number": validators.normalize_exam_number, "class_name": _text60,
-            "province_code": _coded(lookups, "province", "生源地"), "year": _year, "preparatory": _yes_no,
+            "exam_number": validators.normalize_exam_number,
+            "class_name": _text60,
+            "province_code": _coded(lookups, "province", "生源地"),
+            "year": _year,
+            "preparatory": _yes_no,
         }
         for column in columns or ENROLLMENT_COLUMNS:
             if column.key in converters:
@@ -216,6 +234,7 @@ def _coded(lookups: Lookups, table: str, label: str) -> Callable[[str], str]:
         if code is None:
             raise ValidationError(f"{label}“{value}”不在代码表中 / {table} {value!r} is not a known code")
         return code
+
     return convert
 
 
@@ -223,15 +242,33 @@ def _cross_check(row: SourceRow, clean: dict[str, Any], errors: list[RowError]) 
     number, doc_type = clean.get("document_number"), clean.get("document_type")
     if number and doc_type in ("resident_id", "hmt_permit"):
         if "birth_date" in clean and validators.birth_date_from_resident_id(number) != clean["birth_date"]:
-            errors.append(RowError(row.number, "出生日期", str(clean["birth_date"]),
-                                   "出生日期与身份证号码不一致 / the birth date does not match the ID number"))
+            errors.append(
+                RowError(
+                    row.number,
+                    "出生日期",
+                    str(clean["birth_date"]),
+                    "出生日期与身份证号码不一致 / the birth date does not match the ID number",
+                )
+            )
         if clean.get("gender") in ("1", "2") and validators.gender_from_resident_id(number) != clean["gender"]:
-            errors.append(RowError(row.number, "性别", clean["gender"],
-                                   "性别与身份证号码不一致 / the gender does not match the ID number"))
+            errors.append(
+                RowError(
+                    row.number,
+                    "性别",
+                    clean["gender"],
+                    "性别与身份证号码不一致 / the gender does not match the ID number",
+                )
+            )
     entry, end = clean.get("entry_date"), clean.get("expected_graduation_date")
     if entry and end and end <= entry:
-        errors.append(RowError(row.number, "预计毕业日期", str(end),
-                               "预计毕业日期须晚于入学日期 / expected graduation must be after entry"))
+        errors.append(
+            RowError(
+                row.number,
+                "预计毕业日期",
+                str(end),
+                "预计毕业日期须晚于入学日期 / expected graduation must be after entry",
+            )
+        )
 
 
 def _finish(clean: dict[str, Any]) -> dict[str, Any]:
@@ -247,8 +284,9 @@ def _finish(clean: dict[str, Any]) -> dict[str, Any]:
 
 def _student_number(value: str) -> str:
     if not re.fullmatch(r"[0-9A-Za-z\-_]{1,30}", value):
-        raise ValidationError("学号只能由字母、数字、- 和 _ 组成，最长 30 位 / a student number has up to 30 "
-                              "letters, digits, - or _")
+        raise ValidationError(
+            "学号只能由字母、数字、- 和 _ 组成，最长 30 位 / a student number has up to 30 letters, digits, - or _"
+        )
     return value
 
 
@@ -301,8 +339,14 @@ ANNUAL_COLUMNS = [
     Column("semester_start", "开学日期", "semester_start", example="2026-09-01"),
     Column("registered_on", "注册日期", "registered_on", required=False, example="2026-09-15"),
 ]
-ANNUAL_STATUSES = {"注册学籍": "registered", "注册": "registered", "registered": "registered",
-                   "暂缓注册": "deferred", "暂缓": "deferred", "deferred": "deferred"}
+ANNUAL_STATUSES = {
+    "注册学籍": "registered",
+    "注册": "registered",
+    "registered": "registered",
+    "暂缓注册": "deferred",
+    "暂缓": "deferred",
+    "deferred": "deferred",
+}
 
 
 def _academic_year(value: str) -> int:
@@ -326,8 +370,13 @@ class AnnualRegistrationRowValidator:
     """Checks rows of a 学年注册 file; the deadline is one month after the semester start (第十三条)."""
 
     def __init__(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> None:
-        converters = {"student_number": _student_number, "academic_year": _academic_year,
-                      "status": _annual_status, "semester_start": _date, "registered_on": _date}
+        converters = {
+            "student_number": _student_number,
+            "academic_year": _academic_year,
+            "status": _annual_status,
+            "semester_start": _date,
+            "registered_on": _date,
+        }
         self.steps = [(headers.get(c.key, ""), c, converters[c.key]) for c in ANNUAL_COLUMNS]
         self.today = today
 
@@ -337,8 +386,14 @@ class AnnualRegistrationRowValidator:
         clean, errors = run_steps(row, self.steps)
         start, year = clean.get("semester_start"), clean.get("academic_year")
         if start and year and start.year not in (year, year + 1):
-            errors.append(RowError(row.number, "开学日期", str(start),
-                                   "开学日期不在该学年内 / the semester start is outside the academic year"))
+            errors.append(
+                RowError(
+                    row.number,
+                    "开学日期",
+                    str(start),
+                    "开学日期不在该学年内 / the semester start is outside the academic year",
+                )
+            )
         if errors:
             raise RowInvalid(errors)
         clean.setdefault("registered_on", self.today)
@@ -386,15 +441,21 @@ CANCELLATION_COLUMNS = [
     Column("decision_number", "文号", "decision_number", required=False, example="校学〔2026〕12号"),
     Column("reason", "原因", "reason", example="本人申请退学"),
 ]
-CANCELLATION_STATES = {"退学": ("withdrawn", "31"), "取消学籍": ("revoked", "18"), "开除学籍": ("expelled", "42"),
-                       "死亡": ("deceased", "51")}
+CANCELLATION_STATES = {
+    "退学": ("withdrawn", "31"),
+    "取消学籍": ("revoked", "18"),
+    "开除学籍": ("expelled", "42"),
+    "死亡": ("deceased", "51"),
+}
 
 
 def _cancellation(value: str) -> tuple[str, str]:
     found = CANCELLATION_STATES.get(value.strip())
     if found is None:
-        raise ValidationError(f"注销类型“{value}”无效，应为 {'、'.join(CANCELLATION_STATES)} / the kind must be one of "
-                              "退学, 取消学籍, 开除学籍, 死亡")
+        raise ValidationError(
+            f"注销类型“{value}”无效，应为 {'、'.join(CANCELLATION_STATES)} / the kind must be one of "
+            "退学, 取消学籍, 开除学籍, 死亡"
+        )
     return found
 
 
@@ -404,8 +465,13 @@ class CancellationRowValidator:
     def __init__(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> None:
         from xuedang.core.calendar import WorkingCalendar
 
-        converters = {"student_number": _student_number, "state": _cancellation, "decision_date": _date,
-                      "decision_number": lambda v: _text(v, 60), "reason": lambda v: _text(v, 500)}
+        converters = {
+            "student_number": _student_number,
+            "state": _cancellation,
+            "decision_date": _date,
+            "decision_number": lambda v: _text(v, 60),
+            "reason": lambda v: _text(v, 500),
+        }
         self.steps = [(headers.get(c.key, ""), c, converters[c.key]) for c in CANCELLATION_COLUMNS]
         self.today, self.calendar = today, WorkingCalendar()
 
@@ -413,8 +479,11 @@ class CancellationRowValidator:
         clean, errors = run_steps(row, self.steps)
         decided = clean.get("decision_date")
         if decided and decided > self.today:
-            errors.append(RowError(row.number, "决定日期", str(decided),
-                                   "决定日期不能晚于今天 / the decision cannot be in the future"))
+            errors.append(
+                RowError(
+                    row.number, "决定日期", str(decided), "决定日期不能晚于今天 / the decision cannot be in the future"
+                )
+            )
         if errors:
             raise RowInvalid(errors)
         clean["state"], clean["change_code"] = clean["state"]
@@ -437,8 +506,14 @@ CHANGE_COLUMNS = [
     Column("expected_graduation_date", "预计毕业日期", "expected_graduation_date", required=False, example=""),
 ]
 # Changes that carry their own state when the file leaves 学籍状态 empty.
-CHANGE_STATES = {"11": "suspended", "12": "registered", "19": "reserved", "08": "registered", "62": "completed",
-                 "63": "left"}
+CHANGE_STATES = {
+    "11": "suspended",
+    "12": "registered",
+    "19": "reserved",
+    "08": "registered",
+    "62": "completed",
+    "63": "left",
+}
 ELSEWHERE = {"31": "学籍注销", "18": "学籍注销", "42": "学籍注销", "51": "学籍注销", "21": "转学", "22": "转学"}
 
 
@@ -448,20 +523,31 @@ class ChangeRowValidator:
     def __init__(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> None:
         from xuedang.registry.models import EnrollmentState
 
-        states = {s.value: s.value for s in EnrollmentState} | {s.label.split(" / ")[0]: s.value
-                                                                 for s in EnrollmentState}
-        allowed = {k: v for k, v in states.items() if v not in ("withdrawn", "revoked", "expelled", "deceased",
-                                                                 "transferred_out")}
+        states = {s.value: s.value for s in EnrollmentState} | {
+            s.label.split(" / ")[0]: s.value for s in EnrollmentState
+        }
+        allowed = {
+            k: v
+            for k, v in states.items()
+            if v not in ("withdrawn", "revoked", "expelled", "deceased", "transferred_out")
+        }
 
         def state(value: str) -> str:
             if value not in allowed:
                 raise ValidationError(f"学籍状态“{value}”不能通过异动设置 / this state cannot be set by a change")
             return allowed[value]
 
-        converters = {"student_number": _student_number, "change_code": _coded(lookups, "change_type", "异动类别"),
-                      "change_date": _date, "reason": lambda v: _text(v, 500), "major_code": _major_code,
-                      "major_name": _text100, "department": _text100, "state": state,
-                      "expected_graduation_date": _date}
+        converters = {
+            "student_number": _student_number,
+            "change_code": _coded(lookups, "change_type", "异动类别"),
+            "change_date": _date,
+            "reason": lambda v: _text(v, 500),
+            "major_code": _major_code,
+            "major_name": _text100,
+            "department": _text100,
+            "state": state,
+            "expected_graduation_date": _date,
+        }
         self.steps = [(headers.get(c.key, ""), c, converters[c.key]) for c in CHANGE_COLUMNS]
         self.today = today
 
@@ -469,11 +555,24 @@ class ChangeRowValidator:
         clean, errors = run_steps(row, self.steps)
         code = clean.get("change_code")
         if code in ELSEWHERE:
-            errors.append(RowError(row.number, "异动类别", code, f"请用“{ELSEWHERE[code]}”办理 / use the "
-                                   f"{'cancellation' if ELSEWHERE[code] == '学籍注销' else 'transfer'} form"))
+            errors.append(
+                RowError(
+                    row.number,
+                    "异动类别",
+                    code,
+                    f"请用“{ELSEWHERE[code]}”办理 / use the "
+                    f"{'cancellation' if ELSEWHERE[code] == '学籍注销' else 'transfer'} form",
+                )
+            )
         if clean.get("change_date") and clean["change_date"] > self.today:
-            errors.append(RowError(row.number, "异动日期", str(clean["change_date"]),
-                                   "异动日期不能晚于今天 / the change cannot be in the future"))
+            errors.append(
+                RowError(
+                    row.number,
+                    "异动日期",
+                    str(clean["change_date"]),
+                    "异动日期不能晚于今天 / the change cannot be in the future",
+                )
+            )
         if code and "state" not in clean and code in CHANGE_STATES:
             clean["state"] = CHANGE_STATES[code]
         changed = {"major_code", "major_name", "department", "state", "expected_graduation_date"} & set(clean)
@@ -507,8 +606,13 @@ class CredentialRowValidator:
     """Checks rows of a 学历注册 file; supplied numbers must belong to this school and year."""
 
     def __init__(self, headers: dict[str, str], lookups: Lookups, *, today: date, institution_code: str) -> None:
-        converters = {"student_number": _student_number, "kind": _credential_kind, "study_end": _date,
-                      "certificate_number": lambda v: v.strip(), "minor": lambda v: _text(v, 200)}
+        converters = {
+            "student_number": _student_number,
+            "kind": _credential_kind,
+            "study_end": _date,
+            "certificate_number": lambda v: v.strip(),
+            "minor": lambda v: _text(v, 200),
+        }
         self.steps = [(headers.get(c.key, ""), c, converters[c.key]) for c in CREDENTIAL_COLUMNS]
         self.institution_code = institution_code
 
@@ -518,7 +622,8 @@ class CredentialRowValidator:
         if number and "study_end" in clean:
             try:
                 clean["certificate_number"] = validators.validate_certificate_number(
-                    number, institution_code=self.institution_code, graduation_year=clean["study_end"].year)
+                    number, institution_code=self.institution_code, graduation_year=clean["study_end"].year
+                )
             except ValidationError as error:
                 errors.append(RowError(row.number, "证书编号", number[:40], error.messages[0]))
         if errors:

@@ -47,11 +47,24 @@ KEEP_ERRORS = 200  # shown on the page and in the API; the XLSX report has up to
 
 
 @transaction.atomic
-def import_job_create(*, actor: Any, institution: Institution, kind: str, upload: SupportsRead[bytes],
-                      filename: str, api_key: ApiKey | None = None) -> ImportJob:
+def import_job_create(
+    *,
+    actor: Any,
+    institution: Institution,
+    kind: str,
+    upload: SupportsRead[bytes],
+    filename: str,
+    api_key: ApiKey | None = None,
+) -> ImportJob:
     """Store an upload and queue its import (the task starts when this transaction commits)."""
-    job = ImportJob.objects.create(institution=institution, kind=kind, filename=filename[:200], sha256="",
-                                   created_by=actor if getattr(actor, "pk", None) else None, api_key=api_key)
+    job = ImportJob.objects.create(
+        institution=institution,
+        kind=kind,
+        filename=filename[:200],
+        sha256="",
+        created_by=actor if getattr(actor, "pk", None) else None,
+        api_key=api_key,
+    )
     digest = hashlib.sha256()
     with job_file(job, "upload").open("wb") as out:
         for chunk in iter(lambda: upload.read(1 << 20), b""):
@@ -59,9 +72,18 @@ def import_job_create(*, actor: Any, institution: Institution, kind: str, upload
             out.write(chunk)
     job.sha256 = digest.hexdigest()
     job.save(update_fields=["sha256"])
-    audit_log(actor=actor, action="imports.job.created", target=job,
-              after={"kind": kind, "filename": job.filename, "sha256": job.sha256, "institution": institution.code,
-                     "api_key": api_key.prefix if api_key else ""})
+    audit_log(
+        actor=actor,
+        action="imports.job.created",
+        target=job,
+        after={
+            "kind": kind,
+            "filename": job.filename,
+            "sha256": job.sha256,
+            "institution": institution.code,
+            "api_key": api_key.prefix if api_key else "",
+        },
+    )
     from xuedang.imports.tasks import run_import_job
 
     transaction.on_commit(lambda: run_import_job.delay(job.pk))
@@ -117,11 +139,13 @@ def _set(job: ImportJob, **fields: Any) -> None:
 def _progress(job: ImportJob, *, streaming: bool = False) -> Callable[[int], None]:
     """Progress for the school's page: in the job's row (with the worker's heartbeat), or, while
     the job's own connection is busy feeding COPY, in the cache (selectors.job_progress)."""
+
     def report(done: int) -> None:
         if streaming:
             cache.set(progress_key(job.pk), done, timeout=24 * 3600)
         else:
             _set(job, processed_rows=done, total_rows=max(job.total_rows, done))
+
     return report
 
 
@@ -130,16 +154,17 @@ def progress_key(job_id: int) -> str:
 
 
 STALE_AFTER = timedelta(minutes=30)
-INTERRUPTED = ("处理中断（工作进程已退出），未写入任何数据，请重新上传 / the import was interrupted (its worker "
-               "stopped); nothing was written, upload the file again")
+INTERRUPTED = (
+    "处理中断（工作进程已退出），未写入任何数据，请重新上传 / the import was interrupted (its worker "
+    "stopped); nothing was written, upload the file again"
+)
 
 
 def import_jobs_reap(*, now: datetime | None = None) -> int:
     """Mark jobs whose worker died as failed. Their load transaction rolled back with the worker,
     so nothing was written; the school is told to upload again."""
     cutoff = (now or timezone.now()) - STALE_AFTER
-    stale = ImportJob.objects.filter(state__in=[ImportState.VALIDATING, ImportState.LOADING],
-                                     heartbeat_at__lt=cutoff)
+    stale = ImportJob.objects.filter(state__in=[ImportState.VALIDATING, ImportState.LOADING], heartbeat_at__lt=cutoff)
     count = 0
     for job in stale:
         _finish(job, ImportState.FAILED, message=INTERRUPTED)
@@ -276,10 +301,20 @@ def _loaded(job: ImportJob, kind: Kind, inserted: int, now: datetime) -> None:
         time.sleep(pause)
     job.inserted_rows = inserted
     job.skipped_rows = job.processed_rows - inserted
-    audit_log(actor=job.created_by, action="imports.job.loaded", target=job, at=now,
-              after={"kind": job.kind, "institution": job.institution.code, "sha256": job.sha256,
-                     "inserted": inserted, "skipped": job.skipped_rows},
-              reason=f"批量导入 / import job {job.pk}")
+    audit_log(
+        actor=job.created_by,
+        action="imports.job.loaded",
+        target=job,
+        at=now,
+        after={
+            "kind": job.kind,
+            "institution": job.institution.code,
+            "sha256": job.sha256,
+            "inserted": inserted,
+            "skipped": job.skipped_rows,
+        },
+        reason=f"批量导入 / import job {job.pk}",
+    )
     _finish(job, ImportState.DONE)
 
 
@@ -288,12 +323,27 @@ def _audit_chunk(job: ImportJob, kind: Kind, chunk: list[tuple[str, dict[str, An
     reason = f"批量导入 / import job {job.pk}"
     rows = ((target_id, {**after, "import_job": job.pk}) for target_id, after in chunk)
     if connection.vendor == "postgresql":
-        audit_rows_copy(actor=job.created_by, action=kind.audit_action, target_type=kind.audit_target, at=now,
-                        reason=reason, rows=rows)
+        audit_rows_copy(
+            actor=job.created_by,
+            action=kind.audit_action,
+            target_type=kind.audit_target,
+            at=now,
+            reason=reason,
+            rows=rows,
+        )
         return
-    audit_log_bulk(AuditDraft(action=kind.audit_action, target_type=kind.audit_target, target_id=target_id,
-                              actor=job.created_by, at=now, reason=reason, after=after)
-                   for target_id, after in rows)
+    audit_log_bulk(
+        AuditDraft(
+            action=kind.audit_action,
+            target_type=kind.audit_target,
+            target_id=target_id,
+            actor=job.created_by,
+            at=now,
+            reason=reason,
+            after=after,
+        )
+        for target_id, after in rows
+    )
 
 
 def _finish(job: ImportJob, state: str, *, errors: list[RowError] | None = None, message: str = "") -> ImportJob:

@@ -32,8 +32,13 @@ def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         with transaction.atomic():
-            job = services.import_job_create(actor=request.user, institution=form.cleaned_data["institution"],
-                                             kind=form.cleaned_data["kind"], upload=upload, filename=upload.name)
+            job = services.import_job_create(
+                actor=request.user,
+                institution=form.cleaned_data["institution"],
+                kind=form.cleaned_data["kind"],
+                upload=upload,
+                filename=upload.name,
+            )
         return redirect("imports:import_detail", pk=job.pk)
     jobs = jobs_for(request.user).select_related("institution")[:50]
     return render(request, "imports/import_list.html", {"form": form, "jobs": jobs, "kinds": KINDS.values()})
@@ -50,9 +55,16 @@ def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def import_progress(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     job = access_import_job(request.user, pk)
     progress = job_progress(job)
-    return JsonResponse({"state": job.state, "label": job.get_state_display(), "percent": progress.percent,
-                         "processed": progress.processed, "total": progress.total,
-                         "finished": job.finished_at is not None})
+    return JsonResponse(
+        {
+            "state": job.state,
+            "label": job.get_state_display(),
+            "percent": progress.percent,
+            "processed": progress.processed,
+            "total": progress.total,
+            "finished": job.finished_at is not None,
+        }
+    )
 
 
 @login_required

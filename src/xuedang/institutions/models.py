@@ -18,7 +18,8 @@ class Institution(models.Model):
     level = models.CharField("办学层次 / level", max_length=10)
     remarks = models.CharField("备注 / remarks", max_length=60, blank=True, default="")
     credit_system = models.BooleanField(
-        "学分制 / credit system", default=False,
+        "学分制 / credit system",
+        default=False,
         help_text="学分制学校不办理留级/降级/跳级 / credit-system schools refuse repeat/skip years",
     )
     active = models.BooleanField(default=True)
@@ -120,8 +121,9 @@ class ApiKey(models.Model):
     a fast hash is enough); the key itself is shown once, when issued.
     """
 
-    institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="api_keys")
+    institution = models.ForeignKey(
+        Institution, null=True, blank=True, on_delete=models.PROTECT, related_name="api_keys"
+    )
     province_code = models.CharField("省份 / province", max_length=2, blank=True, default="")
     name = models.CharField("名称 / name", max_length=60)
     prefix = models.CharField(max_length=12, unique=True)

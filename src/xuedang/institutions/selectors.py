@@ -12,7 +12,8 @@ def president_on(*, institution: Institution, on: date) -> str:
     president = (
         President.objects.filter(institution=institution, start_date__lte=on)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
-        .order_by("-start_date").first()
+        .order_by("-start_date")
+        .first()
     )
     return president.name if president else ""
 

@@ -58,14 +58,20 @@ def transfer_requests_for(actor: object) -> QuerySet[TransferRequest]:
     """Transfer requests the actor may read (one condition per party)."""
     receiving = institution_scope(actor, REGISTERING, prefix="to_institution")
     sending = institution_scope(actor, REGISTERING, prefix="from_institution")
-    province = Q(sending_agreed=True) & (institution_scope(actor, APPROVING, prefix="to_institution")
-                                   | institution_scope(actor, APPROVING, prefix="from_institution"))
+    province = Q(sending_agreed=True) & (
+        institution_scope(actor, APPROVING, prefix="to_institution")
+        | institution_scope(actor, APPROVING, prefix="from_institution")
+    )
     return TransferRequest.objects.filter(receiving | sending | province)
 
 
 def access_transfer_request(actor: object, pk: int) -> TransferRequest:
-    transfer = (transfer_requests_for(actor).select_related("source", "from_institution", "to_institution")
-                .filter(pk=pk).first())
+    transfer = (
+        transfer_requests_for(actor)
+        .select_related("source", "from_institution", "to_institution")
+        .filter(pk=pk)
+        .first()
+    )
     if transfer is None:
         raise Http404
     return transfer
@@ -82,13 +88,13 @@ def may_file_transfer(actor: object, institution_id: int) -> bool:
 
 def may_answer_as_sending(actor: object, transfer: TransferRequest) -> bool:
     return transfer.state == TransferState.PENDING_SENDING and _in_scope(
-        actor, REGISTERING, transfer.from_institution_id)
+        actor, REGISTERING, transfer.from_institution_id
+    )
 
 
 def may_decide_as_province(actor: object, transfer: TransferRequest) -> bool:
     """Only the receiving school's province approves (it informs the sending province)."""
-    return transfer.state == TransferState.PENDING_PROVINCE and _in_scope(
-        actor, APPROVING, transfer.to_institution_id)
+    return transfer.state == TransferState.PENDING_PROVINCE and _in_scope(actor, APPROVING, transfer.to_institution_id)
 
 
 def may_withdraw(actor: object, transfer: TransferRequest) -> bool:

@@ -35,10 +35,19 @@ class EnrollmentOut(Schema):
 def enrollment_detail(request: AuthenticatedApiRequest, pk: int) -> dict:
     e = access_enrollment(request.auth, pk)
     return {
-        "id": e.pk, "institution_code": e.institution.code, "student_number": e.student_number,
-        "name": e.name, "gender": e.gender, "birth_date": e.birth_date,
-        "document_number_masked": mask_document(e.document_number), "major_code": e.major_code,
-        "major_name": e.major_name, "level": e.level, "study_form": e.study_form,
-        "length_years": e.length_years, "entry_date": e.entry_date,
-        "expected_graduation_date": e.expected_graduation_date, "state": e.state,
+        "id": e.pk,
+        "institution_code": e.institution.code,
+        "student_number": e.student_number,
+        "name": e.name,
+        "gender": e.gender,
+        "birth_date": e.birth_date,
+        "document_number_masked": mask_document(e.document_number),
+        "major_code": e.major_code,
+        "major_name": e.major_name,
+        "level": e.level,
+        "study_form": e.study_form,
+        "length_years": e.length_years,
+        "entry_date": e.entry_date,
+        "expected_graduation_date": e.expected_graduation_date,
+        "state": e.state,
     }

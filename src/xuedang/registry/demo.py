@@ -30,8 +30,7 @@ from xuedang.registry.models import Enrollment, Photo
 DEMO_PASSWORD = "Xuedang-demo-2026"  # noqa: S105 — published demo login, demo data only
 RARE_CHARACTERS = "𠮷𡒄𪚥𬱖𬌗𬸚𫗧𬍛䶮"
 MINORITY_GIVEN = ["阿依古丽", "买买提", "古丽娜尔", "艾力", "热依拉", "扎西", "卓玛", "巴特尔", "其其格"]
-DEMO_SCHOOLS = ["10001", "10003", "10246", "10384", "10558", "10610", "10698", "11078",
-                "12121", "13023"]
+DEMO_SCHOOLS = ["10001", "10003", "10246", "10384", "10558", "10610", "10698", "11078", "12121", "13023"]
 TODAY = date(2026, 11, 24)
 
 
@@ -78,16 +77,27 @@ def seed_staff() -> None:
     """Demo staff: one login per role and scope."""
     for _, username, scope, role, province, school in STAFF:
         user = User.objects.filter(username=username).first() or user_create(
-            actor=None, username=username, password=DEMO_PASSWORD, real_name="演示工作人员", is_staff=True)
+            actor=None, username=username, password=DEMO_PASSWORD, real_name="演示工作人员", is_staff=True
+        )
         institution = Institution.objects.get(code=school) if school else None
-        membership_grant(actor=None, user=user, scope=scope, role=role, province_code=province,
-                         institution=institution, reason="演示数据 / demo data")
+        membership_grant(
+            actor=None,
+            user=user,
+            scope=scope,
+            role=role,
+            province_code=province,
+            institution=institution,
+            reason="演示数据 / demo data",
+        )
 
 
 def demo_logins() -> list[DemoLogin]:
     """The demo logins that exist, for `make run` to print (reads only)."""
-    logins = [DemoLogin(label, username, DEMO_PASSWORD, "/school/enrollments/")
-              for label, username, *_ in STAFF if User.objects.filter(username=username).exists()]
+    logins = [
+        DemoLogin(label, username, DEMO_PASSWORD, "/school/enrollments/")
+        for label, username, *_ in STAFF
+        if User.objects.filter(username=username).exists()
+    ]
     student = User.objects.filter(username="student").first()
     if student:
         logins.append(DemoLogin(f"学生 / student ({student.real_name})", "student", DEMO_PASSWORD, "/archive/"))
@@ -126,23 +136,38 @@ def seed_students(count: int, *, seed: int = 2026) -> int:
     return count
 
 
-def _seed_one(n: int, rng: random.Random, fake: Faker, school: Institution,
-              major: tuple[str, str], photo: bytes) -> Enrollment:
+def _seed_one(
+    n: int, rng: random.Random, fake: Faker, school: Institution, major: tuple[str, str], photo: bytes
+) -> Enrollment:
     entry_year = rng.randint(2018, 2026)
     birth = date(entry_year - 18, rng.randint(1, 12), rng.randint(1, 28))
     province = rng.choice([p for p in validators.PROVINCE_CODES if p < "70"])
     number = validators.compose_resident_id(f"{province}0102", birth, rng.randint(1, 999))
     identity = services.identity_validate(
-        name=demo_name(n, fake, rng), gender=validators.gender_from_resident_id(number),
-        birth_date=birth, ethnicity="01" if n % 30 != 3 else rng.choice(["05", "04", "03"]),
-        document_type="resident_id", document_number=number)
+        name=demo_name(n, fake, rng),
+        gender=validators.gender_from_resident_id(number),
+        birth_date=birth,
+        ethnicity="01" if n % 30 != 3 else rng.choice(["05", "04", "03"]),
+        document_type="resident_id",
+        document_number=number,
+    )
     entry = date(entry_year, 9, 1)
     enrollment = services.enrollment_register(
-        actor=None, institution=school, student_number=f"{entry_year}{n:06d}", identity=identity,
-        major_code=major[0], major_name=major[1], level="05", study_form="1",
-        length_years=Decimal(4), entry_date=entry, expected_graduation_date=date(entry_year + 4, 7, 1),
-        department=f"{major[1]}系", class_name=f"{major[1]}{entry_year % 100}级{rng.randint(1, 4)}班",
-        reason="演示数据 / demo data")
+        actor=None,
+        institution=school,
+        student_number=f"{entry_year}{n:06d}",
+        identity=identity,
+        major_code=major[0],
+        major_name=major[1],
+        level="05",
+        study_form="1",
+        length_years=Decimal(4),
+        entry_date=entry,
+        expected_graduation_date=date(entry_year + 4, 7, 1),
+        department=f"{major[1]}系",
+        class_name=f"{major[1]}{entry_year % 100}级{rng.randint(1, 4)}班",
+        reason="演示数据 / demo data",
+    )
     _seed_history(enrollment, rng, photo)
     return enrollment
 
@@ -152,19 +177,31 @@ def _seed_history(enrollment: Enrollment, rng: random.Random, photo: bytes) -> N
     for year in range(entry_year, min(entry_year + 4, TODAY.year + (TODAY.month >= 9))):
         start = date(year, 9, rng.randint(1, 10))
         services.annual_registration_record(
-            actor=None, enrollment=enrollment, academic_year=year, status="registered",
-            semester_start=start, registered_on=date(year, 9, rng.randint(10, 28)))
+            actor=None,
+            enrollment=enrollment,
+            academic_year=year,
+            status="registered",
+            semester_start=start,
+            registered_on=date(year, 9, rng.randint(10, 28)),
+        )
     if rng.random() < 0.02 and enrollment.is_active:
         services.enrollment_change_record(
-            actor=None, enrollment=enrollment, change_code="11", change_date=date(entry_year + 1, 3, 1),
-            changes={"state": "suspended"}, reason="疾病 / illness")
+            actor=None,
+            enrollment=enrollment,
+            change_code="11",
+            change_date=date(entry_year + 1, 3, 1),
+            changes={"state": "suspended"},
+            reason="疾病 / illness",
+        )
         return
     graduation = date(entry_year + 4, 7, 1)
     if graduation <= TODAY:
-        picture = services.photo_register(actor=None, enrollment=enrollment,
-                                          purpose=Photo.Purpose.GRADUATION, image=photo)
+        picture = services.photo_register(
+            actor=None, enrollment=enrollment, purpose=Photo.Purpose.GRADUATION, image=photo
+        )
         credential = services.credential_register(
-            actor=None, enrollment=enrollment, kind="graduation", study_end=graduation, photo=picture)
+            actor=None, enrollment=enrollment, kind="graduation", study_end=graduation, photo=picture
+        )
         services.credential_publish(actor=None, credential=credential, today=TODAY)
 
 
@@ -176,12 +213,19 @@ def seed_student_login() -> None:
 
     from xuedang.archive.services import bindings_refresh
 
-    enrollment = (Enrollment.objects.filter(credential__state="published").order_by("pk").first()
-                  or Enrollment.objects.order_by("pk").first())
+    enrollment = (
+        Enrollment.objects.filter(credential__state="published").order_by("pk").first()
+        or Enrollment.objects.order_by("pk").first()
+    )
     if enrollment and not User.objects.filter(username="student").exists():
-        user = user_create(actor=None, username="student", password=DEMO_PASSWORD,
-                           real_name=enrollment.name, document_type=enrollment.document_type,
-                           document_number=enrollment.document_number)
+        user = user_create(
+            actor=None,
+            username="student",
+            password=DEMO_PASSWORD,
+            real_name=enrollment.name,
+            document_type=enrollment.document_type,
+            document_number=enrollment.document_number,
+        )
         user.identity_checked_at = timezone.now()
         user.save(update_fields=["identity_checked_at"])
         bindings_refresh(user=user)

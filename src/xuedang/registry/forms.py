@@ -37,8 +37,9 @@ class BilingualForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            field.error_messages.update({k: v for k, v in MESSAGES.items() if k in field.error_messages
-                                         or k in ("required", "invalid")})
+            field.error_messages.update(
+                {k: v for k, v in MESSAGES.items() if k in field.error_messages or k in ("required", "invalid")}
+            )
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Show a service's field errors on the form (unknown fields go to the top)."""
@@ -51,7 +52,8 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 class EnrollmentForm(BilingualForm):
     institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
-        queryset=None, empty_label=None, label="学校 / institution")
+        queryset=None, empty_label=None, label="学校 / institution"
+    )
     student_number = forms.CharField(max_length=30, label="学号 / student number")
     name = forms.CharField(max_length=100, label="姓名 / name", strip=False)
     gender = forms.ChoiceField(choices=Gender.choices, label="性别 / gender")
@@ -64,8 +66,9 @@ class EnrollmentForm(BilingualForm):
     major_name = forms.CharField(max_length=100, label="专业名称 / major")
     level = forms.ChoiceField(choices=Level.choices, label="层次 / level")
     study_form = forms.ChoiceField(choices=StudyForm.choices, label="学习形式 / study form")
-    length_years = forms.DecimalField(max_digits=3, decimal_places=1, min_value=1, max_value=9,
-                                      label="学制（年）/ length (years)")
+    length_years = forms.DecimalField(
+        max_digits=3, decimal_places=1, min_value=1, max_value=9, label="学制（年）/ length (years)"
+    )
     entry_date = forms.DateField(widget=DATE, label="入学日期 / entry date")
     expected_graduation_date = forms.DateField(widget=DATE, label="预计毕业日期 / expected graduation")
     admission_type = forms.ChoiceField(required=False, label="录取类型 / admission type")
@@ -77,12 +80,12 @@ class EnrollmentForm(BilingualForm):
         cast(forms.ChoiceField, self.fields["ethnicity"]).choices = code_choices("ethnicity")
         cast(forms.ChoiceField, self.fields["admission_type"]).choices = [("", "—")] + code_choices("admission_type")
         self.fields["length_years"].error_messages.update(
-            min_value="学制至少 1 年 / at least 1 year", max_value="学制至多 9 年 / at most 9 years")
+            min_value="学制至少 1 年 / at least 1 year", max_value="学制至多 9 年 / at most 9 years"
+        )
 
 
 class CancelForm(BilingualForm):
-    state = forms.ChoiceField(label="注销类型 / kind", choices=[
-        (state.value, state.label) for state in CANCELLATIONS])
+    state = forms.ChoiceField(label="注销类型 / kind", choices=[(state.value, state.label) for state in CANCELLATIONS])
     decision_date = forms.DateField(widget=DATE, label="决定日期 / decision date")
     decision_number = forms.CharField(max_length=60, required=False, label="文号 / decision no.")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500, label="原因 / reason")
@@ -98,25 +101,32 @@ class AnnualRegistrationForm(BilingualForm):
 class AdmissionConfirmForm(BilingualForm):
     student_number = forms.CharField(max_length=30, label="学号 / student number")
     entry_date = forms.DateField(widget=DATE, label="入学日期 / entry date")
-    length_years = forms.DecimalField(max_digits=3, decimal_places=1, min_value=1, max_value=9,
-                                      label="学制（年）/ length (years)")
+    length_years = forms.DecimalField(
+        max_digits=3, decimal_places=1, min_value=1, max_value=9, label="学制（年）/ length (years)"
+    )
     expected_graduation_date = forms.DateField(widget=DATE, label="预计毕业日期 / expected graduation")
     department = forms.CharField(max_length=100, required=False, label="院系 / department")
     class_name = forms.CharField(max_length=60, required=False, label="班级 / class")
 
 
 class AdmissionDeclineForm(BilingualForm):
-    state = forms.ChoiceField(label="处理 / outcome", choices=[
-        ("declined", "放弃入学资格 / declined"), ("deferred", "保留入学资格 / admission deferred"),
-        ("cancelled", "取消入学资格 / admission cancelled")])
+    state = forms.ChoiceField(
+        label="处理 / outcome",
+        choices=[
+            ("declined", "放弃入学资格 / declined"),
+            ("deferred", "保留入学资格 / admission deferred"),
+            ("cancelled", "取消入学资格 / admission cancelled"),
+        ],
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500, label="原因 / reason")
 
 
 class CredentialForm(BilingualForm):
     kind = forms.ChoiceField(choices=CredentialKind.choices, label="毕（结）业 / graduated or completed")
     study_end = forms.DateField(widget=DATE, label="毕（结）业日期 / end of study")
-    certificate_number = forms.CharField(max_length=40, required=False,
-                                         label="证书编号（留空自动生成）/ certificate number (blank: generated)")
+    certificate_number = forms.CharField(
+        max_length=40, required=False, label="证书编号（留空自动生成）/ certificate number (blank: generated)"
+    )
     photo = forms.FileField(required=False, label="学历照片（JPEG，480×640，≤40 KB）/ photo (JPEG, 480×640, ≤ 40 KB)")
     minor = forms.CharField(max_length=200, required=False, label="辅修 / minor")
 
@@ -128,8 +138,9 @@ class ChangeForm(BilingualForm):
     major_name = forms.CharField(max_length=100, required=False, label="新专业名称 / new major")
     department = forms.CharField(max_length=100, required=False, label="新院系 / new department")
     state = forms.ChoiceField(required=False, label="新学籍状态 / new state")
-    expected_graduation_date = forms.DateField(widget=DATE, required=False,
-                                               label="新预计毕业日期 / new expected graduation")
+    expected_graduation_date = forms.DateField(
+        widget=DATE, required=False, label="新预计毕业日期 / new expected graduation"
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500, label="原因 / reason")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -137,9 +148,11 @@ class ChangeForm(BilingualForm):
         # 学籍注销 has its own page and deadline; 转学 has its own three-step request (decision 0008)
         elsewhere = {"31", "18", "42", "51", "21", "22"}
         cast(forms.ChoiceField, self.fields["change_code"]).choices = [
-            c for c in code_choices("change_type") if c[0] not in elsewhere]
+            c for c in code_choices("change_type") if c[0] not in elsewhere
+        ]
         cast(forms.ChoiceField, self.fields["state"]).choices = [("", "—")] + [
-            (s.value, s.label) for s in EnrollmentState if s not in CANCELLATIONS]
+            (s.value, s.label) for s in EnrollmentState if s not in CANCELLATIONS
+        ]
 
     def changes(self) -> dict[str, Any]:
         fields = ("major_code", "major_name", "department", "state", "expected_graduation_date")
@@ -150,7 +163,8 @@ class TransferForm(BilingualForm):
     """转学申请 — filed by the receiving school; the sending school and the province decide."""
 
     institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
-        queryset=None, label="转入学校（本校）/ receiving institution")
+        queryset=None, label="转入学校（本校）/ receiving institution"
+    )
     from_code = forms.RegexField(regex=r"^\d{5}$", label="转出学校院校代码 / sending institution code")
     from_student_number = forms.CharField(max_length=30, label="原学号 / student number there")
     document_type = forms.ChoiceField(choices=DocumentType.choices, label="证件类型 / document type")
@@ -168,7 +182,8 @@ class TransferForm(BilingualForm):
         cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
         self.fields["institution"].initial = institutions.first()
         self.fields["institution"].error_messages["invalid_choice"] = (
-            "只能为本校提出转入申请 / choose your own institution")
+            "只能为本校提出转入申请 / choose your own institution"
+        )
         self.fields["from_code"].error_messages["invalid"] = "院校代码为 5 位数字 / an institution code has 5 digits"
         self.fields["transfer_date"].error_messages["invalid"] = "日期格式应为 2026-09-01 / a date such as 2026-09-01"
         self.fields["document_number"].widget.attrs["autocomplete"] = "off"
@@ -185,8 +200,12 @@ class TransferDecisionForm(BilingualForm):
     """One party's step on a 转学申请: the choices depend on who is acting (registry.access)."""
 
     decision = forms.ChoiceField(widget=forms.RadioSelect, label="处理 / decision")
-    note = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
-                           label="说明（不同意时必填）/ note (required when rejecting)")
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="说明（不同意时必填）/ note (required when rejecting)",
+    )
 
     def __init__(self, *args: Any, side: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -198,9 +217,12 @@ class AnnotationForm(BilingualForm):
 
     minor = forms.CharField(max_length=200, required=False, label="辅修专业 / minor")
     lost_certificate_note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=500, required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=500,
+        required=False,
         label="学历证明书（证书遗失补办）/ replacement certificate note",
-        help_text="如：2026年10月8日补发学历证明书，编号 … / e.g. replacement issued on …, number …")
+        help_text="如：2026年10月8日补发学历证明书，编号 … / e.g. replacement issued on …, number …",
+    )
     reason = forms.CharField(max_length=200, label="原因 / reason")
 
     def clean(self) -> dict[str, Any]:
@@ -223,7 +245,8 @@ class NoteForm(BilingualForm):
 
 class PublishForm(BilingualForm):
     institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
-        queryset=None, empty_label=None, label="学校 / institution")
+        queryset=None, empty_label=None, label="学校 / institution"
+    )
 
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

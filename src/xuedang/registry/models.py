@@ -91,7 +91,9 @@ class IdentitySnapshot(models.Model):
     birth_date = models.DateField("出生日期 / birth date")
     ethnicity = models.CharField("民族 / ethnicity", max_length=2, blank=True, default="")
     document_type = models.CharField(
-        "证件类型 / document type", max_length=20, choices=DocumentType.choices,
+        "证件类型 / document type",
+        max_length=20,
+        choices=DocumentType.choices,
         default=DocumentType.RESIDENT_ID,
     )
     document_number = EncryptedTextField("证件号码 / document number", blank=True, default="")
@@ -124,7 +126,9 @@ class Admission(IdentitySnapshot):
     level = models.CharField("层次 / level", max_length=2, choices=Level.choices)
     study_form = models.CharField("学习形式 / study form", max_length=1, choices=StudyForm.choices)
     education_type = models.CharField(
-        "办学类型 / education type", max_length=1, choices=EducationType.choices,
+        "办学类型 / education type",
+        max_length=1,
+        choices=EducationType.choices,
         default=EducationType.GENERAL,
     )
     admission_type = models.CharField("录取类型 / admission type", max_length=10)
@@ -161,7 +165,9 @@ class Enrollment(IdentitySnapshot):
     major_name = models.CharField("专业名称 / major", max_length=100)
     level = models.CharField("层次 / level", max_length=2, choices=Level.choices)
     education_type = models.CharField(
-        "办学类型 / education type", max_length=1, choices=EducationType.choices,
+        "办学类型 / education type",
+        max_length=1,
+        choices=EducationType.choices,
         default=EducationType.GENERAL,
     )
     study_form = models.CharField("学习形式 / study form", max_length=1, choices=StudyForm.choices)
@@ -173,7 +179,9 @@ class Enrollment(IdentitySnapshot):
     preparatory = models.BooleanField("预科 / preparatory", default=False)
     class_name = models.CharField("班级 / class", max_length=60, blank=True, default="")
     state = models.CharField(
-        "学籍状态 / state", max_length=16, choices=EnrollmentState.choices,
+        "学籍状态 / state",
+        max_length=16,
+        choices=EnrollmentState.choices,
         default=EnrollmentState.REGISTERED,
     )
     state_date = models.DateField("状态日期 / state since", null=True, blank=True)
@@ -188,9 +196,7 @@ class Enrollment(IdentitySnapshot):
         verbose_name_plural = "学籍 / enrollments"
         indexes = [models.Index(fields=["institution", "state"], name="enrollment_inst_state_idx")]
         constraints = [
-            models.UniqueConstraint(
-                fields=["institution", "student_number"], name="enrollment_student_number_unique"
-            ),
+            models.UniqueConstraint(fields=["institution", "student_number"], name="enrollment_student_number_unique"),
             # 第八条: one full-time general 学籍 per person at a time. Partial unique index on
             # both databases; the service checks first to give a clear message.
             models.UniqueConstraint(
@@ -199,7 +205,8 @@ class Enrollment(IdentitySnapshot):
                     is_full_time=True,
                     education_type=EducationType.GENERAL,
                     state__in=[s.value for s in ACTIVE_ENROLLMENT_STATES],
-                ) & ~models.Q(identity_digest=""),
+                )
+                & ~models.Q(identity_digest=""),
                 name="enrollment_one_active_full_time",
             ),
         ]
@@ -227,13 +234,15 @@ class EnrollmentChange(models.Model):
     before = models.JSONField(default=dict)
     after = models.JSONField(default=dict)
     counterpart = models.ForeignKey(
-        Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        Enrollment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="转学: the enrollment on the other side",
     )
     late = models.BooleanField("逾期 / late", default=False)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -263,9 +272,7 @@ class AnnualRegistration(models.Model):
     deadline = models.DateField("注册截止 / deadline")
     registered_on = models.DateField("注册日期 / registered on")
     late = models.BooleanField("逾期 / late", default=False)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -329,8 +336,13 @@ class Credential(IdentitySnapshot):
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="credentials")
     kind = models.CharField("毕（结）业 / kind", max_length=10, choices=CredentialKind.choices)
     certificate_number = models.CharField("证书编号 / certificate number", max_length=40, blank=True, default="")
-    certificate_key = models.CharField(max_length=40, blank=True, default="", db_index=True,
-                                       help_text="normalised number for matching (core.validators)")
+    certificate_key = models.CharField(
+        max_length=40,
+        blank=True,
+        default="",
+        db_index=True,
+        help_text="normalised number for matching (core.validators)",
+    )
     institution_name = models.CharField("学校名称 / institution", max_length=100)
     president_name = models.CharField("校（院）长姓名 / president", max_length=100, blank=True, default="")
     major_code = models.CharField("专业代码 / major code", max_length=10)
@@ -355,7 +367,8 @@ class Credential(IdentitySnapshot):
         verbose_name_plural = "学历 / credentials"
         constraints = [
             models.UniqueConstraint(
-                fields=["certificate_number"], condition=~models.Q(certificate_number=""),
+                fields=["certificate_number"],
+                condition=~models.Q(certificate_number=""),
                 name="credential_certificate_unique",
             ),
         ]
@@ -416,10 +429,12 @@ class TransferRequest(models.Model):
     """
 
     source = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="transfer_requests")
-    from_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+",
-                                         verbose_name="转出学校 / sending institution")
-    to_institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+",
-                                       verbose_name="转入学校 / receiving institution")
+    from_institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="+", verbose_name="转出学校 / sending institution"
+    )
+    to_institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="+", verbose_name="转入学校 / receiving institution"
+    )
     student_number = models.CharField("转入后学号 / new student number", max_length=30)
     transfer_date = models.DateField("转学日期 / transfer date")
     decision_number = models.CharField("批准文号 / approval document no.", max_length=60)
@@ -427,25 +442,39 @@ class TransferRequest(models.Model):
     major_code = models.CharField("转入专业代码 / major code", max_length=10, blank=True, default="")
     major_name = models.CharField("转入专业名称 / major", max_length=100, blank=True, default="")
     department = models.CharField("转入院系 / department", max_length=100, blank=True, default="")
-    state = models.CharField("状态 / state", max_length=16, choices=TransferState.choices,
-                             default=TransferState.PENDING_SENDING)
+    state = models.CharField(
+        "状态 / state", max_length=16, choices=TransferState.choices, default=TransferState.PENDING_SENDING
+    )
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     filed_at = models.DateTimeField(auto_now_add=True)
-    sending_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    sending_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     sending_at = models.DateTimeField("转出学校处理时间 / sending school acted", null=True, blank=True)
     sending_agreed = models.BooleanField("转出学校同意 / sending school agreed", null=True, blank=True)
-    province_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    province_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     province_at = models.DateTimeField("省级处理时间 / province acted", null=True, blank=True)
-    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     withdrawn_at = models.DateTimeField("撤回时间 / withdrawn", null=True, blank=True)
-    lapsed_at = models.DateTimeField("失效时间 / lapsed", null=True, blank=True,
-                                     help_text="the enrollment left the active states while the request was open")
+    lapsed_at = models.DateTimeField(
+        "失效时间 / lapsed",
+        null=True,
+        blank=True,
+        help_text="the enrollment left the active states while the request was open",
+    )
     rejection_reason = models.TextField("不同意理由 / reason for rejecting", blank=True, default="")
-    target = models.OneToOneField(Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                  help_text="the enrollment created at the receiving school once applied")
+    target = models.OneToOneField(
+        Enrollment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the enrollment created at the receiving school once applied",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -459,11 +488,14 @@ class TransferRequest(models.Model):
         constraints = [
             # One open request per enrollment: a second school cannot queue behind the first.
             models.UniqueConstraint(
-                fields=["source"], condition=models.Q(state__in=[s.value for s in OPEN_TRANSFER_STATES]),
+                fields=["source"],
+                condition=models.Q(state__in=[s.value for s in OPEN_TRANSFER_STATES]),
                 name="transfer_one_open_per_enrollment",
             ),
-            models.CheckConstraint(condition=~models.Q(from_institution=models.F("to_institution")),
-                                   name="transfer_between_two_institutions"),
+            models.CheckConstraint(
+                condition=~models.Q(from_institution=models.F("to_institution")),
+                name="transfer_between_two_institutions",
+            ),
         ]
 
     def __str__(self) -> str:

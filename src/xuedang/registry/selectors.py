@@ -53,20 +53,27 @@ def enrollment_timeline(*, enrollment: Enrollment) -> list[TimelineEvent]:
     events = [TimelineEvent(enrollment.entry_date, "注册学籍 / registered", enrollment.major_name)]
     for registration in enrollment.annual_registrations.all():
         late = "（逾期 / late）" if registration.late else ""
-        events.append(TimelineEvent(
-            registration.registered_on,
-            f"{registration.academic_year}-{registration.academic_year + 1} 学年注册 / annual registration",
-            f"{registration.get_status_display()}{late}"))
+        events.append(
+            TimelineEvent(
+                registration.registered_on,
+                f"{registration.academic_year}-{registration.academic_year + 1} 学年注册 / annual registration",
+                f"{registration.get_status_display()}{late}",
+            )
+        )
     for change in enrollment.changes.all():
-        events.append(TimelineEvent(change.change_date, f"学籍异动 {change.change_code} / change",
-                                    change.reason))
+        events.append(TimelineEvent(change.change_date, f"学籍异动 {change.change_code} / change", change.reason))
     for note in enrollment.notes.all():
         events.append(TimelineEvent(note.decided_on, note.get_kind_display(), note.title))
     credential = getattr(enrollment, "credential", None)
     if credential is not None and credential.issue_date:
-        events.append(TimelineEvent(credential.issue_date, "学历注册 / credential",
-                                    f"{credential.get_kind_display()} {credential.get_state_display()}"))
-    return sorted(events, key=lambda e: (e.on if isinstance(e.on, date) else e.on.date()))
+        events.append(
+            TimelineEvent(
+                credential.issue_date,
+                "学历注册 / credential",
+                f"{credential.get_kind_display()} {credential.get_state_display()}",
+            )
+        )
+    return sorted(events, key=lambda e: e.on if isinstance(e.on, date) else e.on.date())
 
 
 def record_history(*, target_type: str, target_id: int) -> QuerySet[AuditEntry]:
@@ -79,10 +86,16 @@ def late_records(*, actor: Any, limit: int = 500) -> dict[str, list]:
     from xuedang.registry.models import AnnualRegistration, EnrollmentChange
 
     scope = institution_scope(actor, READING, prefix="enrollment__institution")
-    registrations = (AnnualRegistration.objects.filter(scope, late=True)
-                     .select_related("enrollment__institution").order_by("-registered_on")[:limit])
-    changes = (EnrollmentChange.objects.filter(scope, late=True)
-               .select_related("enrollment__institution").order_by("-recorded_at")[:limit])
+    registrations = (
+        AnnualRegistration.objects.filter(scope, late=True)
+        .select_related("enrollment__institution")
+        .order_by("-registered_on")[:limit]
+    )
+    changes = (
+        EnrollmentChange.objects.filter(scope, late=True)
+        .select_related("enrollment__institution")
+        .order_by("-recorded_at")[:limit]
+    )
     return {"registrations": list(registrations), "changes": list(changes)}
 
 
@@ -100,5 +113,8 @@ def transfers_waiting(*, actor: Any) -> QuerySet[TransferRequest]:
 
     sending = Q(state=TransferState.PENDING_SENDING) & institution_scope(actor, REGISTERING, prefix="from_institution")
     province = Q(state=TransferState.PENDING_PROVINCE) & institution_scope(actor, APPROVING, prefix="to_institution")
-    return (TransferRequest.objects.filter(sending | province)
-            .select_related("source", "from_institution", "to_institution").order_by("filed_at", "id"))
+    return (
+        TransferRequest.objects.filter(sending | province)
+        .select_related("source", "from_institution", "to_institution")
+        .order_by("filed_at", "id")
+    )

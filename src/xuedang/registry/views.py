@@ -63,25 +63,53 @@ def enrollment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params.pop("page", None)
     page = Paginator(selectors.enrollment_list(actor=request.user, filters=filters), PAGE_SIZE)
-    return render(request, "registry/enrollment_list.html", {
-        "page": page.get_page(request.GET.get("page")), "filters": filters,
-        "states": EnrollmentState.choices, "levels": Level.choices,
-        "query": params.urlencode(),
-    })
+    return render(
+        request,
+        "registry/enrollment_list.html",
+        {
+            "page": page.get_page(request.GET.get("page")),
+            "filters": filters,
+            "states": EnrollmentState.choices,
+            "levels": Level.choices,
+            "query": params.urlencode(),
+        },
+    )
 
 
-EXPORT_HEADER = ["学校 / institution", "学号 / student number", "姓名 / name", "性别 / gender",
-                 "出生日期 / birth date", "证件号码 / document number", "院系 / department", "专业代码 / major code",
-                 "专业 / major", "层次 / level", "学习形式 / study form", "入学日期 / entry date",
-                 "学籍状态 / state"]
+EXPORT_HEADER = [
+    "学校 / institution",
+    "学号 / student number",
+    "姓名 / name",
+    "性别 / gender",
+    "出生日期 / birth date",
+    "证件号码 / document number",
+    "院系 / department",
+    "专业代码 / major code",
+    "专业 / major",
+    "层次 / level",
+    "学习形式 / study form",
+    "入学日期 / entry date",
+    "学籍状态 / state",
+]
 
 
 def _export_rows(qs):
     for e in qs.iterator(chunk_size=2000):
-        yield [e.institution.name, e.student_number, e.name, e.get_gender_display().split(" / ")[0],
-               e.birth_date, mask_document(e.document_number), e.department, e.major_code, e.major_name,
-               e.get_level_display().split(" / ")[0], e.get_study_form_display().split(" / ")[0], e.entry_date,
-               e.get_state_display().split(" / ")[0]]
+        yield [
+            e.institution.name,
+            e.student_number,
+            e.name,
+            e.get_gender_display().split(" / ")[0],
+            e.birth_date,
+            mask_document(e.document_number),
+            e.department,
+            e.major_code,
+            e.major_name,
+            e.get_level_display().split(" / ")[0],
+            e.get_study_form_display().split(" / ")[0],
+            e.entry_date,
+            e.get_state_display().split(" / ")[0],
+        ]
 
 
 @login_required
@@ -103,12 +131,16 @@ def enrollment_export(request: AuthenticatedHttpRequest, fmt: str) -> FileRespon
 def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = access_enrollment(request.user, pk)
     access_event_staff_view(request=request, record=enrollment, seen="学籍（全部字段）/ enrollment, all fields")
-    return render(request, "registry/enrollment_detail.html", {
-        "enrollment": enrollment,
-        "timeline": selectors.enrollment_timeline(enrollment=enrollment),
-        "transfers": selectors.transfer_request_list(actor=request.user).filter(source=enrollment),
-        "ethnicity": dict(code_choices("ethnicity")).get(enrollment.ethnicity, enrollment.ethnicity),
-    })
+    return render(
+        request,
+        "registry/enrollment_detail.html",
+        {
+            "enrollment": enrollment,
+            "timeline": selectors.enrollment_timeline(enrollment=enrollment),
+            "transfers": selectors.transfer_request_list(actor=request.user).filter(source=enrollment),
+            "ethnicity": dict(code_choices("ethnicity")).get(enrollment.ethnicity, enrollment.ethnicity),
+        },
+    )
 
 
 @login_required
@@ -130,16 +162,30 @@ def enrollment_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             identity = services.identity_validate(
-                name=data["name"], gender=data["gender"], birth_date=data["birth_date"],
-                ethnicity=data["ethnicity"], document_type=data["document_type"],
-                document_number=data["document_number"])
+                name=data["name"],
+                gender=data["gender"],
+                birth_date=data["birth_date"],
+                ethnicity=data["ethnicity"],
+                document_type=data["document_type"],
+                document_number=data["document_number"],
+            )
             enrollment = services.enrollment_register(
-                actor=request.user, institution=data["institution"], student_number=data["student_number"],
-                identity=identity, major_code=data["major_code"], major_name=data["major_name"],
-                level=data["level"], study_form=data["study_form"], length_years=data["length_years"],
-                entry_date=data["entry_date"], expected_graduation_date=data["expected_graduation_date"],
-                is_full_time=data["study_form"] == "1", department=data["department"],
-                class_name=data["class_name"], admission_type=data["admission_type"])
+                actor=request.user,
+                institution=data["institution"],
+                student_number=data["student_number"],
+                identity=identity,
+                major_code=data["major_code"],
+                major_name=data["major_name"],
+                level=data["level"],
+                study_form=data["study_form"],
+                length_years=data["length_years"],
+                entry_date=data["entry_date"],
+                expected_graduation_date=data["expected_graduation_date"],
+                is_full_time=data["study_form"] == "1",
+                department=data["department"],
+                class_name=data["class_name"],
+                admission_type=data["admission_type"],
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -161,8 +207,11 @@ def enrollment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         else:
             _cancel_messages(request, result)
             return redirect("registry:enrollment_detail", pk=enrollment.pk)
-    return render(request, "registry/form.html", {"form": form, "enrollment": enrollment,
-                                                  "title": "学籍注销 / cancel the enrollment"})
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "enrollment": enrollment, "title": "学籍注销 / cancel the enrollment"},
+    )
 
 
 def _cancel_messages(request: HttpRequest, result: services.Cancellation) -> None:
@@ -182,16 +231,20 @@ def enrollment_annual(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     form = AnnualRegistrationForm(request.POST or None, initial={"registered_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            registration = services.annual_registration_record(actor=request.user, enrollment=enrollment,
-                                                               **form.cleaned_data)
+            registration = services.annual_registration_record(
+                actor=request.user, enrollment=enrollment, **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
             late = "（逾期 / late）" if registration.late else ""
             messages.success(request, f"学年注册已登记{late} / annual registration recorded")
             return redirect("registry:enrollment_detail", pk=enrollment.pk)
-    return render(request, "registry/form.html", {"form": form, "enrollment": enrollment,
-                                                  "title": "学年注册 / annual registration"})
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "enrollment": enrollment, "title": "学年注册 / annual registration"},
+    )
 
 
 @login_required
@@ -204,8 +257,9 @@ def admission_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if state in AdmissionState.values:
         qs = qs.filter(state=state)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "registry/admission_list.html", {"page": page, "state": state,
-                                                            "states": AdmissionState.choices})
+    return render(
+        request, "registry/admission_list.html", {"page": page, "state": state, "states": AdmissionState.choices}
+    )
 
 
 @login_required
@@ -227,8 +281,9 @@ def admission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             return redirect("registry:admission_list")
         except ValidationError as error:
             form.add_service_errors(error)
-    return render(request, "registry/admission_detail.html", {"admission": admission, "confirm": confirm,
-                                                              "decline": decline})
+    return render(
+        request, "registry/admission_detail.html", {"admission": admission, "confirm": confirm, "decline": decline}
+    )
 
 
 @login_required
@@ -239,16 +294,21 @@ def enrollment_change(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         try:
             services.enrollment_change_record(
-                actor=request.user, enrollment=enrollment, change_code=form.cleaned_data["change_code"],
-                change_date=form.cleaned_data["change_date"], changes=form.changes(),
-                reason=form.cleaned_data["reason"])
+                actor=request.user,
+                enrollment=enrollment,
+                change_code=form.cleaned_data["change_code"],
+                change_date=form.cleaned_data["change_date"],
+                changes=form.changes(),
+                reason=form.cleaned_data["reason"],
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
             messages.success(request, "学籍异动已登记 / change recorded")
             return redirect("registry:enrollment_detail", pk=enrollment.pk)
-    return render(request, "registry/form.html", {"form": form, "enrollment": enrollment,
-                                                  "title": "学籍异动 / record a change"})
+    return render(
+        request, "registry/form.html", {"form": form, "enrollment": enrollment, "title": "学籍异动 / record a change"}
+    )
 
 
 @login_required
@@ -259,11 +319,17 @@ def transfer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in TransferState.values else ""
     page = Paginator(selectors.transfer_request_list(actor=request.user, state=state), PAGE_SIZE)
-    return render(request, "registry/transfer_list.html", {
-        "waiting": selectors.transfers_waiting(actor=request.user)[:PAGE_SIZE],
-        "page": page.get_page(request.GET.get("page")), "state": state, "states": TransferState.choices,
-        "may_file": institutions_for(request.user, REGISTERING).exists(),
-    })
+    return render(
+        request,
+        "registry/transfer_list.html",
+        {
+            "waiting": selectors.transfers_waiting(actor=request.user)[:PAGE_SIZE],
+            "page": page.get_page(request.GET.get("page")),
+            "state": state,
+            "states": TransferState.choices,
+            "may_file": institutions_for(request.user, REGISTERING).exists(),
+        },
+    )
 
 
 @login_required
@@ -277,17 +343,28 @@ def transfer_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             transfer = services.transfer_request_file(
-                actor=request.user, to_institution=data["institution"], from_code=data["from_code"],
-                from_student_number=data["from_student_number"], document_type=data["document_type"],
-                document_number=data["document_number"], student_number=data["student_number"],
-                transfer_date=data["transfer_date"], decision_number=data["decision_number"],
-                reason=data["reason"], major_code=data["major_code"], major_name=data["major_name"],
-                department=data["department"])
+                actor=request.user,
+                to_institution=data["institution"],
+                from_code=data["from_code"],
+                from_student_number=data["from_student_number"],
+                document_type=data["document_type"],
+                document_number=data["document_number"],
+                student_number=data["student_number"],
+                transfer_date=data["transfer_date"],
+                decision_number=data["decision_number"],
+                reason=data["reason"],
+                major_code=data["major_code"],
+                major_name=data["major_name"],
+                department=data["department"],
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "转学申请已提交，待转出学校同意、省级教育行政部门审批 / transfer request filed; "
-                                      "waiting for the sending school, then the province")
+            messages.success(
+                request,
+                "转学申请已提交，待转出学校同意、省级教育行政部门审批 / transfer request filed; "
+                "waiting for the sending school, then the province",
+            )
             return redirect("registry:transfer_detail", pk=transfer.pk)
     return render(request, "registry/form.html", {"form": form, "title": "提出转学申请 / file a transfer request"})
 
@@ -308,8 +385,9 @@ def _transfer_act(actor: object, transfer: TransferRequest, side: str, data: dic
     if side == "sending":
         services.transfer_request_sending_answer(actor=actor, transfer=transfer, agree=decision == "agree", note=note)
     elif side == "province":
-        services.transfer_request_province_decide(actor=actor, transfer=transfer, approve=decision == "approve",
-                                                  note=note)
+        services.transfer_request_province_decide(
+            actor=actor, transfer=transfer, approve=decision == "approve", note=note
+        )
     else:
         services.transfer_request_withdraw(actor=actor, transfer=transfer, note=note)
 
@@ -322,8 +400,9 @@ def transfer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = TransferDecisionForm(request.POST or None, side=side) if side else None
     if request.method == "POST":
         if form is None or side is None:
-            messages.error(request, "该申请已被处理，或不由您处理 / this request has been handled, or is not yours "
-                                    "to decide")
+            messages.error(
+                request, "该申请已被处理，或不由您处理 / this request has been handled, or is not yours to decide"
+            )
             return redirect("registry:transfer_detail", pk=transfer.pk)
         if form.is_valid():
             try:
@@ -334,9 +413,17 @@ def transfer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "已处理 / done")
                 return redirect("registry:transfer_detail", pk=transfer.pk)
     access_event_staff_view(request=request, record=transfer.source, seen=f"转学申请 #{transfer.pk} / transfer request")
-    response = render(request, "registry/transfer_detail.html", {
-        "transfer": transfer, "source": transfer.source, "form": form, "side": side,
-        "document_masked": mask_document(transfer.source.document_number)})
+    response = render(
+        request,
+        "registry/transfer_detail.html",
+        {
+            "transfer": transfer,
+            "source": transfer.source,
+            "form": form,
+            "side": side,
+            "document_masked": mask_document(transfer.source.document_number),
+        },
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -354,8 +441,11 @@ def credential_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             form.add_service_errors(error)
         else:
             return redirect("registry:credential_detail", pk=credential.pk)
-    return render(request, "registry/form.html", {"form": form, "enrollment": enrollment, "multipart": True,
-                                                  "title": "学历注册 / register the credential"})
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "enrollment": enrollment, "multipart": True, "title": "学历注册 / register the credential"},
+    )
 
 
 def _register_credential(request: HttpRequest, enrollment, data: dict):  # noqa: ANN001, ANN202
@@ -364,11 +454,21 @@ def _register_credential(request: HttpRequest, enrollment, data: dict):  # noqa:
     with transaction.atomic():
         photo = None
         if data["photo"]:
-            photo = services.photo_register(actor=request.user, enrollment=enrollment, purpose="graduation",
-                                            image=data["photo"].read(services.PHOTO_MAX_BYTES + 1))
+            photo = services.photo_register(
+                actor=request.user,
+                enrollment=enrollment,
+                purpose="graduation",
+                image=data["photo"].read(services.PHOTO_MAX_BYTES + 1),
+            )
         return services.credential_register(
-            actor=request.user, enrollment=enrollment, kind=data["kind"], study_end=data["study_end"],
-            certificate_number=data["certificate_number"], photo=photo, minor=data["minor"])
+            actor=request.user,
+            enrollment=enrollment,
+            kind=data["kind"],
+            study_end=data["study_end"],
+            certificate_number=data["certificate_number"],
+            photo=photo,
+            minor=data["minor"],
+        )
 
 
 @login_required
@@ -386,8 +486,11 @@ def credential_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             messages.success(request, "学历已发布，可供查询 / published; the credential can now be verified")
         return redirect("registry:credential_detail", pk=credential.pk)
     access_event_staff_view(request=request, record=credential, seen="学历（全部字段）/ credential, all fields")
-    return render(request, "registry/credential_detail.html", {
-        "credential": credential, "missing": services.credential_missing_fields(credential)})
+    return render(
+        request,
+        "registry/credential_detail.html",
+        {"credential": credential, "missing": services.credential_missing_fields(credential)},
+    )
 
 
 @login_required
@@ -397,15 +500,19 @@ def credential_annotate(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     form = AnnotationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.credential_annotate(actor=request.user, credential=credential,
-                                         reason=form.cleaned_data["reason"], **form.annotations())
+            services.credential_annotate(
+                actor=request.user, credential=credential, reason=form.cleaned_data["reason"], **form.annotations()
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
             messages.success(request, "批注已登记 / annotation recorded")
             return redirect("registry:credential_detail", pk=credential.pk)
-    return render(request, "registry/form.html", {"form": form, "credential": credential,
-                                                  "title": "学历批注 / annotate a credential"})
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "credential": credential, "title": "学历批注 / annotate a credential"},
+    )
 
 
 @login_required
@@ -421,8 +528,11 @@ def enrollment_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已登记 / recorded")
             return redirect("registry:enrollment_detail", pk=enrollment.pk)
-    return render(request, "registry/form.html", {"form": form, "enrollment": enrollment,
-                                                  "title": "奖惩与学习证明 / rewards, penalties, certificates"})
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "enrollment": enrollment, "title": "奖惩与学习证明 / rewards, penalties, certificates"},
+    )
 
 
 @login_required
@@ -434,9 +544,11 @@ def credentials_publish(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PublishForm(request.POST or None, institutions=institutions)
     if request.method == "POST" and form.is_valid():
         published, incomplete = services.credentials_publish_due(
-            actor=request.user, institution=form.cleaned_data["institution"])
-        messages.success(request, f"已发布 {published} 条，{incomplete} 条信息不全未发布 / {published} published, "
-                                  f"{incomplete} incomplete")
+            actor=request.user, institution=form.cleaned_data["institution"]
+        )
+        messages.success(
+            request,
+            f"已发布 {published} 条，{incomplete} 条信息不全未发布 / {published} published, {incomplete} incomplete",
+        )
         return redirect("registry:credentials_publish")
-    return render(request, "registry/form.html", {"form": form,
-                                                  "title": "发布到期学历 / publish due credentials"})
+    return render(request, "registry/form.html", {"form": form, "title": "发布到期学历 / publish due credentials"})

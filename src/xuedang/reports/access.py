@@ -10,8 +10,11 @@ from xuedang.reports.models import Report
 
 
 def access_student_report(student: Any, pk: int) -> Report:
-    report = (Report.objects.select_related("credential__institution", "enrollment__institution")
-              .filter(user=student, pk=pk).first())
+    report = (
+        Report.objects.select_related("credential__institution", "enrollment__institution")
+        .filter(user=student, pk=pk)
+        .first()
+    )
     if report is None:
         raise Http404
     return report

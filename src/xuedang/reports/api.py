@@ -49,8 +49,12 @@ StatusName = Literal["valid", "superseded", "revoked", "expired", "closed", "unk
 
 
 class VerifyIn(Schema):
-    codes: list[Code] = Field(..., min_length=1, max_length=MAX_CODES,
-                              description="在线验证码，每次最多 100 个 / verification codes, at most 100 per call")
+    codes: list[Code] = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_CODES,
+        description="在线验证码，每次最多 100 个 / verification codes, at most 100 per call",
+    )
 
 
 class FieldOut(Schema):
@@ -66,9 +70,11 @@ class ChangeOut(Schema):
 
 class ResultOut(Schema):
     code: str = Field(description="the code as sent")
-    status: StatusName = Field(description="valid · superseded (record changed since issue) · revoked (record "
-                               "revoked or cancelled) · expired · closed (by the student, or replaced by a new code) · "
-                               "unknown (no such report) · malformed (not a 16-character code)")
+    status: StatusName = Field(
+        description="valid · superseded (record changed since issue) · revoked (record "
+        "revoked or cancelled) · expired · closed (by the student, or replaced by a new code) · "
+        "unknown (no such report) · malformed (not a 16-character code)"
+    )
     message_zh: str
     message_en: str
     kind: Literal["credential", "enrollment"] | None = None
@@ -90,13 +96,19 @@ class Problem(Schema):
 
 
 def _result(typed: str, verification: Verification) -> dict:
-    result: dict = {"code": typed, "status": verification.status, "message_zh": verification.message[0],
-                    "message_en": verification.message[1]}
+    result: dict = {
+        "code": typed,
+        "status": verification.status,
+        "message_zh": verification.message[0],
+        "message_en": verification.message[1],
+    }
     if verification.shows_content:
         report = verification.report
         assert report is not None  # a verification that shows content carries its report
         result.update(
-            kind=report.kind, language=report.lang, valid_until=report.valid_until,
+            kind=report.kind,
+            language=report.lang,
+            valid_until=report.valid_until,
             current_state=verification.current_state,
             fields=[{"label": label, "value": value} for label, value in verification.fields],
             changes=[{"label": label, "as_issued": issued, "now": now} for label, issued, now in verification.changes],
@@ -120,7 +132,11 @@ def _verify_one(typed: str, key: VerifierKey, today: date, origin: str) -> dict:
     if verification.shows_content:
         report = verification.report
         assert report is not None  # a verification that shows content carries its report
-        access_event_record(record=report, viewer_kind=ViewerKind.API, viewer_label=key.organisation.name,
-                            seen=f"{report.get_kind_display().split(' / ')[0]} {report.code[:4]}…"
-                                 f"（{verification.message[0]}）", origin=origin)
+        access_event_record(
+            record=report,
+            viewer_kind=ViewerKind.API,
+            viewer_label=key.organisation.name,
+            seen=f"{report.get_kind_display().split(' / ')[0]} {report.code[:4]}…（{verification.message[0]}）",
+            origin=origin,
+        )
     return _result(typed, verification)

@@ -32,12 +32,48 @@ TITLES = {
 # Facts that may change without the record changing: a save that touches only updated_at, a
 # re-read photo, an English name the registry gives the school later. Verification skips them.
 VOLATILE = frozenset({"updated_on", "photo_id", "institution_en"})
-COMPOUND_SURNAMES = frozenset({
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "夏侯", "长孙",
-    "宇文", "司徒", "端木", "申屠", "轩辕", "独孤", "南宫", "西门", "呼延", "澹台", "万俟", "闻人",
-})
-EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-             "October", "November", "December")
+COMPOUND_SURNAMES = frozenset(
+    {
+        "欧阳",
+        "司马",
+        "诸葛",
+        "上官",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "令狐",
+        "夏侯",
+        "长孙",
+        "宇文",
+        "司徒",
+        "端木",
+        "申屠",
+        "轩辕",
+        "独孤",
+        "南宫",
+        "西门",
+        "呼延",
+        "澹台",
+        "万俟",
+        "闻人",
+    }
+)
+EN_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True)
@@ -79,30 +115,51 @@ def _masked(record: Any, document: str | None) -> str:
 def enrollment_facts(enrollment: Any, *, for_comparison: bool = False, document: str | None = None) -> dict[str, Any]:
     institution = enrollment.institution
     return {
-        "name": enrollment.name, "gender": enrollment.gender, "document": _masked(enrollment, document),
-        "ethnicity": enrollment.ethnicity, "birth_date": enrollment.birth_date.isoformat(),
-        "institution": institution.name, "institution_en": institution.name_en, "level": enrollment.level,
-        "department": enrollment.department, "class_name": enrollment.class_name,
-        "major": enrollment.major_name, "student_number": enrollment.student_number,
-        "study_form": enrollment.study_form, "entry_date": enrollment.entry_date.isoformat(),
-        "length_years": _decimal(enrollment.length_years), "education_type": enrollment.education_type,
-        "state": enrollment.state, "updated_on": _updated_on(enrollment),
+        "name": enrollment.name,
+        "gender": enrollment.gender,
+        "document": _masked(enrollment, document),
+        "ethnicity": enrollment.ethnicity,
+        "birth_date": enrollment.birth_date.isoformat(),
+        "institution": institution.name,
+        "institution_en": institution.name_en,
+        "level": enrollment.level,
+        "department": enrollment.department,
+        "class_name": enrollment.class_name,
+        "major": enrollment.major_name,
+        "student_number": enrollment.student_number,
+        "study_form": enrollment.study_form,
+        "entry_date": enrollment.entry_date.isoformat(),
+        "length_years": _decimal(enrollment.length_years),
+        "education_type": enrollment.education_type,
+        "state": enrollment.state,
+        "updated_on": _updated_on(enrollment),
         "photo_id": None if for_comparison else _enrollment_photo_id(enrollment),
     }
 
 
 def credential_facts(credential: Any, *, for_comparison: bool = False, document: str | None = None) -> dict[str, Any]:
     return {
-        "name": credential.name, "gender": credential.gender, "document": _masked(credential, document),
-        "birth_date": credential.birth_date.isoformat(), "study_start": credential.study_start.isoformat(),
-        "study_end": credential.study_end.isoformat(), "institution": credential.institution_name,
-        "institution_en": "" if for_comparison else credential.institution.name_en, "major": credential.major_name,
-        "length_years": _decimal(credential.length_years), "level": credential.level,
-        "education_type": credential.education_type, "study_form": credential.study_form,
-        "credential_kind": credential.kind, "certificate_number": credential.certificate_number,
-        "president": credential.president_name, "minor": credential.minor,
-        "lost_certificate_note": credential.lost_certificate_note, "state": credential.state,
-        "updated_on": _updated_on(credential), "photo_id": credential.photo_id,
+        "name": credential.name,
+        "gender": credential.gender,
+        "document": _masked(credential, document),
+        "birth_date": credential.birth_date.isoformat(),
+        "study_start": credential.study_start.isoformat(),
+        "study_end": credential.study_end.isoformat(),
+        "institution": credential.institution_name,
+        "institution_en": "" if for_comparison else credential.institution.name_en,
+        "major": credential.major_name,
+        "length_years": _decimal(credential.length_years),
+        "level": credential.level,
+        "education_type": credential.education_type,
+        "study_form": credential.study_form,
+        "credential_kind": credential.kind,
+        "certificate_number": credential.certificate_number,
+        "president": credential.president_name,
+        "minor": credential.minor,
+        "lost_certificate_note": credential.lost_certificate_note,
+        "state": credential.state,
+        "updated_on": _updated_on(credential),
+        "photo_id": credential.photo_id,
     }
 
 
@@ -268,8 +325,13 @@ def report_content(report: Any, lang: str | None = None) -> ReportContent:
     facts = report.snapshot
     photo = report_photo(report)
     return ReportContent(
-        kind=report.kind, lang=lang, title=TITLES[(report.kind, lang)], code=report.code,
-        verify_url=verify_url(report.code), valid_until=report.valid_until,
-        updated_on=date.fromisoformat(facts["updated_on"]), photo=photo,
+        kind=report.kind,
+        lang=lang,
+        title=TITLES[(report.kind, lang)],
+        code=report.code,
+        verify_url=verify_url(report.code),
+        valid_until=report.valid_until,
+        updated_on=date.fromisoformat(facts["updated_on"]),
+        photo=photo,
         fields=report_fields(report.kind, facts, lang),
     )

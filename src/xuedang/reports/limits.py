@@ -146,8 +146,9 @@ def verify_gate(request: HttpRequest) -> tuple[bool, bool]:
 
 def api_key_limited(request: HttpRequest, key: Any) -> bool:
     """One call of the verification API by `key`; True once the key is over its rate."""
-    return is_ratelimited(request, group=API, key=lambda _group, _request: key.prefix,
-                          rate=settings.REPORTS_API_RATE, increment=True)
+    return is_ratelimited(
+        request, group=API, key=lambda _group, _request: key.prefix, rate=settings.REPORTS_API_RATE, increment=True
+    )
 
 
 def coarse_origin(request: HttpRequest) -> str:

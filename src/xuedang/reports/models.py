@@ -53,8 +53,7 @@ class Report(models.Model):
     months = models.PositiveSmallIntegerField("有效期（月）/ validity (months)")
     valid_until = models.DateField("有效期至 / valid until")
     state = models.CharField(max_length=10, choices=ReportState.choices, default=ReportState.ACTIVE)
-    replaced_by = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                       related_name="replaces")
+    replaced_by = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces")
     created_at = models.DateTimeField(auto_now_add=True)
     extended_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -72,8 +71,9 @@ class Report(models.Model):
                 ),
                 name="report_one_record_of_its_kind",
             ),
-            models.CheckConstraint(condition=models.Q(months__gte=MIN_MONTHS, months__lte=MAX_MONTHS),
-                                   name="report_months_1_to_6"),
+            models.CheckConstraint(
+                condition=models.Q(months__gte=MIN_MONTHS, months__lte=MAX_MONTHS), name="report_months_1_to_6"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -94,8 +94,9 @@ class Organisation(models.Model):
     """
 
     name = models.CharField("单位名称 / organisation", max_length=200, unique=True)
-    credit_code = models.CharField("统一社会信用代码 / unified social credit code", max_length=18,
-                                   blank=True, default="")
+    credit_code = models.CharField(
+        "统一社会信用代码 / unified social credit code", max_length=18, blank=True, default=""
+    )
     contact_name = models.CharField("联系人 / contact", max_length=100, blank=True, default="")
     contact_email = models.EmailField("联系邮箱 / contact email", blank=True, default="")
     active = models.BooleanField(default=True)

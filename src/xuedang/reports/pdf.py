@@ -38,14 +38,27 @@ def render_report_pdf(content: ReportContent) -> bytes:
         raise ValueError(f"unknown report kind or language: {content.kind!r}, {content.lang!r}")
     unsigned = _layout(content)
     host = urlsplit(content.verify_url).netloc
-    return sign_pdf(unsigned, reason=_TEXT[content.lang]["reason"].format(title=content.title, code=content.code),
-                    location=host)
+    return sign_pdf(
+        unsigned, reason=_TEXT[content.lang]["reason"].format(title=content.title, code=content.code), location=host
+    )
 
 
 # --- Fixed wording, per language ------------------------------------------------------------------
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def format_date(value: date, lang: str) -> str:
@@ -95,7 +108,7 @@ _TEXT: dict[str, _Text] = {
             "After the validity ends, or once the holder closes the report, it no longer verifies online.",
         ),
         "footer": "xuedang · national registry of higher-education student status and credentials"
-                  "        Digitally signed by the registry",
+        "        Digitally signed by the registry",
         "reason": "{title} (online verification code {code})",
     },
 }
@@ -118,11 +131,18 @@ def _layout(content: ReportContent) -> bytes:
     canvas = core_pdf.new_canvas(buffer, title=f"{content.title} {content.code}", subject=content.verify_url)
     _frame(canvas)
     y = PAGE_HEIGHT - _MARGIN - 6 * mm
-    draw_text(canvas, PAGE_WIDTH / 2, y, content.title, size=17 if content.lang == "zh" else 14, bold=True,
-              align="center")
+    draw_text(
+        canvas, PAGE_WIDTH / 2, y, content.title, size=17 if content.lang == "zh" else 14, bold=True, align="center"
+    )
     y -= 9 * mm
-    draw_text(canvas, PAGE_WIDTH - _MARGIN, y, text["updated"].format(date=format_date(content.updated_on,
-              content.lang)), size=9, align="right")
+    draw_text(
+        canvas,
+        PAGE_WIDTH - _MARGIN,
+        y,
+        text["updated"].format(date=format_date(content.updated_on, content.lang)),
+        size=9,
+        align="right",
+    )
     y -= 3 * mm
     y = _field_grid(canvas, content, top=y)
     _bottom_block(canvas, content, top=y - 6 * mm)

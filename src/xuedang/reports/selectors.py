@@ -36,8 +36,9 @@ from xuedang.reports.content import (
 from xuedang.reports.models import Report, ReportState
 
 # 学籍注销 (withdrawn, revoked, expelled, deceased): the record no longer stands as reported.
-CANCELLED_ENROLLMENT_STATES = frozenset({EnrollmentState.WITHDRAWN, EnrollmentState.REVOKED,
-                                         EnrollmentState.EXPELLED, EnrollmentState.DECEASED})
+CANCELLED_ENROLLMENT_STATES = frozenset(
+    {EnrollmentState.WITHDRAWN, EnrollmentState.REVOKED, EnrollmentState.EXPELLED, EnrollmentState.DECEASED}
+)
 
 
 class Status:
@@ -56,10 +57,14 @@ MESSAGES = {
     Status.UNKNOWN: ("此在线验证码无效", "No report has this verification code."),
     Status.EXPIRED: ("此报告已过有效期", "This report has expired."),
     Status.CLOSED: ("此报告已被学生本人关闭", "The student has closed this report."),
-    Status.REVOKED: ("报告所载记录已被撤销或注销，报告内容不再有效",
-                     "The record in this report has been revoked or cancelled; the report is no longer valid."),
-    Status.SUPERSEDED: ("报告生成后记录已变更，请以当前信息为准",
-                        "The record has changed since this report was issued; the current values are shown."),
+    Status.REVOKED: (
+        "报告所载记录已被撤销或注销，报告内容不再有效",
+        "The record in this report has been revoked or cancelled; the report is no longer valid.",
+    ),
+    Status.SUPERSEDED: (
+        "报告生成后记录已变更，请以当前信息为准",
+        "The record has changed since this report was issued; the current values are shown.",
+    ),
     Status.VALID: ("报告有效，内容与当前记录一致", "The report is valid and matches the record as it is now."),
 }
 REPLACED_MESSAGE = ("此报告已被学生本人更换为新的验证码", "The student has replaced this report with a new code.")
@@ -103,30 +108,79 @@ def _is_revoked(kind: str, state: str) -> bool:
 # three models (and decrypting the ID number) on every request. The ID number is not read: the
 # record's identity digest tells whether it changed since issue, and only then is the record
 # read again in full (docs/BENCHMARKS.md, "Public verification").
-REPORT_COLUMNS = ("id", "code", "kind", "lang", "identity_digest", "snapshot", "valid_until", "state",
-                  "credential_id", "enrollment_id")
-CREDENTIAL_COLUMNS = ("name", "gender", "identity_digest", "birth_date", "study_start", "study_end",
-                      "institution_name", "major_name", "length_years", "level", "education_type", "study_form",
-                      "kind", "certificate_number", "president_name", "minor", "lost_certificate_note", "state",
-                      "updated_at", "photo_id")
-ENROLLMENT_COLUMNS = ("name", "gender", "identity_digest", "ethnicity", "birth_date", "level", "department",
-                      "class_name", "major_name", "student_number", "study_form", "entry_date", "length_years",
-                      "education_type", "state", "updated_at")
+REPORT_COLUMNS = (
+    "id",
+    "code",
+    "kind",
+    "lang",
+    "identity_digest",
+    "snapshot",
+    "valid_until",
+    "state",
+    "credential_id",
+    "enrollment_id",
+)
+CREDENTIAL_COLUMNS = (
+    "name",
+    "gender",
+    "identity_digest",
+    "birth_date",
+    "study_start",
+    "study_end",
+    "institution_name",
+    "major_name",
+    "length_years",
+    "level",
+    "education_type",
+    "study_form",
+    "kind",
+    "certificate_number",
+    "president_name",
+    "minor",
+    "lost_certificate_note",
+    "state",
+    "updated_at",
+    "photo_id",
+)
+ENROLLMENT_COLUMNS = (
+    "name",
+    "gender",
+    "identity_digest",
+    "ethnicity",
+    "birth_date",
+    "level",
+    "department",
+    "class_name",
+    "major_name",
+    "student_number",
+    "study_form",
+    "entry_date",
+    "length_years",
+    "education_type",
+    "state",
+    "updated_at",
+)
 _DATES = frozenset({"valid_until", "birth_date", "study_start", "study_end", "entry_date"})
 
 
-VERIFY_COLUMNS = ([f"r.{c}" for c in REPORT_COLUMNS] + [f"c.{c}" for c in CREDENTIAL_COLUMNS]
-                  + [f"e.{c}" for c in ENROLLMENT_COLUMNS] + ["i.name", "i.name_en"])
+VERIFY_COLUMNS = (
+    [f"r.{c}" for c in REPORT_COLUMNS]
+    + [f"c.{c}" for c in CREDENTIAL_COLUMNS]
+    + [f"e.{c}" for c in ENROLLMENT_COLUMNS]
+    + ["i.name", "i.name_en"]
+)
 
 
 def verify_from(code_param: str = "%s") -> str:
     """The FROM and WHERE of the lookup (also used by services.report_verify_logged)."""
     report, credential = Report._meta.db_table, Credential._meta.db_table
     enrollment, institution = Enrollment._meta.db_table, Institution._meta.db_table
-    return (f"FROM {report} r "  # noqa: S608 — names from the models, no input
-            f"LEFT JOIN {credential} c ON c.id = r.credential_id "
-            f"LEFT JOIN {enrollment} e ON e.id = r.enrollment_id "
-            f"LEFT JOIN {institution} i ON i.id = e.institution_id WHERE r.code = {code_param}")
+    return (
+        f"FROM {report} r "  # noqa: S608 — names from the models, no input
+        f"LEFT JOIN {credential} c ON c.id = r.credential_id "
+        f"LEFT JOIN {enrollment} e ON e.id = r.enrollment_id "
+        f"LEFT JOIN {institution} i ON i.id = e.institution_id WHERE r.code = {code_param}"
+    )
 
 
 VERIFY_SQL = f"SELECT {', '.join(VERIFY_COLUMNS)} {verify_from()}"
@@ -156,11 +210,11 @@ def verification_row_parse(row: Any) -> tuple[Report, SimpleNamespace | None]:
     n_report, n_credential, n_enrollment = len(REPORT_COLUMNS), len(CREDENTIAL_COLUMNS), len(ENROLLMENT_COLUMNS)
     report = _report_from(_row(REPORT_COLUMNS, row[:n_report]))
     if report.kind == "credential":
-        record = _row(CREDENTIAL_COLUMNS, row[n_report:n_report + n_credential])
+        record = _row(CREDENTIAL_COLUMNS, row[n_report : n_report + n_credential])
     else:
         start = n_report + n_credential
-        record = _row(ENROLLMENT_COLUMNS, row[start:start + n_enrollment])
-        institution = row[start + n_enrollment:start + n_enrollment + 2]
+        record = _row(ENROLLMENT_COLUMNS, row[start : start + n_enrollment])
+        institution = row[start + n_enrollment : start + n_enrollment + 2]
         record.institution = SimpleNamespace(name=institution[0], name_en=institution[1])
     return report, (record if record.name is not None else None)
 
@@ -207,10 +261,13 @@ def _compare(report: Report, now: dict[str, Any]) -> Verification:
     if not changed:  # every compared fact, the state among them, reads as issued
         return Verification(status=status, report=report, fields=issued, current_state=issued_rows[state_label])
     current = dict(report_fields(report.kind, now, lang))
-    changes = [(label, issued_rows.get(label, ""), current.get(label, ""))
-               for label in (field_label(report.kind, key, lang) for key in changed)]
-    return Verification(status=status, report=report, fields=issued, changes=changes,
-                        current_state=current[state_label])
+    changes = [
+        (label, issued_rows.get(label, ""), current.get(label, ""))
+        for label in (field_label(report.kind, key, lang) for key in changed)
+    ]
+    return Verification(
+        status=status, report=report, fields=issued, changes=changes, current_state=current[state_label]
+    )
 
 
 def _answer(report: Report, today: date | None) -> Verification | None:
@@ -250,13 +307,25 @@ def credential_lookup(*, certificate_number: str, name: str) -> Credential | Non
     key = validators.certificate_key(certificate_number)
     if not key or not name.strip():
         return None
-    return (Credential.objects.select_related("institution")
-            .filter(certificate_key=key, name=name.strip(),
-                    state__in=[CredentialState.PUBLISHED, CredentialState.REVOKED]).first())
+    return (
+        Credential.objects.select_related("institution")
+        .filter(certificate_key=key, name=name.strip(), state__in=[CredentialState.PUBLISHED, CredentialState.REVOKED])
+        .first()
+    )
 
 
-LOOKUP_FIELDS = ("name", "gender", "institution", "level", "major", "study_start", "study_end",
-                 "credential_kind", "certificate_number", "state")
+LOOKUP_FIELDS = (
+    "name",
+    "gender",
+    "institution",
+    "level",
+    "major",
+    "study_start",
+    "study_end",
+    "credential_kind",
+    "certificate_number",
+    "state",
+)
 
 
 def lookup_fields(credential: Credential) -> list[tuple[str, str, str]]:
@@ -270,9 +339,20 @@ def lookup_fields(credential: Credential) -> list[tuple[str, str, str]]:
 # --- The student's own reports ---------------------------------------------------------------------
 def student_reports(*, student: Any) -> QuerySet[Report]:
     """Every report the student made, newest first, with how often each was verified."""
-    views = (AccessEvent.objects.filter(identity_digest=OuterRef("identity_digest"), record_type="report",
-                                        record_id=OuterRef("pk"),
-                                        viewer_kind__in=[ViewerKind.VERIFICATION, ViewerKind.API])
-             .order_by().values("record_id").annotate(n=Count("id")).values("n"))
-    return (Report.objects.filter(user=student).select_related("credential", "enrollment__institution")
-            .annotate(views=Coalesce(Subquery(views, output_field=IntegerField()), 0)))
+    views = (
+        AccessEvent.objects.filter(
+            identity_digest=OuterRef("identity_digest"),
+            record_type="report",
+            record_id=OuterRef("pk"),
+            viewer_kind__in=[ViewerKind.VERIFICATION, ViewerKind.API],
+        )
+        .order_by()
+        .values("record_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        Report.objects.filter(user=student)
+        .select_related("credential", "enrollment__institution")
+        .annotate(views=Coalesce(Subquery(views, output_field=IntegerField()), 0))
+    )

@@ -43,14 +43,20 @@ def _fail(field: str, message: str, code: str = "invalid") -> ValidationError:
 
 def _check_months(months: int) -> None:
     if not isinstance(months, int) or not MIN_MONTHS <= months <= MAX_MONTHS:
-        raise _fail("months", f"有效期应为 {MIN_MONTHS} 至 {MAX_MONTHS} 个月 / the validity must be "
-                    f"{MIN_MONTHS} to {MAX_MONTHS} months")
+        raise _fail(
+            "months",
+            f"有效期应为 {MIN_MONTHS} 至 {MAX_MONTHS} 个月 / the validity must be {MIN_MONTHS} to {MAX_MONTHS} months",
+        )
 
 
 def _check_reportable(record: Credential | Enrollment) -> None:
     if isinstance(record, Credential) and record.state != CredentialState.PUBLISHED:
-        raise _fail("record", "该学历已撤销或尚未发布，不能生成验证报告 / this credential is revoked or not "
-                    "yet published, so no report can be made of it", code="not_reportable")
+        raise _fail(
+            "record",
+            "该学历已撤销或尚未发布，不能生成验证报告 / this credential is revoked or not "
+            "yet published, so no report can be made of it",
+            code="not_reportable",
+        )
 
 
 def _owns(student: Any, record: Credential | Enrollment) -> bool:
@@ -70,23 +76,40 @@ def _unique_code() -> str:
 def _issue(*, student: Any, record: Credential | Enrollment, lang: str, months: int, today: date) -> Report:
     kind = ReportKind.CREDENTIAL if isinstance(record, Credential) else ReportKind.ENROLLMENT
     return Report.objects.create(
-        code=_unique_code(), kind=kind, lang=lang, user=student,
+        code=_unique_code(),
+        kind=kind,
+        lang=lang,
+        user=student,
         credential=record if isinstance(record, Credential) else None,
         enrollment=record if isinstance(record, Enrollment) else None,
-        identity_digest=record.identity_digest, snapshot=record_facts(record), months=months,
+        identity_digest=record.identity_digest,
+        snapshot=record_facts(record),
+        months=months,
         valid_until=add_months(today, months),
     )
 
 
 def _audit(actor: Any, action: str, report: Report, before: dict | None = None, reason: str = "") -> None:
-    audit_log(actor=actor, action=f"reports.report.{action}", target=report, before=before, reason=reason,
-              after={"code": report.code[:4] + "…", "kind": report.kind, "lang": report.lang,
-                     "state": report.state, "valid_until": report.valid_until})
+    audit_log(
+        actor=actor,
+        action=f"reports.report.{action}",
+        target=report,
+        before=before,
+        reason=reason,
+        after={
+            "code": report.code[:4] + "…",
+            "kind": report.kind,
+            "lang": report.lang,
+            "state": report.state,
+            "valid_until": report.valid_until,
+        },
+    )
 
 
 @transaction.atomic
-def report_create(*, student: Any, record: Credential | Enrollment, lang: str, months: int,
-                  today: date | None = None) -> Report:
+def report_create(
+    *, student: Any, record: Credential | Enrollment, lang: str, months: int, today: date | None = None
+) -> Report:
     """A new report of one of the student's own records, valid `months` (1–6) from today."""
     if lang not in ReportLanguage.values:
         raise _fail("lang", "请选择中文或英文 / choose Chinese or English")
@@ -115,12 +138,18 @@ def report_extend(*, student: Any, report: Report, months: int, today: date | No
     today = today or timezone.localdate()
     _check_months(months)
     if report.state != ReportState.ACTIVE:
-        raise _fail("state", "报告已关闭或已更换验证码，不能延期 / a closed or replaced report cannot be extended",
-                    code="not_active")
+        raise _fail(
+            "state",
+            "报告已关闭或已更换验证码，不能延期 / a closed or replaced report cannot be extended",
+            code="not_active",
+        )
     if today < extension_opens(report):
-        raise _fail("months", f"报告到期前一个月内（{extension_opens(report)} 起）或过期后才能延期 / a report can "
-                    f"be extended from one month before it expires ({extension_opens(report)}) or after",
-                    code="too_early")
+        raise _fail(
+            "months",
+            f"报告到期前一个月内（{extension_opens(report)} 起）或过期后才能延期 / a report can "
+            f"be extended from one month before it expires ({extension_opens(report)}) or after",
+            code="too_early",
+        )
     _check_reportable(report.record)
     before = {"valid_until": report.valid_until}
     report.valid_until, report.months, report.extended_at = add_months(today, months), months, timezone.now()
@@ -142,8 +171,7 @@ def report_close(*, student: Any, report: Report) -> Report:
 
 
 @transaction.atomic
-def report_replace(*, student: Any, report: Report, months: int | None = None,
-                   today: date | None = None) -> Report:
+def report_replace(*, student: Any, report: Report, months: int | None = None, today: date | None = None) -> Report:
     """重新生成 — a new report with a new code and the record as it is now; the old code stops."""
     report = _locked(report)
     if report.state != ReportState.ACTIVE:
@@ -151,8 +179,9 @@ def report_replace(*, student: Any, report: Report, months: int | None = None,
     months = report.months if months is None else months
     _check_months(months)
     _check_reportable(report.record)
-    new = _issue(student=student, record=report.record, lang=report.lang, months=months,
-                 today=today or timezone.localdate())
+    new = _issue(
+        student=student, record=report.record, lang=report.lang, months=months, today=today or timezone.localdate()
+    )
     report.state, report.closed_at, report.replaced_by = ReportState.REPLACED, timezone.now(), new
     report.save(update_fields=["state", "closed_at", "replaced_by"])
     _audit(student, "replaced", report, before={"state": ReportState.ACTIVE})
@@ -172,7 +201,7 @@ _LOG_COLUMNS = "identity_digest, record_type, record_id, viewer_kind, viewer_lab
 # them (docs/decisions/0007-verification-reports.md).
 _LOG_SQL = {
     "postgresql": f"INSERT INTO {AccessEvent._meta.db_table} ({_LOG_COLUMNS}) "  # noqa: S608 — no input in the text
-                  "SELECT %s, %s, %s, %s, %s, %s, %s, %s FROM set_config('synchronous_commit', 'off', true)",
+    "SELECT %s, %s, %s, %s, %s, %s, %s, %s FROM set_config('synchronous_commit', 'off', true)",
 }
 _LOG_SQL_DEFAULT = f"INSERT INTO {AccessEvent._meta.db_table} ({_LOG_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"  # noqa: S608
 
@@ -192,9 +221,19 @@ def verification_log(*, report: Report, viewer_label: str, seen: str, origin: st
     archive.services.access_event_record writes, as one INSERT without a transaction of its own)."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(_LOG_SQL.get(connection.vendor, _LOG_SQL_DEFAULT), [
-            report.identity_digest, Report._meta.model_name, report.pk, ViewerKind.VERIFICATION.value,
-            viewer_label[:200], seen[:300], origin[:60], now])
+        cursor.execute(
+            _LOG_SQL.get(connection.vendor, _LOG_SQL_DEFAULT),
+            [
+                report.identity_digest,
+                Report._meta.model_name,
+                report.pk,
+                ViewerKind.VERIFICATION.value,
+                viewer_label[:200],
+                seen[:300],
+                origin[:60],
+                now,
+            ],
+        )
 
 
 # On PostgreSQL the public page reads the report and writes its log row in ONE prepared statement:
@@ -207,26 +246,37 @@ def verification_log(*, report: Report, viewer_label: str, seen: str, origin: st
 # statements need its prepared-statement support turned on.
 def _verify_and_log_sql() -> str:
     lookup = ", ".join(f"{column} AS v{n}" for n, column in enumerate(selectors.VERIFY_COLUMNS))
-    return (f"WITH r AS (SELECT {lookup} {selectors.verify_from('%(code)s')}), "  # noqa: S608 — no input in the text
-            f"logged AS (INSERT INTO {AccessEvent._meta.db_table} ({_LOG_COLUMNS}) "
-            "SELECT r.v4, 'report', r.v0, %(viewer_kind)s, %(viewer)s, "
-            "CASE r.v2 WHEN 'credential' THEN %(seen_credential)s ELSE %(seen_enrollment)s END, %(origin)s, %(at)s "
-            "FROM r, set_config('synchronous_commit', 'off', true) "
-            "WHERE r.v7 = %(active)s AND r.v6 >= %(today)s RETURNING id) "
-            "SELECT r.*, (SELECT id FROM logged) FROM r")
+    return (
+        f"WITH r AS (SELECT {lookup} {selectors.verify_from('%(code)s')}), "  # noqa: S608 — no input in the text
+        f"logged AS (INSERT INTO {AccessEvent._meta.db_table} ({_LOG_COLUMNS}) "
+        "SELECT r.v4, 'report', r.v0, %(viewer_kind)s, %(viewer)s, "
+        "CASE r.v2 WHEN 'credential' THEN %(seen_credential)s ELSE %(seen_enrollment)s END, %(origin)s, %(at)s "
+        "FROM r, set_config('synchronous_commit', 'off', true) "
+        "WHERE r.v7 = %(active)s AND r.v6 >= %(today)s RETURNING id) "
+        "SELECT r.*, (SELECT id FROM logged) FROM r"
+    )
 
 
 _VERIFY_AND_LOG_SQL = _verify_and_log_sql()
-assert selectors.REPORT_COLUMNS[:8] == ("id", "code", "kind", "lang", "identity_digest", "snapshot", "valid_until",
-                                        "state")  # the v-numbers above
+assert selectors.REPORT_COLUMNS[:8] == (
+    "id",
+    "code",
+    "kind",
+    "lang",
+    "identity_digest",
+    "snapshot",
+    "valid_until",
+    "state",
+)  # the v-numbers above
 
 
 class _PreparedCursor(ServerBindingCursor):
     """Server-side binding, every statement prepared on first use (Django turns psycopg's automatic
     preparing off, and its own cursors bind on the client, which cannot prepare)."""
 
-    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
-                binary: bool | None = None) -> Any:
+    def execute(
+        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
+    ) -> Any:
         return super().execute(query, params, prepare=True, binary=binary)
 
 
@@ -234,10 +284,15 @@ def _verify_and_log(code: str, *, viewer_label: str, origin: str, today: date) -
     """(the lookup row, the id of the log row written or None), or None for an unknown code."""
     valid = selectors.MESSAGES[selectors.Status.VALID][0]
     params = {
-        "code": code, "viewer_kind": ViewerKind.VERIFICATION.value, "viewer": viewer_label[:200],
+        "code": code,
+        "viewer_kind": ViewerKind.VERIFICATION.value,
+        "viewer": viewer_label[:200],
         "seen_credential": _seen(ReportKind.CREDENTIAL, code, valid)[:300],
         "seen_enrollment": _seen(ReportKind.ENROLLMENT, code, valid)[:300],
-        "origin": origin[:60], "at": timezone.now(), "active": ReportState.ACTIVE.value, "today": today,
+        "origin": origin[:60],
+        "at": timezone.now(),
+        "active": ReportState.ACTIVE.value,
+        "today": today,
     }
     connection.ensure_connection()  # then Django's own cursor wrapper: error translation, query logging
     with connection._prepare_cursor(_PreparedCursor(connection.connection)) as cursor:  # type: ignore[attr-defined]
@@ -257,8 +312,12 @@ def report_verify_logged(*, typed: str, viewer_label: str, origin: str, today: d
         verification = selectors.report_verify(typed=code, today=today)
         if verification.shows_content:
             assert verification.report is not None
-            verification_log(report=verification.report, viewer_label=viewer_label, origin=origin,
-                             seen=_seen(verification.report.kind, code, verification.message[0]))
+            verification_log(
+                report=verification.report,
+                viewer_label=viewer_label,
+                origin=origin,
+                seen=_seen(verification.report.kind, code, verification.message[0]),
+            )
         return verification
     found = _verify_and_log(code, viewer_label=viewer_label, origin=origin, today=today)
     if found is None:
@@ -266,21 +325,31 @@ def report_verify_logged(*, typed: str, viewer_label: str, origin: str, today: d
     row, logged = found
     verification = selectors.verification_found(*selectors.verification_row_parse(row), today=today)
     if logged is not None and verification.status != selectors.Status.VALID:
-        AccessEvent.objects.filter(pk=logged).update(seen=_seen(verification.report.kind, code,  # type: ignore[union-attr]
-                                                                verification.message[0])[:300])
+        AccessEvent.objects.filter(pk=logged).update(
+            seen=_seen(
+                verification.report.kind,
+                code,  # type: ignore[union-attr]
+                verification.message[0],
+            )[:300]
+        )
     return verification
 
 
 @transaction.atomic
-def organisation_register(*, actor: Any, name: str, credit_code: str = "", contact_name: str = "",
-                          contact_email: str = "") -> Organisation:
+def organisation_register(
+    *, actor: Any, name: str, credit_code: str = "", contact_name: str = "", contact_email: str = ""
+) -> Organisation:
     name = name.strip()
     if not name or len(name) > 200:
         raise _fail("name", "请填写单位名称（不超过 200 字）/ give the organisation's name (at most 200 characters)")
     if Organisation.objects.filter(name=name).exists():
         raise _fail("name", "该单位已登记 / this organisation is already registered", code="duplicate")
-    organisation = Organisation.objects.create(name=name, credit_code=credit_code.strip(),
-                                               contact_name=contact_name.strip(), contact_email=contact_email.strip())
+    organisation = Organisation.objects.create(
+        name=name,
+        credit_code=credit_code.strip(),
+        contact_name=contact_name.strip(),
+        contact_email=contact_email.strip(),
+    )
     audit_log(actor=actor, action="reports.organisation.registered", target=organisation, after={"name": name})
     return organisation
 
@@ -293,10 +362,15 @@ def verifier_key_issue(*, actor: Any, organisation: Organisation, name: str) -> 
     if not organisation.active:
         raise _fail("organisation", "该单位已停用 / this organisation is deactivated")
     new = apikeys.key_new(KEY_PREFIX)
-    key = VerifierKey.objects.create(organisation=organisation, name=name.strip(), prefix=new.prefix,
-                                     key_hash=new.key_hash)
-    audit_log(actor=actor, action="reports.verifier_key.issued", target=key,
-              after={"organisation": organisation.name, "name": key.name, "prefix": new.prefix})
+    key = VerifierKey.objects.create(
+        organisation=organisation, name=name.strip(), prefix=new.prefix, key_hash=new.key_hash
+    )
+    audit_log(
+        actor=actor,
+        action="reports.verifier_key.issued",
+        target=key,
+        after={"organisation": organisation.name, "name": key.name, "prefix": new.prefix},
+    )
     return key, new.text
 
 
@@ -304,8 +378,14 @@ def verifier_key_issue(*, actor: Any, organisation: Organisation, name: str) -> 
 def verifier_key_revoke(*, actor: Any, key: VerifierKey, reason: str) -> VerifierKey:
     key.active = False
     key.save(update_fields=["active"])
-    audit_log(actor=actor, action="reports.verifier_key.revoked", target=key, before={"active": True},
-              after={"active": False}, reason=reason)
+    audit_log(
+        actor=actor,
+        action="reports.verifier_key.revoked",
+        target=key,
+        before={"active": True},
+        after={"active": False},
+        reason=reason,
+    )
     return key
 
 
@@ -314,8 +394,11 @@ def verifier_key_check(presented: str) -> VerifierKey | None:
     parts = apikeys.key_parts(presented, KEY_PREFIX)
     if parts is None:
         return None
-    key = VerifierKey.objects.select_related("organisation").filter(
-        prefix=parts[0], active=True, organisation__active=True).first()
+    key = (
+        VerifierKey.objects.select_related("organisation")
+        .filter(prefix=parts[0], active=True, organisation__active=True)
+        .first()
+    )
     if key is None or not apikeys.key_matches(key.key_hash, parts[1]):
         return None
     return key

@@ -330,8 +330,13 @@ def devca_ensure(directory: Path) -> tuple[DevCA, bool]:
         ca.ca_cert.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     cert = (
-        _builder(_name("学档登记机构（开发） xuedang registry (development)"), ca_cert.subject, key.public_key(), now,
-                 years=5)
+        _builder(
+            _name("学档登记机构（开发） xuedang registry (development)"),
+            ca_cert.subject,
+            key.public_key(),
+            now,
+            years=5,
+        )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(cert_sign=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
@@ -402,9 +407,7 @@ def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:
 
 
 def _write_key(path: Path, key: rsa.RSAPrivateKey) -> None:
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(pem)

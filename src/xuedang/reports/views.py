@@ -61,8 +61,12 @@ def _viewer(request: HttpRequest, default: str) -> str:
 
 @functools.cache
 def _urls() -> dict[str, str]:
-    return {"verify": reverse("verify:verify"), "lookup": reverse("verify:lookup"), "login": reverse("login"),
-            "logout": reverse("logout")}
+    return {
+        "verify": reverse("verify:verify"),
+        "lookup": reverse("verify:lookup"),
+        "login": reverse("login"),
+        "logout": reverse("logout"),
+    }
 
 
 @functools.cache
@@ -71,24 +75,32 @@ def _blank_code_input() -> str:
     return str(VerifyForm()["code"])
 
 
-def _verify_page(request: HttpRequest, form: VerifyForm | None, *, verification: Any = None,
-                 limited: bool = False, status: int = 200) -> HttpResponse:
+def _verify_page(
+    request: HttpRequest, form: VerifyForm | None, *, verification: Any = None, limited: bool = False, status: int = 200
+) -> HttpResponse:
     """The page, with the code form, or without it (`form` None: the QR link's answer, which links
     to the form instead and so needs no CSRF token)."""
     context: dict[str, Any] = {"verification": verification, "limited": limited and RATE_LIMITED, "urls": _urls()}
     if form is not None:
         blank = not form.is_bound and not form.initial
-        context.update(form=form, show_form=True, captcha="captcha" in form.fields,
-                       code_input=_blank_code_input() if blank else form["code"])
+        context.update(
+            form=form,
+            show_form=True,
+            captcha="captcha" in form.fields,
+            code_input=_blank_code_input() if blank else form["code"],
+        )
     if verification is not None:
         context["message"] = verification.message
         context["status_class"] = "ok" if verification.status == selectors.Status.VALID else "error"
         if verification.shows_content:
             report = verification.report
-            context.update(report=report, kind_label=report.get_kind_display(),
-                           valid_until=report.valid_until.isoformat(), fields=verification.fields,
-                           photo_url=reverse("verify:photo", args=[report.code])
-                           if report.snapshot.get("photo_id") else "")
+            context.update(
+                report=report,
+                kind_label=report.get_kind_display(),
+                valid_until=report.valid_until.isoformat(),
+                fields=verification.fields,
+                photo_url=reverse("verify:photo", args=[report.code]) if report.snapshot.get("photo_id") else "",
+            )
     context.update(user=request.user, LANGUAGE_CODE=translation.get_language())
     return _private(HttpResponse(_verify_template().render(context, request), status=status))
 
@@ -103,8 +115,9 @@ def _verify_template() -> Any:
 def _verify(request: HttpRequest, typed: str, form: VerifyForm | None, *, limited: bool) -> HttpResponse:
     if limited:
         return _verify_page(request, form, limited=True, status=429)
-    verification = services.report_verify_logged(typed=typed, viewer_label=_viewer(request, PUBLIC_LABEL),
-                                                 origin=limits.coarse_origin(request))
+    verification = services.report_verify_logged(
+        typed=typed, viewer_label=_viewer(request, PUBLIC_LABEL), origin=limits.coarse_origin(request)
+    )
     if verification.is_miss:
         limits.miss_record(request)
     return _verify_page(request, form, verification=verification)
@@ -160,24 +173,32 @@ def lookup(request: HttpRequest) -> HttpResponse:
         return _lookup_page(request, form, status=400)
     if limits.lookup_limited(request):
         return _lookup_page(request, form, limited=RATE_LIMITED, status=429)
-    credential = selectors.credential_lookup(certificate_number=form.cleaned_data["certificate_number"],
-                                             name=form.cleaned_data["name"])
+    credential = selectors.credential_lookup(
+        certificate_number=form.cleaned_data["certificate_number"], name=form.cleaned_data["name"]
+    )
     if credential is None:
         limits.miss_record(request)
         return _lookup_page(request, form_class(), not_found=True)
-    access_event_record(record=credential, viewer_kind=ViewerKind.PUBLIC_LOOKUP,
-                        viewer_label=_viewer(request, "零散查询 / public certificate lookup"),
-                        seen=f"学历基本信息 / basic credential fields {credential.certificate_number}",
-                        origin=limits.coarse_origin(request))
+    access_event_record(
+        record=credential,
+        viewer_kind=ViewerKind.PUBLIC_LOOKUP,
+        viewer_label=_viewer(request, "零散查询 / public certificate lookup"),
+        seen=f"学历基本信息 / basic credential fields {credential.certificate_number}",
+        origin=limits.coarse_origin(request),
+    )
     return _lookup_page(request, form_class(), credential=credential, fields=selectors.lookup_fields(credential))
 
 
 # --- The student's own reports ---------------------------------------------------------------------
 def _record_choices(student: Any) -> list[tuple[str, str]]:
-    choices = [(f"credential:{c.pk}", f"学历 / credential · {c.institution_name} · {c.major_name} · "
-                f"{c.certificate_number}") for c in archive.student_credentials(student=student)]
-    choices += [(f"enrollment:{e.pk}", f"学籍 / enrollment · {e.institution.name} · {e.major_name} · "
-                 f"{e.entry_date:%Y}") for e in archive.student_enrollments(student=student)]
+    choices = [
+        (f"credential:{c.pk}", f"学历 / credential · {c.institution_name} · {c.major_name} · {c.certificate_number}")
+        for c in archive.student_credentials(student=student)
+    ]
+    choices += [
+        (f"enrollment:{e.pk}", f"学籍 / enrollment · {e.institution.name} · {e.major_name} · {e.entry_date:%Y}")
+        for e in archive.student_enrollments(student=student)
+    ]
     return choices
 
 
@@ -190,11 +211,20 @@ def _record(student: Any, choice: str) -> Any:
 def _reports_page(request: HttpRequest, form: ReportCreateForm, status: int = 200) -> HttpResponse:
     today = timezone.localdate()
     reports = list(selectors.student_reports(student=request.user))
-    rows = [{"report": r, "verification": selectors.verification_of(r, today=today),
-             "extendable": r.state == ReportState.ACTIVE and today >= services.extension_opens(r),
-             "url": verify_url(r.code)} for r in reports]
-    return _private(render(request, "reports/student_reports.html", {
-        "form": form, "rows": rows, "months": range(1, 7)}, status=status))
+    rows = [
+        {
+            "report": r,
+            "verification": selectors.verification_of(r, today=today),
+            "extendable": r.state == ReportState.ACTIVE and today >= services.extension_opens(r),
+            "url": verify_url(r.code),
+        }
+        for r in reports
+    ]
+    return _private(
+        render(
+            request, "reports/student_reports.html", {"form": form, "rows": rows, "months": range(1, 7)}, status=status
+        )
+    )
 
 
 @archive_view
@@ -208,8 +238,12 @@ def student_reports(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _reports_page(request, form, status=400)
     try:
-        report = services.report_create(student=request.user, record=_record(request.user, form.cleaned_data["record"]),
-                                        lang=form.cleaned_data["lang"], months=form.cleaned_data["months"])
+        report = services.report_create(
+            student=request.user,
+            record=_record(request.user, form.cleaned_data["record"]),
+            lang=form.cleaned_data["lang"],
+            months=form.cleaned_data["months"],
+        )
     except ValidationError as error:
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -270,8 +304,11 @@ def _pdf(request: HttpRequest, pk: int, disposition: str) -> HttpResponse:
     try:
         pdf = render_report_pdf(report_content(report))
     except TimestampUnavailableError:  # SIGNING_TSA_REQUIRED and the timestamp authority is down
-        messages.error(request, "签名时间戳服务暂时不可用，报告未能生成，请稍后再试 / the signature timestamp service "
-                                "is unavailable, so the PDF could not be made; please try again in a few minutes")
+        messages.error(
+            request,
+            "签名时间戳服务暂时不可用，报告未能生成，请稍后再试 / the signature timestamp service "
+            "is unavailable, so the PDF could not be made; please try again in a few minutes",
+        )
         return redirect("reports:student_reports")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'{disposition}; filename="xuedang-{report.kind}-{report.pk}.pdf"'

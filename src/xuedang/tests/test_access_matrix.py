@@ -12,8 +12,16 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from xuedang.conftest import PASSWORD, make_enrollment
 
-ACTORS = ["anonymous", "centre_admin", "province_officer", "registrar", "other_school_registrar",
-          "student", "other_student", "employer"]
+ACTORS = [
+    "anonymous",
+    "centre_admin",
+    "province_officer",
+    "registrar",
+    "other_school_registrar",
+    "student",
+    "other_student",
+    "employer",
+]
 STAFF_IN_SCOPE = {"centre_admin", "province_officer", "registrar"}
 
 
@@ -41,11 +49,16 @@ def registrars(*, own_only: bool) -> dict[str, int]:
 # A student's pages: the bound student 200; everyone else the missing-record 404; an anonymous
 # visitor the login redirect, exactly as for a missing record (MISSING below).
 ARCHIVE_STUDENT_PAGES = {
-    "archive/": "/archive/", "archive/photos/": "/archive/photos/",
-    "archive/bind/credential/": "/archive/bind/credential/", "archive/bind/enrollment/": "/archive/bind/enrollment/",
-    "archive/corrections/": "/archive/corrections/", "archive/access/": "/archive/access/",
-    "archive/notifications/": "/archive/notifications/", "archive/export.json": "/archive/export.json",
-    "archive/export.pdf": "/archive/export.pdf", "archive/print.pdf": "/archive/print.pdf",
+    "archive/": "/archive/",
+    "archive/photos/": "/archive/photos/",
+    "archive/bind/credential/": "/archive/bind/credential/",
+    "archive/bind/enrollment/": "/archive/bind/enrollment/",
+    "archive/corrections/": "/archive/corrections/",
+    "archive/access/": "/archive/access/",
+    "archive/notifications/": "/archive/notifications/",
+    "archive/export.json": "/archive/export.json",
+    "archive/export.pdf": "/archive/export.pdf",
+    "archive/print.pdf": "/archive/print.pdf",
     "archive/identity/": "/archive/identity/",
 }
 
@@ -104,8 +117,10 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     # 转学申请: the registrar's school receives a student of the other school, which has agreed; the
     # province officer (北京) is the receiving province. Anyone else gets the missing-record 404.
     "school/transfers/": ("/school/transfers/", queue_page()),
-    "school/transfers/<int:pk>/": ("/school/transfers/{transfer}/", nobody() | {
-        "registrar": 200, "other_school_registrar": 200, "province_officer": 200}),
+    "school/transfers/<int:pk>/": (
+        "/school/transfers/{transfer}/",
+        nobody() | {"registrar": 200, "other_school_registrar": 200, "province_officer": 200},
+    ),
     "school/enrollments/<int:pk>/cancel/": ("/school/enrollments/{pk}/cancel/", registrars(own_only=True)),
     "school/enrollments/<int:pk>/annual/": ("/school/enrollments/{pk}/annual/", registrars(own_only=True)),
     "school/admissions/": ("/school/admissions/", registrars(own_only=False)),
@@ -113,8 +128,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/<int:pk>/change/": ("/school/enrollments/{pk}/change/", registrars(own_only=True)),
     "school/enrollments/<int:pk>/credential/": ("/school/enrollments/{pk}/credential/", registrars(own_only=True)),
     "school/credentials/<int:pk>/": ("/school/credentials/{credential}/", scoped(anonymous=302)),
-    "school/credentials/<int:pk>/annotate/": ("/school/credentials/{credential}/annotate/",
-                                               registrars(own_only=True)),
+    "school/credentials/<int:pk>/annotate/": ("/school/credentials/{credential}/annotate/", registrars(own_only=True)),
     "school/credentials/publish/": ("/school/credentials/publish/", registrars(own_only=False)),
     "school/enrollments/<int:pk>/note/": ("/school/enrollments/{pk}/note/", registrars(own_only=True)),
     "school/late/": ("/school/late/", staff_page()),
@@ -144,12 +158,16 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "archive/corrections/<int:pk>/": ("/archive/corrections/{correction}/", owner_only()),
     "school/archive/photo-disputes/": ("/school/archive/photo-disputes/", queue_page()),
     "school/archive/photo-disputes/<int:pk>/": ("/school/archive/photo-disputes/{dispute}/", registrars(own_only=True)),
-    "school/archive/photo-disputes/<int:pk>/photo": ("/school/archive/photo-disputes/{dispute}/photo",
-                                                     registrars(own_only=True)),
+    "school/archive/photo-disputes/<int:pk>/photo": (
+        "/school/archive/photo-disputes/{dispute}/photo",
+        registrars(own_only=True),
+    ),
     "school/archive/corrections/": ("/school/archive/corrections/", queue_page()),
     "school/archive/corrections/<int:pk>/": ("/school/archive/corrections/{correction}/", registrars(own_only=True)),
-    "school/archive/corrections/<int:pk>/evidence": ("/school/archive/corrections/{correction}/evidence",
-                                                     registrars(own_only=True)),
+    "school/archive/corrections/<int:pk>/evidence": (
+        "/school/archive/corrections/{correction}/evidence",
+        registrars(own_only=True),
+    ),
     # Former identities are decided by the centre's approvers; none of the fixed actors is one.
     "school/archive/identities/": ("/school/archive/identities/", nobody()),
     "school/archive/identities/<int:pk>/": ("/school/archive/identities/{former}/", nobody()),
@@ -265,8 +283,13 @@ def _failed_import(registrar) -> int:
 
     content = ",".join(c.zh for c in ENROLLMENT_COLUMNS) + "\n" + "," * (len(ENROLLMENT_COLUMNS) - 1) + "x\n"
     with transaction.atomic():
-        job = import_job_create(actor=registrar, institution=Institution.objects.get(code="10001"),
-                                kind="enrollments", upload=BytesIO(content.encode()), filename="x.csv")
+        job = import_job_create(
+            actor=registrar,
+            institution=Institution.objects.get(code="10001"),
+            kind="enrollments",
+            upload=BytesIO(content.encode()),
+            filename="x.csv",
+        )
     import_job_run(job_id=job.pk)
     return job.pk
 
@@ -286,9 +309,19 @@ def _admission() -> int:
     from xuedang.registry.models import Admission
 
     return Admission.objects.create(
-        exam_number="26110101000009", year=2026, institution=Institution.objects.get(code="10001"),
-        province_code="11", major_code="080901", major_name="计算机科学与技术", level="05", study_form="1",
-        admission_type="01", name="张三", gender="1", birth_date=date(2008, 1, 1)).pk
+        exam_number="26110101000009",
+        year=2026,
+        institution=Institution.objects.get(code="10001"),
+        province_code="11",
+        major_code="080901",
+        major_name="计算机科学与技术",
+        level="05",
+        study_form="1",
+        admission_type="01",
+        name="张三",
+        gender="1",
+        birth_date=date(2008, 1, 1),
+    ).pk
 
 
 def _archive_ids(enrollment) -> dict[str, int]:
@@ -301,18 +334,42 @@ def _archive_ids(enrollment) -> dict[str, int]:
 
     student = User.objects.get(username="student")
     admission = Admission.objects.create(
-        exam_number="21110101000010", year=2021, institution=enrollment.institution, province_code="11",
-        major_code="080901", major_name="计算机科学与技术", level="05", study_form="1", admission_type="01",
-        name=student.real_name, gender="2", birth_date=enrollment.birth_date, identity_digest=student.identity_digest)
+        exam_number="21110101000010",
+        year=2021,
+        institution=enrollment.institution,
+        province_code="11",
+        major_code="080901",
+        major_name="计算机科学与技术",
+        level="05",
+        study_form="1",
+        admission_type="01",
+        name=student.real_name,
+        gender="2",
+        birth_date=enrollment.birth_date,
+        identity_digest=student.identity_digest,
+    )
     archive.bindings_refresh(user=student)
     photo = photo_register(actor=None, enrollment=enrollment, purpose="graduation", image=jpeg())
     dispute = archive.photo_check_answer(user=student, photo=photo, verdict="wrong", reason="不是本人")
-    correction = archive.correction_file(user=student, record=enrollment, field="major_name", new_value="软件工程",
-                                         reason="转专业", evidence=PDF, evidence_name="a.pdf")
-    former = archive.former_identity_request(user=student, name="吉小𠮷", document_number="", reason="更名",
-                                             evidence=PDF, evidence_name="a.pdf")
-    return {"own_admission": admission.pk, "photo": photo.pk, "dispute": dispute.pk, "correction": correction.pk,
-            "former": former.pk}
+    correction = archive.correction_file(
+        user=student,
+        record=enrollment,
+        field="major_name",
+        new_value="软件工程",
+        reason="转专业",
+        evidence=PDF,
+        evidence_name="a.pdf",
+    )
+    former = archive.former_identity_request(
+        user=student, name="吉小𠮷", document_number="", reason="更名", evidence=PDF, evidence_name="a.pdf"
+    )
+    return {
+        "own_admission": admission.pk,
+        "photo": photo.pk,
+        "dispute": dispute.pk,
+        "correction": correction.pk,
+        "former": former.pk,
+    }
 
 
 def _transfer() -> int:
@@ -325,12 +382,20 @@ def _transfer() -> int:
 
     make_enrollment(school="10246", student_number="FDU210009", name="王五", document_number="310104199909094569")
     transfer = services.transfer_request_file(
-        actor=User.objects.get(username="registrar"), to_institution=Institution.objects.get(code="10001"),
-        from_code="10246", from_student_number="FDU210009", document_type="resident_id",
-        document_number="310104199909094569", student_number="2301009", transfer_date=date(2023, 9, 1),
-        decision_number="北大教〔2023〕9号", reason="本人申请")
-    return services.transfer_request_sending_answer(actor=User.objects.get(username="other_registrar"),
-                                                    transfer=transfer, agree=True).pk
+        actor=User.objects.get(username="registrar"),
+        to_institution=Institution.objects.get(code="10001"),
+        from_code="10246",
+        from_student_number="FDU210009",
+        document_type="resident_id",
+        document_number="310104199909094569",
+        student_number="2301009",
+        transfer_date=date(2023, 9, 1),
+        decision_number="北大教〔2023〕9号",
+        reason="本人申请",
+    )
+    return services.transfer_request_sending_answer(
+        actor=User.objects.get(username="other_registrar"), transfer=transfer, agree=True
+    ).pk
 
 
 def _appeal() -> int:
@@ -353,10 +418,15 @@ def _reports(student, enrollment) -> dict[str, object]:
         photo_register(actor=None, enrollment=enrollment, purpose="admission", image=photo_bytes())
     bindings_refresh(user=student)
     report = report_create(student=student, record=enrollment, lang="zh", months=3)
-    closed = report_close(student=student, report=report_create(student=student, record=enrollment, lang="en",
-                                                                months=1))
-    return {"report": report.pk, "report_code": report.code, "closed_report": closed.pk,
-            "captcha": CaptchaStore.generate_key()}
+    closed = report_close(
+        student=student, report=report_create(student=student, record=enrollment, lang="en", months=1)
+    )
+    return {
+        "report": report.pk,
+        "report_code": report.code,
+        "closed_report": closed.pk,
+        "captcha": CaptchaStore.generate_key(),
+    }
 
 
 @pytest.mark.django_db
@@ -365,8 +435,14 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar,
     job = _failed_import(registrar)
     admission = _admission()
     credential = _credential(enrollment)
-    ids = {"pk": enrollment.pk, "job": job, "admission": admission, "credential": credential,
-           "appeal": _appeal(), "transfer": _transfer()}
+    ids = {
+        "pk": enrollment.pk,
+        "job": job,
+        "admission": admission,
+        "credential": credential,
+        "appeal": _appeal(),
+        "transfer": _transfer(),
+    }
     ids |= _archive_ids(enrollment)
     ids |= _reports(student, enrollment)
     failures = []
@@ -391,8 +467,9 @@ def test_missing_records_look_exactly_like_forbidden_ones(actors: dict[str, Clie
 @pytest.mark.django_db
 def test_staff_lists_show_only_their_scope(actors: dict[str, Client]) -> None:
     ours = make_enrollment(student_number="PKU210001")
-    theirs = make_enrollment(school="10246", student_number="FDU210002", name="王五",
-                             document_number="310104199909094569")
+    theirs = make_enrollment(
+        school="10246", student_number="FDU210002", name="王五", document_number="310104199909094569"
+    )
     seen = {
         actor: actors[actor].get("/school/enrollments/").content.decode()
         for actor in ("centre_admin", "province_officer", "registrar", "other_school_registrar")

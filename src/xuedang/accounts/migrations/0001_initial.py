@@ -9,45 +9,128 @@ import xuedang.core.fields
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('real_name', models.CharField(blank=True, default='', max_length=100, verbose_name='姓名 / name')),
-                ('document_type', models.CharField(blank=True, choices=[('resident_id', '居民身份证 / Resident ID card'), ('foreign_permanent', '外国人永久居留身份证 / Foreign permanent residence ID'), ('hmt_permit', '港澳台居民居住证 / HK, Macao and Taiwan residence permit'), ('passport', '护照 / Passport')], default='', max_length=20, verbose_name='证件类型 / document type')),
-                ('document_number', xuedang.core.fields.EncryptedTextField(blank=True, default='', verbose_name='证件号码 / document number')),
-                ('identity_digest', models.CharField(blank=True, db_index=True, default='', max_length=64)),
-                ('phone', xuedang.core.fields.EncryptedTextField(blank=True, default='', verbose_name='手机号 / mobile')),
-                ('phone_digest', models.CharField(blank=True, db_index=True, default='', max_length=64)),
-                ('real_name_verified_at', models.DateTimeField(blank=True, null=True)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined")),
+                ("real_name", models.CharField(blank=True, default="", max_length=100, verbose_name="姓名 / name")),
+                (
+                    "document_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("resident_id", "居民身份证 / Resident ID card"),
+                            ("foreign_permanent", "外国人永久居留身份证 / Foreign permanent residence ID"),
+                            ("hmt_permit", "港澳台居民居住证 / HK, Macao and Taiwan residence permit"),
+                            ("passport", "护照 / Passport"),
+                        ],
+                        default="",
+                        max_length=20,
+                        verbose_name="证件类型 / document type",
+                    ),
+                ),
+                (
+                    "document_number",
+                    xuedang.core.fields.EncryptedTextField(
+                        blank=True, default="", verbose_name="证件号码 / document number"
+                    ),
+                ),
+                ("identity_digest", models.CharField(blank=True, db_index=True, default="", max_length=64)),
+                (
+                    "phone",
+                    xuedang.core.fields.EncryptedTextField(blank=True, default="", verbose_name="手机号 / mobile"),
+                ),
+                ("phone_digest", models.CharField(blank=True, db_index=True, default="", max_length=64)),
+                ("real_name_verified_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '用户 / user',
-                'verbose_name_plural': '用户 / users',
-                'constraints': [models.UniqueConstraint(condition=models.Q(('identity_digest', ''), _negated=True), fields=('identity_digest',), name='user_identity_unique'), models.UniqueConstraint(condition=models.Q(('phone_digest', ''), _negated=True), fields=('phone_digest',), name='user_phone_unique')],
+                "verbose_name": "用户 / user",
+                "verbose_name_plural": "用户 / users",
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("identity_digest", ""), _negated=True),
+                        fields=("identity_digest",),
+                        name="user_identity_unique",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("phone_digest", ""), _negated=True),
+                        fields=("phone_digest",),
+                        name="user_phone_unique",
+                    ),
+                ],
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
     ]

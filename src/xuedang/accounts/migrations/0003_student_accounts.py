@@ -8,116 +8,192 @@ import xuedang.core.fields
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_identity_checked'),
+        ("accounts", "0002_identity_checked"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='cancellation_requested_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='申请注销时间 / cancellation requested at'),
+            model_name="user",
+            name="cancellation_requested_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="申请注销时间 / cancellation requested at"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='deactivated_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='停用时间 / deactivated at'),
+            model_name="user",
+            name="deactivated_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="停用时间 / deactivated at"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='deactivated_reason',
-            field=models.CharField(blank=True, choices=[('cancelled', '本人注销 / cancelled by the owner'), ('appeal', '证件号申诉成立 / identity moved by an appeal')], default='', max_length=20, verbose_name='停用原因 / why deactivated'),
+            model_name="user",
+            name="deactivated_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("cancelled", "本人注销 / cancelled by the owner"),
+                    ("appeal", "证件号申诉成立 / identity moved by an appeal"),
+                ],
+                default="",
+                max_length=20,
+                verbose_name="停用原因 / why deactivated",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='email_verified_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='邮箱激活时间 / email activated at'),
+            model_name="user",
+            name="email_verified_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="邮箱激活时间 / email activated at"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='session_epoch',
+            model_name="user",
+            name="session_epoch",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='user',
-            name='totp_enabled_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='两步验证启用 / two-factor enabled at'),
+            model_name="user",
+            name="totp_enabled_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="两步验证启用 / two-factor enabled at"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='totp_secret',
-            field=xuedang.core.fields.EncryptedTextField(blank=True, default='', verbose_name='动态口令密钥 / TOTP secret'),
+            model_name="user",
+            name="totp_secret",
+            field=xuedang.core.fields.EncryptedTextField(
+                blank=True, default="", verbose_name="动态口令密钥 / TOTP secret"
+            ),
         ),
         migrations.CreateModel(
-            name='AccountSession',
+            name="AccountSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('session_key', models.CharField(max_length=40, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP')),
-                ('user_agent', models.CharField(blank=True, default='', max_length=200, verbose_name='设备 / device')),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='account_sessions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("session_key", models.CharField(max_length=40, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP")),
+                ("user_agent", models.CharField(blank=True, default="", max_length=200, verbose_name="设备 / device")),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="account_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '会话 / session',
-                'verbose_name_plural': '会话 / sessions',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "会话 / session",
+                "verbose_name_plural": "会话 / sessions",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='IdentityChallenge',
+            name="IdentityChallenge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('options', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('passed_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='identity_challenge', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("options", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("passed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identity_challenge",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LoginEvent',
+            name="LoginEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP')),
-                ('user_agent', models.CharField(blank=True, default='', max_length=200, verbose_name='设备 / device')),
-                ('succeeded', models.BooleanField(verbose_name='成功 / succeeded')),
-                ('detail', models.CharField(blank=True, default='', max_length=40)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='login_events', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP")),
+                ("user_agent", models.CharField(blank=True, default="", max_length=200, verbose_name="设备 / device")),
+                ("succeeded", models.BooleanField(verbose_name="成功 / succeeded")),
+                ("detail", models.CharField(blank=True, default="", max_length=40)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="login_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '登录记录 / login event',
-                'verbose_name_plural': '登录记录 / login events',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "登录记录 / login event",
+                "verbose_name_plural": "登录记录 / login events",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='IdentityAppeal',
+            name="IdentityAppeal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('real_name', models.CharField(max_length=100, verbose_name='姓名 / name')),
-                ('document_type', models.CharField(choices=[('resident_id', '居民身份证 / Resident ID card'), ('foreign_permanent', '外国人永久居留身份证 / Foreign permanent residence ID'), ('hmt_permit', '港澳台居民居住证 / HK, Macao and Taiwan residence permit'), ('passport', '护照 / Passport')], max_length=20, verbose_name='证件类型 / document type')),
-                ('document_number', xuedang.core.fields.EncryptedTextField(verbose_name='证件号码 / document number')),
-                ('identity_digest', models.CharField(db_index=True, max_length=64)),
-                ('photo', models.BinaryField(blank=True, default=b'')),
-                ('photo_content_type', models.CharField(blank=True, default='', max_length=20)),
-                ('statement', models.TextField(blank=True, default='', verbose_name='情况说明 / statement')),
-                ('state', models.CharField(choices=[('draft', '待提交 / not submitted'), ('pending', '待审核 / awaiting review'), ('approved', '已通过 / approved'), ('rejected', '未通过 / rejected'), ('withdrawn', '已撤回 / withdrawn')], default='draft', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('due_date', models.DateField(blank=True, null=True, verbose_name='处理期限 / answer due')),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.TextField(blank=True, default='', verbose_name='审核意见 / reason')),
-                ('appellant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appeals', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("real_name", models.CharField(max_length=100, verbose_name="姓名 / name")),
+                (
+                    "document_type",
+                    models.CharField(
+                        choices=[
+                            ("resident_id", "居民身份证 / Resident ID card"),
+                            ("foreign_permanent", "外国人永久居留身份证 / Foreign permanent residence ID"),
+                            ("hmt_permit", "港澳台居民居住证 / HK, Macao and Taiwan residence permit"),
+                            ("passport", "护照 / Passport"),
+                        ],
+                        max_length=20,
+                        verbose_name="证件类型 / document type",
+                    ),
+                ),
+                ("document_number", xuedang.core.fields.EncryptedTextField(verbose_name="证件号码 / document number")),
+                ("identity_digest", models.CharField(db_index=True, max_length=64)),
+                ("photo", models.BinaryField(blank=True, default=b"")),
+                ("photo_content_type", models.CharField(blank=True, default="", max_length=20)),
+                ("statement", models.TextField(blank=True, default="", verbose_name="情况说明 / statement")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "待提交 / not submitted"),
+                            ("pending", "待审核 / awaiting review"),
+                            ("approved", "已通过 / approved"),
+                            ("rejected", "未通过 / rejected"),
+                            ("withdrawn", "已撤回 / withdrawn"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("due_date", models.DateField(blank=True, null=True, verbose_name="处理期限 / answer due")),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.TextField(blank=True, default="", verbose_name="审核意见 / reason")),
+                (
+                    "appellant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="appeals", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '证件号申诉 / identity appeal',
-                'verbose_name_plural': '证件号申诉 / identity appeals',
-                'ordering': ['due_date', 'id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state__in', ['draft', 'pending'])), fields=('appellant',), name='appeal_one_open_per_appellant')],
+                "verbose_name": "证件号申诉 / identity appeal",
+                "verbose_name_plural": "证件号申诉 / identity appeals",
+                "ordering": ["due_date", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state__in", ["draft", "pending"])),
+                        fields=("appellant",),
+                        name="appeal_one_open_per_appellant",
+                    )
+                ],
             },
         ),
     ]

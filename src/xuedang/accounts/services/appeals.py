@@ -30,8 +30,14 @@ def photo_clean(upload: IO[bytes], *, size: int) -> tuple[bytes, str]:
     """Check a JPEG or PNG by its content (not its name), turn it upright, and re-encode it
     from pixels alone, so EXIF (GPS position, device, time) and every other block are gone."""
     if size > MAX_PHOTO_BYTES:
-        raise ValidationError({"photo": [f"照片不能超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB / the photo must be "
-                                         f"at most {MAX_PHOTO_BYTES // 1024 // 1024} MB"]})
+        raise ValidationError(
+            {
+                "photo": [
+                    f"照片不能超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB / the photo must be "
+                    f"at most {MAX_PHOTO_BYTES // 1024 // 1024} MB"
+                ]
+            }
+        )
     data = upload.read(MAX_PHOTO_BYTES + 1)
     try:
         with Image.open(io.BytesIO(data)) as probe:
@@ -40,15 +46,23 @@ def photo_clean(upload: IO[bytes], *, size: int) -> tuple[bytes, str]:
         image: Image.Image = Image.open(io.BytesIO(data))
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise ValidationError({"photo": ["无法识别的图片，请上传 JPEG 或 PNG 照片 / not a readable image; upload a "
-                                         "JPEG or PNG photo"]}) from error
+        raise ValidationError(
+            {"photo": ["无法识别的图片，请上传 JPEG 或 PNG 照片 / not a readable image; upload a JPEG or PNG photo"]}
+        ) from error
     if kind not in FORMATS:
-        raise ValidationError({"photo": [f"只接受 JPEG 或 PNG，此文件是 {kind} / only JPEG or PNG is accepted, this "
-                                         f"is {kind}"]})
+        raise ValidationError(
+            {"photo": [f"只接受 JPEG 或 PNG，此文件是 {kind} / only JPEG or PNG is accepted, this is {kind}"]}
+        )
     image = ImageOps.exif_transpose(image)
     if min(image.size) < MIN_PHOTO_SIDE:
-        raise ValidationError({"photo": [f"照片太小（至少 {MIN_PHOTO_SIDE} 像素宽高），证件和面部需清晰 / the photo "
-                                         f"is too small (at least {MIN_PHOTO_SIDE} px each side)"]})
+        raise ValidationError(
+            {
+                "photo": [
+                    f"照片太小（至少 {MIN_PHOTO_SIDE} 像素宽高），证件和面部需清晰 / the photo "
+                    f"is too small (at least {MIN_PHOTO_SIDE} px each side)"
+                ]
+            }
+        )
     image.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
     mode = "RGB" if kind == "JPEG" or image.mode not in ("RGB", "RGBA", "L") else image.mode
     pixels = image.convert(mode)
@@ -70,8 +84,12 @@ def appeal_start(*, user: User, document_type: str, document_number: str) -> Ide
     except ValidationError as error:
         raise ValidationError({"document_number": error.messages}) from error
     appeal = IdentityAppeal.objects.create(
-        appellant=user, real_name=user.real_name, document_type=document_type, document_number=number,
-        identity_digest=crypto.identity_digest(document_type, number))
+        appellant=user,
+        real_name=user.real_name,
+        document_type=document_type,
+        document_number=number,
+        identity_digest=crypto.identity_digest(document_type, number),
+    )
     audit_log(actor=user, action="accounts.appeal.started", target=appeal, after={"document_number": number})
     return appeal
 
@@ -86,15 +104,22 @@ def appeal_submit(*, user: User, upload: IO[bytes], size: int, statement: str) -
     appeal.state, appeal.submitted_at = AppealState.PENDING, timezone.now()
     appeal.due_date, _ = calendar.add_working_days(timezone.localdate(), ANSWER_WORKING_DAYS)
     appeal.save()
-    audit_log(actor=user, action="accounts.appeal.submitted", target=appeal,
-              after={"document_number": appeal.document_number, "due_date": appeal.due_date})
+    audit_log(
+        actor=user,
+        action="accounts.appeal.submitted",
+        target=appeal,
+        after={"document_number": appeal.document_number, "due_date": appeal.due_date},
+    )
     return appeal
 
 
 @transaction.atomic
 def appeal_withdraw(*, user: User) -> None:
-    appeal = IdentityAppeal.objects.select_for_update().filter(
-        appellant=user, state__in=[AppealState.DRAFT, AppealState.PENDING]).first()
+    appeal = (
+        IdentityAppeal.objects.select_for_update()
+        .filter(appellant=user, state__in=[AppealState.DRAFT, AppealState.PENDING])
+        .first()
+    )
     if appeal is None:
         return
     appeal.state = AppealState.WITHDRAWN
@@ -128,14 +153,18 @@ def appeal_approve(*, actor: Any, appeal_id: int, reason: str) -> IdentityAppeal
     newcomer = User.objects.select_for_update().get(pk=appeal.appellant_id)
     if not newcomer.is_active:
         raise ValidationError("申诉人账号已停用 / the appellant's account is no longer active")
-    for old in User.objects.select_for_update().filter(identity_digest=appeal.identity_digest) \
-            .exclude(pk=newcomer.pk):
+    for old in User.objects.select_for_update().filter(identity_digest=appeal.identity_digest).exclude(pk=newcomer.pk):
         phone, email, username = old.phone, (old.email if old.email_verified_at else ""), old.username
         account_deactivate(user=old, reason="appeal", actor=actor)
-        text = (f"【学档】您的账号 {username} 所用证件号码经申诉核实属于他人，账号已停用；如有异议请联系学档中心。"
-                f" / Your xuedang account {username} was deactivated: an appeal showed its ID belongs to someone else.")
-        transaction.on_commit(partial(notify.notice_send, phone=phone, email=email, text=text,
-                                      subject="账号停用通知 / account deactivated"))
+        text = (
+            f"【学档】您的账号 {username} 所用证件号码经申诉核实属于他人，账号已停用；如有异议请联系学档中心。"
+            f" / Your xuedang account {username} was deactivated: an appeal showed its ID belongs to someone else."
+        )
+        transaction.on_commit(
+            partial(
+                notify.notice_send, phone=phone, email=email, text=text, subject="账号停用通知 / account deactivated"
+            )
+        )
     now = timezone.now()
     newcomer.real_name, newcomer.document_type = appeal.real_name, appeal.document_type
     newcomer.document_number, newcomer.identity_digest = appeal.document_number, appeal.identity_digest
@@ -144,11 +173,19 @@ def appeal_approve(*, actor: Any, appeal_id: int, reason: str) -> IdentityAppeal
     appeal.state, appeal.decided_at, appeal.decided_by = AppealState.APPROVED, now, actor
     appeal.decision_reason = reason
     appeal.save()
-    audit_log(actor=actor, action="accounts.appeal.approved", target=appeal, reason=reason,
-              after={"appellant": newcomer.username, "document_number": appeal.document_number})
+    audit_log(
+        actor=actor,
+        action="accounts.appeal.approved",
+        target=appeal,
+        reason=reason,
+        after={"appellant": newcomer.username, "document_number": appeal.document_number},
+    )
     bindings_refresh(user=newcomer)
-    _tell_appellant(newcomer, "【学档】您的证件号申诉已通过，证件信息已绑定到您的账号。/ Your identity appeal was "
-                              "approved; the ID is now on your account.")
+    _tell_appellant(
+        newcomer,
+        "【学档】您的证件号申诉已通过，证件信息已绑定到您的账号。/ Your identity appeal was "
+        "approved; the ID is now on your account.",
+    )
     return appeal
 
 
@@ -160,12 +197,16 @@ def appeal_reject(*, actor: Any, appeal_id: int, reason: str) -> IdentityAppeal:
     appeal.decision_reason = reason
     appeal.save()
     audit_log(actor=actor, action="accounts.appeal.rejected", target=appeal, reason=reason)
-    _tell_appellant(appeal.appellant, f"【学档】您的证件号申诉未通过：{reason} / Your identity appeal was rejected: "
-                                      f"{reason}")
+    _tell_appellant(
+        appeal.appellant, f"【学档】您的证件号申诉未通过：{reason} / Your identity appeal was rejected: {reason}"
+    )
     return appeal
 
 
 def _tell_appellant(user: User, text: str) -> None:
     phone, email = user.phone, (user.email if user.email_verified_at else "")
-    transaction.on_commit(lambda: notify.notice_send(phone=phone, email=email, text=text,
-                                                     subject="证件号申诉结果 / identity appeal decided"))
+    transaction.on_commit(
+        lambda: notify.notice_send(
+            phone=phone, email=email, text=text, subject="证件号申诉结果 / identity appeal decided"
+        )
+    )

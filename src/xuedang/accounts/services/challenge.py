@@ -31,8 +31,11 @@ TRIES_PER_DAY = 5
 def true_institutions(user: User) -> set[str]:
     codes: set[str] = set()
     for model in (Enrollment, Credential, Admission):
-        codes |= set(model.objects.filter(identity_digest=user.identity_digest, name=user.real_name)
-                     .values_list("institution__code", flat=True))
+        codes |= set(
+            model.objects.filter(identity_digest=user.identity_digest, name=user.real_name).values_list(
+                "institution__code", flat=True
+            )
+        )
     return codes
 
 

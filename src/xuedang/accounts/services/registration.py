@@ -84,15 +84,20 @@ def _field(errors: dict[str, list[str]], name: str, check: Any) -> Any:
 
 
 def registration_check(
-    *, phone: str, code: str, password: str, real_name: str, document_type: str, document_number: str,
+    *,
+    phone: str,
+    code: str,
+    password: str,
+    real_name: str,
+    document_type: str,
+    document_number: str,
     email: str = "",
 ) -> RegistrationDraft:
     """Validate step one and spend the code; raise ValidationError naming each wrong field."""
     errors: dict[str, list[str]] = {}
     number_phone = _field(errors, "phone", lambda: validators.normalize_mobile(phone))
     name = _field(errors, "real_name", lambda: validators.normalize_name(real_name))
-    number = _field(errors, "document_number",
-                    lambda: validators.normalize_document(document_type, document_number))
+    number = _field(errors, "document_number", lambda: validators.normalize_document(document_type, document_number))
     address = _field(errors, "email", lambda: validators.normalize_email(email)) if email.strip() else ""
     username = new_username()
     _field(errors, "password", lambda: validate_password(password, User(username=username, real_name=name or "")))
@@ -104,11 +109,24 @@ def registration_check(
         raise ValidationError({"code": [refused.message]}) from refused
     if selectors.phone_owner(number_phone) is not None:
         # Said only after the code proved the number is the registrant's own.
-        raise ValidationError({"phone": ["该手机号已注册账号，请直接登录或找回密码 / this number already has an "
-                                         "account; sign in or reset the password"]})
-    draft = RegistrationDraft(username=username, phone=number_phone, password_hash=make_password(password),
-                              real_name=name, document_type=document_type, document_number=number,
-                              email=address or "", identity_taken=False)
+        raise ValidationError(
+            {
+                "phone": [
+                    "该手机号已注册账号，请直接登录或找回密码 / this number already has an "
+                    "account; sign in or reset the password"
+                ]
+            }
+        )
+    draft = RegistrationDraft(
+        username=username,
+        phone=number_phone,
+        password_hash=make_password(password),
+        real_name=name,
+        document_type=document_type,
+        document_number=number,
+        email=address or "",
+        identity_taken=False,
+    )
     draft.identity_taken = selectors.identity_owners(identity_digest=draft.identity_digest).exists()
     return draft
 
@@ -119,8 +137,14 @@ def student_register(*, draft: RegistrationDraft) -> User:
     otherwise opens an appeal draft for the identity another account holds."""
     if selectors.phone_owner(draft.phone) is not None:
         raise ValidationError({"phone": ["该手机号已注册账号 / this number already has an account"]})
-    user = User(username=draft.username, password=draft.password_hash, real_name=draft.real_name,
-                phone=draft.phone, phone_digest=crypto.digest(draft.phone, purpose="phone"), email=draft.email)
+    user = User(
+        username=draft.username,
+        password=draft.password_hash,
+        real_name=draft.real_name,
+        phone=draft.phone,
+        phone_digest=crypto.digest(draft.phone, purpose="phone"),
+        email=draft.email,
+    )
     taken = selectors.identity_owners(identity_digest=draft.identity_digest).exists()
     if not taken:
         user.document_type, user.document_number = draft.document_type, draft.document_number
@@ -129,15 +153,30 @@ def student_register(*, draft: RegistrationDraft) -> User:
         with transaction.atomic():
             user.save()
     except IntegrityError as error:  # someone took the phone or identity a moment ago
-        raise ValidationError({"document_number": ["注册未完成，请重试 / registration did not complete; "
-                                                   "try again"]}) from error
-    audit_log(actor=user, action="accounts.user.registered", target=user,
-              after={"username": user.username, "phone": draft.phone, "document_number": draft.document_number,
-                     "identity_taken": taken, "email_given": bool(draft.email)})
+        raise ValidationError(
+            {"document_number": ["注册未完成，请重试 / registration did not complete; try again"]}
+        ) from error
+    audit_log(
+        actor=user,
+        action="accounts.user.registered",
+        target=user,
+        after={
+            "username": user.username,
+            "phone": draft.phone,
+            "document_number": draft.document_number,
+            "identity_taken": taken,
+            "email_given": bool(draft.email),
+        },
+    )
     if taken:
-        IdentityAppeal.objects.create(appellant=user, real_name=draft.real_name, document_type=draft.document_type,
-                                      document_number=draft.document_number, identity_digest=draft.identity_digest,
-                                      state=AppealState.DRAFT)
+        IdentityAppeal.objects.create(
+            appellant=user,
+            real_name=draft.real_name,
+            document_type=draft.document_type,
+            document_number=draft.document_number,
+            identity_digest=draft.identity_digest,
+            state=AppealState.DRAFT,
+        )
     else:
         from xuedang.archive.services import bindings_refresh
 
@@ -157,8 +196,9 @@ def _activation_after_commit(user: User) -> None:
 
 
 def activation_token(user: User) -> str:
-    return signing.dumps({"u": user.pk, "e": crypto.digest(user.email.lower(), purpose="email")[:20]},
-                         salt=ACTIVATION_SALT)
+    return signing.dumps(
+        {"u": user.pk, "e": crypto.digest(user.email.lower(), purpose="email")[:20]}, salt=ACTIVATION_SALT
+    )
 
 
 def email_activation_send(*, user: User) -> bool:
@@ -166,9 +206,11 @@ def email_activation_send(*, user: User) -> bool:
     from django.conf import settings
 
     link = settings.SITE_URL.rstrip("/") + reverse("accounts:email_activate", args=[activation_token(user)])
-    body = (f"您好，请在 3 天内打开以下链接激活您在学档的邮箱：\n{link}\n\n"
-            f"Please open this link within 3 days to activate your email address at xuedang:\n{link}\n\n"
-            "如非本人操作，请忽略本邮件。/ If this was not you, ignore this email.\n")
+    body = (
+        f"您好，请在 3 天内打开以下链接激活您在学档的邮箱：\n{link}\n\n"
+        f"Please open this link within 3 days to activate your email address at xuedang:\n{link}\n\n"
+        "如非本人操作，请忽略本邮件。/ If this was not you, ignore this email.\n"
+    )
     return notify.email_send(to=user.email, subject="激活邮箱 / activate your email", body=body)
 
 
@@ -186,8 +228,10 @@ def email_activation_resend(*, user: User, ip: str) -> bool:
 @transaction.atomic
 def email_activate(*, token: str) -> User:
     """Confirm the email the link was made for; it becomes a login name."""
-    invalid = ValidationError("激活链接无效或已过期，请在账号页重新发送 / the activation link is invalid or has "
-                              "expired; send a new one from your account page")
+    invalid = ValidationError(
+        "激活链接无效或已过期，请在账号页重新发送 / the activation link is invalid or has "
+        "expired; send a new one from your account page"
+    )
     try:
         data = signing.loads(token, salt=ACTIVATION_SALT, max_age=ACTIVATION_MAX_AGE)
     except signing.BadSignature as error:

@@ -32,15 +32,16 @@ TOTP_MAX_TRIES = 5
 
 # --- Login history and sessions --------------------------------------------------------------
 
+
 def login_event_record(*, user: User, ip: str | None, user_agent: str, succeeded: bool, detail: str = "") -> None:
-    LoginEvent.objects.create(user=user, ip=ip or None, user_agent=user_agent[:200], succeeded=succeeded,
-                              detail=detail)
+    LoginEvent.objects.create(user=user, ip=ip or None, user_agent=user_agent[:200], succeeded=succeeded, detail=detail)
 
 
 def session_record(*, user: User, session_key: str, ip: str | None, user_agent: str) -> None:
     AccountSession.objects.update_or_create(
-        session_key=session_key, defaults={"user": user, "ip": ip or None, "user_agent": user_agent[:200],
-                                           "ended_at": None})
+        session_key=session_key,
+        defaults={"user": user, "ip": ip or None, "user_agent": user_agent[:200], "ended_at": None},
+    )
 
 
 def session_ended(*, session_key: str) -> None:
@@ -94,6 +95,7 @@ def login_ip_failure(*, ip: str) -> None:
 
 
 # --- Passwords ----------------------------------------------------------------------------------
+
 
 def _new_password(user: User, password: str, confirm: str) -> None:
     if password != confirm:
@@ -155,9 +157,12 @@ def password_reset_email_send(*, email: str, ip: str) -> bool:
         return False
     link = settings.SITE_URL.rstrip("/") + reverse(
         "accounts:password_reset_link",
-        args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)])
-    body = (f"请在 3 天内打开以下链接设置新密码：\n{link}\n\nOpen this link within 3 days to set a new password:\n"
-            f"{link}\n\n如非本人操作，请忽略本邮件，您的密码不会改变。/ If this was not you, ignore this email.\n")
+        args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],
+    )
+    body = (
+        f"请在 3 天内打开以下链接设置新密码：\n{link}\n\nOpen this link within 3 days to set a new password:\n"
+        f"{link}\n\n如非本人操作，请忽略本邮件，您的密码不会改变。/ If this was not you, ignore this email.\n"
+    )
     try:
         return notify.email_send(to=user.email, subject="重置密码 / reset your password", body=body)
     except (smtplib.SMTPException, OSError) as error:
@@ -184,6 +189,7 @@ def password_reset_by_link(*, user: User, new_password: str, confirm: str) -> No
 
 
 # --- 找回用户名 -----------------------------------------------------------------------------------
+
 
 def mask_username(username: str) -> str:
     if len(username) <= 4:
@@ -214,6 +220,7 @@ def usernames_recover(*, document_type: str, document_number: str, real_name: st
 
 # --- Phone and email ----------------------------------------------------------------------------
 
+
 def phone_code_send(*, user: User, which: str, new_phone: str = "", ip: str) -> bool:
     """Codes for changing the phone: to the current number ("old") or to the new one ("new")."""
     if which == "old":
@@ -237,8 +244,14 @@ def phone_change(*, user: User, new_phone: str, new_code: str, old_code: str = "
         except codes.CodeRefused as refused:
             raise ValidationError({"old_code": [refused.message]}) from refused
     elif not password or not user.check_password(password):
-        raise ValidationError({"password": ["请填写原手机验证码或正确的登录密码 / enter the code sent to your "
-                                            "current number, or your correct password"]})
+        raise ValidationError(
+            {
+                "password": [
+                    "请填写原手机验证码或正确的登录密码 / enter the code sent to your "
+                    "current number, or your correct password"
+                ]
+            }
+        )
     try:
         codes.code_check(purpose="phone_new", target=codes.Target("sms", number), code=new_code)
     except codes.CodeRefused as refused:
@@ -248,10 +261,16 @@ def phone_change(*, user: User, new_phone: str, new_code: str, old_code: str = "
     before = user.phone
     user.phone, user.phone_digest = number, crypto.digest(number, purpose="phone")
     user.save(update_fields=["phone", "phone_digest"])
-    audit_log(actor=user, action="accounts.phone.changed", target=user, before={"phone": before},
-              after={"phone": number, "proof": "old_code" if old_code else "password"})
-    old_notice = (f"【学档】您的账号绑定手机已由 {mask_phone(before)} 更换为 {mask_phone(number)}。"
-                  "如非本人操作，请立即找回密码。")
+    audit_log(
+        actor=user,
+        action="accounts.phone.changed",
+        target=user,
+        before={"phone": before},
+        after={"phone": number, "proof": "old_code" if old_code else "password"},
+    )
+    old_notice = (
+        f"【学档】您的账号绑定手机已由 {mask_phone(before)} 更换为 {mask_phone(number)}。如非本人操作，请立即找回密码。"
+    )
     transaction.on_commit(lambda: notify.notice_send(phone=before, text=old_notice))
     return user
 
@@ -278,12 +297,18 @@ def email_change(*, user: User, email: str, code: str) -> User:
     before = user.masked_email
     user.email, user.email_verified_at = address, timezone.now()
     user.save(update_fields=["email", "email_verified_at"])
-    audit_log(actor=user, action="accounts.email.changed", target=user, before={"email": before},
-              after={"email": user.masked_email})
+    audit_log(
+        actor=user,
+        action="accounts.email.changed",
+        target=user,
+        before={"email": before},
+        after={"email": user.masked_email},
+    )
     return user
 
 
 # --- Two-factor (TOTP) --------------------------------------------------------------------------
+
 
 def totp_new_secret() -> str:
     return pyotp.random_base32()
@@ -300,8 +325,13 @@ def totp_verify(*, secret: str, code: str) -> bool:
 @transaction.atomic
 def totp_enable(*, user: User, secret: str, code: str) -> None:
     if not totp_verify(secret=secret, code=code):
-        raise ValidationError({"code": ["动态口令不正确，请核对手机时间后重试 / the code is wrong; check your "
-                                        "phone's clock and try again"]})
+        raise ValidationError(
+            {
+                "code": [
+                    "动态口令不正确，请核对手机时间后重试 / the code is wrong; check your phone's clock and try again"
+                ]
+            }
+        )
     user.totp_secret, user.totp_enabled_at = secret, timezone.now()
     user.save(update_fields=["totp_secret", "totp_enabled_at"])
     audit_log(actor=user, action="accounts.totp.enabled", target=user)
@@ -331,6 +361,7 @@ def totp_login_check(*, user: User, code: str) -> bool:
 
 
 # --- Cancellation (注销) -------------------------------------------------------------------------
+
 
 def cancellation_due(user: User) -> datetime | None:
     if user.cancellation_requested_at is None:
@@ -367,8 +398,14 @@ def account_deactivate(*, user: User, reason: str, actor: User | None) -> None:
     user.email, user.email_verified_at, user.session_epoch = "", None, user.session_epoch + 1
     user.save()
     user.account_sessions.filter(ended_at__isnull=True).update(ended_at=timezone.now())
-    audit_log(actor=actor, action="accounts.user.deactivated", target=user, before=before,
-              after={"is_active": False}, reason=reason)
+    audit_log(
+        actor=actor,
+        action="accounts.user.deactivated",
+        target=user,
+        before=before,
+        after={"is_active": False},
+        reason=reason,
+    )
 
 
 def cancellations_complete() -> int:

@@ -19,8 +19,15 @@ from xuedang.institutions.models import Institution, Membership, Scope
 
 @transaction.atomic
 def user_create(
-    *, actor: Any, username: str, password: str, real_name: str, email: str = "",
-    phone: str = "", document_type: str = "", document_number: str = "",
+    *,
+    actor: Any,
+    username: str,
+    password: str,
+    real_name: str,
+    email: str = "",
+    phone: str = "",
+    document_type: str = "",
+    document_number: str = "",
     is_staff: bool = False,
 ) -> User:
     """Create a login. Identity numbers are normalised, encrypted and digested for lookup."""
@@ -53,16 +60,30 @@ def user_create(
         raise ValidationError(errors)
     user.set_password(password)
     user.save()
-    audit_log(actor=actor, action="accounts.user.created", target=user,
-              after={"username": username, "is_staff": is_staff, "phone": user.phone,
-                     "document_number": user.document_number})
+    audit_log(
+        actor=actor,
+        action="accounts.user.created",
+        target=user,
+        after={
+            "username": username,
+            "is_staff": is_staff,
+            "phone": user.phone,
+            "document_number": user.document_number,
+        },
+    )
     return user
 
 
 @transaction.atomic
 def membership_grant(
-    *, actor: Any, user: User, scope: str, role: str, province_code: str = "",
-    institution: Institution | None = None, reason: str = "",
+    *,
+    actor: Any,
+    user: User,
+    scope: str,
+    role: str,
+    province_code: str = "",
+    institution: Institution | None = None,
+    reason: str = "",
 ) -> Membership:
     """Give a staff member one role in one scope (centre, a province or an institution)."""
     if scope == Scope.INSTITUTION and institution is None:
@@ -70,7 +91,11 @@ def membership_grant(
     if scope == Scope.PROVINCE and province_code not in validators.PROVINCE_CODES:
         raise ValidationError({"province_code": [f"省份代码“{province_code}”无效 / invalid province code"]})
     membership, created = Membership.objects.get_or_create(
-        user=user, scope=scope, role=role, province_code=province_code, institution=institution,
+        user=user,
+        scope=scope,
+        role=role,
+        province_code=province_code,
+        institution=institution,
         defaults={"active": True},
     )
     if not created and not membership.active:
@@ -79,11 +104,19 @@ def membership_grant(
     if not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-    audit_log(actor=actor, action="institutions.membership.granted", target=membership,
-              after={"user": user.username, "scope": scope, "role": role,
-                     "province_code": province_code,
-                     "institution": institution.code if institution else ""},
-              reason=reason)
+    audit_log(
+        actor=actor,
+        action="institutions.membership.granted",
+        target=membership,
+        after={
+            "user": user.username,
+            "scope": scope,
+            "role": role,
+            "province_code": province_code,
+            "institution": institution.code if institution else "",
+        },
+        reason=reason,
+    )
     return membership
 
 
@@ -92,6 +125,12 @@ def membership_revoke(*, actor: Any, membership: Membership, reason: str) -> Mem
     """End a role; the row stays (nothing is deleted) for the record of who could do what."""
     membership.active = False
     membership.save(update_fields=["active"])
-    audit_log(actor=actor, action="institutions.membership.revoked", target=membership,
-              before={"active": True}, after={"active": False}, reason=reason)
+    audit_log(
+        actor=actor,
+        action="institutions.membership.revoked",
+        target=membership,
+        before={"active": True},
+        after={"active": False},
+        reason=reason,
+    )
     return membership

@@ -46,9 +46,13 @@ def newcomer(phone: str = NEWCOMER_PHONE, username: str = "newcomer"):
     from xuedang.core import crypto
 
     user = user_create(actor=None, username=username, password=PASSWORD, real_name="吉𠮷", phone=phone)
-    IdentityAppeal.objects.create(appellant=user, real_name="吉𠮷", document_type="resident_id",
-                                  document_number=OWNER_ID,
-                                  identity_digest=crypto.identity_digest("resident_id", OWNER_ID))
+    IdentityAppeal.objects.create(
+        appellant=user,
+        real_name="吉𠮷",
+        document_type="resident_id",
+        document_number=OWNER_ID,
+        identity_digest=crypto.identity_digest("resident_id", OWNER_ID),
+    )
     return user
 
 

@@ -50,8 +50,10 @@ def test_the_student_submits_an_appeal_due_in_three_working_days(student) -> Non
     client = login(user)
     page = client.get("/account/appeal/").content.decode()
     assert "找回用户名" in page  # recovery is offered first
-    client.post("/account/appeal/", {"photo": SimpleUploadedFile("me.jpg", jpeg_with_exif(), "image/jpeg"),
-                                     "statement": "本人证件"})
+    client.post(
+        "/account/appeal/",
+        {"photo": SimpleUploadedFile("me.jpg", jpeg_with_exif(), "image/jpeg"), "statement": "本人证件"},
+    )
     appeal = IdentityAppeal.objects.get(appellant=user)
     assert appeal.state == AppealState.PENDING
     assert appeal.due_date == calendar.add_working_days(appeal.submitted_at.astimezone().date(), 3)[0]
@@ -67,8 +69,9 @@ def test_only_centre_reviewers_see_the_queue(student, centre_admin, registrar, p
 
 
 @pytest.mark.django_db
-def test_approval_moves_the_identity_and_deactivates_the_old_account(student, centre_admin, registrar,
-                                                                     django_capture_on_commit_callbacks) -> None:
+def test_approval_moves_the_identity_and_deactivates_the_old_account(
+    student, centre_admin, registrar, django_capture_on_commit_callbacks
+) -> None:
     enrollment = make_enrollment()
     from xuedang.archive.services import bindings_refresh
 
@@ -90,8 +93,9 @@ def test_approval_moves_the_identity_and_deactivates_the_old_account(student, ce
 
 
 @pytest.mark.django_db
-def test_rejection_needs_a_reason_and_tells_the_appellant(student, centre_admin,
-                                                         django_capture_on_commit_callbacks) -> None:
+def test_rejection_needs_a_reason_and_tells_the_appellant(
+    student, centre_admin, django_capture_on_commit_callbacks
+) -> None:
     appeal = submitted_appeal()
     client = login(centre_admin)
     response = client.post(f"/account/appeals/{appeal.pk}/", {"decision": "reject", "reason": ""})

@@ -48,8 +48,7 @@ def _login(page, base: str, name: str, password: str) -> None:
     page.wait_for_load_state()
 
 
-def test_a_student_registers_signs_in_resets_the_password_and_changes_the_phone(live_app, browser, tmp_path,
-                                                                               redis_url):
+def test_a_student_registers_signs_in_resets_the_password_and_changes_the_phone(live_app, browser, tmp_path, redis_url):
     data_dir = _outbox(tmp_path)
     page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")  # a phone
     page.goto(f"{live_app}/login/")
@@ -120,8 +119,7 @@ def test_an_identity_appeal_from_both_sides(live_app, browser, tmp_path):
     _register(thief, live_app, data_dir, phone="13500135000", name="钱多多", password=PASSWORD_1)
 
     owner = browser.new_page(viewport={"width": 390, "height": 844})
-    _register(owner, live_app, data_dir, phone="13600136000", name="钱多多", password=PASSWORD_2,
-              expect_taken=True)
+    _register(owner, live_app, data_dir, phone="13600136000", name="钱多多", password=PASSWORD_2, expect_taken=True)
     _login(owner, live_app, "13600136000", PASSWORD_2)
     owner.goto(f"{live_app}/account/appeal/")
     photo = tmp_path / "holding-id.jpg"
@@ -151,8 +149,9 @@ def test_an_identity_appeal_from_both_sides(live_app, browser, tmp_path):
     assert {m["to"] for m in notices} == {"135****5000", "136****6000"}  # both sides told
 
 
-def _register(page, base: str, data_dir: Path, *, phone: str, name: str, password: str,
-              expect_taken: bool = False) -> None:
+def _register(
+    page, base: str, data_dir: Path, *, phone: str, name: str, password: str, expect_taken: bool = False
+) -> None:
     page.goto(f"{base}/account/register/")
     page.fill("#id_phone", phone)
     code = _send_code(page, data_dir, "button[value=send_code]")

@@ -61,5 +61,3 @@ def test_an_account_without_records_is_told_there_is_nothing_to_check(unchecked)
 def test_records_under_the_id_with_another_name_are_not_the_answer(unchecked, registrar) -> None:
     make_enrollment(name="王五")
     assert challenge.challenge_get(user=unchecked) is None
-
-

@@ -44,8 +44,11 @@ def smtp(settings):
 
 
 def _body(message: email.message.Message) -> str:
-    part = message.get_payload(decode=True) if not message.is_multipart() else message.get_payload(0).get_payload(
-        decode=True)
+    part = (
+        message.get_payload(decode=True)
+        if not message.is_multipart()
+        else message.get_payload(0).get_payload(decode=True)
+    )
     return part.decode(message.get_content_charset() or "utf-8")
 
 

@@ -24,8 +24,9 @@ def limits_cache(request, settings):
         url = request.getfixturevalue("redis_url")
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
     else:
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                       "LOCATION": "limits"}}
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "limits"}
+        }
     caches["default"].clear()
     AxesProxyHandler.get_implementation(force=True)
     assert AxesProxyHandler.get_implementation().cache is caches["default"]
@@ -168,5 +169,6 @@ def test_one_network_failing_across_many_accounts_is_held_back(limits_cache, set
         assert client.post("/login/", {"username": name, "password": "guess"}).status_code == 200
     response = client.post("/login/", {"username": "student", "password": PASSWORD})
     assert response.status_code == 429 and "此网络登录失败次数过多" in response.content.decode()
-    assert Client(REMOTE_ADDR="10.9.9.9").post("/login/", {"username": "student", "password": PASSWORD}) \
-        .status_code == 302  # other networks are not affected
+    assert (
+        Client(REMOTE_ADDR="10.9.9.9").post("/login/", {"username": "student", "password": PASSWORD}).status_code == 302
+    )  # other networks are not affected

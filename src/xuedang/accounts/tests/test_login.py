@@ -99,8 +99,9 @@ def test_an_expired_session_no_longer_signs_in(student) -> None:
     from django.contrib.sessions.models import Session
 
     client = _login("student")
-    Session.objects.filter(session_key=client.session.session_key) \
-        .update(expire_date=timezone.now() - timedelta(seconds=1))
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
     assert client.get("/account/").status_code == 302
 
 

@@ -20,10 +20,25 @@ STUDENT_ID, STUDENT_PHONE = "11010519491231002X", "13800138000"
 OTHER_ID, OTHER_PHONE = "650102200001010020", "13600136000"
 NEWCOMER_PHONE = "13912345678"
 EVERYONE = {STUDENT_ID, STUDENT_PHONE, OTHER_ID, OTHER_PHONE, NEWCOMER_PHONE}
-PAGES = ["/", "/login/", "/account/", "/account/register/", "/account/email/", "/account/password/",
-         "/account/password/reset/", "/account/password/reset/email/", "/account/username/", "/account/phone/",
-         "/account/history/", "/account/sessions/", "/account/two-factor/", "/account/cancel/",
-         "/account/identity-challenge/", "/account/appeal/", "/account/appeals/"]
+PAGES = [
+    "/",
+    "/login/",
+    "/account/",
+    "/account/register/",
+    "/account/email/",
+    "/account/password/",
+    "/account/password/reset/",
+    "/account/password/reset/email/",
+    "/account/username/",
+    "/account/phone/",
+    "/account/history/",
+    "/account/sessions/",
+    "/account/two-factor/",
+    "/account/cancel/",
+    "/account/identity-challenge/",
+    "/account/appeal/",
+    "/account/appeals/",
+]
 
 
 def _phone(user, number: str) -> None:
@@ -36,8 +51,9 @@ def _scan(text: str, allowed: set[str], where: str) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_pages_and_logs_never_show_anothers_full_numbers(student, other_student, centre_admin, caplog,
-                                                         django_capture_on_commit_callbacks) -> None:
+def test_pages_and_logs_never_show_anothers_full_numbers(
+    student, other_student, centre_admin, caplog, django_capture_on_commit_callbacks
+) -> None:
     caplog.set_level(logging.DEBUG)
     _phone(student, STUDENT_PHONE)
     _phone(other_student, OTHER_PHONE)
@@ -49,13 +65,17 @@ def test_pages_and_logs_never_show_anothers_full_numbers(student, other_student,
     for name in (STUDENT_ID, STUDENT_PHONE, OTHER_ID) * 2:
         stranger.post("/login/", {"username": name, "password": "wrong-password"})
     stranger.post("/account/password/reset/", {"phone": OTHER_PHONE, "action": "send_code"})
-    stranger.post("/account/password/reset/", {"phone": OTHER_PHONE, "code": "123456",
-                                               "new_password1": "x", "new_password2": "y"})
+    stranger.post(
+        "/account/password/reset/", {"phone": OTHER_PHONE, "code": "123456", "new_password1": "x", "new_password2": "y"}
+    )
     stranger.post("/account/register/", {"phone": STUDENT_PHONE, "action": "send_code"})
 
-    visitors = {"anonymous": (Client(), set()), "student": (login(student), {STUDENT_ID, STUDENT_PHONE}),
-                "other_student": (login(other_student), {OTHER_ID, OTHER_PHONE}),
-                "centre_admin": (login(centre_admin), set())}
+    visitors = {
+        "anonymous": (Client(), set()),
+        "student": (login(student), {STUDENT_ID, STUDENT_PHONE}),
+        "other_student": (login(other_student), {OTHER_ID, OTHER_PHONE}),
+        "centre_admin": (login(centre_admin), set()),
+    }
     for who, (client, own) in visitors.items():
         for url in PAGES + [f"/account/appeals/{appeal.pk}/"]:
             leaks += _scan(client.get(url, follow=True).content.decode(), own, f"{who} {url}")
@@ -86,8 +106,10 @@ def test_the_audit_log_keeps_numbers_masked(student) -> None:
 
     _phone(student, STUDENT_PHONE)
     client = login(student)
-    client.post("/account/password/", {"old_password": PASSWORD, "new_password1": "Brand-new-2026!",
-                                       "new_password2": "Brand-new-2026!"})
+    client.post(
+        "/account/password/",
+        {"old_password": PASSWORD, "new_password1": "Brand-new-2026!", "new_password2": "Brand-new-2026!"},
+    )
     submitted_appeal(NEWCOMER_PHONE)
     for entry in AuditEntry.objects.all():
         assert not _scan(f"{entry.before} {entry.after} {entry.reason}", set(), entry.action)

@@ -32,22 +32,31 @@ def _captcha() -> dict[str, str]:
 
 @pytest.mark.django_db
 def test_username_recovery_shows_only_masked_usernames(student) -> None:
-    response = Client().post("/account/username/", {"document_type": "resident_id",
-                                                    "document_number": "11010519491231002X", "real_name": "吉𠮷"}
-                          | _captcha())
+    response = Client().post(
+        "/account/username/",
+        {"document_type": "resident_id", "document_number": "11010519491231002X", "real_name": "吉𠮷"} | _captcha(),
+    )
     page = response.content.decode()
     assert "st***nt" in page and ">student<" not in page
-    other = Client().post("/account/username/", {"document_type": "resident_id",
-                                                 "document_number": "11010519491231002X", "real_name": "张三"}
-                       | _captcha())
+    other = Client().post(
+        "/account/username/",
+        {"document_type": "resident_id", "document_number": "11010519491231002X", "real_name": "张三"} | _captcha(),
+    )
     assert "未找到账号" in other.content.decode()  # the name must match too
 
 
 @pytest.mark.django_db
 def test_username_recovery_needs_the_captcha(student) -> None:
-    response = Client().post("/account/username/", {"document_type": "resident_id",
-                                                    "document_number": "11010519491231002X", "real_name": "吉𠮷",
-                                                    "captcha_0": "x", "captcha_1": "WRONG"})
+    response = Client().post(
+        "/account/username/",
+        {
+            "document_type": "resident_id",
+            "document_number": "11010519491231002X",
+            "real_name": "吉𠮷",
+            "captcha_0": "x",
+            "captcha_1": "WRONG",
+        },
+    )
     assert "st***nt" not in response.content.decode()
 
 
@@ -55,8 +64,10 @@ def test_username_recovery_needs_the_captcha(student) -> None:
 def test_password_reset_by_sms(with_phone) -> None:
     client = Client()
     client.post("/account/password/reset/", {"phone": PHONE, "action": "send_code"})
-    response = client.post("/account/password/reset/", {
-        "phone": PHONE, "code": last_code(), "new_password1": "Brand-new-2026!", "new_password2": "Brand-new-2026!"})
+    response = client.post(
+        "/account/password/reset/",
+        {"phone": PHONE, "code": last_code(), "new_password1": "Brand-new-2026!", "new_password2": "Brand-new-2026!"},
+    )
     assert response["Location"] == "/login/"
     assert User.objects.get(pk=with_phone.pk).check_password("Brand-new-2026!")
 
@@ -76,8 +87,10 @@ def test_change_phone_with_both_codes_and_the_old_number_is_told(with_phone) -> 
     client.post("/account/phone/", {"action": "send_old"})
     old_code = last_code()
     client.post("/account/phone/", {"action": "send_new", "new_phone": "13700137000"})
-    response = client.post("/account/phone/", {"method": "old_code", "old_code": old_code,
-                                               "new_phone": "13700137000", "new_code": last_code()})
+    response = client.post(
+        "/account/phone/",
+        {"method": "old_code", "old_code": old_code, "new_phone": "13700137000", "new_code": last_code()},
+    )
     assert response["Location"] == "/account/"
     assert User.objects.get(pk=with_phone.pk).phone == "13700137000"
 
@@ -86,8 +99,10 @@ def test_change_phone_with_both_codes_and_the_old_number_is_told(with_phone) -> 
 def test_change_phone_with_the_password_when_the_old_number_is_gone(with_phone) -> None:
     client = login(with_phone)
     client.post("/account/phone/", {"action": "send_new", "new_phone": "13700137000"})
-    bad = client.post("/account/phone/", {"method": "password", "password": "wrong",
-                                          "new_phone": "13700137000", "new_code": last_code()})
+    bad = client.post(
+        "/account/phone/",
+        {"method": "password", "password": "wrong", "new_phone": "13700137000", "new_code": last_code()},
+    )
     assert "正确的登录密码" in bad.content.decode()
     assert User.objects.get(pk=with_phone.pk).phone == PHONE
 
@@ -95,16 +110,20 @@ def test_change_phone_with_the_password_when_the_old_number_is_gone(with_phone) 
 @pytest.mark.django_db
 def test_change_password_keeps_this_session_and_ends_the_others(student) -> None:
     here, there = login(student), login(student)
-    response = here.post("/account/password/", {"old_password": PASSWORD, "new_password1": "Brand-new-2026!",
-                                                "new_password2": "Brand-new-2026!"})
+    response = here.post(
+        "/account/password/",
+        {"old_password": PASSWORD, "new_password1": "Brand-new-2026!", "new_password2": "Brand-new-2026!"},
+    )
     assert response["Location"] == "/account/"
     assert here.get("/account/").status_code == 200 and there.get("/account/").status_code == 302
 
 
 @pytest.mark.django_db
 def test_change_password_names_a_wrong_old_password(student) -> None:
-    response = login(student).post("/account/password/", {"old_password": "nope", "new_password1": "Brand-new-2026!",
-                                                         "new_password2": "Brand-new-2026!"})
+    response = login(student).post(
+        "/account/password/",
+        {"old_password": "nope", "new_password1": "Brand-new-2026!", "new_password2": "Brand-new-2026!"},
+    )
     assert "原密码不正确" in response.content.decode()
 
 

@@ -11,9 +11,15 @@ from xuedang.accounts.tests.helpers import last_code, sms_outbox
 from xuedang.conftest import make_enrollment
 
 PHONE = "13800138000"
-FORM = {"phone": PHONE, "password": "Huoxing-2026-first", "password2": "Huoxing-2026-first",
-        "real_name": "吉𠮷", "document_type": "resident_id", "document_number": "11010519491231002X",
-        "email": ""}
+FORM = {
+    "phone": PHONE,
+    "password": "Huoxing-2026-first",
+    "password2": "Huoxing-2026-first",
+    "real_name": "吉𠮷",
+    "document_type": "resident_id",
+    "document_number": "11010519491231002X",
+    "email": "",
+}
 
 
 def _start(client: Client, **changes: str):
@@ -106,7 +112,8 @@ def test_the_sms_outbox_says_nothing_was_delivered_and_hides_the_number() -> Non
 
 @pytest.mark.django_db
 def test_an_email_given_at_registration_gets_an_activation_link_and_can_be_resent(
-        django_capture_on_commit_callbacks) -> None:
+    django_capture_on_commit_callbacks,
+) -> None:
     from django.core import mail
 
     client = Client()

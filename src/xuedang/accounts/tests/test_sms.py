@@ -13,17 +13,27 @@ from xuedang.accounts.sms import AliyunSmsBackend, SmsError, SmsMessage, aliyun_
 
 # Aliyun's documented SendSms signing example (AccessKeyId testId, secret testSecret).
 EXAMPLE = {
-    "AccessKeyId": "testId", "Action": "SendSms", "Format": "XML", "OutId": "123",
-    "PhoneNumbers": "15300000001", "RegionId": "cn-hangzhou", "SignName": "阿里云短信测试专用",
-    "SignatureMethod": "HMAC-SHA1", "SignatureNonce": "45e25e9b-0a6f-4070-8c85-2956eda1b466",
-    "SignatureVersion": "1.0", "TemplateCode": "SMS_71390007", "TemplateParam": '{"customer":"test"}',
-    "Timestamp": "2017-07-12T02:42:19Z", "Version": "2017-05-25",
+    "AccessKeyId": "testId",
+    "Action": "SendSms",
+    "Format": "XML",
+    "OutId": "123",
+    "PhoneNumbers": "15300000001",
+    "RegionId": "cn-hangzhou",
+    "SignName": "阿里云短信测试专用",
+    "SignatureMethod": "HMAC-SHA1",
+    "SignatureNonce": "45e25e9b-0a6f-4070-8c85-2956eda1b466",
+    "SignatureVersion": "1.0",
+    "TemplateCode": "SMS_71390007",
+    "TemplateParam": '{"customer":"test"}',
+    "Timestamp": "2017-07-12T02:42:19Z",
+    "Version": "2017-05-25",
 }
 
 
 def test_the_signature_matches_aliyuns_published_example() -> None:
     assert aliyun_string_to_sign(EXAMPLE).startswith(
-        "GET&%2F&AccessKeyId%3DtestId%26Action%3DSendSms%26Format%3DXML%26OutId%3D123%26PhoneNumbers%3D15300000001")
+        "GET&%2F&AccessKeyId%3DtestId%26Action%3DSendSms%26Format%3DXML%26OutId%3D123%26PhoneNumbers%3D15300000001"
+    )
     assert "TemplateParam%3D%257B%2522customer%2522%253A%2522test%2522%257D" in aliyun_string_to_sign(EXAMPLE)
     assert aliyun_signature(EXAMPLE, "testSecret") == "zJDF+Lrzhj/ThnlvIToysFRq6t4="
 
@@ -59,8 +69,13 @@ def fake_aliyun():
 
 
 def test_the_aliyun_backend_sends_a_signed_sendsms_request(fake_aliyun) -> None:
-    backend = AliyunSmsBackend(access_key_id="the-id", access_key_secret="the-secret", sign_name="学档",
-                               templates={"code": "SMS_1", "notice": "SMS_2"}, endpoint=fake_aliyun)
+    backend = AliyunSmsBackend(
+        access_key_id="the-id",
+        access_key_secret="the-secret",
+        sign_name="学档",
+        templates={"code": "SMS_1", "notice": "SMS_2"},
+        endpoint=fake_aliyun,
+    )
     result = backend.send(SmsMessage(phone="13800138000", kind="code", params={"code": "123456"}, text=""))
     assert result.delivered and result.provider_id
     sent = _FakeAliyun.seen[-1]
@@ -69,8 +84,13 @@ def test_the_aliyun_backend_sends_a_signed_sendsms_request(fake_aliyun) -> None:
 
 
 def test_a_refusal_by_aliyun_is_an_error_not_a_delivery(fake_aliyun) -> None:
-    backend = AliyunSmsBackend(access_key_id="the-id", access_key_secret="wrong-secret", sign_name="学档",
-                               templates={"code": "SMS_1", "notice": "SMS_2"}, endpoint=fake_aliyun)
+    backend = AliyunSmsBackend(
+        access_key_id="the-id",
+        access_key_secret="wrong-secret",
+        sign_name="学档",
+        templates={"code": "SMS_1", "notice": "SMS_2"},
+        endpoint=fake_aliyun,
+    )
     with pytest.raises(SmsError, match="SignatureDoesNotMatch"):
         backend.send(SmsMessage(phone="13800138000", kind="code", params={"code": "123456"}, text=""))
 

@@ -6,50 +6,137 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0002_enrollment_notes'),
+        ("registry", "0002_enrollment_notes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessEvent',
+            name="AccessEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('identity_digest', models.CharField(db_index=True, max_length=64)),
-                ('record_type', models.CharField(max_length=12)),
-                ('record_id', models.BigIntegerField()),
-                ('viewer_kind', models.CharField(choices=[('staff', '工作人员查看 / staff view'), ('verification', '在线验证 / verification of a report'), ('public_lookup', '零散查询 / public certificate lookup'), ('api', '接口验证 / verification through the API')], max_length=16)),
-                ('viewer_label', models.CharField(max_length=200, verbose_name='查看方 / who')),
-                ('seen', models.CharField(max_length=300, verbose_name='查看内容 / what was seen')),
-                ('origin', models.CharField(blank=True, default='', max_length=60, verbose_name='来源 / from where (coarse)')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("identity_digest", models.CharField(db_index=True, max_length=64)),
+                ("record_type", models.CharField(max_length=12)),
+                ("record_id", models.BigIntegerField()),
+                (
+                    "viewer_kind",
+                    models.CharField(
+                        choices=[
+                            ("staff", "工作人员查看 / staff view"),
+                            ("verification", "在线验证 / verification of a report"),
+                            ("public_lookup", "零散查询 / public certificate lookup"),
+                            ("api", "接口验证 / verification through the API"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("viewer_label", models.CharField(max_length=200, verbose_name="查看方 / who")),
+                ("seen", models.CharField(max_length=300, verbose_name="查看内容 / what was seen")),
+                (
+                    "origin",
+                    models.CharField(blank=True, default="", max_length=60, verbose_name="来源 / from where (coarse)"),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
             options={
-                'verbose_name': '访问记录 / access event',
-                'verbose_name_plural': '访问记录 / access events',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['identity_digest', '-at'], name='access_event_owner_idx')],
+                "verbose_name": "访问记录 / access event",
+                "verbose_name_plural": "访问记录 / access events",
+                "ordering": ["-at", "-id"],
+                "indexes": [models.Index(fields=["identity_digest", "-at"], name="access_event_owner_idx")],
             },
         ),
         migrations.CreateModel(
-            name='Binding',
+            name="Binding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('automatic', '自动绑定 / bound automatically (ID + name)'), ('manual', '手动绑定 / bound by the student')], max_length=10)),
-                ('bound_at', models.DateTimeField(auto_now_add=True)),
-                ('admission', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.admission')),
-                ('credential', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.credential')),
-                ('enrollment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.enrollment')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bindings', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("automatic", "自动绑定 / bound automatically (ID + name)"),
+                            ("manual", "手动绑定 / bound by the student"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("bound_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "admission",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.admission",
+                    ),
+                ),
+                (
+                    "credential",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.credential",
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.enrollment",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bindings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '档案绑定 / binding',
-                'verbose_name_plural': '档案绑定 / bindings',
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('admission__isnull', False), ('credential__isnull', True), ('enrollment__isnull', True)), models.Q(('admission__isnull', True), ('credential__isnull', True), ('enrollment__isnull', False)), models.Q(('admission__isnull', True), ('credential__isnull', False), ('enrollment__isnull', True)), _connector='OR'), name='binding_one_record'), models.UniqueConstraint(condition=models.Q(('admission__isnull', False)), fields=('admission',), name='binding_admission_unique'), models.UniqueConstraint(condition=models.Q(('enrollment__isnull', False)), fields=('enrollment',), name='binding_enrollment_unique'), models.UniqueConstraint(condition=models.Q(('credential__isnull', False)), fields=('credential',), name='binding_credential_unique')],
+                "verbose_name": "档案绑定 / binding",
+                "verbose_name_plural": "档案绑定 / bindings",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("admission__isnull", False), ("credential__isnull", True), ("enrollment__isnull", True)
+                            ),
+                            models.Q(
+                                ("admission__isnull", True), ("credential__isnull", True), ("enrollment__isnull", False)
+                            ),
+                            models.Q(
+                                ("admission__isnull", True), ("credential__isnull", False), ("enrollment__isnull", True)
+                            ),
+                            _connector="OR",
+                        ),
+                        name="binding_one_record",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("admission__isnull", False)),
+                        fields=("admission",),
+                        name="binding_admission_unique",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("enrollment__isnull", False)),
+                        fields=("enrollment",),
+                        name="binding_enrollment_unique",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("credential__isnull", False)),
+                        fields=("credential",),
+                        name="binding_credential_unique",
+                    ),
+                ],
             },
         ),
     ]

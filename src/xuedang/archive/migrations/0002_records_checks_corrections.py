@@ -8,137 +8,295 @@ import xuedang.core.fields
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0001_initial'),
-        ('institutions', '0003_api_keys'),
-        ('registry', '0002_enrollment_notes'),
+        ("archive", "0001_initial"),
+        ("institutions", "0003_api_keys"),
+        ("registry", "0002_enrollment_notes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Correction',
+            name="Correction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('field', models.CharField(max_length=40, verbose_name='字段 / field')),
-                ('old_value', xuedang.core.fields.EncryptedTextField(blank=True, default='', verbose_name='原值 / current value')),
-                ('new_value', xuedang.core.fields.EncryptedTextField(verbose_name='应为 / should be')),
-                ('reason', models.TextField(verbose_name='理由 / reason')),
-                ('evidence', models.BinaryField()),
-                ('evidence_type', models.CharField(max_length=40)),
-                ('evidence_name', models.CharField(max_length=200)),
-                ('evidence_sha256', models.CharField(max_length=64)),
-                ('needs_province', models.BooleanField(default=False)),
-                ('state', models.CharField(choices=[('school', '学校审核中 / with the school'), ('province', '已报省级审核 / with the province'), ('applied', '已更正 / applied'), ('rejected', '未通过 / rejected')], default='school', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('credential', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.credential')),
-                ('enrollment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.enrollment')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='institutions.institution')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("field", models.CharField(max_length=40, verbose_name="字段 / field")),
+                (
+                    "old_value",
+                    xuedang.core.fields.EncryptedTextField(blank=True, default="", verbose_name="原值 / current value"),
+                ),
+                ("new_value", xuedang.core.fields.EncryptedTextField(verbose_name="应为 / should be")),
+                ("reason", models.TextField(verbose_name="理由 / reason")),
+                ("evidence", models.BinaryField()),
+                ("evidence_type", models.CharField(max_length=40)),
+                ("evidence_name", models.CharField(max_length=200)),
+                ("evidence_sha256", models.CharField(max_length=64)),
+                ("needs_province", models.BooleanField(default=False)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("school", "学校审核中 / with the school"),
+                            ("province", "已报省级审核 / with the province"),
+                            ("applied", "已更正 / applied"),
+                            ("rejected", "未通过 / rejected"),
+                        ],
+                        default="school",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "credential",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.credential",
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.enrollment",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="institutions.institution"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="corrections",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '纠错申请 / correction',
-                'verbose_name_plural': '纠错申请 / corrections',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "纠错申请 / correction",
+                "verbose_name_plural": "纠错申请 / corrections",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CorrectionStep',
+            name="CorrectionStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=20)),
-                ('actor_label', models.CharField(max_length=200)),
-                ('note', models.TextField(blank=True, default='')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('correction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='steps', to='archive.correction')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("action", models.CharField(max_length=20)),
+                ("actor_label", models.CharField(max_length=200)),
+                ("note", models.TextField(blank=True, default="")),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "correction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="steps", to="archive.correction"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '纠错进度 / correction step',
-                'verbose_name_plural': '纠错进度 / correction steps',
-                'ordering': ['at', 'id'],
+                "verbose_name": "纠错进度 / correction step",
+                "verbose_name_plural": "纠错进度 / correction steps",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='FormerIdentity',
+            name="FormerIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='曾用名 / former name')),
-                ('identity_digest', models.CharField(blank=True, default='', help_text='digest of the former ID; empty when only the name changed', max_length=64)),
-                ('document_hint', models.CharField(blank=True, default='', max_length=30, verbose_name='原证件号码（脱敏）/ former ID (masked)')),
-                ('reason', models.TextField(verbose_name='变更原因 / reason')),
-                ('evidence', models.BinaryField()),
-                ('evidence_type', models.CharField(max_length=40)),
-                ('state', models.CharField(choices=[('pending', '待审核 / pending'), ('approved', '已批准 / approved'), ('rejected', '未批准 / rejected')], default='pending', max_length=10)),
-                ('decision_reason', models.TextField(blank=True, default='')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='former_identities', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="曾用名 / former name")),
+                (
+                    "identity_digest",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="digest of the former ID; empty when only the name changed",
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "document_hint",
+                    models.CharField(
+                        blank=True, default="", max_length=30, verbose_name="原证件号码（脱敏）/ former ID (masked)"
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="变更原因 / reason")),
+                ("evidence", models.BinaryField()),
+                ("evidence_type", models.CharField(max_length=40)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待审核 / pending"),
+                            ("approved", "已批准 / approved"),
+                            ("rejected", "未批准 / rejected"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("decision_reason", models.TextField(blank=True, default="")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="former_identities",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '曾用身份 / former identity',
-                'verbose_name_plural': '曾用身份 / former identities',
+                "verbose_name": "曾用身份 / former identity",
+                "verbose_name_plural": "曾用身份 / former identities",
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=300)),
-                ('url', models.CharField(blank=True, default='', max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.CharField(max_length=300)),
+                ("url", models.CharField(blank=True, default="", max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '通知 / notification',
-                'verbose_name_plural': '通知 / notifications',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "通知 / notification",
+                "verbose_name_plural": "通知 / notifications",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PhotoCheck',
+            name="PhotoCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('verdict', models.CharField(choices=[('correct', '正确 / correct'), ('wrong', '信息有误 / wrong')], max_length=10)),
-                ('reason', models.TextField(blank=True, default='', verbose_name='原因 / reason')),
-                ('state', models.CharField(choices=[('confirmed', '已确认 / confirmed by the student'), ('open', '待学校处理 / waiting for the school'), ('replaced', '学校已更换照片 / the school replaced the photo'), ('upheld', '学校核实照片无误 / the school checked the photo is right')], max_length=10)),
-                ('resolution', models.TextField(blank=True, default='', verbose_name="学校答复 / school's answer")),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.enrollment')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='institutions.institution')),
-                ('photo', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.photo')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='photo_checks', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "verdict",
+                    models.CharField(
+                        choices=[("correct", "正确 / correct"), ("wrong", "信息有误 / wrong")], max_length=10
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, default="", verbose_name="原因 / reason")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("confirmed", "已确认 / confirmed by the student"),
+                            ("open", "待学校处理 / waiting for the school"),
+                            ("replaced", "学校已更换照片 / the school replaced the photo"),
+                            ("upheld", "学校核实照片无误 / the school checked the photo is right"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("resolution", models.TextField(blank=True, default="", verbose_name="学校答复 / school's answer")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="registry.enrollment"
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="institutions.institution"
+                    ),
+                ),
+                (
+                    "photo",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="registry.photo"
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="photo_checks",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '图像校对 / photo check',
-                'verbose_name_plural': '图像校对 / photo checks',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "图像校对 / photo check",
+                "verbose_name_plural": "图像校对 / photo checks",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='correction',
-            index=models.Index(fields=['institution', 'state'], name='correction_queue_idx'),
+            model_name="correction",
+            index=models.Index(fields=["institution", "state"], name="correction_queue_idx"),
         ),
         migrations.AddConstraint(
-            model_name='correction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('credential__isnull', True), ('enrollment__isnull', False)), models.Q(('credential__isnull', False), ('enrollment__isnull', True)), _connector='OR'), name='correction_one_record'),
+            model_name="correction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("credential__isnull", True), ("enrollment__isnull", False)),
+                    models.Q(("credential__isnull", False), ("enrollment__isnull", True)),
+                    _connector="OR",
+                ),
+                name="correction_one_record",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['user', '-created_at'], name='notification_user_idx'),
+            model_name="notification",
+            index=models.Index(fields=["user", "-created_at"], name="notification_user_idx"),
         ),
         migrations.AddIndex(
-            model_name='photocheck',
-            index=models.Index(fields=['institution', 'state'], name='photo_check_queue_idx'),
+            model_name="photocheck",
+            index=models.Index(fields=["institution", "state"], name="photo_check_queue_idx"),
         ),
         migrations.AddConstraint(
-            model_name='photocheck',
-            constraint=models.UniqueConstraint(fields=('photo',), name='photo_check_one_per_photo'),
+            model_name="photocheck",
+            constraint=models.UniqueConstraint(fields=("photo",), name="photo_check_one_per_photo"),
         ),
     ]

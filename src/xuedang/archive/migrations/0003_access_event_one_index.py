@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0002_records_checks_corrections'),
+        ("archive", "0002_records_checks_corrections"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='accessevent',
-            name='identity_digest',
+            model_name="accessevent",
+            name="identity_digest",
             field=models.CharField(max_length=64),
         ),
     ]

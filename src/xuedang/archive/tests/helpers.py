@@ -22,27 +22,43 @@ def jpeg(size: tuple[int, int] = (480, 640), colour: tuple[int, int, int] = (67,
     return out.getvalue()
 
 
-def graduate(enrollment: Enrollment, *, study_end: date = date(2025, 7, 1), number: str = "",
-             publish: bool = True) -> Credential:
+def graduate(
+    enrollment: Enrollment, *, study_end: date = date(2025, 7, 1), number: str = "", publish: bool = True
+) -> Credential:
     """The enrollment's credential with a photo and a president, published unless told not to."""
     if not President.objects.filter(institution=enrollment.institution).exists():
         president_appoint(institution=enrollment.institution, name="龚旗煌", start_date=date(1950, 1, 1))
     photo = registry.photo_register(actor=None, enrollment=enrollment, purpose="graduation", image=jpeg())
-    credential = registry.credential_register(actor=None, enrollment=enrollment, kind="graduation",
-                                              study_end=study_end, certificate_number=number, photo=photo)
+    credential = registry.credential_register(
+        actor=None,
+        enrollment=enrollment,
+        kind="graduation",
+        study_end=study_end,
+        certificate_number=number,
+        photo=photo,
+    )
     if not credential.president_name:  # no president on record for that year in this database
-        credential = registry.credential_update(actor=None, credential=credential, changes={"president_name": "马寅初"},
-                                                reason="补录校长姓名 / president back-filled")
+        credential = registry.credential_update(
+            actor=None,
+            credential=credential,
+            changes={"president_name": "马寅初"},
+            reason="补录校长姓名 / president back-filled",
+        )
     if publish:
         credential = registry.credential_publish(actor=None, credential=credential)
     return credential
 
 
-def legacy_graduate(*, number: str, student_number: str = "1996001", without_id: bool = False,
-                    **identity: str) -> Credential:
+def legacy_graduate(
+    *, number: str, student_number: str = "1996001", without_id: bool = False, **identity: str
+) -> Credential:
     """A pre-2001 credential (free-form number), optionally registered without an ID as old records were."""
-    enrollment = make_enrollment(student_number=student_number, entry_date=date(1996, 9, 1),
-                                 expected_graduation_date=date(2000, 7, 1), **identity)
+    enrollment = make_enrollment(
+        student_number=student_number,
+        entry_date=date(1996, 9, 1),
+        expected_graduation_date=date(2000, 7, 1),
+        **identity,
+    )
     credential = graduate(enrollment, study_end=date(2000, 7, 1), number=number)
     if without_id:
         for model, pk in ((Enrollment, enrollment.pk), (Credential, credential.pk)):

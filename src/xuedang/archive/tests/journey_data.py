@@ -20,8 +20,12 @@ def main() -> dict[str, int]:
     # Under the account's ID but another name, registered in 2000: only a manual claim binds it.
     old = legacy_graduate(number="NO.00298959", name="吉吉")
     # This year's enrollment: binds automatically; its credential waits for the photo check.
-    current = make_enrollment(student_number="2101001", entry_date=date(2021, 9, 1),
-                              expected_graduation_date=date(2025, 7, 1), department="信息学院")
+    current = make_enrollment(
+        student_number="2101001",
+        entry_date=date(2021, 9, 1),
+        expected_graduation_date=date(2025, 7, 1),
+        department="信息学院",
+    )
     draft = graduate(current, publish=False)
     return {"student": student.pk, "old_credential": old.pk, "enrollment": current.pk, "photo": draft.photo_id}
 

@@ -7,8 +7,15 @@ def test_the_centre_reads_the_archive_tables_without_evidence_or_values(centre_a
 
     enrollment = make_enrollment()
     services.bindings_refresh(user=student)
-    correction = services.correction_file(user=student, record=enrollment, field="major_name", new_value="软件工程",
-                                          reason="转专业", evidence=PDF, evidence_name="a.pdf")
+    correction = services.correction_file(
+        user=student,
+        record=enrollment,
+        field="major_name",
+        new_value="软件工程",
+        reason="转专业",
+        evidence=PDF,
+        evidence_name="a.pdf",
+    )
     client = login(centre_admin)
     for model in ("binding", "correction", "photocheck", "formeridentity", "accessevent"):
         assert client.get(f"/admin/archive/{model}/").status_code == 200, model

@@ -70,8 +70,9 @@ def test_another_students_records_stay_out_of_reach(student, other_student) -> N
 
 
 def _claim(client, number: str, year: int, school: str = "10001"):
-    return client.post("/archive/bind/credential/", {"certificate_number": number, "graduation_year": year,
-                                                     "institution_code": school})
+    return client.post(
+        "/archive/bind/credential/", {"certificate_number": number, "graduation_year": year, "institution_code": school}
+    )
 
 
 @pytest.mark.parametrize("typed", ["NO.00298959", "No. 00298959", "00298959", "298959", "ＮＯ.００２９８９５９"])
@@ -155,11 +156,13 @@ def test_the_limit_holds_in_redis_and_is_per_account(settings, redis_url, studen
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
     for _ in range(services.BIND_ATTEMPTS_PER_DAY):
         with pytest.raises(ValidationError):
-            services.binding_claim_credential(user=student, certificate_number="1", graduation_year=1999,
-                                              institution_code="10001")
+            services.binding_claim_credential(
+                user=student, certificate_number="1", graduation_year=1999, institution_code="10001"
+            )
     with pytest.raises(ValidationError) as error:
-        services.binding_claim_credential(user=student, certificate_number="1", graduation_year=1999,
-                                          institution_code="10001")
+        services.binding_claim_credential(
+            user=student, certificate_number="1", graduation_year=1999, institution_code="10001"
+        )
     assert error.value.messages[0].startswith("今天的 5 次")
     assert services.bind_attempts_left(user=other_student) == services.BIND_ATTEMPTS_PER_DAY
 
@@ -167,11 +170,15 @@ def test_the_limit_holds_in_redis_and_is_per_account(settings, redis_url, studen
 def test_an_enrollment_binds_by_student_number_school_and_entry_year(student) -> None:
     enrollment = make_enrollment(name="吉吉", student_number="PKU2021007")
     client = login(student)
-    response = client.post("/archive/bind/enrollment/", {"student_number": "PKU2021007", "entry_year": 2020,
-                                                          "institution_code": "北京大学"})
+    response = client.post(
+        "/archive/bind/enrollment/",
+        {"student_number": "PKU2021007", "entry_year": 2020, "institution_code": "北京大学"},
+    )
     assert "没有找到" in response.content.decode()
-    client.post("/archive/bind/enrollment/", {"student_number": "PKU2021007", "entry_year": 2021,
-                                              "institution_code": "北京大学"})
+    client.post(
+        "/archive/bind/enrollment/",
+        {"student_number": "PKU2021007", "entry_year": 2021, "institution_code": "北京大学"},
+    )
     assert Binding.objects.filter(enrollment=enrollment, user=student, method=BindingMethod.MANUAL).exists()
 
 
@@ -194,8 +201,15 @@ def test_an_approved_former_name_and_id_bind_the_records_registered_under_them(s
     membership_grant(actor=None, user=centre_admin, scope="centre", role="approver")
     old = make_enrollment(name="吉小𠮷", document_number="110105200001010016", student_number="2001009")
     client = login(student)
-    client.post("/archive/identity/", {"name": "吉小𠮷", "document_number": "110105200001010016",
-                                       "reason": "更名", "evidence": _upload(PDF, "hukou.pdf")})
+    client.post(
+        "/archive/identity/",
+        {
+            "name": "吉小𠮷",
+            "document_number": "110105200001010016",
+            "reason": "更名",
+            "evidence": _upload(PDF, "hukou.pdf"),
+        },
+    )
     former = FormerIdentity.objects.get(user=student)
     assert former.document_hint == "110105********0016"
     assert services.bindings_refresh(user=student) == 0  # not before approval
@@ -227,8 +241,9 @@ def test_students_imported_after_the_account_exists_bind_at_the_next_visit(tmp_p
 
 def test_a_claimed_enrollment_brings_its_published_credential(student) -> None:
     credential = graduate(make_enrollment(name="吉吉", student_number="PKU2021008"))
-    login(student).post("/archive/bind/enrollment/", {"student_number": "PKU2021008", "entry_year": 2021,
-                                                      "institution_code": "10001"})
+    login(student).post(
+        "/archive/bind/enrollment/", {"student_number": "PKU2021008", "entry_year": 2021, "institution_code": "10001"}
+    )
     assert Binding.objects.filter(user=student, credential=credential).exists()
     assert Binding.objects.filter(user=student, enrollment=credential.enrollment).exists()
 

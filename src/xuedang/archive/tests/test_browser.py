@@ -37,11 +37,21 @@ def service_database(monkeypatch) -> dict[str, str]:
 def _journey_data(url: str, tmp_path) -> dict[str, int]:  # noqa: ANN001
     import os
 
-    env = {**os.environ, "DATABASE_URL": url, "XUEDANG_DATA_DIR": str(tmp_path / "var"),
-           "DJANGO_SETTINGS_MODULE": "xuedang.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "XUEDANG_DATA_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "xuedang.settings",
+    }
     env.pop("REDIS_URL", None)
-    done = subprocess.run([sys.executable, "-m", "xuedang.archive.tests.journey_data"], env=env, check=True,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "xuedang.archive.tests.journey_data"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -54,7 +64,8 @@ def _sign_in(page, base: str, username: str, password: str) -> None:  # noqa: AN
 
 
 def test_a_student_binds_checks_the_photo_and_sees_a_correction_applied(
-        service_database, live_app, browser, tmp_path) -> None:
+    service_database, live_app, browser, tmp_path
+) -> None:
     ids = _journey_data(service_database["url"], tmp_path)
     phone = browser.new_context(viewport={"width": 390, "height": 844})  # read on a phone
     page = phone.new_page()

@@ -19,8 +19,9 @@ from xuedang.registry.models import Credential, Enrollment
 
 
 def _file(client, url: str, field: str, value: str, evidence: bytes = PDF, name: str = "证明.pdf"):
-    return client.post(url, {"field": field, "new_value": value, "reason": "录入错误",
-                             "evidence": SimpleUploadedFile(name, evidence)})
+    return client.post(
+        url, {"field": field, "new_value": value, "reason": "录入错误", "evidence": SimpleUploadedFile(name, evidence)}
+    )
 
 
 def test_an_unpublished_field_is_corrected_by_the_school_at_once_and_the_old_value_kept(student, registrar) -> None:
@@ -51,8 +52,15 @@ def _name_correction(student) -> Correction:
     enrollment = make_enrollment()
     credential = graduate(enrollment)
     services.bindings_refresh(user=student)
-    return services.correction_file(user=student, record=credential, field="name", new_value="吉𠮷𠮷",
-                                    reason="户籍姓名", evidence=PDF, evidence_name="户籍.pdf")
+    return services.correction_file(
+        user=student,
+        record=credential,
+        field="name",
+        new_value="吉𠮷𠮷",
+        reason="户籍姓名",
+        evidence=PDF,
+        evidence_name="户籍.pdf",
+    )
 
 
 def test_a_name_on_a_published_credential_goes_through_the_province(student, registrar, province_officer) -> None:
@@ -87,17 +95,22 @@ def test_a_name_on_a_published_credential_goes_through_the_province(student, reg
     assert "吉𠮷𠮷" in page
 
 
-def test_an_id_number_corrected_on_the_enrollment_reaches_its_credential(student, registrar,
-                                                                       province_officer) -> None:
+def test_an_id_number_corrected_on_the_enrollment_reaches_its_credential(student, registrar, province_officer) -> None:
     """A corrected 学籍 must not leave its 学历 (or a report made from it) with the old identity."""
     from xuedang.core import crypto
 
     enrollment = make_enrollment()
     credential = graduate(enrollment)
     services.bindings_refresh(user=student)
-    correction = services.correction_file(user=student, record=enrollment, field="document_number",
-                                          new_value="110105194912310046", reason="号码录错", evidence=PDF,
-                                          evidence_name="id.pdf")
+    correction = services.correction_file(
+        user=student,
+        record=enrollment,
+        field="document_number",
+        new_value="110105194912310046",
+        reason="号码录错",
+        evidence=PDF,
+        evidence_name="id.pdf",
+    )
     services.correction_school_review(actor=registrar, correction=correction, decision="forward")
     credential.refresh_from_db()
     assert credential.document_number == "11010519491231002X"  # nothing moves before the province approves
@@ -106,10 +119,17 @@ def test_an_id_number_corrected_on_the_enrollment_reaches_its_credential(student
     credential.refresh_from_db()
     enrollment.refresh_from_db()
     assert enrollment.document_number == credential.document_number == "110105194912310046"
-    assert credential.identity_digest == enrollment.identity_digest == crypto.identity_digest(
-        "resident_id", "110105194912310046")
-    assert AuditEntry.objects.filter(action="registry.credential.corrected",
-                                     target_id=str(credential.pk)).get().approved_by == province_officer
+    assert (
+        credential.identity_digest
+        == enrollment.identity_digest
+        == crypto.identity_digest("resident_id", "110105194912310046")
+    )
+    assert (
+        AuditEntry.objects.filter(action="registry.credential.corrected", target_id=str(credential.pk))
+        .get()
+        .approved_by
+        == province_officer
+    )
     assert Notification.objects.filter(user=student, text__contains="一并更正").count() == 1
 
 
@@ -117,12 +137,17 @@ def test_a_field_that_is_not_identity_stays_on_its_own_record(student, registrar
     enrollment = make_enrollment(department="信息学院")
     credential = graduate(enrollment, publish=False)
     services.bindings_refresh(user=student)
-    correction = services.correction_file(user=student, record=enrollment, field="department",
-                                          new_value="信息科学技术学院", reason="录入错误", evidence=PDF,
-                                          evidence_name="证明.pdf")
+    correction = services.correction_file(
+        user=student,
+        record=enrollment,
+        field="department",
+        new_value="信息科学技术学院",
+        reason="录入错误",
+        evidence=PDF,
+        evidence_name="证明.pdf",
+    )
     services.correction_school_review(actor=registrar, correction=correction, decision="accept")
-    assert not AuditEntry.objects.filter(action="registry.credential.corrected",
-                                         target_id=str(credential.pk)).exists()
+    assert not AuditEntry.objects.filter(action="registry.credential.corrected", target_id=str(credential.pk)).exists()
 
 
 def test_the_province_may_reject_with_a_reason(student, registrar, province_officer) -> None:
@@ -130,8 +155,9 @@ def test_the_province_may_reject_with_a_reason(student, registrar, province_offi
     services.correction_school_review(actor=registrar, correction=correction, decision="forward")
     with pytest.raises(ValidationError):
         services.correction_province_decide(actor=province_officer, correction=correction, approve=False)
-    services.correction_province_decide(actor=province_officer, correction=correction, approve=False,
-                                        note="证明材料不足")
+    services.correction_province_decide(
+        actor=province_officer, correction=correction, approve=False, note="证明材料不足"
+    )
     correction.refresh_from_db()
     assert correction.state == CorrectionState.REJECTED
     assert Credential.objects.get(pk=correction.credential_id).name == "吉𠮷"
@@ -140,29 +166,41 @@ def test_the_province_may_reject_with_a_reason(student, registrar, province_offi
 def test_the_school_rejects_with_a_reason_and_the_record_stays(student, registrar) -> None:
     enrollment = make_enrollment()
     services.bindings_refresh(user=student)
-    correction = services.correction_file(user=student, record=enrollment, field="entry_date", new_value="2021-09-02",
-                                          reason="报到日", evidence=jpeg(), evidence_name="a.jpg")
+    correction = services.correction_file(
+        user=student,
+        record=enrollment,
+        field="entry_date",
+        new_value="2021-09-02",
+        reason="报到日",
+        evidence=jpeg(),
+        evidence_name="a.jpg",
+    )
     login(registrar).post(f"/school/archive/corrections/{correction.pk}/", {"decision": "reject", "note": ""})
     assert Correction.objects.get().state == CorrectionState.SCHOOL  # a rejection needs its reason
-    login(registrar).post(f"/school/archive/corrections/{correction.pk}/",
-                          {"decision": "reject", "note": "以录取通知为准"})
+    login(registrar).post(
+        f"/school/archive/corrections/{correction.pk}/", {"decision": "reject", "note": "以录取通知为准"}
+    )
     assert Correction.objects.get().state == CorrectionState.REJECTED
     assert Enrollment.objects.get().entry_date == date(2021, 9, 1)
     assert "以录取通知为准" in login(student).get(f"/archive/corrections/{correction.pk}/").content.decode()
 
 
-@pytest.mark.parametrize(("content", "name", "message"), [
-    (b"MZ\x90\x00 not a document", "证明.pdf", "须为 PDF 或 JPEG"),
-    (b"%PDF-1.4 truncated", "证明.pdf", "PDF 文件不完整"),
-    (b"\xff\xd8\xff\xe0 broken", "证明.jpg", "JPEG 图片已损坏"),
-    (b"%PDF-" + b"0" * (4 * 1024 * 1024) + b"%%EOF", "big.pdf", "不能超过 4 MB"),
-])
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"MZ\x90\x00 not a document", "证明.pdf", "须为 PDF 或 JPEG"),
+        (b"%PDF-1.4 truncated", "证明.pdf", "PDF 文件不完整"),
+        (b"\xff\xd8\xff\xe0 broken", "证明.jpg", "JPEG 图片已损坏"),
+        (b"%PDF-" + b"0" * (4 * 1024 * 1024) + b"%%EOF", "big.pdf", "不能超过 4 MB"),
+    ],
+)
 def test_evidence_must_be_a_real_pdf_or_jpeg_within_4_mb(student, content, name, message) -> None:
     enrollment = make_enrollment()
     client = login(student)
     client.get("/archive/")
-    response = _file(client, f"/archive/corrections/new/enrollment/{enrollment.pk}/", "major_name", "软件工程",
-                     content, name)
+    response = _file(
+        client, f"/archive/corrections/new/enrollment/{enrollment.pk}/", "major_name", "软件工程", content, name
+    )
     assert message in response.content.decode()
     assert not Correction.objects.exists()
 
@@ -206,8 +244,10 @@ def test_a_decided_request_cannot_be_decided_again(student, registrar, province_
 # (On SQLite, IMMEDIATE transactions already admit one writer at a time.) Skipped before any
 # database setup, because flushing SQLite after a transactional test trips the audit log's
 # append-only trigger; PostgreSQL truncates instead, and the reference data is reloaded.
-ON_POSTGRES = pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-                                 reason="row locks are tested on PostgreSQL (make test-postgres / CI)")
+ON_POSTGRES = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="row locks are tested on PostgreSQL (make test-postgres / CI)",
+)
 
 
 @ON_POSTGRES
@@ -255,8 +295,15 @@ def test_a_school_accept_racing_a_reject_leaves_one_outcome(student, registrar) 
     colleague = _staff("registrar_2", "institution", "registrar", school="10001")
     enrollment = make_enrollment()
     services.bindings_refresh(user=student)
-    correction = services.correction_file(user=student, record=enrollment, field="major_name", new_value="软件工程",
-                                          reason="转专业", evidence=PDF, evidence_name="a.pdf")
+    correction = services.correction_file(
+        user=student,
+        record=enrollment,
+        field="major_name",
+        new_value="软件工程",
+        reason="转专业",
+        evidence=PDF,
+        evidence_name="a.pdf",
+    )
     barrier = threading.Barrier(2)
     results: list[bool] = []
 
@@ -285,9 +332,15 @@ def test_a_school_accept_racing_a_reject_leaves_one_outcome(student, registrar) 
 def test_an_id_correction_is_encrypted_at_rest_and_masked_for_staff(student, registrar) -> None:
     enrollment = make_enrollment()
     services.bindings_refresh(user=student)
-    correction = services.correction_file(user=student, record=enrollment, field="document_number",
-                                          new_value="110105194912310046", reason="号码录错", evidence=PDF,
-                                          evidence_name="id.pdf")
+    correction = services.correction_file(
+        user=student,
+        record=enrollment,
+        field="document_number",
+        new_value="110105194912310046",
+        reason="号码录错",
+        evidence=PDF,
+        evidence_name="id.pdf",
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT old_value, new_value FROM archive_correction WHERE id = %s", [correction.pk])
         stored = " ".join(cursor.fetchone())
@@ -300,8 +353,15 @@ def test_an_id_correction_is_encrypted_at_rest_and_masked_for_staff(student, reg
 def test_a_request_the_school_chooses_to_forward_reaches_the_province(student, registrar, province_officer) -> None:
     enrollment = make_enrollment()
     services.bindings_refresh(user=student)
-    correction = services.correction_file(user=student, record=enrollment, field="class_name", new_value="计科1班",
-                                          reason="分班", evidence=PDF, evidence_name="a.pdf")
+    correction = services.correction_file(
+        user=student,
+        record=enrollment,
+        field="class_name",
+        new_value="计科1班",
+        reason="分班",
+        evidence=PDF,
+        evidence_name="a.pdf",
+    )
     assert not correction.needs_province
     services.correction_school_review(actor=registrar, correction=correction, decision="forward", note="请省里定")
     assert "计科1班" in login(province_officer).get("/school/archive/corrections/").content.decode()
@@ -316,10 +376,18 @@ def test_each_step_also_reaches_the_student_by_sms(student, registrar, django_ca
     student.save(update_fields=["phone"])
     enrollment = make_enrollment()
     services.bindings_refresh(user=student)
-    correction = services.correction_file(user=student, record=enrollment, field="entry_date", new_value="2021-09-02",
-                                          reason="报到日", evidence=jpeg(), evidence_name="a.jpg")
+    correction = services.correction_file(
+        user=student,
+        record=enrollment,
+        field="entry_date",
+        new_value="2021-09-02",
+        reason="报到日",
+        evidence=jpeg(),
+        evidence_name="a.jpg",
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        login(registrar).post(f"/school/archive/corrections/{correction.pk}/",
-                              {"decision": "reject", "note": "以录取通知为准"})
+        login(registrar).post(
+            f"/school/archive/corrections/{correction.pk}/", {"decision": "reject", "note": "以录取通知为准"}
+        )
     notices = [m for m in sms_outbox() if m["kind"] == "notice"]
     assert notices and "学校未同意更正" in notices[-1]["text"] and notices[-1]["to"] == "138****8000"

@@ -14,8 +14,7 @@ ID = "11010519491231002X"
 def _text(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "doc.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture
@@ -30,14 +29,21 @@ def test_the_printable_archive_lists_the_records_with_the_id_masked(student, gra
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "private, no-store"
     text = _text(response.content, tmp_path)
-    for words in ("学信档案", "吉𠮷", graduate_student.certificate_number, "北京大学", "计算机科学与技术",
-                  "110105********002X"):
+    for words in (
+        "学信档案",
+        "吉𠮷",
+        graduate_student.certificate_number,
+        "北京大学",
+        "计算机科学与技术",
+        "110105********002X",
+    ):
         assert words in text, words
     assert ID not in text
 
 
-def test_the_personal_data_copy_holds_the_full_id_and_every_access_by_others(student, graduate_student,
-                                                                               registrar, tmp_path) -> None:
+def test_the_personal_data_copy_holds_the_full_id_and_every_access_by_others(
+    student, graduate_student, registrar, tmp_path
+) -> None:
     login(registrar).get(f"/school/credentials/{graduate_student.pk}/")  # a staff view, logged for the student
     text = _text(login(student).get("/archive/export.pdf").content, tmp_path)
     for words in ("个人信息副本", ID, "吉𠮷", graduate_student.certificate_number, "他人访问记录", "北京大学"):

@@ -32,8 +32,10 @@ def test_a_dispute_needs_a_reason(student, draft) -> None:
 
 
 def test_a_disputed_photo_blocks_publication_until_the_school_replaces_it(student, draft, registrar) -> None:
-    login(student).post(f"/archive/photos/{draft.photo_id}/answer/",
-                        {f"p{draft.photo_id}-verdict": "wrong", f"p{draft.photo_id}-reason": "不是我本人"})
+    login(student).post(
+        f"/archive/photos/{draft.photo_id}/answer/",
+        {f"p{draft.photo_id}-verdict": "wrong", f"p{draft.photo_id}-reason": "不是我本人"},
+    )
     check = PhotoCheck.objects.get()
     with pytest.raises(ValidationError) as error:
         registry.credential_publish(actor=registrar, credential=draft)
@@ -43,8 +45,10 @@ def test_a_disputed_photo_blocks_publication_until_the_school_replaces_it(studen
     school = login(registrar)
     assert "不是我本人" in school.get("/school/archive/photo-disputes/").content.decode()
     assert school.get(f"/school/archive/photo-disputes/{check.pk}/photo").status_code == 200
-    school.post(f"/school/archive/photo-disputes/{check.pk}/",
-                {"resolution": "已重新采集", "new_photo": _upload(jpeg(colour=(200, 10, 10)))})
+    school.post(
+        f"/school/archive/photo-disputes/{check.pk}/",
+        {"resolution": "已重新采集", "new_photo": _upload(jpeg(colour=(200, 10, 10)))},
+    )
     check.refresh_from_db()
     draft.refresh_from_db()
     assert check.state == PhotoCheck.State.REPLACED and draft.photo_id != check.photo_id
@@ -53,8 +57,10 @@ def test_a_disputed_photo_blocks_publication_until_the_school_replaces_it(studen
 
 
 def test_the_school_may_uphold_the_photo_with_its_reason(student, draft, registrar) -> None:
-    login(student).post(f"/archive/photos/{draft.photo_id}/answer/",
-                        {f"p{draft.photo_id}-verdict": "wrong", f"p{draft.photo_id}-reason": "太暗"})
+    login(student).post(
+        f"/archive/photos/{draft.photo_id}/answer/",
+        {f"p{draft.photo_id}-verdict": "wrong", f"p{draft.photo_id}-reason": "太暗"},
+    )
     check = PhotoCheck.objects.get()
     login(registrar).post(f"/school/archive/photo-disputes/{check.pk}/", {"resolution": "经核实为本人"})
     check.refresh_from_db()
@@ -63,8 +69,10 @@ def test_the_school_may_uphold_the_photo_with_its_reason(student, draft, registr
 
 
 def test_another_schools_registrar_does_not_see_the_dispute(student, draft, other_school_registrar) -> None:
-    login(student).post(f"/archive/photos/{draft.photo_id}/answer/",
-                        {f"p{draft.photo_id}-verdict": "wrong", f"p{draft.photo_id}-reason": "x"})
+    login(student).post(
+        f"/archive/photos/{draft.photo_id}/answer/",
+        {f"p{draft.photo_id}-verdict": "wrong", f"p{draft.photo_id}-reason": "x"},
+    )
     check = PhotoCheck.objects.get()
     client = login(other_school_registrar)
     assert "x" not in client.get("/school/archive/photo-disputes/").content.decode().split("<main>")[1]

@@ -12,20 +12,49 @@ from xuedang.registry import services as registry
 
 def test_the_enrollment_page_shows_every_field_in_words_and_the_timeline(student, registrar) -> None:
     enrollment = make_enrollment()
-    registry.annual_registration_record(actor=registrar, enrollment=enrollment, academic_year=2022, status="registered",
-                                        semester_start=date(2022, 9, 1), registered_on=date(2022, 9, 5))
-    registry.enrollment_change_record(actor=registrar, enrollment=enrollment, change_code="11",
-                                      change_date=date(2023, 3, 1), changes={"state": "suspended"}, reason="疾病")
+    registry.annual_registration_record(
+        actor=registrar,
+        enrollment=enrollment,
+        academic_year=2022,
+        status="registered",
+        semester_start=date(2022, 9, 1),
+        registered_on=date(2022, 9, 5),
+    )
+    registry.enrollment_change_record(
+        actor=registrar,
+        enrollment=enrollment,
+        change_code="11",
+        change_date=date(2023, 3, 1),
+        changes={"state": "suspended"},
+        reason="疾病",
+    )
     page = login(student).get(f"/archive/enrollments/{enrollment.pk}/").content.decode()
-    for words in ("2021 年 9 月 1 日", "本科", "全日制", "计算机科学与技术", "汉族", "4 年", "11010519491231002X",
-                  "2022–2023 学年注册", "学籍异动：休学", "休学 / suspended", "信息科学技术学院"):
+    for words in (
+        "2021 年 9 月 1 日",
+        "本科",
+        "全日制",
+        "计算机科学与技术",
+        "汉族",
+        "4 年",
+        "11010519491231002X",
+        "2022–2023 学年注册",
+        "学籍异动：休学",
+        "休学 / suspended",
+        "信息科学技术学院",
+    ):
         assert words in page, words
 
 
 def test_a_student_who_has_left_sees_the_enrollment_file(student, registrar) -> None:
     enrollment = make_enrollment()
-    registry.enrollment_cancel(actor=registrar, enrollment=enrollment, state="withdrawn",
-                               decision_date=date(2023, 5, 4), reason="自动退学", recorded_on=date(2023, 5, 5))
+    registry.enrollment_cancel(
+        actor=registrar,
+        enrollment=enrollment,
+        state="withdrawn",
+        decision_date=date(2023, 5, 4),
+        reason="自动退学",
+        recorded_on=date(2023, 5, 5),
+    )
     page = login(student).get(f"/archive/enrollments/{enrollment.pk}/").content.decode()
     assert "学籍档案" in page and "退学 / withdrawn" in page and "学籍异动：退学" in page
 
@@ -34,8 +63,14 @@ def test_the_credential_page_shows_article_17_and_the_photo_only_to_its_owner(st
     credential = graduate(make_enrollment())
     client = login(student)
     page = client.get(f"/archive/credentials/{credential.pk}/").content.decode()
-    for words in ("龚旗煌", credential.certificate_number, "2025 年 7 月 1 日", "毕业 / graduation", "北京大学",
-                  f"/archive/photos/{credential.photo_id}/"):
+    for words in (
+        "龚旗煌",
+        credential.certificate_number,
+        "2025 年 7 月 1 日",
+        "毕业 / graduation",
+        "北京大学",
+        f"/archive/photos/{credential.photo_id}/",
+    ):
         assert words in page, words
     photo = client.get(f"/archive/photos/{credential.photo_id}/")
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
@@ -49,10 +84,20 @@ def test_the_admission_page_shows_the_admission_in_words(student) -> None:
     from xuedang.institutions.models import Institution
 
     admission = Admission.objects.create(
-        exam_number="26110101000009", year=2021, institution=Institution.objects.get(code="10001"),
-        province_code="11", major_code="080901", major_name="计算机科学与技术", level="05", study_form="1",
-        admission_type="01", name="吉𠮷", gender="2", birth_date=date(1949, 12, 31),
-        identity_digest=student.identity_digest)
+        exam_number="26110101000009",
+        year=2021,
+        institution=Institution.objects.get(code="10001"),
+        province_code="11",
+        major_code="080901",
+        major_name="计算机科学与技术",
+        level="05",
+        study_form="1",
+        admission_type="01",
+        name="吉𠮷",
+        gender="2",
+        birth_date=date(1949, 12, 31),
+        identity_digest=student.identity_digest,
+    )
     page = login(student).get(f"/archive/admissions/{admission.pk}/").content.decode()
     assert "北京市" in page and "统招（普通批次）" in page and "26110101000009" in page
 

@@ -9,7 +9,6 @@ from xuedang.institutions.models import Institution
 pytestmark = pytest.mark.django_db
 
 
-
 def test_only_centre_staff_enter_the_admin(centre_admin, registrar, province_officer) -> None:
     assert login(centre_admin).get("/admin/").status_code == 200
     for user in (registrar, province_officer):
@@ -31,11 +30,19 @@ def test_a_change_in_the_admin_is_audited_with_before_and_after(centre_admin) ->
     school = Institution.objects.get(code="10001")
     url = f"/admin/institutions/institution/{school.pk}/change/"
     form = {
-        "name": school.name, "name_en": "Peking University", "province_code": "11",
-        "authority": school.authority, "city": school.city, "level": school.level,
-        "remarks": "", "credit_system": "on", "active": "on",
-        "presidents-TOTAL_FORMS": "0", "presidents-INITIAL_FORMS": "0",
-        "presidents-MIN_NUM_FORMS": "0", "presidents-MAX_NUM_FORMS": "1000",
+        "name": school.name,
+        "name_en": "Peking University",
+        "province_code": "11",
+        "authority": school.authority,
+        "city": school.city,
+        "level": school.level,
+        "remarks": "",
+        "credit_system": "on",
+        "active": "on",
+        "presidents-TOTAL_FORMS": "0",
+        "presidents-INITIAL_FORMS": "0",
+        "presidents-MIN_NUM_FORMS": "0",
+        "presidents-MAX_NUM_FORMS": "1000",
     }
     response = client.post(url, form)
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -32,8 +32,9 @@ def tamper_allowed():
 
 
 def _three_entries() -> list[AuditEntry]:
-    return [audit_log(actor=None, action="test.action", target=("test.thing", str(i)),
-                      after={"value": i}) for i in range(3)]
+    return [
+        audit_log(actor=None, action="test.action", target=("test.thing", str(i)), after={"value": i}) for i in range(3)
+    ]
 
 
 def test_entries_chain_and_the_intact_chain_verifies() -> None:
@@ -78,9 +79,17 @@ def test_the_database_refuses_to_change_or_delete_entries() -> None:
 
 
 def test_id_numbers_phones_and_secrets_never_enter_the_log() -> None:
-    entry = audit_log(actor=None, action="test.pii", target=("test.thing", "1"), after={
-        "document_number": "11010519491231002X", "phone": "13800138000",
-        "note": "证件 11010519491231002X 手机 13800138000", "password": "hunter2"})
+    entry = audit_log(
+        actor=None,
+        action="test.pii",
+        target=("test.thing", "1"),
+        after={
+            "document_number": "11010519491231002X",
+            "phone": "13800138000",
+            "note": "证件 11010519491231002X 手机 13800138000",
+            "password": "hunter2",
+        },
+    )
     stored = AuditEntry.objects.get(pk=entry.pk).after
     assert stored["document_number"] == "110105********002X"
     assert stored["phone"] == "138****8000"
@@ -98,7 +107,8 @@ def test_a_registry_write_is_audited_with_operator_and_values(registrar) -> None
 
 def test_bulk_entries_continue_the_chain() -> None:
     _three_entries()
-    audit_log_bulk(AuditDraft(action="test.bulk", target_type="test.thing", target_id=str(i),
-                              after={"i": i}) for i in range(2500))
+    audit_log_bulk(
+        AuditDraft(action="test.bulk", target_type="test.thing", target_id=str(i), after={"i": i}) for i in range(2500)
+    )
     report = verify_chain(batch_size=700)
     assert report.ok and report.checked == 2503

@@ -30,21 +30,26 @@ def poppler(tool: str) -> str:
 def pdf_text(data: bytes, tmp_path: Path) -> str:
     path = tmp_path / "doc.pdf"
     path.write_bytes(data)
-    return subprocess.run([poppler("pdftotext"), "-enc", "UTF-8", str(path), "-"],
-                          capture_output=True, check=True).stdout.decode("utf-8")
+    return subprocess.run(
+        [poppler("pdftotext"), "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
 
 
 def ink(data: bytes, tmp_path: Path, box_pt: tuple[float, float, float, float]) -> frozenset[tuple[int, int]]:
     """Dark pixels of page 1 (rasterised by pdftoppm at 72 dpi) inside box (x0, y0, x1, y1) in PDF points."""
     path = tmp_path / "page.pdf"
     path.write_bytes(data)
-    png = subprocess.run([poppler("pdftoppm"), "-r", "72", "-gray", "-png", "-f", "1", "-l", "1", str(path)],
-                         capture_output=True, check=True).stdout
+    png = subprocess.run(
+        [poppler("pdftoppm"), "-r", "72", "-gray", "-png", "-f", "1", "-l", "1", str(path)],
+        capture_output=True,
+        check=True,
+    ).stdout
     image = Image.open(io.BytesIO(png)).convert("L")
     x0, y0, x1, y1 = box_pt
     top = image.size[1] - int(y1)
-    return frozenset((x, y) for x in range(int(x0), int(x1)) for y in range(top, top + int(y1 - y0))
-                     if image.getpixel((x, y)) < 128)
+    return frozenset(
+        (x, y) for x in range(int(x0), int(x1)) for y in range(top, top + int(y1 - y0)) if image.getpixel((x, y)) < 128
+    )
 
 
 GLYPH_BOX = (95, 390, 185, 490)
@@ -94,8 +99,11 @@ def test_rare_characters_are_drawn_as_real_glyphs_not_blank_or_notdef_boxes(char
 
 def test_rare_characters_copy_out_exactly_including_beyond_the_basic_plane(tmp_path: Path) -> None:
     data = core_pdf.render_document_pdf(
-        title=f"学信档案 {RARE}", subtitle="", sections=[("学籍", [("姓名", "𠮷田 𡒄三 Zhang")])],
-        photo=None, footer="学档",
+        title=f"学信档案 {RARE}",
+        subtitle="",
+        sections=[("学籍", [("姓名", "𠮷田 𡒄三 Zhang")])],
+        photo=None,
+        footer="学档",
     )
     text = pdf_text(data, tmp_path)
     assert f"学信档案 {RARE}" in text
@@ -116,8 +124,9 @@ def test_only_the_characters_used_are_embedded_as_subsets(tmp_path: Path) -> Non
 
 def test_a_long_record_breaks_onto_pages_of_a4_with_the_footer_on_each(tmp_path: Path) -> None:
     rows = [(f"第{i}项", "北京大学 Peking University " * 4) for i in range(60)]
-    data = core_pdf.render_document_pdf(title="学信档案", subtitle="张三", sections=[("学籍", rows)],
-                                        photo=None, footer="学档 xuedang")
+    data = core_pdf.render_document_pdf(
+        title="学信档案", subtitle="张三", sections=[("学籍", rows)], photo=None, footer="学档 xuedang"
+    )
     text = pdf_text(data, tmp_path)
     assert text.count("学档 xuedang") >= 2
     assert "第 2 页 / page 2" in text
@@ -158,12 +167,14 @@ def test_bold_text_does_not_turn_the_text_after_it_bold() -> None:
 def test_a_record_with_a_photo_embeds_it_once_beside_the_first_rows(tmp_path: Path) -> None:
     photo = io.BytesIO()
     Image.new("RGB", (120, 160), (60, 110, 190)).save(photo, "JPEG")
-    data = core_pdf.render_document_pdf(title="学信档案", subtitle="", sections=[("学籍", [("姓名", "张三")])],
-                                        photo=photo.getvalue(), footer="学档")
+    data = core_pdf.render_document_pdf(
+        title="学信档案", subtitle="", sections=[("学籍", [("姓名", "张三")])], photo=photo.getvalue(), footer="学档"
+    )
     path = tmp_path / "doc.pdf"
     path.write_bytes(data)
-    images = subprocess.run([poppler("pdfimages"), "-list", str(path)], capture_output=True, check=True,
-                            text=True).stdout.splitlines()[2:]
+    images = subprocess.run(
+        [poppler("pdfimages"), "-list", str(path)], capture_output=True, check=True, text=True
+    ).stdout.splitlines()[2:]
     assert len(images) == 1 and images[0].split()[2] == "image" and "jpeg" in images[0]
 
 

@@ -24,8 +24,15 @@ PHONE = "13800138000"
 
 
 def _person() -> User:
-    return user_create(actor=None, username="pii", password="Xuedang-pii-2026!", real_name="吉𠮷",
-                       phone=PHONE, document_type="resident_id", document_number=ID)
+    return user_create(
+        actor=None,
+        username="pii",
+        password="Xuedang-pii-2026!",
+        real_name="吉𠮷",
+        phone=PHONE,
+        document_type="resident_id",
+        document_number=ID,
+    )
 
 
 def _every_text_value() -> list[str]:
@@ -96,8 +103,7 @@ def test_a_token_under_an_unknown_key_is_refused(settings, rotated_keys) -> None
 
 
 def test_log_lines_lose_id_and_phone_numbers() -> None:
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, "lookup %s by %s failed",
-                               (ID, f"+86 {PHONE}"), None)
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "lookup %s by %s failed", (ID, f"+86 {PHONE}"), None)
     RedactPIIFilter().filter(record)
     message = record.getMessage()
     assert ID not in message and PHONE not in message and "[redacted]" in message

@@ -20,11 +20,17 @@ def test_prepared_statements_are_on_for_postgresql_and_can_be_turned_off_for_a_p
     import sys
 
     def options(**env: str) -> dict:
-        code = ("import json; from xuedang import settings; "
-                "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))")
-        done = subprocess.run([sys.executable, "-c", code],
-                              env={**os.environ, "DATABASE_URL": "postgres://u@127.0.0.1:5432/x", **env},
-                              capture_output=True, text=True, check=True)
+        code = (
+            "import json; from xuedang import settings; "
+            "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "DATABASE_URL": "postgres://u@127.0.0.1:5432/x", **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return json.loads(done.stdout)
 
     assert options()["prepare_threshold"] >= 1  # Django's default (None) ignores even prepare=True

@@ -6,39 +6,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('institutions', '0002_load_institutions'),
+        ("institutions", "0002_load_institutions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('enrollments', '新生学籍注册 / new-student registration')], max_length=20)),
-                ('filename', models.CharField(max_length=200)),
-                ('sha256', models.CharField(max_length=64)),
-                ('state', models.CharField(choices=[('pending', '排队中 / queued'), ('validating', '校验中 / validating'), ('loading', '写入中 / loading'), ('invalid', '有错误，未写入 / errors found, nothing written'), ('done', '已完成 / done'), ('failed', '失败，未写入 / failed, nothing written')], default='pending', max_length=12)),
-                ('total_rows', models.PositiveIntegerField(default=0)),
-                ('processed_rows', models.PositiveIntegerField(default=0)),
-                ('error_count', models.PositiveIntegerField(default=0)),
-                ('inserted_rows', models.PositiveIntegerField(default=0)),
-                ('skipped_rows', models.PositiveIntegerField(default=0)),
-                ('message', models.TextField(blank=True, default='')),
-                ('errors', models.JSONField(default=list, help_text='the first errors, for the page; the report has all')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='import_jobs', to='institutions.institution')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("enrollments", "新生学籍注册 / new-student registration")], max_length=20
+                    ),
+                ),
+                ("filename", models.CharField(max_length=200)),
+                ("sha256", models.CharField(max_length=64)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "排队中 / queued"),
+                            ("validating", "校验中 / validating"),
+                            ("loading", "写入中 / loading"),
+                            ("invalid", "有错误，未写入 / errors found, nothing written"),
+                            ("done", "已完成 / done"),
+                            ("failed", "失败，未写入 / failed, nothing written"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("total_rows", models.PositiveIntegerField(default=0)),
+                ("processed_rows", models.PositiveIntegerField(default=0)),
+                ("error_count", models.PositiveIntegerField(default=0)),
+                ("inserted_rows", models.PositiveIntegerField(default=0)),
+                ("skipped_rows", models.PositiveIntegerField(default=0)),
+                ("message", models.TextField(blank=True, default="")),
+                (
+                    "errors",
+                    models.JSONField(default=list, help_text="the first errors, for the page; the report has all"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="import_jobs",
+                        to="institutions.institution",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '导入任务 / import job',
-                'verbose_name_plural': '导入任务 / import jobs',
-                'ordering': ['-created_at'],
+                "verbose_name": "导入任务 / import job",
+                "verbose_name_plural": "导入任务 / import jobs",
+                "ordering": ["-created_at"],
             },
         ),
     ]

@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('imports', '0001_initial'),
+        ("imports", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='importjob',
-            name='kind',
-            field=models.CharField(choices=[('enrollments', '新生学籍注册 / new-student registration'), ('annual_registrations', '学年注册 / annual registration')], max_length=20),
+            model_name="importjob",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("enrollments", "新生学籍注册 / new-student registration"),
+                    ("annual_registrations", "学年注册 / annual registration"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

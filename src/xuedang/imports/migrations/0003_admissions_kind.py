@@ -4,15 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('imports', '0002_annual_registration_kind'),
+        ("imports", "0002_annual_registration_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='importjob',
-            name='kind',
-            field=models.CharField(choices=[('enrollments', '新生学籍注册 / new-student registration'), ('admissions', '录取数据 / admission data'), ('annual_registrations', '学年注册 / annual registration')], max_length=20),
+            model_name="importjob",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("enrollments", "新生学籍注册 / new-student registration"),
+                    ("admissions", "录取数据 / admission data"),
+                    ("annual_registrations", "学年注册 / annual registration"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

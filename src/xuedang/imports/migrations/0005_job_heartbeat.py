@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('imports', '0004_cancellations_kind'),
+        ("imports", "0004_cancellations_kind"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importjob',
-            name='heartbeat_at',
-            field=models.DateTimeField(blank=True, help_text='last sign of life of the worker', null=True),
+            model_name="importjob",
+            name="heartbeat_at",
+            field=models.DateTimeField(blank=True, help_text="last sign of life of the worker", null=True),
         ),
     ]

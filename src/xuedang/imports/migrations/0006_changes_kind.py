@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('imports', '0005_job_heartbeat'),
+        ("imports", "0005_job_heartbeat"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='importjob',
-            name='kind',
-            field=models.CharField(choices=[('enrollments', '新生学籍注册 / new-student registration'), ('admissions', '录取数据 / admission data'), ('annual_registrations', '学年注册 / annual registration'), ('changes', '学籍异动 / status changes'), ('cancellations', '学籍注销 / cancellation')], max_length=20),
+            model_name="importjob",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("enrollments", "新生学籍注册 / new-student registration"),
+                    ("admissions", "录取数据 / admission data"),
+                    ("annual_registrations", "学年注册 / annual registration"),
+                    ("changes", "学籍异动 / status changes"),
+                    ("cancellations", "学籍注销 / cancellation"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('imports', '0007_credentials_kind'),
-        ('institutions', '0004_province_api_keys'),
+        ("imports", "0007_credentials_kind"),
+        ("institutions", "0004_province_api_keys"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importjob',
-            name='api_key',
-            field=models.ForeignKey(blank=True, help_text='the key of the system that submitted it, if any', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='institutions.apikey'),
+            model_name="importjob",
+            name="api_key",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="the key of the system that submitted it, if any",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="institutions.apikey",
+            ),
         ),
     ]

@@ -29,8 +29,10 @@ def run(tmp_path: Path, body: str) -> ImportJob:
 
 @pytest.fixture
 def students():
-    return [make_enrollment(student_number="S1"),
-            make_enrollment(student_number="S2", document_number="440304200306151232", name="阿依古丽·买买提")]
+    return [
+        make_enrollment(student_number="S1"),
+        make_enrollment(student_number="S2", document_number="440304200306151232", name="阿依古丽·买买提"),
+    ]
 
 
 def test_a_year_is_registered_in_bulk_and_late_rows_are_flagged(tmp_path, students) -> None:
@@ -50,17 +52,37 @@ def test_the_same_file_twice_registers_each_year_once(tmp_path, students) -> Non
 
 
 def test_unknown_cancelled_conflicting_and_repeated_rows_are_refused_together(tmp_path, students) -> None:
-    services.enrollment_cancel(actor=None, enrollment=students[1], state="withdrawn", decision_date=date(2022, 3, 1),
-                               reason="退学", recorded_on=date(2022, 3, 2))
-    services.annual_registration_record(actor=None, enrollment=students[0], academic_year=2021, status="registered",
-                                        semester_start=date(2021, 9, 1), registered_on=date(2021, 9, 5))
-    job = run(tmp_path, "S1,2021-2022,暂缓注册,2021-09-01,\n"  # already registered differently
-                        "S2,2022-2023,注册学籍,2022-09-01,\n"  # withdrawn
-                        "S9,2022-2023,注册学籍,2022-09-01,\n"  # no such student
-                        "S1,2023-2024,注册学籍,2023-09-01,\n"
-                        "S1,2023-2024,注册学籍,2023-09-01,\n"  # twice in the file
-                        "S1,2023-2025,注册,2023-09-01,\n")  # malformed year
+    services.enrollment_cancel(
+        actor=None,
+        enrollment=students[1],
+        state="withdrawn",
+        decision_date=date(2022, 3, 1),
+        reason="退学",
+        recorded_on=date(2022, 3, 2),
+    )
+    services.annual_registration_record(
+        actor=None,
+        enrollment=students[0],
+        academic_year=2021,
+        status="registered",
+        semester_start=date(2021, 9, 1),
+        registered_on=date(2021, 9, 5),
+    )
+    job = run(
+        tmp_path,
+        "S1,2021-2022,暂缓注册,2021-09-01,\n"  # already registered differently
+        "S2,2022-2023,注册学籍,2022-09-01,\n"  # withdrawn
+        "S9,2022-2023,注册学籍,2022-09-01,\n"  # no such student
+        "S1,2023-2024,注册学籍,2023-09-01,\n"
+        "S1,2023-2024,注册学籍,2023-09-01,\n"  # twice in the file
+        "S1,2023-2025,注册,2023-09-01,\n",
+    )  # malformed year
     assert job.state == ImportState.INVALID
     assert {(e["row"], e["column"]) for e in job.errors} == {
-        (2, "注册状态"), (3, "学号"), (4, "学号"), (6, "学号"), (7, "学年")}
+        (2, "注册状态"),
+        (3, "学号"),
+        (4, "学号"),
+        (6, "学号"),
+        (7, "学年"),
+    }
     assert AnnualRegistration.objects.count() == 1

@@ -22,8 +22,11 @@ def _key(code: str = "10001") -> str:
 
 
 def _submit(client: Client, key: str, content: bytes, kind: str = "enrollments", **capture):
-    return client.post("/api/v1/school/imports", {"kind": kind, "file": SimpleUploadedFile("s.csv", content)},
-                       HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client.post(
+        "/api/v1/school/imports",
+        {"kind": kind, "file": SimpleUploadedFile("s.csv", content)},
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
 
 
 def test_a_school_system_submits_a_file_and_follows_the_job(django_capture_on_commit_callbacks) -> None:
@@ -91,9 +94,11 @@ def _admissions() -> bytes:
 
 
 def _submit_for(client: Client, key: str, code: str, kind: str = "admissions"):
-    return client.post("/api/v1/school/imports", {"kind": kind, "institution": code,
-                                                  "file": SimpleUploadedFile("lq.csv", _admissions())},
-                       HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client.post(
+        "/api/v1/school/imports",
+        {"kind": kind, "institution": code, "file": SimpleUploadedFile("lq.csv", _admissions())},
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
 
 
 def test_a_province_sends_admission_data_for_a_school_of_its_own(django_capture_on_commit_callbacks) -> None:
@@ -108,10 +113,16 @@ def test_a_province_sends_admission_data_for_a_school_of_its_own(django_capture_
     assert Admission.objects.filter(institution__code="10001").count() == 2
     # the school's own key sees the job too (it is the school's data now); another province's key does not
     school = _key("10001")
-    assert client.get(f"/api/v1/school/imports/{response.json()['id']}",
-                      HTTP_AUTHORIZATION=f"Bearer {school}").status_code == 200
-    assert client.get(f"/api/v1/school/imports/{response.json()['id']}",
-                      HTTP_AUTHORIZATION=f"Bearer {_province_key('31')}").status_code == 404
+    assert (
+        client.get(f"/api/v1/school/imports/{response.json()['id']}", HTTP_AUTHORIZATION=f"Bearer {school}").status_code
+        == 200
+    )
+    assert (
+        client.get(
+            f"/api/v1/school/imports/{response.json()['id']}", HTTP_AUTHORIZATION=f"Bearer {_province_key('31')}"
+        ).status_code
+        == 404
+    )
 
 
 def test_a_province_key_sends_nothing_but_admissions_and_only_for_its_province() -> None:
@@ -129,8 +140,7 @@ def test_each_key_is_rate_limited_on_its_own(settings) -> None:
     cache.clear()
     settings.API_KEY_RATE = "3/m"
     client, ours, theirs = Client(), _key("10001"), _key("10246")
-    codes = [client.get("/api/v1/school/imports/1", HTTP_AUTHORIZATION=f"Bearer {ours}").status_code
-             for _ in range(4)]
+    codes = [client.get("/api/v1/school/imports/1", HTTP_AUTHORIZATION=f"Bearer {ours}").status_code for _ in range(4)]
     assert codes == [404, 404, 404, 429]
     limited = client.get("/api/v1/school/imports/1", HTTP_AUTHORIZATION=f"Bearer {ours}")
     assert limited["Retry-After"] == "60" and "请求过于频繁" in limited.json()["detail"]
@@ -142,8 +152,7 @@ def test_the_key_rate_limit_holds_across_processes_in_redis(settings, redis_url)
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
     settings.API_KEY_RATE = "2/m"
     client, key = Client(), _key("10001")
-    codes = [client.get("/api/v1/school/imports/1", HTTP_AUTHORIZATION=f"Bearer {key}").status_code
-             for _ in range(3)]
+    codes = [client.get("/api/v1/school/imports/1", HTTP_AUTHORIZATION=f"Bearer {key}").status_code for _ in range(3)]
     assert codes == [404, 404, 429]
     import redis
 

@@ -31,8 +31,10 @@ def test_cancellations_by_file_flag_the_late_ones_and_apply_once(tmp_path) -> No
     make_enrollment(student_number="S1")
     make_enrollment(student_number="S2", document_number="440304200306151232", name="张三")
     today = timezone.localdate()
-    body = (f"S1,退学,{today - timedelta(days=2)},校学〔2026〕1号,本人申请\n"
-            f"S2,开除学籍,{today - timedelta(days=40)},校学〔2026〕2号,严重违纪\n")
+    body = (
+        f"S1,退学,{today - timedelta(days=2)},校学〔2026〕1号,本人申请\n"
+        f"S2,开除学籍,{today - timedelta(days=40)},校学〔2026〕2号,严重违纪\n"
+    )
     job = run(tmp_path, body)
     assert job.state == ImportState.DONE and job.inserted_rows == 2, job.errors or job.message
     s1, s2 = Enrollment.objects.order_by("student_number")
@@ -49,8 +51,10 @@ def test_cancellations_by_file_flag_the_late_ones_and_apply_once(tmp_path) -> No
 def test_bad_rows_cancel_nothing(tmp_path) -> None:
     make_enrollment(student_number="S1")
     today = timezone.localdate()
-    job = run(tmp_path, f"S1,退学,{today},,申请\nS9,退学,{today},,申请\nS1,休学,{today},,x\n"
-                        f"S1,死亡,{today + timedelta(days=3)},,x\n")
+    job = run(
+        tmp_path,
+        f"S1,退学,{today},,申请\nS9,退学,{today},,申请\nS1,休学,{today},,x\nS1,死亡,{today + timedelta(days=3)},,x\n",
+    )
     assert job.state == ImportState.INVALID
     assert {(e["row"], e["column"]) for e in job.errors} == {(3, "学号"), (4, "注销类型"), (5, "决定日期")}
     assert Enrollment.objects.get().state == "registered"

@@ -26,13 +26,14 @@ def run(tmp_path, body: str) -> ImportJob:
 
 @pytest.fixture
 def students():
-    return [make_enrollment(student_number="S1"),
-            make_enrollment(student_number="S2", document_number="440304200306151232", name="张三")]
+    return [
+        make_enrollment(student_number="S1"),
+        make_enrollment(student_number="S2", document_number="440304200306151232", name="张三"),
+    ]
 
 
 def test_changes_by_file_keep_before_and_after_and_apply_once(tmp_path, students) -> None:
-    body = ("S1,转专业,2022-09-01,本人申请,080717T,人工智能,人工智能学院,,\n"
-            "S2,休学,2023-03-01,疾病,,,,,2026-07-01\n")
+    body = "S1,转专业,2022-09-01,本人申请,080717T,人工智能,人工智能学院,,\nS2,休学,2023-03-01,疾病,,,,,2026-07-01\n"
     job = run(tmp_path, body)
     assert job.state == ImportState.DONE and job.inserted_rows == 2, job.errors or job.message
     s1, s2 = Enrollment.objects.order_by("student_number")
@@ -47,9 +48,16 @@ def test_changes_by_file_keep_before_and_after_and_apply_once(tmp_path, students
 
 def test_credit_system_schools_cannot_repeat_a_year_and_cancellations_go_elsewhere(tmp_path, students) -> None:
     Institution.objects.filter(code="10001").update(credit_system=True)
-    job = run(tmp_path, "S1,留级,2022-09-01,成绩,,,,,2026-07-01\nS2,退学,2022-09-01,申请,,,,,\n"
-                        "S9,转专业,2022-09-01,x,080717T,人工智能,,,\nS1,转专业,2099-01-01,x,,,,,\n")
+    job = run(
+        tmp_path,
+        "S1,留级,2022-09-01,成绩,,,,,2026-07-01\nS2,退学,2022-09-01,申请,,,,,\n"
+        "S9,转专业,2022-09-01,x,080717T,人工智能,,,\nS1,转专业,2099-01-01,x,,,,,\n",
+    )
     assert job.state == ImportState.INVALID
     assert {(e["row"], e["column"]) for e in job.errors} == {
-        (2, "异动类别"), (3, "异动类别"), (4, "学号"), (5, "异动日期")}
+        (2, "异动类别"),
+        (3, "异动类别"),
+        (4, "学号"),
+        (5, "异动日期"),
+    }
     assert not EnrollmentChange.objects.exists()

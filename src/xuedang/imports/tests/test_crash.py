@@ -56,8 +56,13 @@ def _count(url: str, sql: str) -> int:
 def test_a_worker_killed_mid_import_leaves_nothing_behind(tmp_path, rows) -> None:
     url, created = _database(tmp_path)
     data_dir = tmp_path / "var"
-    env = {**os.environ, "DATABASE_URL": url, "XUEDANG_DATA_DIR": str(data_dir),
-           "XUEDANG_IMPORT_FAULT_PAUSE": "60", "DJANGO_SETTINGS_MODULE": "xuedang.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "XUEDANG_DATA_DIR": str(data_dir),
+        "XUEDANG_IMPORT_FAULT_PAUSE": "60",
+        "DJANGO_SETTINGS_MODULE": "xuedang.settings",
+    }
     env.pop("REDIS_URL", None)
     manage = [sys.executable, "-m", "xuedang.manage"]
     try:
@@ -90,10 +95,22 @@ def test_a_job_whose_worker_died_is_marked_failed_and_can_be_uploaded_again() ->
 
     school = Institution.objects.get(code="10001")
     old = timezone.now() - timedelta(hours=2)
-    dead = ImportJob.objects.create(institution=school, kind="enrollments", filename="a.csv", sha256="x",
-                                    state=ImportState.LOADING, heartbeat_at=old)
-    alive = ImportJob.objects.create(institution=school, kind="enrollments", filename="b.csv", sha256="y",
-                                     state=ImportState.VALIDATING, heartbeat_at=timezone.now())
+    dead = ImportJob.objects.create(
+        institution=school,
+        kind="enrollments",
+        filename="a.csv",
+        sha256="x",
+        state=ImportState.LOADING,
+        heartbeat_at=old,
+    )
+    alive = ImportJob.objects.create(
+        institution=school,
+        kind="enrollments",
+        filename="b.csv",
+        sha256="y",
+        state=ImportState.VALIDATING,
+        heartbeat_at=timezone.now(),
+    )
     assert import_jobs_reap() == 1
     dead.refresh_from_db()
     alive.refresh_from_db()

@@ -31,9 +31,11 @@ def run(tmp_path, body: str) -> ImportJob:
 @pytest.fixture
 def graduates():
     president_appoint(institution=Institution.objects.get(code="10001"), name="龚旗煌", start_date=date(2022, 6, 1))
-    return [make_enrollment(student_number="S1"),
-            make_enrollment(student_number="S2", document_number="440304200306151232", name="张三"),
-            make_enrollment(student_number="S3", document_number="310104199909094569", name="王五")]
+    return [
+        make_enrollment(student_number="S1"),
+        make_enrollment(student_number="S2", document_number="440304200306151232", name="张三"),
+        make_enrollment(student_number="S3", document_number="310104199909094569", name="王五"),
+    ]
 
 
 def test_credentials_by_file_get_official_numbers_and_stay_unpublished(tmp_path, graduates) -> None:
@@ -52,9 +54,17 @@ def test_credentials_by_file_get_official_numbers_and_stay_unpublished(tmp_path,
 
 def test_wrong_numbers_second_credentials_and_strangers_are_refused(tmp_path, graduates) -> None:
     run(tmp_path, "S1,毕业,2025-07-01,,\n")
-    job = run(tmp_path, "S1,结业,2025-07-01,,\nS2,毕业,2025-07-01,100031202505000001,\n"
-                        "S3,毕业,2025-07-01,100011202505000001,\nS9,毕业,2025-07-01,,\nS2,肄业,2025-07-01,,\n")
+    job = run(
+        tmp_path,
+        "S1,结业,2025-07-01,,\nS2,毕业,2025-07-01,100031202505000001,\n"
+        "S3,毕业,2025-07-01,100011202505000001,\nS9,毕业,2025-07-01,,\nS2,肄业,2025-07-01,,\n",
+    )
     assert job.state == ImportState.INVALID
     assert {(e["row"], e["column"]) for e in job.errors} == {
-        (2, "学号"), (3, "证书编号"), (4, "证书编号"), (5, "学号"), (6, "毕结业")}
+        (2, "学号"),
+        (3, "证书编号"),
+        (4, "证书编号"),
+        (5, "学号"),
+        (6, "毕结业"),
+    }
     assert Credential.objects.count() == 1

@@ -26,9 +26,15 @@ def _values(stream: io.BytesIO) -> list[list[str]]:
     return [[r.values["姓名"], r.values["学号"]] for r in iter_rows(stream)]
 
 
-@pytest.mark.parametrize(("encoding", "bom", "rows"), [
-    ("utf-8", False, ROWS), ("utf-8", True, ROWS), ("gb18030", False, ROWS), ("gbk", False, GBK_ROWS),
-])
+@pytest.mark.parametrize(
+    ("encoding", "bom", "rows"),
+    [
+        ("utf-8", False, ROWS),
+        ("utf-8", True, ROWS),
+        ("gb18030", False, ROWS),
+        ("gbk", False, GBK_ROWS),
+    ],
+)
 def test_each_encoding_reads_the_same_values(encoding, bom, rows) -> None:
     assert _values(_csv(rows, encoding, bom)) == rows
 
@@ -57,15 +63,18 @@ def test_xlsx_keeps_rare_characters_leading_zeros_numbers_and_dates() -> None:
     assert rows[1].values["学号"] == "2021002" and rows[1].values["编号"] == "007"
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", "文件为空"),
-    (b"\xd0\xcf\x11\xe0" + b"\x00" * 600, ".xls"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "既不是|neither"),
-    ("姓名,姓名\n张三,李四\n".encode(), "表头重复"),
-    ("姓名,,学号\n张三,,1\n".encode(), "第 2 列表头为空"),
-    ("姓名,学号\n张三,1,多余\n".encode(), "第 2 行的列数多于表头"),
-    (b"\xe5\xa7\x93\xe5\x90\x8d\n\xff\xfe\xfd\n", "无法识别|编码"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "文件为空"),
+        (b"\xd0\xcf\x11\xe0" + b"\x00" * 600, ".xls"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "既不是|neither"),
+        ("姓名,姓名\n张三,李四\n".encode(), "表头重复"),
+        ("姓名,,学号\n张三,,1\n".encode(), "第 2 列表头为空"),
+        ("姓名,学号\n张三,1,多余\n".encode(), "第 2 行的列数多于表头"),
+        (b"\xe5\xa7\x93\xe5\x90\x8d\n\xff\xfe\xfd\n", "无法识别|编码"),
+    ],
+)
 def test_unreadable_files_are_refused_with_a_reason(content, message) -> None:
     import re
 
@@ -106,8 +115,13 @@ def test_formulas_are_neutralised_in_csv_and_xlsx() -> None:
     assert cells[-1].value == -12.5  # real numbers stay numbers
 
 
-@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20).map(str.strip)
-                .filter(bool), min_size=1, max_size=10))
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20).map(str.strip).filter(bool),
+        min_size=1,
+        max_size=10,
+    )
+)
 def test_any_text_round_trips_through_csv_export(values) -> None:
     out = io.BytesIO()
     write_csv([[v] for v in values], header=["值"], out=out)

@@ -26,11 +26,24 @@ def student_row(n: int, **overrides: str) -> dict[str, str]:
     birth = date(2000, 1, 1) + timedelta(days=n % 3000)  # unique (birth, sequence) up to 3,000,000 rows
     number = validators.compose_resident_id("440304", birth, n // 3000 % 1000)
     row = {
-        "学号": f"2026{n:06d}", "姓名": ["吉𠮷", "阿依古丽·买买提", "张三"][n % 3], "出生日期": birth.isoformat(),
-        "性别": "男" if int(number[16]) % 2 else "女", "民族": "汉族", "证件类型": "居民身份证",
-        "证件号码": number, "院系": "信息学院", "专业代码": "080901", "专业名称": "计算机科学与技术",
-        "层次": "本科", "学习形式": "全日制", "学制": "4", "入学日期": "2026-09-01",
-        "预计毕业日期": "2030-07-01", "录取类型": "统招（普通批次）", "考生号": "", "班级": "",
+        "学号": f"2026{n:06d}",
+        "姓名": ["吉𠮷", "阿依古丽·买买提", "张三"][n % 3],
+        "出生日期": birth.isoformat(),
+        "性别": "男" if int(number[16]) % 2 else "女",
+        "民族": "汉族",
+        "证件类型": "居民身份证",
+        "证件号码": number,
+        "院系": "信息学院",
+        "专业代码": "080901",
+        "专业名称": "计算机科学与技术",
+        "层次": "本科",
+        "学习形式": "全日制",
+        "学制": "4",
+        "入学日期": "2026-09-01",
+        "预计毕业日期": "2030-07-01",
+        "录取类型": "统招（普通批次）",
+        "考生号": "",
+        "班级": "",
     }
     row.update(overrides)
     return row
@@ -61,8 +74,9 @@ def run(path: Path, school: str = "10001") -> ImportJob:
     return ImportJob.objects.order_by("-pk").first()
 
 
-@pytest.mark.parametrize(("fmt", "encoding"), [("csv", "utf-8"), ("csv", "utf-8-bom"), ("csv", "gb18030"),
-                                               ("xlsx", "")])
+@pytest.mark.parametrize(
+    ("fmt", "encoding"), [("csv", "utf-8"), ("csv", "utf-8-bom"), ("csv", "gb18030"), ("xlsx", "")]
+)
 def test_a_valid_file_registers_every_student(tmp_path, fmt, encoding) -> None:
     job = run(write_file(tmp_path, [student_row(n) for n in range(30)], fmt=fmt, encoding=encoding))
     assert job.state == ImportState.DONE and job.inserted_rows == 30, job.errors or job.message
@@ -93,7 +107,7 @@ def test_every_bad_row_is_reported_with_column_value_and_reason(tmp_path) -> Non
     rows[0]["姓名"] = "张😀"
     rows[1]["层次"] = "大专班"
     rows[2]["入学日期"] = "2026-13-01"
-    rows[3]["学号"] = "=HYPERLINK(\"http://x\")"
+    rows[3]["学号"] = '=HYPERLINK("http://x")'
     rows.append(student_row(4, 学号=rows[4]["学号"].replace("0004", "0099")))  # the same person twice
     job = run(write_file(tmp_path, rows))
     found = {(e["row"], e["column"]) for e in job.errors}
@@ -180,8 +194,14 @@ def test_progress_of_a_streaming_job_is_read_from_the_cache_while_it_runs(regist
     from xuedang.imports.services import progress_key
     from xuedang.institutions.models import Institution
 
-    job = ImportJob.objects.create(institution=Institution.objects.get(code="10001"), kind="enrollments",
-                                   filename="x.csv", sha256="", state=ImportState.VALIDATING, total_rows=1000)
+    job = ImportJob.objects.create(
+        institution=Institution.objects.get(code="10001"),
+        kind="enrollments",
+        filename="x.csv",
+        sha256="",
+        state=ImportState.VALIDATING,
+        total_rows=1000,
+    )
     cache.set(progress_key(job.pk), 250)
     assert job_progress(job).processed == 250 and job_progress(job).percent == 25
     job.state = ImportState.DONE

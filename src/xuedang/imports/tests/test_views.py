@@ -17,7 +17,6 @@ from xuedang.institutions.models import Institution
 pytestmark = pytest.mark.django_db
 
 
-
 def _csv(rows) -> bytes:
     return ("\n".join([",".join(HEADER)] + [",".join(r[h] for h in HEADER) for r in rows]) + "\n").encode()
 
@@ -25,8 +24,10 @@ def _csv(rows) -> bytes:
 def _upload(client, content: bytes, django_capture_on_commit_callbacks, name: str = "students.csv"):
     school = Institution.objects.get(code="10001")
     with django_capture_on_commit_callbacks(execute=True):
-        return client.post("/school/imports/", {"institution": school.pk, "kind": "enrollments",
-                                                "file": SimpleUploadedFile(name, content)})
+        return client.post(
+            "/school/imports/",
+            {"institution": school.pk, "kind": "enrollments", "file": SimpleUploadedFile(name, content)},
+        )
 
 
 def test_a_registrar_uploads_a_file_and_sees_the_students(registrar, django_capture_on_commit_callbacks) -> None:
@@ -42,8 +43,9 @@ def test_a_registrar_uploads_a_file_and_sees_the_students(registrar, django_capt
     assert "吉𠮷" in listing and "阿依古丽·买买提" in listing
 
 
-def test_errors_are_shown_and_downloadable_and_nothing_is_written(registrar,
-                                                                  django_capture_on_commit_callbacks) -> None:
+def test_errors_are_shown_and_downloadable_and_nothing_is_written(
+    registrar, django_capture_on_commit_callbacks
+) -> None:
     client = login(registrar)
     rows = [student_row(n) for n in range(3)]
     rows[1]["层次"] = "<script>alert(1)</script>"
@@ -58,8 +60,9 @@ def test_errors_are_shown_and_downloadable_and_nothing_is_written(registrar,
     assert not client.get("/school/enrollments/").content.decode().count("吉𠮷")
 
 
-def test_another_school_cannot_see_the_job(registrar, other_school_registrar,
-                                           django_capture_on_commit_callbacks) -> None:
+def test_another_school_cannot_see_the_job(
+    registrar, other_school_registrar, django_capture_on_commit_callbacks
+) -> None:
     _upload(login(registrar), _csv([student_row(1)]), django_capture_on_commit_callbacks)
     job = ImportJob.objects.get()
     other = login(other_school_registrar)
@@ -85,8 +88,9 @@ def test_an_empty_upload_is_refused_on_the_form(registrar, django_capture_on_com
 
 def test_a_registrar_cannot_import_for_another_school(registrar) -> None:
     other = Institution.objects.get(code="10246")
-    response = login(registrar).post("/school/imports/", {
-        "institution": other.pk, "kind": "enrollments",
-        "file": SimpleUploadedFile("s.csv", _csv([student_row(1)]))})
+    response = login(registrar).post(
+        "/school/imports/",
+        {"institution": other.pk, "kind": "enrollments", "file": SimpleUploadedFile("s.csv", _csv([student_row(1)]))},
+    )
     assert response.status_code == 200 and not ImportJob.objects.exists()
     assert "不能为该学校导入" in response.content.decode()

@@ -13,17 +13,41 @@ from xuedang.imports.tests.test_pipeline import student_row, write_file
 
 def test_a_celery_worker_runs_a_queued_import(tmp_path, redis_url) -> None:
     url, created = _database(tmp_path)
-    env = {**os.environ, "DATABASE_URL": url, "XUEDANG_DATA_DIR": str(tmp_path / "var"), "REDIS_URL": redis_url,
-           "DJANGO_SETTINGS_MODULE": "xuedang.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "XUEDANG_DATA_DIR": str(tmp_path / "var"),
+        "REDIS_URL": redis_url,
+        "DJANGO_SETTINGS_MODULE": "xuedang.settings",
+    }
     manage = [sys.executable, "-m", "xuedang.manage"]
     worker = None
     try:
         subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, timeout=300)
-        worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "xuedang", "worker", "--pool=solo",
-                                   "--without-gossip", "--without-mingle", "--loglevel=WARNING"], env=env)
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "xuedang",
+                "worker",
+                "--pool=solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=WARNING",
+            ],
+            env=env,
+        )
         path = write_file(tmp_path, [student_row(n) for n in range(40)])
-        queued = subprocess.run([*manage, "import_file", str(path), "--institution", "10001", "--background"],
-                                env=env, check=True, timeout=120, capture_output=True, text=True)
+        queued = subprocess.run(
+            [*manage, "import_file", str(path), "--institution", "10001", "--background"],
+            env=env,
+            check=True,
+            timeout=120,
+            capture_output=True,
+            text=True,
+        )
         assert "已排队" in queued.stdout
         deadline, state = time.monotonic() + 90, ""
         while time.monotonic() < deadline and state != "done":

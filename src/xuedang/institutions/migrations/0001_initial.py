@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,57 +14,130 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Institution',
+            name="Institution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('school_id', models.CharField(max_length=10, unique=True, verbose_name='学校标识码 / institution ID')),
-                ('code', models.CharField(max_length=5, unique=True, verbose_name='院校代码 / institution code')),
-                ('name', models.CharField(max_length=100, verbose_name='学校名称 / name')),
-                ('name_en', models.CharField(blank=True, default='', max_length=200, verbose_name='英文名称 / English name')),
-                ('province_code', models.CharField(db_index=True, max_length=2, verbose_name='省份 / province')),
-                ('authority', models.CharField(max_length=60, verbose_name='主管部门 / authority')),
-                ('city', models.CharField(max_length=60, verbose_name='所在地 / city')),
-                ('level', models.CharField(max_length=10, verbose_name='办学层次 / level')),
-                ('remarks', models.CharField(blank=True, default='', max_length=60, verbose_name='备注 / remarks')),
-                ('credit_system', models.BooleanField(default=False, help_text='学分制学校不办理留级/降级/跳级 / credit-system schools refuse repeat/skip years', verbose_name='学分制 / credit system')),
-                ('active', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("school_id", models.CharField(max_length=10, unique=True, verbose_name="学校标识码 / institution ID")),
+                ("code", models.CharField(max_length=5, unique=True, verbose_name="院校代码 / institution code")),
+                ("name", models.CharField(max_length=100, verbose_name="学校名称 / name")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, default="", max_length=200, verbose_name="英文名称 / English name"),
+                ),
+                ("province_code", models.CharField(db_index=True, max_length=2, verbose_name="省份 / province")),
+                ("authority", models.CharField(max_length=60, verbose_name="主管部门 / authority")),
+                ("city", models.CharField(max_length=60, verbose_name="所在地 / city")),
+                ("level", models.CharField(max_length=10, verbose_name="办学层次 / level")),
+                ("remarks", models.CharField(blank=True, default="", max_length=60, verbose_name="备注 / remarks")),
+                (
+                    "credit_system",
+                    models.BooleanField(
+                        default=False,
+                        help_text="学分制学校不办理留级/降级/跳级 / credit-system schools refuse repeat/skip years",
+                        verbose_name="学分制 / credit system",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'verbose_name': '高校 / institution',
-                'verbose_name_plural': '高校 / institutions',
-                'ordering': ['code'],
+                "verbose_name": "高校 / institution",
+                "verbose_name_plural": "高校 / institutions",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('centre', '中心 / national centre'), ('province', '省级 / province'), ('institution', '高校 / institution')], max_length=12)),
-                ('role', models.CharField(choices=[('registrar', '注册员 / registrar'), ('approver', '审核员 / approver'), ('user_admin', '用户管理员 / user administrator'), ('auditor', '审计员 / auditor')], max_length=12)),
-                ('province_code', models.CharField(blank=True, default='', max_length=2)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('institution', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='institutions.institution')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("centre", "中心 / national centre"),
+                            ("province", "省级 / province"),
+                            ("institution", "高校 / institution"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("registrar", "注册员 / registrar"),
+                            ("approver", "审核员 / approver"),
+                            ("user_admin", "用户管理员 / user administrator"),
+                            ("auditor", "审计员 / auditor"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("province_code", models.CharField(blank=True, default="", max_length=2)),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="institutions.institution",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '岗位 / membership',
-                'verbose_name_plural': '岗位 / memberships',
-                'constraints': [models.UniqueConstraint(fields=('user', 'scope', 'role', 'province_code', 'institution'), name='membership_unique'), models.CheckConstraint(condition=models.Q(models.Q(('institution__isnull', True), ('province_code', ''), ('scope', 'centre')), models.Q(('institution__isnull', True), ('scope', 'province'), models.Q(('province_code', ''), _negated=True)), models.Q(('institution__isnull', False), ('province_code', ''), ('scope', 'institution')), _connector='OR'), name='membership_scope_shape')],
+                "verbose_name": "岗位 / membership",
+                "verbose_name_plural": "岗位 / memberships",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "scope", "role", "province_code", "institution"), name="membership_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("institution__isnull", True), ("province_code", ""), ("scope", "centre")),
+                            models.Q(
+                                ("institution__isnull", True),
+                                ("scope", "province"),
+                                models.Q(("province_code", ""), _negated=True),
+                            ),
+                            models.Q(("institution__isnull", False), ("province_code", ""), ("scope", "institution")),
+                            _connector="OR",
+                        ),
+                        name="membership_scope_shape",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='President',
+            name="President",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='校（院）长姓名 / president')),
-                ('start_date', models.DateField(verbose_name='任职起 / from')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='任职止 / to')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='presidents', to='institutions.institution')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="校（院）长姓名 / president")),
+                ("start_date", models.DateField(verbose_name="任职起 / from")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="任职止 / to")),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="presidents",
+                        to="institutions.institution",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['institution', '-start_date'],
-                'constraints': [models.UniqueConstraint(fields=('institution', 'start_date'), name='president_start_unique')],
+                "ordering": ["institution", "-start_date"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("institution", "start_date"), name="president_start_unique")
+                ],
             },
         ),
     ]

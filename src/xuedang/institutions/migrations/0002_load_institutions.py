@@ -13,9 +13,14 @@ def load(apps, schema_editor):
     with SOURCE.open(encoding="utf-8", newline="") as handle:
         rows = [
             Institution(
-                school_id=row["school_id"], code=row["school_code"], name=row["name"],
-                province_code=row["province_code"], authority=row["authority"], city=row["city"],
-                level=row["level"], remarks=row["remarks"],
+                school_id=row["school_id"],
+                code=row["school_code"],
+                name=row["name"],
+                province_code=row["province_code"],
+                authority=row["authority"],
+                city=row["city"],
+                level=row["level"],
+                remarks=row["remarks"],
             )
             for row in csv.DictReader(handle)
         ]

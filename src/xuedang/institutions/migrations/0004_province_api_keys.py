@@ -6,25 +6,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('institutions', '0003_api_keys'),
+        ("institutions", "0003_api_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apikey',
-            name='province_code',
-            field=models.CharField(blank=True, default='', max_length=2, verbose_name='省份 / province'),
+            model_name="apikey",
+            name="province_code",
+            field=models.CharField(blank=True, default="", max_length=2, verbose_name="省份 / province"),
         ),
         migrations.AlterField(
-            model_name='apikey',
-            name='institution',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='api_keys', to='institutions.institution'),
+            model_name="apikey",
+            name="institution",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="api_keys",
+                to="institutions.institution",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='apikey',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('institution__isnull', False), ('province_code', '')), models.Q(('institution__isnull', True), models.Q(('province_code', ''), _negated=True)), _connector='OR'), name='api_key_one_holder'),
+            model_name="apikey",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("institution__isnull", False), ("province_code", "")),
+                    models.Q(("institution__isnull", True), models.Q(("province_code", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="api_key_one_holder",
+            ),
         ),
     ]

@@ -6,29 +6,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EnrollmentNote',
+            name="EnrollmentNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('reward', '奖励 / reward'), ('penalty', '处分 / disciplinary penalty'), ('penalty_lifted', '解除处分 / penalty lifted'), ('study_certificate', '学习证明 / certificate of study')], max_length=20, verbose_name='类别 / kind')),
-                ('title', models.CharField(max_length=200, verbose_name='名称 / title')),
-                ('decided_on', models.DateField(verbose_name='日期 / date')),
-                ('decision_number', models.CharField(blank=True, default='', max_length=60, verbose_name='文号 / decision no.')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notes', to='registry.enrollment')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("reward", "奖励 / reward"),
+                            ("penalty", "处分 / disciplinary penalty"),
+                            ("penalty_lifted", "解除处分 / penalty lifted"),
+                            ("study_certificate", "学习证明 / certificate of study"),
+                        ],
+                        max_length=20,
+                        verbose_name="类别 / kind",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="名称 / title")),
+                ("decided_on", models.DateField(verbose_name="日期 / date")),
+                (
+                    "decision_number",
+                    models.CharField(blank=True, default="", max_length=60, verbose_name="文号 / decision no."),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="notes", to="registry.enrollment"
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '奖惩与证明 / note',
-                'verbose_name_plural': '奖惩与证明 / notes',
-                'ordering': ['decided_on', 'id'],
+                "verbose_name": "奖惩与证明 / note",
+                "verbose_name_plural": "奖惩与证明 / notes",
+                "ordering": ["decided_on", "id"],
             },
         ),
     ]

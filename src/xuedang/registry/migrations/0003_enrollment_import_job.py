@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_enrollment_notes'),
+        ("registry", "0002_enrollment_notes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='enrollment',
-            name='import_job_id',
-            field=models.BigIntegerField(blank=True, null=True, verbose_name='导入批次 / import job'),
+            model_name="enrollment",
+            name="import_job_id",
+            field=models.BigIntegerField(blank=True, null=True, verbose_name="导入批次 / import job"),
         ),
     ]

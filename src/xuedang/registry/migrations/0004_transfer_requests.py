@@ -6,48 +6,160 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('institutions', '0004_province_api_keys'),
-        ('registry', '0003_enrollment_import_job'),
+        ("institutions", "0004_province_api_keys"),
+        ("registry", "0003_enrollment_import_job"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TransferRequest',
+            name="TransferRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('student_number', models.CharField(max_length=30, verbose_name='转入后学号 / new student number')),
-                ('transfer_date', models.DateField(verbose_name='转学日期 / transfer date')),
-                ('decision_number', models.CharField(max_length=60, verbose_name='批准文号 / approval document no.')),
-                ('reason', models.TextField(verbose_name='转学原因 / reason')),
-                ('major_code', models.CharField(blank=True, default='', max_length=10, verbose_name='转入专业代码 / major code')),
-                ('major_name', models.CharField(blank=True, default='', max_length=100, verbose_name='转入专业名称 / major')),
-                ('department', models.CharField(blank=True, default='', max_length=100, verbose_name='转入院系 / department')),
-                ('state', models.CharField(choices=[('pending_sending', '待转出学校同意 / waiting for the sending school'), ('pending_province', '待省级教育行政部门审批 / waiting for the province'), ('applied', '已办理 / transfer applied'), ('rejected', '未同意 / rejected'), ('withdrawn', '已撤回 / withdrawn')], default='pending_sending', max_length=16, verbose_name='状态 / state')),
-                ('filed_at', models.DateTimeField(auto_now_add=True)),
-                ('sending_at', models.DateTimeField(blank=True, null=True, verbose_name='转出学校处理时间 / sending school acted')),
-                ('sending_agreed', models.BooleanField(blank=True, null=True, verbose_name='转出学校同意 / sending school agreed')),
-                ('province_at', models.DateTimeField(blank=True, null=True, verbose_name='省级处理时间 / province acted')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='撤回时间 / withdrawn')),
-                ('rejection_reason', models.TextField(blank=True, default='', verbose_name='不同意理由 / reason for rejecting')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('filed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('from_institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='institutions.institution', verbose_name='转出学校 / sending institution')),
-                ('province_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sending_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfer_requests', to='registry.enrollment')),
-                ('target', models.OneToOneField(blank=True, help_text='the enrollment created at the receiving school once applied', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.enrollment')),
-                ('to_institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='institutions.institution', verbose_name='转入学校 / receiving institution')),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("student_number", models.CharField(max_length=30, verbose_name="转入后学号 / new student number")),
+                ("transfer_date", models.DateField(verbose_name="转学日期 / transfer date")),
+                ("decision_number", models.CharField(max_length=60, verbose_name="批准文号 / approval document no.")),
+                ("reason", models.TextField(verbose_name="转学原因 / reason")),
+                (
+                    "major_code",
+                    models.CharField(blank=True, default="", max_length=10, verbose_name="转入专业代码 / major code"),
+                ),
+                (
+                    "major_name",
+                    models.CharField(blank=True, default="", max_length=100, verbose_name="转入专业名称 / major"),
+                ),
+                (
+                    "department",
+                    models.CharField(blank=True, default="", max_length=100, verbose_name="转入院系 / department"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending_sending", "待转出学校同意 / waiting for the sending school"),
+                            ("pending_province", "待省级教育行政部门审批 / waiting for the province"),
+                            ("applied", "已办理 / transfer applied"),
+                            ("rejected", "未同意 / rejected"),
+                            ("withdrawn", "已撤回 / withdrawn"),
+                        ],
+                        default="pending_sending",
+                        max_length=16,
+                        verbose_name="状态 / state",
+                    ),
+                ),
+                ("filed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "sending_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="转出学校处理时间 / sending school acted"),
+                ),
+                (
+                    "sending_agreed",
+                    models.BooleanField(blank=True, null=True, verbose_name="转出学校同意 / sending school agreed"),
+                ),
+                (
+                    "province_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="省级处理时间 / province acted"),
+                ),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True, verbose_name="撤回时间 / withdrawn")),
+                (
+                    "rejection_reason",
+                    models.TextField(blank=True, default="", verbose_name="不同意理由 / reason for rejecting"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "filed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "from_institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="institutions.institution",
+                        verbose_name="转出学校 / sending institution",
+                    ),
+                ),
+                (
+                    "province_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sending_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfer_requests",
+                        to="registry.enrollment",
+                    ),
+                ),
+                (
+                    "target",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="the enrollment created at the receiving school once applied",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.enrollment",
+                    ),
+                ),
+                (
+                    "to_institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="institutions.institution",
+                        verbose_name="转入学校 / receiving institution",
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '转学申请 / transfer request',
-                'verbose_name_plural': '转学申请 / transfer requests',
-                'ordering': ['-filed_at', '-id'],
-                'indexes': [models.Index(fields=['from_institution', 'state'], name='transfer_sending_queue_idx'), models.Index(fields=['to_institution', 'state'], name='transfer_receiving_queue_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state__in', ['pending_sending', 'pending_province'])), fields=('source',), name='transfer_one_open_per_enrollment'), models.CheckConstraint(condition=models.Q(('from_institution', models.F('to_institution')), _negated=True), name='transfer_between_two_institutions')],
+                "verbose_name": "转学申请 / transfer request",
+                "verbose_name_plural": "转学申请 / transfer requests",
+                "ordering": ["-filed_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["from_institution", "state"], name="transfer_sending_queue_idx"),
+                    models.Index(fields=["to_institution", "state"], name="transfer_receiving_queue_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state__in", ["pending_sending", "pending_province"])),
+                        fields=("source",),
+                        name="transfer_one_open_per_enrollment",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("from_institution", models.F("to_institution")), _negated=True),
+                        name="transfer_between_two_institutions",
+                    ),
+                ],
             },
         ),
     ]

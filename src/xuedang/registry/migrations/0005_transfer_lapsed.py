@@ -4,20 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0004_transfer_requests'),
+        ("registry", "0004_transfer_requests"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='transferrequest',
-            name='lapsed_at',
-            field=models.DateTimeField(blank=True, help_text='the enrollment left the active states while the request was open', null=True, verbose_name='失效时间 / lapsed'),
+            model_name="transferrequest",
+            name="lapsed_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="the enrollment left the active states while the request was open",
+                null=True,
+                verbose_name="失效时间 / lapsed",
+            ),
         ),
         migrations.AlterField(
-            model_name='transferrequest',
-            name='state',
-            field=models.CharField(choices=[('pending_sending', '待转出学校同意 / waiting for the sending school'), ('pending_province', '待省级教育行政部门审批 / waiting for the province'), ('applied', '已办理 / transfer applied'), ('rejected', '未同意 / rejected'), ('withdrawn', '已撤回 / withdrawn'), ('lapsed', '已失效（学籍已不在籍） / lapsed: the enrollment ended')], default='pending_sending', max_length=16, verbose_name='状态 / state'),
+            model_name="transferrequest",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("pending_sending", "待转出学校同意 / waiting for the sending school"),
+                    ("pending_province", "待省级教育行政部门审批 / waiting for the province"),
+                    ("applied", "已办理 / transfer applied"),
+                    ("rejected", "未同意 / rejected"),
+                    ("withdrawn", "已撤回 / withdrawn"),
+                    ("lapsed", "已失效（学籍已不在籍） / lapsed: the enrollment ended"),
+                ],
+                default="pending_sending",
+                max_length=16,
+                verbose_name="状态 / state",
+            ),
         ),
     ]

@@ -23,31 +23,65 @@ ADMISSION_OUTCOMES = {  # the school's answer to an admission, and its 学籍异
 
 @transaction.atomic
 def admission_confirm(
-    *, actor: Any, admission: Admission, student_number: str, entry_date: date, length_years: Decimal,
-    expected_graduation_date: date, department: str = "", class_name: str = "",
+    *,
+    actor: Any,
+    admission: Admission,
+    student_number: str,
+    entry_date: date,
+    length_years: Decimal,
+    expected_graduation_date: date,
+    department: str = "",
+    class_name: str = "",
 ) -> Enrollment:
     """新生学籍注册 from 录取 data: the admission type and 预科 carry onto the 学籍."""
     admission = Admission.objects.select_for_update().select_related("institution").get(pk=admission.pk)
     if admission.state not in (AdmissionState.ADMITTED, AdmissionState.DEFERRED):
-        raise _fail("state", f"该考生状态为“{admission.get_state_display()}”，不能注册学籍 / this admission "
-                    "cannot be registered in its current state")
-    identity = Identity(admission.name, admission.gender, admission.birth_date, admission.ethnicity,
-                        admission.document_type, admission.document_number)
+        raise _fail(
+            "state",
+            f"该考生状态为“{admission.get_state_display()}”，不能注册学籍 / this admission "
+            "cannot be registered in its current state",
+        )
+    identity = Identity(
+        admission.name,
+        admission.gender,
+        admission.birth_date,
+        admission.ethnicity,
+        admission.document_type,
+        admission.document_number,
+    )
     enrollment = enrollment_register(
-        actor=actor, institution=admission.institution, student_number=student_number, identity=identity,
-        major_code=admission.major_code, major_name=admission.major_name, level=admission.level,
-        study_form=admission.study_form, length_years=length_years, entry_date=entry_date,
-        expected_graduation_date=expected_graduation_date, education_type=admission.education_type,
-        is_full_time=admission.study_form == StudyForm.FULL_TIME, department=department, class_name=class_name,
-        admission_type=admission.admission_type, preparatory=admission.preparatory,
-        exam_number=admission.exam_number, reason=f"录取考生号 {admission.exam_number} / from admission")
+        actor=actor,
+        institution=admission.institution,
+        student_number=student_number,
+        identity=identity,
+        major_code=admission.major_code,
+        major_name=admission.major_name,
+        level=admission.level,
+        study_form=admission.study_form,
+        length_years=length_years,
+        entry_date=entry_date,
+        expected_graduation_date=expected_graduation_date,
+        education_type=admission.education_type,
+        is_full_time=admission.study_form == StudyForm.FULL_TIME,
+        department=department,
+        class_name=class_name,
+        admission_type=admission.admission_type,
+        preparatory=admission.preparatory,
+        exam_number=admission.exam_number,
+        reason=f"录取考生号 {admission.exam_number} / from admission",
+    )
     enrollment.admission = admission
     enrollment.save(update_fields=["admission"])
     before = {"state": admission.state}
     admission.state = AdmissionState.REGISTERED
     admission.save(update_fields=["state"])
-    audit_log(actor=actor, action="registry.admission.registered", target=admission, before=before,
-              after={"state": admission.state, "enrollment": enrollment.pk})
+    audit_log(
+        actor=actor,
+        action="registry.admission.registered",
+        target=admission,
+        before=before,
+        after={"state": admission.state, "enrollment": enrollment.pk},
+    )
     return enrollment
 
 
@@ -64,6 +98,12 @@ def admission_decline(*, actor: Any, admission: Admission, state: str, reason: s
     before = {"state": admission.state}
     admission.state, admission.state_reason = state, reason.strip()
     admission.save(update_fields=["state", "state_reason"])
-    audit_log(actor=actor, action="registry.admission.answered", target=admission, before=before,
-              after={"state": state}, reason=reason)
+    audit_log(
+        actor=actor,
+        action="registry.admission.answered",
+        target=admission,
+        before=before,
+        after={"state": state},
+        reason=reason,
+    )
     return admission

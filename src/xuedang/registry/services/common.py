@@ -16,14 +16,40 @@ from xuedang.core import codetables
 
 IDENTITY_FIELDS = ("name", "gender", "birth_date", "ethnicity", "document_type", "identity_digest")
 ENROLLMENT_FIELDS = (
-    "student_number", "department", "major_code", "major_name", "level", "education_type",
-    "study_form", "is_full_time", "length_years", "entry_date", "expected_graduation_date",
-    "admission_type", "preparatory", "class_name", "state", "state_date",
+    "student_number",
+    "department",
+    "major_code",
+    "major_name",
+    "level",
+    "education_type",
+    "study_form",
+    "is_full_time",
+    "length_years",
+    "entry_date",
+    "expected_graduation_date",
+    "admission_type",
+    "preparatory",
+    "class_name",
+    "state",
+    "state_date",
 )
 CREDENTIAL_FIELDS = (
-    "kind", "certificate_number", "institution_name", "president_name", "major_code",
-    "major_name", "level", "study_form", "length_years", "study_start", "study_end",
-    "issue_date", "photo_id", "minor", "lost_certificate_note", "state",
+    "kind",
+    "certificate_number",
+    "institution_name",
+    "president_name",
+    "major_code",
+    "major_name",
+    "level",
+    "study_form",
+    "length_years",
+    "study_start",
+    "study_end",
+    "issue_date",
+    "photo_id",
+    "minor",
+    "lost_certificate_note",
+    "state",
 )
 
 

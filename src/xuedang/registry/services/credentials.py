@@ -86,24 +86,38 @@ def photo_register(*, actor: Any, enrollment: Enrollment, purpose: str, image: b
         raise _fail("image", f"照片须为 480×640 像素（实际 {size[0]}×{size[1]}）/ the photo must be 480×640 pixels")
     Photo.objects.filter(enrollment=enrollment, purpose=purpose, superseded=False).update(superseded=True)
     photo = Photo.objects.create(
-        enrollment=enrollment, purpose=purpose, image=data, content_type="image/jpeg",
+        enrollment=enrollment,
+        purpose=purpose,
+        image=data,
+        content_type="image/jpeg",
         sha256=hashlib.sha256(data).hexdigest(),
     )
-    audit_log(actor=actor, action="registry.photo.registered", target=enrollment,
-              after={"purpose": purpose, "sha256": photo.sha256})
+    audit_log(
+        actor=actor,
+        action="registry.photo.registered",
+        target=enrollment,
+        after={"purpose": purpose, "sha256": photo.sha256},
+    )
     return photo
 
 
 def _next_serial(*, prefix: str) -> int:
-    last = Credential.objects.filter(certificate_number__startswith=prefix).aggregate(
-        Max("certificate_number"))["certificate_number__max"]
-    return int(last[len(prefix):]) + 1 if last and len(last) == 18 else 1
+    last = Credential.objects.filter(certificate_number__startswith=prefix).aggregate(Max("certificate_number"))[
+        "certificate_number__max"
+    ]
+    return int(last[len(prefix) :]) + 1 if last and len(last) == 18 else 1
 
 
 @transaction.atomic
 def credential_register(
-    *, actor: Any, enrollment: Enrollment, kind: str, study_end: date,
-    certificate_number: str = "", photo: Photo | None = None, minor: str = "",
+    *,
+    actor: Any,
+    enrollment: Enrollment,
+    kind: str,
+    study_end: date,
+    certificate_number: str = "",
+    photo: Photo | None = None,
+    minor: str = "",
 ) -> Credential:
     """学历注册 — create the (unpublished) credential of an enrollment (第十六、十七条).
 
@@ -113,27 +127,44 @@ def credential_register(
     enrollment = Enrollment.objects.select_for_update().select_related("institution").get(pk=enrollment.pk)
     _check_choice("kind", kind, CredentialKind, "毕（结）业类别")
     if Credential.objects.filter(enrollment=enrollment).exists():
-        raise _fail("enrollment", "该学籍已注册学历，每个学籍只能有一个学历 / "
-            "this enrollment already has a credential (第十六条)", code="duplicate")
+        raise _fail(
+            "enrollment",
+            "该学籍已注册学历，每个学籍只能有一个学历 / this enrollment already has a credential (第十六条)",
+            code="duplicate",
+        )
     if study_end <= enrollment.entry_date:
         raise _fail("study_end", "毕（结）业日期须晚于入学日期 / the end of study must be after entry")
     institution = enrollment.institution
     number = _certificate_number(enrollment, study_end, certificate_number)
     credential = Credential(
-        enrollment=enrollment, institution=institution, kind=kind, certificate_number=number,
-        certificate_key=validators.certificate_key(number), institution_name=institution.name,
+        enrollment=enrollment,
+        institution=institution,
+        kind=kind,
+        certificate_number=number,
+        certificate_key=validators.certificate_key(number),
+        institution_name=institution.name,
         president_name=president_on(institution=institution, on=study_end),
-        major_code=enrollment.major_code, major_name=enrollment.major_name, level=enrollment.level,
-        education_type=enrollment.education_type, study_form=enrollment.study_form,
-        length_years=enrollment.length_years, study_start=enrollment.entry_date,
-        study_end=study_end, issue_date=study_end, photo=photo, minor=minor,
+        major_code=enrollment.major_code,
+        major_name=enrollment.major_name,
+        level=enrollment.level,
+        education_type=enrollment.education_type,
+        study_form=enrollment.study_form,
+        length_years=enrollment.length_years,
+        study_start=enrollment.entry_date,
+        study_end=study_end,
+        issue_date=study_end,
+        photo=photo,
+        minor=minor,
     )
-    for field in ("name", "gender", "birth_date", "ethnicity", "document_type",
-                  "document_number", "identity_digest"):
+    for field in ("name", "gender", "birth_date", "ethnicity", "document_type", "document_number", "identity_digest"):
         setattr(credential, field, getattr(enrollment, field))
     _save_unique(credential, "certificate_number", f"证书编号 {number} 已被使用 / certificate number already in use")
-    audit_log(actor=actor, action="registry.credential.registered", target=credential,
-              after=snapshot(credential, CREDENTIAL_FIELDS))
+    audit_log(
+        actor=actor,
+        action="registry.credential.registered",
+        target=credential,
+        after=snapshot(credential, CREDENTIAL_FIELDS),
+    )
     return credential
 
 
@@ -142,17 +173,25 @@ def _certificate_number(enrollment: Enrollment, study_end: date, supplied: str) 
     if supplied.strip():
         try:
             number = validators.validate_certificate_number(
-                supplied, institution_code=code, graduation_year=study_end.year, level=enrollment.level)
+                supplied, institution_code=code, graduation_year=study_end.year, level=enrollment.level
+            )
         except ValidationError as error:
             raise ValidationError({"certificate_number": error.error_list}) from error
         if Credential.objects.filter(certificate_number=number).exists():
-            raise _fail("certificate_number", f"证书编号 {number} 已被使用 / "
-                f"certificate number already in use", code="duplicate")
+            raise _fail(
+                "certificate_number",
+                f"证书编号 {number} 已被使用 / certificate number already in use",
+                code="duplicate",
+            )
         return number
     prefix = f"{code}{enrollment.education_type}{study_end.year}{enrollment.level}"
     return validators.build_certificate_number(
-        school_code=code, education_type=enrollment.education_type, year=study_end.year,
-        level=enrollment.level, serial=_next_serial(prefix=prefix))
+        school_code=code,
+        education_type=enrollment.education_type,
+        year=study_end.year,
+        level=enrollment.level,
+        serial=_next_serial(prefix=prefix),
+    )
 
 
 def credential_missing_fields(credential: Credential) -> list[str]:
@@ -173,11 +212,18 @@ def credential_publish(*, actor: Any, credential: Credential, today: date | None
         raise _fail("state", "该学历已发布或已撤销 / this credential is already published or revoked")
     missing = credential_missing_fields(credential)
     if missing:
-        raise _fail("state", "以下字段未填写，不能发布：" + "、".join(missing)
-                    + " / incomplete credential, missing fields listed", code="incomplete")
+        raise _fail(
+            "state",
+            "以下字段未填写，不能发布：" + "、".join(missing) + " / incomplete credential, missing fields listed",
+            code="incomplete",
+        )
     if _photo_disputed(credential):
-        raise _fail("photo", "学生对学历照片提出了异议（图像校对），处理前不能发布 / the student disputes the photo; "
-                    "answer the dispute before publishing", code="photo_disputed")
+        raise _fail(
+            "photo",
+            "学生对学历照片提出了异议（图像校对），处理前不能发布 / the student disputes the photo; "
+            "answer the dispute before publishing",
+            code="photo_disputed",
+        )
     today = today or timezone.localdate()
     if credential.issue_date and credential.issue_date > today:
         raise _fail("issue_date", "发证日期未到，不能提前发布 / a credential is published on its issue date (第十八条)")
@@ -185,8 +231,13 @@ def credential_publish(*, actor: Any, credential: Credential, today: date | None
     credential.published_at = timezone.now()
     credential.save(update_fields=["state", "published_at", "updated_at"])
     _enrollment_finish(actor=actor, credential=credential)
-    audit_log(actor=actor, action="registry.credential.published", target=credential,
-              before={"state": CredentialState.DRAFT}, after={"state": credential.state})
+    audit_log(
+        actor=actor,
+        action="registry.credential.published",
+        target=credential,
+        before={"state": CredentialState.DRAFT},
+        after={"state": credential.state},
+    )
     return credential
 
 
@@ -202,16 +253,26 @@ def _enrollment_finish(*, actor: Any, credential: Credential) -> None:
     enrollment = credential.enrollment
     if credential.kind == CredentialKind.COMPLETION:
         enrollment_change_record(
-            actor=actor, enrollment=enrollment, change_code="62", change_date=credential.study_end,
+            actor=actor,
+            enrollment=enrollment,
+            change_code="62",
+            change_date=credential.study_end,
             changes={"state": EnrollmentState.COMPLETED},
-            reason=f"结业，证书编号 {credential.certificate_number} / completed")
+            reason=f"结业，证书编号 {credential.certificate_number} / completed",
+        )
         return
     before = {"state": enrollment.state}
     enrollment.state, enrollment.state_date = EnrollmentState.GRADUATED, credential.study_end
     enrollment.save(update_fields=["state", "state_date", "updated_at"])
     _transfers_lapse(actor=actor, enrollment=enrollment)
-    audit_log(actor=actor, action="registry.enrollment.graduated", target=enrollment,
-              before=before, after={"state": enrollment.state}, reason=credential.certificate_number)
+    audit_log(
+        actor=actor,
+        action="registry.enrollment.graduated",
+        target=enrollment,
+        before=before,
+        after={"state": enrollment.state},
+        reason=credential.certificate_number,
+    )
 
 
 @transaction.atomic
@@ -219,19 +280,28 @@ def credential_update(*, actor: Any, credential: Credential, changes: dict[str, 
     """Correct an unpublished credential; after publication only the province may (第十九条)."""
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
     if credential.state != CredentialState.DRAFT:
-        raise _fail("state", "学历已发布，学校不能直接修改，请经省级教育行政部门审核 / "
-            "published; corrections need provincial approval (第十九条)", code="published")
+        raise _fail(
+            "state",
+            "学历已发布，学校不能直接修改，请经省级教育行政部门审核 / "
+            "published; corrections need provincial approval (第十九条)",
+            code="published",
+        )
     allowed = {"major_name", "major_code", "study_end", "issue_date", "photo", "minor", "president_name"}
     unknown = set(changes) - allowed
     if unknown:
         raise _fail("changes", f"不能修改这些字段：{', '.join(sorted(unknown))} / these fields cannot be changed here")
-    return _credential_apply(actor=actor, credential=credential, changes=changes, reason=reason,
-                             action="registry.credential.updated")
+    return _credential_apply(
+        actor=actor, credential=credential, changes=changes, reason=reason, action="registry.credential.updated"
+    )
 
 
 @transaction.atomic
 def credential_annotate(
-    *, actor: Any, credential: Credential, reason: str, minor: str | None = None,
+    *,
+    actor: Any,
+    credential: Credential,
+    reason: str,
+    minor: str | None = None,
     lost_certificate_note: str | None = None,
 ) -> Credential:
     """Annotate a credential: a minor (辅修) or a lost-certificate 证明书; allowed after publication."""
@@ -239,12 +309,14 @@ def credential_annotate(
     changes = {k: v for k, v in (("minor", minor), ("lost_certificate_note", lost_certificate_note)) if v is not None}
     if not changes or not reason.strip():
         raise _fail("reason", "请填写批注内容和原因 / give the annotation and its reason")
-    return _credential_apply(actor=actor, credential=credential, changes=changes, reason=reason,
-                             action="registry.credential.annotated")
+    return _credential_apply(
+        actor=actor, credential=credential, changes=changes, reason=reason, action="registry.credential.annotated"
+    )
 
 
-def _credential_apply(*, actor: Any, credential: Credential, changes: dict[str, Any], reason: str,
-                      action: str) -> Credential:
+def _credential_apply(
+    *, actor: Any, credential: Credential, changes: dict[str, Any], reason: str, action: str
+) -> Credential:
     """Apply checked changes, keeping the values before them in the audit log."""
     before = {field: getattr(credential, field) for field in changes}
     for field, value in changes.items():

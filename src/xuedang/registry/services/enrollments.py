@@ -60,7 +60,12 @@ class Identity:
 
 
 def identity_validate(
-    *, name: str, gender: str, birth_date: date, ethnicity: str, document_type: str,
+    *,
+    name: str,
+    gender: str,
+    birth_date: date,
+    ethnicity: str,
+    document_type: str,
     document_number: str,
 ) -> Identity:
     """Normalise and cross-check an identity; a resident ID must agree with gender and birth date."""
@@ -85,11 +90,13 @@ def identity_validate(
         )
     if number and document_type in ("resident_id", "hmt_permit"):
         if validators.birth_date_from_resident_id(number) != birth_date:
-            errors.setdefault("birth_date", []).append(ValidationError(
-                "出生日期与身份证号码不一致 / the birth date does not match the ID number"))
+            errors.setdefault("birth_date", []).append(
+                ValidationError("出生日期与身份证号码不一致 / the birth date does not match the ID number")
+            )
         if gender in ("1", "2") and validators.gender_from_resident_id(number) != gender:
-            errors.setdefault("gender", []).append(ValidationError(
-                "性别与身份证号码不一致 / the gender does not match the ID number"))
+            errors.setdefault("gender", []).append(
+                ValidationError("性别与身份证号码不一致 / the gender does not match the ID number")
+            )
     if errors:
         raise ValidationError(errors)
     return Identity(clean_name, gender, birth_date, ethnicity, document_type, number)
@@ -107,7 +114,9 @@ def _apply_identity(record: IdentitySnapshot, identity: Identity) -> None:
 
 def _active_full_time(identity_digest: str, *, exclude_pk: int | None = None) -> Enrollment | None:
     qs = Enrollment.objects.filter(
-        identity_digest=identity_digest, is_full_time=True, education_type=EducationType.GENERAL,
+        identity_digest=identity_digest,
+        is_full_time=True,
+        education_type=EducationType.GENERAL,
         state__in=ACTIVE_ENROLLMENT_STATES,
     ).select_related("institution")
     if exclude_pk is not None:
@@ -117,8 +126,11 @@ def _active_full_time(identity_digest: str, *, exclude_pk: int | None = None) ->
 
 def _check_one_full_time(enrollment: Enrollment) -> None:
     """第八条: one full-time general 学籍 per person at a time."""
-    if not (enrollment.is_full_time and enrollment.education_type == EducationType.GENERAL
-            and enrollment.state in ACTIVE_ENROLLMENT_STATES):
+    if not (
+        enrollment.is_full_time
+        and enrollment.education_type == EducationType.GENERAL
+        and enrollment.state in ACTIVE_ENROLLMENT_STATES
+    ):
         return
     other = _active_full_time(enrollment.identity_digest, exclude_pk=enrollment.pk)
     if other is not None:
@@ -133,55 +145,107 @@ def _check_one_full_time(enrollment: Enrollment) -> None:
 
 @transaction.atomic
 def enrollment_register(
-    *, actor: Any, institution: Institution, student_number: str, identity: Identity,
-    major_code: str, major_name: str, level: str, study_form: str, length_years: Decimal,
-    entry_date: date, expected_graduation_date: date, education_type: str = EducationType.GENERAL,
-    is_full_time: bool = True, department: str = "", class_name: str = "",
-    admission_type: str = "", preparatory: bool = False, exam_number: str = "",
+    *,
+    actor: Any,
+    institution: Institution,
+    student_number: str,
+    identity: Identity,
+    major_code: str,
+    major_name: str,
+    level: str,
+    study_form: str,
+    length_years: Decimal,
+    entry_date: date,
+    expected_graduation_date: date,
+    education_type: str = EducationType.GENERAL,
+    is_full_time: bool = True,
+    department: str = "",
+    class_name: str = "",
+    admission_type: str = "",
+    preparatory: bool = False,
+    exam_number: str = "",
     reason: str = "",
 ) -> Enrollment:
     """注册学籍 — register a new student's status at `institution`."""
     student_number = student_number.strip()
     if not student_number or len(student_number) > 30:
-        raise _fail("student_number", "学号不能为空且不超过 30 个字符 / "
-                    "the student number is required, at most 30 characters")
+        raise _fail(
+            "student_number", "学号不能为空且不超过 30 个字符 / the student number is required, at most 30 characters"
+        )
     _check_choice("level", level, Level, "层次")
     _check_choice("study_form", study_form, StudyForm, "学习形式")
     _check_choice("education_type", education_type, EducationType, "办学类型")
     if expected_graduation_date <= entry_date:
         raise _fail("expected_graduation_date", "预计毕业日期须晚于入学日期 / expected graduation must be after entry")
     enrollment = Enrollment(
-        institution=institution, student_number=student_number, major_code=major_code,
-        major_name=major_name, level=level, study_form=study_form, length_years=length_years,
-        entry_date=entry_date, expected_graduation_date=expected_graduation_date,
-        education_type=education_type, is_full_time=is_full_time, department=department,
-        class_name=class_name, admission_type=admission_type, preparatory=preparatory,
-        exam_number=exam_number, state=EnrollmentState.REGISTERED, state_date=entry_date,
+        institution=institution,
+        student_number=student_number,
+        major_code=major_code,
+        major_name=major_name,
+        level=level,
+        study_form=study_form,
+        length_years=length_years,
+        entry_date=entry_date,
+        expected_graduation_date=expected_graduation_date,
+        education_type=education_type,
+        is_full_time=is_full_time,
+        department=department,
+        class_name=class_name,
+        admission_type=admission_type,
+        preparatory=preparatory,
+        exam_number=exam_number,
+        state=EnrollmentState.REGISTERED,
+        state_date=entry_date,
     )
     _apply_identity(enrollment, identity)
     if Enrollment.objects.filter(institution=institution, student_number=student_number).exists():
-        raise _fail("student_number", f"学号“{student_number}”在本校已存在 / "
-            f"student number already registered at this institution", code="duplicate")
+        raise _fail(
+            "student_number",
+            f"学号“{student_number}”在本校已存在 / student number already registered at this institution",
+            code="duplicate",
+        )
     _check_one_full_time(enrollment)
     _save_unique(enrollment, "document_number", "该学生已有在籍的普通全日制学籍，或学号重复 / conflicting enrollment")
-    audit_log(actor=actor, action="registry.enrollment.registered", target=enrollment,
-              after=snapshot(enrollment, IDENTITY_FIELDS + ENROLLMENT_FIELDS), reason=reason)
+    audit_log(
+        actor=actor,
+        action="registry.enrollment.registered",
+        target=enrollment,
+        after=snapshot(enrollment, IDENTITY_FIELDS + ENROLLMENT_FIELDS),
+        reason=reason,
+    )
     return enrollment
 
 
 YEAR_CHANGES = frozenset({"02", "03", "04"})  # 留级, 降级, 跳级
 # Fields a 学籍异动 may change; identity changes go through the province (archive corrections).
-CHANGEABLE_FIELDS = frozenset({
-    "department", "major_code", "major_name", "class_name", "level", "length_years",
-    "expected_graduation_date", "state", "study_form",
-})
+CHANGEABLE_FIELDS = frozenset(
+    {
+        "department",
+        "major_code",
+        "major_name",
+        "class_name",
+        "level",
+        "length_years",
+        "expected_graduation_date",
+        "state",
+        "study_form",
+    }
+)
 
 
 @transaction.atomic
 def enrollment_change_record(
-    *, actor: Any, enrollment: Enrollment, change_code: str, change_date: date,
-    changes: dict[str, Any], reason: str, decision_date: date | None = None,
-    decision_number: str = "", counterpart: Enrollment | None = None, late: bool = False,
+    *,
+    actor: Any,
+    enrollment: Enrollment,
+    change_code: str,
+    change_date: date,
+    changes: dict[str, Any],
+    reason: str,
+    decision_date: date | None = None,
+    decision_number: str = "",
+    counterpart: Enrollment | None = None,
+    late: bool = False,
 ) -> EnrollmentChange:
     """学籍异动 — record a change with its official code, keeping the values before it."""
     from xuedang.registry.services.transfers import _transfers_lapse  # transfers build on enrollments; imported here
@@ -190,12 +254,17 @@ def enrollment_change_record(
     if not _code_exists("change_type", change_code):
         raise _fail("change_code", f"异动类别代码“{change_code}”无效 / change code {change_code!r} is not valid")
     if change_code in YEAR_CHANGES and enrollment.institution.credit_system:
-        raise _fail("change_code", "学分制学校不办理留级、降级、跳级 / credit-system institutions do not record "
-                    "repeating, moving down or skipping a year", code="credit_system")
+        raise _fail(
+            "change_code",
+            "学分制学校不办理留级、降级、跳级 / credit-system institutions do not record "
+            "repeating, moving down or skipping a year",
+            code="credit_system",
+        )
     unknown = set(changes) - CHANGEABLE_FIELDS
     if unknown:
-        raise _fail("changes", f"异动不能修改这些字段：{', '.join(sorted(unknown))} / "
-                    "a change cannot modify these fields")
+        raise _fail(
+            "changes", f"异动不能修改这些字段：{', '.join(sorted(unknown))} / a change cannot modify these fields"
+        )
     if "state" in changes:
         _check_choice("state", changes["state"], EnrollmentState, "学籍状态")
     if not reason.strip():
@@ -210,20 +279,38 @@ def enrollment_change_record(
     if "state" in changes and enrollment.state not in ACTIVE_ENROLLMENT_STATES:
         _transfers_lapse(actor=actor, enrollment=enrollment)
     change = EnrollmentChange.objects.create(
-        enrollment=enrollment, change_code=change_code, change_date=change_date,
-        decision_date=decision_date, decision_number=decision_number, reason=reason,
-        before=_json_safe(before), after=_json_safe(changes), counterpart=counterpart,
-        late=late, recorded_by=actor if getattr(actor, "pk", None) else None,
+        enrollment=enrollment,
+        change_code=change_code,
+        change_date=change_date,
+        decision_date=decision_date,
+        decision_number=decision_number,
+        reason=reason,
+        before=_json_safe(before),
+        after=_json_safe(changes),
+        counterpart=counterpart,
+        late=late,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
     )
-    audit_log(actor=actor, action="registry.enrollment.changed", target=enrollment,
-              before=before, after={"change_code": change_code, **changes}, reason=reason)
+    audit_log(
+        actor=actor,
+        action="registry.enrollment.changed",
+        target=enrollment,
+        before=before,
+        after={"change_code": change_code, **changes},
+        reason=reason,
+    )
     return change
 
 
 @transaction.atomic
 def annual_registration_record(
-    *, actor: Any, enrollment: Enrollment, academic_year: int, status: str,
-    semester_start: date, registered_on: date,
+    *,
+    actor: Any,
+    enrollment: Enrollment,
+    academic_year: int,
+    status: str,
+    semester_start: date,
+    registered_on: date,
 ) -> AnnualRegistration:
     """学年注册 — register or defer one academic year; late if after one month (第十三条)."""
     _check_choice("status", status, AnnualRegistrationStatus, "注册状态")
@@ -233,14 +320,24 @@ def annual_registration_record(
         raise _fail("semester_start", "开学日期不在该学年内 / the semester start is outside the academic year")
     deadline = add_months(semester_start, 1)
     registration = AnnualRegistration(
-        enrollment=enrollment, academic_year=academic_year, status=status,
-        semester_start=semester_start, deadline=deadline, registered_on=registered_on,
-        late=registered_on > deadline, recorded_by=actor if getattr(actor, "pk", None) else None,
+        enrollment=enrollment,
+        academic_year=academic_year,
+        status=status,
+        semester_start=semester_start,
+        deadline=deadline,
+        registered_on=registered_on,
+        late=registered_on > deadline,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
     )
-    _save_unique(registration, "academic_year",
-                 f"{academic_year} 学年已注册 / this academic year is already registered")
-    audit_log(actor=actor, action="registry.annual_registration.recorded", target=enrollment,
-              after={"academic_year": academic_year, "status": status, "late": registration.late})
+    _save_unique(
+        registration, "academic_year", f"{academic_year} 学年已注册 / this academic year is already registered"
+    )
+    audit_log(
+        actor=actor,
+        action="registry.annual_registration.recorded",
+        target=enrollment,
+        after={"academic_year": academic_year, "status": status, "late": registration.late},
+    )
     return registration
 
 
@@ -263,13 +360,21 @@ class Cancellation:
 
 @transaction.atomic
 def enrollment_cancel(
-    *, actor: Any, enrollment: Enrollment, state: str, decision_date: date, reason: str,
-    decision_number: str = "", recorded_on: date | None = None,
+    *,
+    actor: Any,
+    enrollment: Enrollment,
+    state: str,
+    decision_date: date,
+    reason: str,
+    decision_number: str = "",
+    recorded_on: date | None = None,
 ) -> Cancellation:
     """学籍注销 — 退学, 取消学籍, 开除学籍 or 死亡; late after 15 working days from the decision."""
     if state not in CANCELLATIONS:
-        raise _fail("state", "注销类型应为退学、取消学籍、开除学籍或死亡 / a cancellation is withdrawal, revocation, "
-                    "expulsion or death")
+        raise _fail(
+            "state",
+            "注销类型应为退学、取消学籍、开除学籍或死亡 / a cancellation is withdrawal, revocation, expulsion or death",
+        )
     if not enrollment.is_active:
         raise _fail("enrollment", "该学籍已不在籍，不能注销 / this enrollment is no longer active")
     recorded_on = recorded_on or timezone.localdate()
@@ -278,15 +383,28 @@ def enrollment_cancel(
     deadline, estimated = working_calendar.add_working_days(decision_date, CANCELLATION_WORKING_DAYS)
     late = recorded_on > deadline
     change = enrollment_change_record(
-        actor=actor, enrollment=enrollment, change_code=CANCELLATIONS[EnrollmentState(state)],
-        change_date=decision_date, changes={"state": state}, reason=reason, decision_date=decision_date,
-        decision_number=decision_number, late=late)
+        actor=actor,
+        enrollment=enrollment,
+        change_code=CANCELLATIONS[EnrollmentState(state)],
+        change_date=decision_date,
+        changes={"state": state},
+        reason=reason,
+        decision_date=decision_date,
+        decision_number=decision_number,
+        late=late,
+    )
     return Cancellation(change, deadline, late, estimated)
 
 
 @transaction.atomic
 def enrollment_note_add(
-    *, actor: Any, enrollment: Enrollment, kind: str, title: str, decided_on: date, decision_number: str = "",
+    *,
+    actor: Any,
+    enrollment: Enrollment,
+    kind: str,
+    title: str,
+    decided_on: date,
+    decision_number: str = "",
 ) -> EnrollmentNote:
     """Record a reward, a penalty (or its lifting) or a 学习证明 on an enrollment."""
     if kind not in EnrollmentNote.Kind.values:
@@ -296,8 +414,17 @@ def enrollment_note_add(
     if decided_on < enrollment.entry_date:
         raise _fail("decided_on", "日期早于入学日期 / the date is before the student entered")
     note = EnrollmentNote.objects.create(
-        enrollment=enrollment, kind=kind, title=title.strip(), decided_on=decided_on,
-        decision_number=decision_number.strip(), recorded_by=actor if getattr(actor, "pk", None) else None)
-    audit_log(actor=actor, action=f"registry.enrollment.{kind}", target=enrollment,
-              after={"title": note.title, "decided_on": decided_on, "decision_number": note.decision_number})
+        enrollment=enrollment,
+        kind=kind,
+        title=title.strip(),
+        decided_on=decided_on,
+        decision_number=decision_number.strip(),
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_log(
+        actor=actor,
+        action=f"registry.enrollment.{kind}",
+        target=enrollment,
+        after={"title": note.title, "decided_on": decided_on, "decision_number": note.decision_number},
+    )
     return note

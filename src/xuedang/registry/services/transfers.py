@@ -29,9 +29,17 @@ from xuedang.registry.services.enrollments import Identity, enrollment_change_re
 
 @transaction.atomic
 def enrollment_transfer(
-    *, actor: Any, enrollment: Enrollment, to_institution: Institution, student_number: str,
-    transfer_date: date, reason: str, major_code: str | None = None, major_name: str | None = None,
-    department: str = "", decision_number: str = "",
+    *,
+    actor: Any,
+    enrollment: Enrollment,
+    to_institution: Institution,
+    student_number: str,
+    transfer_date: date,
+    reason: str,
+    major_code: str | None = None,
+    major_name: str | None = None,
+    department: str = "",
+    decision_number: str = "",
 ) -> Enrollment:
     """转学 — out of one school (21) and into another (22); both sides point at each other."""
     source = Enrollment.objects.select_for_update().select_related("institution").get(pk=enrollment.pk)
@@ -40,99 +48,180 @@ def enrollment_transfer(
     if to_institution.pk == source.institution_id:
         raise _fail("to_institution", "转入学校不能是原学校 / a transfer goes to another institution")
     out = enrollment_change_record(
-        actor=actor, enrollment=source, change_code="21", change_date=transfer_date,
-        changes={"state": EnrollmentState.TRANSFERRED_OUT}, reason=reason, decision_number=decision_number)
-    identity = Identity(source.name, source.gender, source.birth_date, source.ethnicity, source.document_type,
-                        source.document_number)
+        actor=actor,
+        enrollment=source,
+        change_code="21",
+        change_date=transfer_date,
+        changes={"state": EnrollmentState.TRANSFERRED_OUT},
+        reason=reason,
+        decision_number=decision_number,
+    )
+    identity = Identity(
+        source.name, source.gender, source.birth_date, source.ethnicity, source.document_type, source.document_number
+    )
     target = enrollment_register(
-        actor=actor, institution=to_institution, student_number=student_number, identity=identity,
-        major_code=major_code or source.major_code, major_name=major_name or source.major_name,
-        level=source.level, study_form=source.study_form, length_years=source.length_years,
-        entry_date=transfer_date, expected_graduation_date=source.expected_graduation_date,
-        education_type=source.education_type, is_full_time=source.is_full_time, department=department,
-        admission_type=source.admission_type, exam_number=source.exam_number,
-        reason=f"转学转入，原学校 {source.institution.code} / transferred in")
+        actor=actor,
+        institution=to_institution,
+        student_number=student_number,
+        identity=identity,
+        major_code=major_code or source.major_code,
+        major_name=major_name or source.major_name,
+        level=source.level,
+        study_form=source.study_form,
+        length_years=source.length_years,
+        entry_date=transfer_date,
+        expected_graduation_date=source.expected_graduation_date,
+        education_type=source.education_type,
+        is_full_time=source.is_full_time,
+        department=department,
+        admission_type=source.admission_type,
+        exam_number=source.exam_number,
+        reason=f"转学转入，原学校 {source.institution.code} / transferred in",
+    )
     EnrollmentChange.objects.create(
-        enrollment=target, change_code="22", change_date=transfer_date, reason=reason,
+        enrollment=target,
+        change_code="22",
+        change_date=transfer_date,
+        reason=reason,
         decision_number=decision_number,
         before={"institution": source.institution.code, "student_number": source.student_number},
-        after={"institution": to_institution.code, "student_number": student_number}, counterpart=source,
-        recorded_by=actor if getattr(actor, "pk", None) else None)
+        after={"institution": to_institution.code, "student_number": student_number},
+        counterpart=source,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
     out.counterpart = target
     out.save(update_fields=["counterpart"])
-    audit_log(actor=actor, action="registry.enrollment.transferred", target=target,
-              before={"institution": source.institution.code, "enrollment": source.pk},
-              after={"institution": to_institution.code, "enrollment": target.pk}, reason=reason)
+    audit_log(
+        actor=actor,
+        action="registry.enrollment.transferred",
+        target=target,
+        before={"institution": source.institution.code, "enrollment": source.pk},
+        after={"institution": to_institution.code, "enrollment": target.pk},
+        reason=reason,
+    )
     return target
 
 
-TRANSFER_NOT_FOUND = ("转出学校没有与该学号和证件号码相符的在籍学籍 / the sending institution has no active enrollment "
-                      "with this student number and document number")
-TRANSFER_OPEN = ("该学生已有一份待处理的转学申请，须先办结或撤回 / this student already has an open transfer request; "
-                 "it must be decided or withdrawn first")
+TRANSFER_NOT_FOUND = (
+    "转出学校没有与该学号和证件号码相符的在籍学籍 / the sending institution has no active enrollment "
+    "with this student number and document number"
+)
+TRANSFER_OPEN = (
+    "该学生已有一份待处理的转学申请，须先办结或撤回 / this student already has an open transfer request; "
+    "it must be decided or withdrawn first"
+)
 TRANSFER_FORBIDDEN = "无权处理该转学申请 / you may not act on this transfer request"
 
 
-def _transfer_source(*, from_code: str, from_student_number: str, document_type: str,
-                     document_number: str) -> Enrollment:
+def _transfer_source(
+    *, from_code: str, from_student_number: str, document_type: str, document_number: str
+) -> Enrollment:
     """The sending school's active enrollment named by its student number and the student's own
     document number. A wrong number and a missing record get the same answer."""
     try:
         number = validators.normalize_document(document_type, document_number)
     except ValidationError as error:
         raise ValidationError({"document_number": error.messages}) from error
-    source = (Enrollment.objects.select_related("institution")
-              .filter(institution__code=from_code, student_number=from_student_number.strip(),
-                      identity_digest=crypto.identity_digest(document_type, number),
-                      state__in=ACTIVE_ENROLLMENT_STATES).first())
+    source = (
+        Enrollment.objects.select_related("institution")
+        .filter(
+            institution__code=from_code,
+            student_number=from_student_number.strip(),
+            identity_digest=crypto.identity_digest(document_type, number),
+            state__in=ACTIVE_ENROLLMENT_STATES,
+        )
+        .first()
+    )
     if source is None:
         raise _fail("from_student_number", TRANSFER_NOT_FOUND, code="not_found")
     return source
 
 
 def _transfer_required(**values: str) -> None:
-    labels = {"student_number": "转入后学号 / the new student number",
-              "decision_number": "转学批准文号 / the approval document number",
-              "reason": "转学原因 / the reason"}
+    labels = {
+        "student_number": "转入后学号 / the new student number",
+        "decision_number": "转学批准文号 / the approval document number",
+        "reason": "转学原因 / the reason",
+    }
     for field, value in values.items():
         if not value.strip():
-            raise _fail(field, f"请填写{labels[field].split(' / ')[0]} / {labels[field].split(' / ')[1]} is required",
-                        code="required")
+            raise _fail(
+                field,
+                f"请填写{labels[field].split(' / ')[0]} / {labels[field].split(' / ')[1]} is required",
+                code="required",
+            )
 
 
 @transaction.atomic
 def transfer_request_file(
-    *, actor: Any, to_institution: Institution, from_code: str, from_student_number: str, document_type: str,
-    document_number: str, student_number: str, transfer_date: date, decision_number: str, reason: str,
-    major_code: str = "", major_name: str = "", department: str = "",
+    *,
+    actor: Any,
+    to_institution: Institution,
+    from_code: str,
+    from_student_number: str,
+    document_type: str,
+    document_number: str,
+    student_number: str,
+    transfer_date: date,
+    decision_number: str,
+    reason: str,
+    major_code: str = "",
+    major_name: str = "",
+    department: str = "",
 ) -> TransferRequest:
     """转学申请 — filed by the receiving school. It writes nothing to either enrollment: the
     sending school must agree and the receiving school's province approve first (decision 0008)."""
     if not may_file_transfer(actor, to_institution.pk):
-        raise _fail("institution", "只能为本校提出转入申请 / you may file transfers into your own institution only",
-                    code="forbidden")
+        raise _fail(
+            "institution",
+            "只能为本校提出转入申请 / you may file transfers into your own institution only",
+            code="forbidden",
+        )
     _transfer_required(student_number=student_number, decision_number=decision_number, reason=reason)
     if from_code == to_institution.code:
         raise _fail("from_code", "转出学校不能是本校 / the sending institution must be another institution")
-    source = _transfer_source(from_code=from_code, from_student_number=from_student_number,
-                              document_type=document_type, document_number=document_number)
+    source = _transfer_source(
+        from_code=from_code,
+        from_student_number=from_student_number,
+        document_type=document_type,
+        document_number=document_number,
+    )
     if not source.entry_date < transfer_date < source.expected_graduation_date:
-        raise _fail("transfer_date", "转学日期须晚于原入学日期、早于预计毕业日期 / the transfer date must fall between "
-                    "the entry date and the expected graduation date")
+        raise _fail(
+            "transfer_date",
+            "转学日期须晚于原入学日期、早于预计毕业日期 / the transfer date must fall between "
+            "the entry date and the expected graduation date",
+        )
     student_number = student_number.strip()
     if Enrollment.objects.filter(institution=to_institution, student_number=student_number).exists():
-        raise _fail("student_number", f"学号“{student_number}”在本校已存在 / this student number is already "
-                    "registered at this institution", code="duplicate")
+        raise _fail(
+            "student_number",
+            f"学号“{student_number}”在本校已存在 / this student number is already registered at this institution",
+            code="duplicate",
+        )
     if TransferRequest.objects.filter(source=source, state__in=OPEN_TRANSFER_STATES).exists():
         raise _fail("from_student_number", TRANSFER_OPEN, code="open_request")
     transfer = TransferRequest(
-        source=source, from_institution=source.institution, to_institution=to_institution,
-        student_number=student_number, transfer_date=transfer_date, decision_number=decision_number.strip(),
-        reason=reason.strip(), major_code=major_code.strip(), major_name=major_name.strip(),
-        department=department.strip(), filed_by=actor)
+        source=source,
+        from_institution=source.institution,
+        to_institution=to_institution,
+        student_number=student_number,
+        transfer_date=transfer_date,
+        decision_number=decision_number.strip(),
+        reason=reason.strip(),
+        major_code=major_code.strip(),
+        major_name=major_name.strip(),
+        department=department.strip(),
+        filed_by=actor,
+    )
     _save_unique(transfer, "from_student_number", TRANSFER_OPEN)  # the one-open-request index wins a race
-    _transfer_step(transfer, actor=actor, action="filed", reason=transfer.reason,
-                   text="转入学校已提出转学申请，待原学校同意 / the receiving school filed a transfer request")
+    _transfer_step(
+        transfer,
+        actor=actor,
+        action="filed",
+        reason=transfer.reason,
+        text="转入学校已提出转学申请，待原学校同意 / the receiving school filed a transfer request",
+    )
     return transfer
 
 
@@ -141,31 +230,50 @@ def _transfer_locked(transfer: TransferRequest, expected: tuple[str, ...]) -> Tr
     acting at once, the second waits for the first's commit, then finds the state moved on."""
     locked = TransferRequest.objects.select_for_update().get(pk=transfer.pk)
     if locked.state not in expected:
-        raise _fail("__all__", f"该申请已被处理（当前状态：{locked.get_state_display()}）/ this request has already "
-                    "been handled", code="decided")
+        raise _fail(
+            "__all__",
+            f"该申请已被处理（当前状态：{locked.get_state_display()}）/ this request has already been handled",
+            code="decided",
+        )
     return locked
 
 
-def _transfer_step(transfer: TransferRequest, *, actor: Any, action: str, text: str, reason: str = "",
-                   approved_by: Any = None) -> None:
+def _transfer_step(
+    transfer: TransferRequest, *, actor: Any, action: str, text: str, reason: str = "", approved_by: Any = None
+) -> None:
     """Audit one step (hash-chained) and tell the student, if their archive holds the enrollment."""
     from xuedang.archive.models import Binding  # archive builds on registry; imported here
     from xuedang.archive.services import notify
 
-    audit_log(actor=actor, action=f"registry.transfer.{action}", target=transfer, reason=reason,
-              approved_by=approved_by, after={
-                  "state": transfer.state, "source": transfer.source_id, "from": transfer.from_institution_id,
-                  "to": transfer.to_institution_id, "student_number": transfer.student_number,
-                  "transfer_date": transfer.transfer_date, "decision_number": transfer.decision_number,
-                  "target": transfer.target_id})
+    audit_log(
+        actor=actor,
+        action=f"registry.transfer.{action}",
+        target=transfer,
+        reason=reason,
+        approved_by=approved_by,
+        after={
+            "state": transfer.state,
+            "source": transfer.source_id,
+            "from": transfer.from_institution_id,
+            "to": transfer.to_institution_id,
+            "student_number": transfer.student_number,
+            "transfer_date": transfer.transfer_date,
+            "decision_number": transfer.decision_number,
+            "target": transfer.target_id,
+        },
+    )
     for binding in Binding.objects.filter(enrollment_id=transfer.source_id).select_related("user"):
-        notify(user=binding.user, text=f"转学申请 #{transfer.pk}：{text}",
-               url=f"/archive/enrollments/{transfer.source_id}/")
+        notify(
+            user=binding.user,
+            text=f"转学申请 #{transfer.pk}：{text}",
+            url=f"/archive/enrollments/{transfer.source_id}/",
+        )
 
 
 @transaction.atomic
-def transfer_request_sending_answer(*, actor: Any, transfer: TransferRequest, agree: bool,
-                                    note: str = "") -> TransferRequest:
+def transfer_request_sending_answer(
+    *, actor: Any, transfer: TransferRequest, agree: bool, note: str = ""
+) -> TransferRequest:
     """The sending school agrees (the request goes to the province) or rejects with a reason."""
     transfer = _transfer_locked(transfer, (TransferState.PENDING_SENDING,))
     if not may_answer_as_sending(actor, transfer):
@@ -180,17 +288,28 @@ def transfer_request_sending_answer(*, actor: Any, transfer: TransferRequest, ag
     transfer.rejection_reason = "" if agree else note
     transfer.save()
     if agree:
-        _transfer_step(transfer, actor=actor, action="sending_agreed", reason=note,
-                       text="原学校已同意，待省级教育行政部门审批 / the sending school agreed; with the province")
+        _transfer_step(
+            transfer,
+            actor=actor,
+            action="sending_agreed",
+            reason=note,
+            text="原学校已同意，待省级教育行政部门审批 / the sending school agreed; with the province",
+        )
     else:
-        _transfer_step(transfer, actor=actor, action="sending_rejected", reason=note,
-                       text=f"原学校不同意：{note} / the sending school rejected the request")
+        _transfer_step(
+            transfer,
+            actor=actor,
+            action="sending_rejected",
+            reason=note,
+            text=f"原学校不同意：{note} / the sending school rejected the request",
+        )
     return transfer
 
 
 @transaction.atomic
-def transfer_request_province_decide(*, actor: Any, transfer: TransferRequest, approve: bool,
-                                     note: str = "") -> TransferRequest:
+def transfer_request_province_decide(
+    *, actor: Any, transfer: TransferRequest, approve: bool, note: str = ""
+) -> TransferRequest:
     """The receiving school's province approves — the transfer is applied on both sides (21/22) in
     this transaction — or rejects with a reason. The request row lock makes a second approval wait
     and then find the request already handled, so a transfer is applied once."""
@@ -206,19 +325,37 @@ def transfer_request_province_decide(*, actor: Any, transfer: TransferRequest, a
         transfer.state = TransferState.APPLIED
         transfer.save(update_fields=["state", "updated_at"])
         transfer.target = enrollment_transfer(
-            actor=actor, enrollment=transfer.source, to_institution=transfer.to_institution,
-            student_number=transfer.student_number, transfer_date=transfer.transfer_date, reason=transfer.reason,
-            major_code=transfer.major_code or None, major_name=transfer.major_name or None,
-            department=transfer.department, decision_number=transfer.decision_number)
+            actor=actor,
+            enrollment=transfer.source,
+            to_institution=transfer.to_institution,
+            student_number=transfer.student_number,
+            transfer_date=transfer.transfer_date,
+            reason=transfer.reason,
+            major_code=transfer.major_code or None,
+            major_name=transfer.major_name or None,
+            department=transfer.department,
+            decision_number=transfer.decision_number,
+        )
     else:
         transfer.state, transfer.rejection_reason = TransferState.REJECTED, note
     transfer.save()
     if approve:
-        _transfer_step(transfer, actor=actor, action="applied", reason=note, approved_by=actor,
-                       text="省级教育行政部门已批准，转学已办理 / approved by the province; the transfer is recorded")
+        _transfer_step(
+            transfer,
+            actor=actor,
+            action="applied",
+            reason=note,
+            approved_by=actor,
+            text="省级教育行政部门已批准，转学已办理 / approved by the province; the transfer is recorded",
+        )
     else:
-        _transfer_step(transfer, actor=actor, action="province_rejected", reason=note,
-                       text=f"省级教育行政部门不予批准：{note} / the province rejected the request")
+        _transfer_step(
+            transfer,
+            actor=actor,
+            action="province_rejected",
+            reason=note,
+            text=f"省级教育行政部门不予批准：{note} / the province rejected the request",
+        )
     return transfer
 
 
@@ -227,14 +364,18 @@ def _transfers_lapse(*, actor: Any, enrollment: Enrollment) -> None:
     transferred: its open request lapses at once, with an audit entry and a notice, instead of
     waiting in a queue for an approval that would fail."""
     state = enrollment.get_state_display().split(" / ")[0]
-    for transfer in TransferRequest.objects.select_for_update().filter(source=enrollment,
-                                                                         state__in=OPEN_TRANSFER_STATES):
+    for transfer in TransferRequest.objects.select_for_update().filter(
+        source=enrollment, state__in=OPEN_TRANSFER_STATES
+    ):
         transfer.state, transfer.lapsed_at = TransferState.LAPSED, timezone.now()
         transfer.save(update_fields=["state", "lapsed_at", "updated_at"])
-        _transfer_step(transfer, actor=actor, action="lapsed",
-                       reason=f"学籍状态 / enrollment state: {enrollment.state}",
-                       text=f"学籍已不在籍（{state}），转学申请已失效 / the enrollment is no longer active; "
-                            "the request lapsed")
+        _transfer_step(
+            transfer,
+            actor=actor,
+            action="lapsed",
+            reason=f"学籍状态 / enrollment state: {enrollment.state}",
+            text=f"学籍已不在籍（{state}），转学申请已失效 / the enrollment is no longer active; the request lapsed",
+        )
 
 
 @transaction.atomic
@@ -246,6 +387,11 @@ def transfer_request_withdraw(*, actor: Any, transfer: TransferRequest, note: st
     transfer.withdrawn_by, transfer.withdrawn_at = actor, timezone.now()
     transfer.state = TransferState.WITHDRAWN
     transfer.save()
-    _transfer_step(transfer, actor=actor, action="withdrawn", reason=note.strip(),
-                   text="转入学校已撤回转学申请 / the receiving school withdrew the request")
+    _transfer_step(
+        transfer,
+        actor=actor,
+        action="withdrawn",
+        reason=note.strip(),
+        text="转入学校已撤回转学申请 / the receiving school withdrew the request",
+    )
     return transfer

@@ -15,10 +15,12 @@ from xuedang.registry.models import Admission, Enrollment
 
 pytestmark = pytest.mark.django_db
 HEADER = "考生号,录取年份,姓名,性别,出生日期,民族,证件号码,生源地,专业代码,专业名称,层次,学习形式,录取类型,预科\n"
-ROWS = ("26110101000001,2026,吉𠮷,女,1949-12-31,汉族,11010519491231002X,北京市,080901,计算机科学与技术,本科,全日制,"
-        "国家专项计划,否\n"
-        "26650101000002,2026,阿依古丽·买买提,女,2000-01-01,维吾尔族,650102200001010020,新疆维吾尔自治区,100201K,"
-        "临床医学,本科,全日制,预科,是\n")
+ROWS = (
+    "26110101000001,2026,吉𠮷,女,1949-12-31,汉族,11010519491231002X,北京市,080901,计算机科学与技术,本科,全日制,"
+    "国家专项计划,否\n"
+    "26650101000002,2026,阿依古丽·买买提,女,2000-01-01,维吾尔族,650102200001010020,新疆维吾尔自治区,100201K,"
+    "临床医学,本科,全日制,预科,是\n"
+)
 
 
 def _load(tmp_path, body: str = ROWS) -> ImportJob:
@@ -38,15 +40,26 @@ def test_admission_data_load_once_and_carry_onto_the_enrollment(tmp_path) -> Non
     special, preparatory = Admission.objects.order_by("exam_number")
     assert special.admission_type == "03" and preparatory.preparatory and preparatory.ethnicity == "05"
     enrollment = services.admission_confirm(
-        actor=None, admission=preparatory, student_number="2026000002", entry_date=date(2026, 9, 1),
-        length_years=Decimal(5), expected_graduation_date=date(2031, 7, 1))
+        actor=None,
+        admission=preparatory,
+        student_number="2026000002",
+        entry_date=date(2026, 9, 1),
+        length_years=Decimal(5),
+        expected_graduation_date=date(2031, 7, 1),
+    )
     assert enrollment.preparatory and enrollment.admission_type == "06" and enrollment.admission == preparatory
     assert enrollment.exam_number == "26650101000002" and enrollment.name == "阿依古丽·买买提"
     preparatory.refresh_from_db()
     assert preparatory.state == "registered"
     with pytest.raises(ValidationError):
-        services.admission_confirm(actor=None, admission=preparatory, student_number="X", entry_date=date(2026, 9, 1),
-                                   length_years=Decimal(5), expected_graduation_date=date(2031, 7, 1))
+        services.admission_confirm(
+            actor=None,
+            admission=preparatory,
+            student_number="X",
+            entry_date=date(2026, 9, 1),
+            length_years=Decimal(5),
+            expected_graduation_date=date(2031, 7, 1),
+        )
 
 
 def test_the_school_can_decline_defer_or_cancel_with_a_reason(tmp_path) -> None:
@@ -58,9 +71,14 @@ def test_the_school_can_decline_defer_or_cancel_with_a_reason(tmp_path) -> None:
     services.admission_decline(actor=None, admission=second, state="cancelled", reason="违规录取（第二十六条）")
     first.refresh_from_db()
     assert first.state == "deferred" and first.state_reason == "应征入伍"
-    enrollment = services.admission_confirm(actor=None, admission=first, student_number="2027000001",
-                                            entry_date=date(2027, 9, 1), length_years=Decimal(4),
-                                            expected_graduation_date=date(2031, 7, 1))
+    enrollment = services.admission_confirm(
+        actor=None,
+        admission=first,
+        student_number="2027000001",
+        entry_date=date(2027, 9, 1),
+        length_years=Decimal(4),
+        expected_graduation_date=date(2031, 7, 1),
+    )
     assert Enrollment.objects.get() == enrollment
     with pytest.raises(ValidationError):
         services.admission_decline(actor=None, admission=second, state="deferred", reason="x")
@@ -68,8 +86,12 @@ def test_the_school_can_decline_defer_or_cancel_with_a_reason(tmp_path) -> None:
 
 def test_a_candidate_number_admitted_as_someone_else_is_refused(tmp_path) -> None:
     _load(tmp_path)
-    other = ROWS.splitlines()[0].replace("吉𠮷,女,1949-12-31", "张三,女,2003-06-15").replace(
-        "11010519491231002X", "440304200306151224") + "\n"
+    other = (
+        ROWS.splitlines()[0]
+        .replace("吉𠮷,女,1949-12-31", "张三,女,2003-06-15")
+        .replace("11010519491231002X", "440304200306151224")
+        + "\n"
+    )
     job = _load(tmp_path, other)
     assert job.state == "invalid" and job.errors[0]["column"] == "考生号"
 
@@ -83,15 +105,24 @@ def test_a_registrar_confirms_and_declines_on_the_page(tmp_path, registrar) -> N
     listing = client.get("/school/admissions/").content.decode()
     assert first.exam_number in listing and "110105********002X" not in listing
     assert "110105********002X" in client.get(f"/school/admissions/{first.pk}/").content.decode()
-    response = client.post(f"/school/admissions/{first.pk}/", {
-        "action": "confirm", "confirm-student_number": "2026000001", "confirm-entry_date": "2026-09-01",
-        "confirm-length_years": "4", "confirm-expected_graduation_date": "2030-07-01"})
+    response = client.post(
+        f"/school/admissions/{first.pk}/",
+        {
+            "action": "confirm",
+            "confirm-student_number": "2026000001",
+            "confirm-entry_date": "2026-09-01",
+            "confirm-length_years": "4",
+            "confirm-expected_graduation_date": "2030-07-01",
+        },
+    )
     enrollment = Enrollment.objects.get()
     assert response["Location"] == f"/school/enrollments/{enrollment.pk}/"
-    page = client.post(f"/school/admissions/{second.pk}/", {"action": "decline", "decline-state": "declined",
-                                                            "decline-reason": ""}).content.decode()
+    page = client.post(
+        f"/school/admissions/{second.pk}/", {"action": "decline", "decline-state": "declined", "decline-reason": ""}
+    ).content.decode()
     assert "此项必填 / this field is required" in page
-    client.post(f"/school/admissions/{second.pk}/", {"action": "decline", "decline-state": "declined",
-                                                     "decline-reason": "复读"})
+    client.post(
+        f"/school/admissions/{second.pk}/", {"action": "decline", "decline-state": "declined", "decline-reason": "复读"}
+    )
     second.refresh_from_db()
     assert second.state == "declined"

@@ -27,10 +27,10 @@ def _photo_bytes(size=(480, 640), fmt="JPEG") -> bytes:
 
 
 def _graduate(enrollment: Enrollment, **kwargs) -> Credential:
-    photo = services.photo_register(actor=None, enrollment=enrollment, purpose="graduation",
-                                    image=_photo_bytes())
-    return services.credential_register(actor=None, enrollment=enrollment, kind="graduation",
-                                        study_end=date(2025, 7, 1), photo=photo, **kwargs)
+    photo = services.photo_register(actor=None, enrollment=enrollment, purpose="graduation", image=_photo_bytes())
+    return services.credential_register(
+        actor=None, enrollment=enrollment, kind="graduation", study_end=date(2025, 7, 1), photo=photo, **kwargs
+    )
 
 
 def test_it_rejects_a_second_full_time_enrollment_with_a_clear_message() -> None:
@@ -52,23 +52,38 @@ def test_the_database_refuses_a_second_active_full_time_enrollment_too() -> None
 def test_a_part_time_or_finished_enrollment_does_not_block_a_new_one() -> None:
     make_enrollment(is_full_time=False, study_form="2", student_number="P1")
     first = make_enrollment(student_number="F1")
-    services.enrollment_change_record(actor=None, enrollment=first, change_code="31",
-                                      change_date=date(2023, 3, 1), changes={"state": "withdrawn"},
-                                      reason="自动退学 / withdrew")
+    services.enrollment_change_record(
+        actor=None,
+        enrollment=first,
+        change_code="31",
+        change_date=date(2023, 3, 1),
+        changes={"state": "withdrawn"},
+        reason="自动退学 / withdrew",
+    )
     again = make_enrollment(school="10246", student_number="F2")
     assert again.state == EnrollmentState.REGISTERED
 
 
 def test_returning_to_school_is_refused_while_another_full_time_enrollment_is_active() -> None:
     first = make_enrollment()
-    services.enrollment_change_record(actor=None, enrollment=first, change_code="31",
-                                      change_date=date(2023, 3, 1), changes={"state": "withdrawn"},
-                                      reason="退学")
+    services.enrollment_change_record(
+        actor=None,
+        enrollment=first,
+        change_code="31",
+        change_date=date(2023, 3, 1),
+        changes={"state": "withdrawn"},
+        reason="退学",
+    )
     make_enrollment(school="10246", student_number="F2")
     with pytest.raises(ValidationError):
-        services.enrollment_change_record(actor=None, enrollment=first, change_code="17",
-                                          change_date=date(2023, 9, 1), changes={"state": "registered"},
-                                          reason="恢复学籍")
+        services.enrollment_change_record(
+            actor=None,
+            enrollment=first,
+            change_code="17",
+            change_date=date(2023, 9, 1),
+            changes={"state": "registered"},
+            reason="恢复学籍",
+        )
     first.refresh_from_db()
     assert first.state == "withdrawn"
 
@@ -82,17 +97,27 @@ def test_student_numbers_are_unique_within_a_school() -> None:
 
 def test_an_identity_that_contradicts_its_id_number_is_refused() -> None:
     with pytest.raises(ValidationError) as error:
-        services.identity_validate(name="王五", gender="2", birth_date=date(2000, 1, 1),
-                                   ethnicity="01", document_type="resident_id",
-                                   document_number=OTHER_ID)
+        services.identity_validate(
+            name="王五",
+            gender="2",
+            birth_date=date(2000, 1, 1),
+            ethnicity="01",
+            document_type="resident_id",
+            document_number=OTHER_ID,
+        )
     assert set(error.value.message_dict) == {"birth_date"}
 
 
 def test_a_change_keeps_the_values_before_it_and_is_audited() -> None:
     enrollment = make_enrollment()
     change = services.enrollment_change_record(
-        actor=None, enrollment=enrollment, change_code="23", change_date=date(2022, 9, 1),
-        changes={"major_code": "080717T", "major_name": "人工智能"}, reason="转专业")
+        actor=None,
+        enrollment=enrollment,
+        change_code="23",
+        change_date=date(2022, 9, 1),
+        changes={"major_code": "080717T", "major_name": "人工智能"},
+        reason="转专业",
+    )
     assert change.before == {"major_code": "080901", "major_name": "计算机科学与技术"}
     assert change.after == {"major_code": "080717T", "major_name": "人工智能"}
     entry = AuditEntry.objects.filter(action="registry.enrollment.changed").get()
@@ -102,25 +127,41 @@ def test_a_change_keeps_the_values_before_it_and_is_audited() -> None:
 def test_an_unknown_change_code_is_refused() -> None:
     enrollment = make_enrollment()
     with pytest.raises(ValidationError) as error:
-        services.enrollment_change_record(actor=None, enrollment=enrollment, change_code="00",
-                                          change_date=date(2022, 9, 1), changes={}, reason="x")
+        services.enrollment_change_record(
+            actor=None, enrollment=enrollment, change_code="00", change_date=date(2022, 9, 1), changes={}, reason="x"
+        )
     assert "change_code" in error.value.message_dict
 
 
 def test_annual_registration_is_late_after_one_month_and_only_once_a_year() -> None:
     enrollment = make_enrollment()
     on_time = services.annual_registration_record(
-        actor=None, enrollment=enrollment, academic_year=2022, status="registered",
-        semester_start=date(2022, 8, 31), registered_on=date(2022, 9, 30))
+        actor=None,
+        enrollment=enrollment,
+        academic_year=2022,
+        status="registered",
+        semester_start=date(2022, 8, 31),
+        registered_on=date(2022, 9, 30),
+    )
     assert on_time.deadline == date(2022, 9, 30) and not on_time.late
     late = services.annual_registration_record(
-        actor=None, enrollment=enrollment, academic_year=2023, status="registered",
-        semester_start=date(2023, 9, 4), registered_on=date(2023, 10, 5))
+        actor=None,
+        enrollment=enrollment,
+        academic_year=2023,
+        status="registered",
+        semester_start=date(2023, 9, 4),
+        registered_on=date(2023, 10, 5),
+    )
     assert late.late
     with pytest.raises(ValidationError):
         services.annual_registration_record(
-            actor=None, enrollment=enrollment, academic_year=2023, status="deferred",
-            semester_start=date(2023, 9, 4), registered_on=date(2023, 10, 6))
+            actor=None,
+            enrollment=enrollment,
+            academic_year=2023,
+            status="deferred",
+            semester_start=date(2023, 9, 4),
+            registered_on=date(2023, 10, 6),
+        )
 
 
 def test_a_credential_gets_an_official_number_and_one_per_enrollment() -> None:
@@ -155,8 +196,9 @@ def test_a_supplied_number_must_belong_to_the_school_and_year() -> None:
 
 def test_an_incomplete_credential_stays_unpublished_and_names_what_is_missing() -> None:
     enrollment = make_enrollment()
-    credential = services.credential_register(actor=None, enrollment=enrollment, kind="graduation",
-                                              study_end=date(2025, 7, 1))
+    credential = services.credential_register(
+        actor=None, enrollment=enrollment, kind="graduation", study_end=date(2025, 7, 1)
+    )
     with pytest.raises(ValidationError) as error:
         services.credential_publish(actor=None, credential=credential, today=date(2025, 7, 1))
     message = error.value.message_dict["state"][0]
@@ -178,18 +220,22 @@ def test_publication_waits_for_the_issue_date_then_freezes_the_credential() -> N
     enrollment.refresh_from_db()
     assert enrollment.state == EnrollmentState.GRADUATED
     with pytest.raises(ValidationError) as error:
-        services.credential_update(actor=None, credential=credential, changes={"major_name": "x"},
-                                   reason="改")
+        services.credential_update(actor=None, credential=credential, changes={"major_name": "x"}, reason="改")
     assert error.value.message_dict["state"][0].startswith("学历已发布")
-    noted = services.credential_annotate(actor=None, credential=credential, reason="遗失补办",
-                                         lost_certificate_note="2026-03-01 出具学历证明书")
+    noted = services.credential_annotate(
+        actor=None, credential=credential, reason="遗失补办", lost_certificate_note="2026-03-01 出具学历证明书"
+    )
     assert noted.lost_certificate_note.startswith("2026")
 
 
 def test_photos_must_be_480_by_640_jpeg_within_40_kb() -> None:
     enrollment = make_enrollment()
-    for image, word in ((_photo_bytes((400, 600)), "480×640"), (_photo_bytes(fmt="PNG"), "JPEG"),
-                        (b"not an image", "无法识别"), (b"\xff" * 50_000, "40 KB")):
+    for image, word in (
+        (_photo_bytes((400, 600)), "480×640"),
+        (_photo_bytes(fmt="PNG"), "JPEG"),
+        (b"not an image", "无法识别"),
+        (b"\xff" * 50_000, "40 KB"),
+    ):
         with pytest.raises(ValidationError) as error:
             services.photo_register(actor=None, enrollment=enrollment, purpose="graduation", image=image)
         assert word in error.value.message_dict["image"][0]

@@ -24,11 +24,20 @@ from xuedang.registry.models import Enrollment, EnrollmentChange, TransferReques
 
 pytestmark = pytest.mark.django_db
 
-FORM = {"from_code": "10001", "from_student_number": "2001001", "document_type": "resident_id",
-        "document_number": "11010519491231002X", "student_number": "22300001", "transfer_date": "2023-09-01",
-        "decision_number": "复旦教〔2023〕12号", "reason": "本人申请，家庭迁居上海"}
-ON_POSTGRES = pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-                                 reason="row locks are tested on PostgreSQL (make test-postgres / CI)")
+FORM = {
+    "from_code": "10001",
+    "from_student_number": "2001001",
+    "document_type": "resident_id",
+    "document_number": "11010519491231002X",
+    "student_number": "22300001",
+    "transfer_date": "2023-09-01",
+    "decision_number": "复旦教〔2023〕12号",
+    "reason": "本人申请，家庭迁居上海",
+}
+ON_POSTGRES = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="row locks are tested on PostgreSQL (make test-postgres / CI)",
+)
 
 
 @pytest.fixture
@@ -44,11 +53,17 @@ def _fudan() -> Institution:
 def _file(actor, **overrides) -> TransferRequest:
     values = FORM | overrides
     return services.transfer_request_file(
-        actor=actor, to_institution=_fudan(), from_code=values["from_code"],
-        from_student_number=values["from_student_number"], document_type=values["document_type"],
-        document_number=values["document_number"], student_number=values["student_number"],
-        transfer_date=date.fromisoformat(values["transfer_date"]), decision_number=values["decision_number"],
-        reason=values["reason"])
+        actor=actor,
+        to_institution=_fudan(),
+        from_code=values["from_code"],
+        from_student_number=values["from_student_number"],
+        document_type=values["document_type"],
+        document_number=values["document_number"],
+        student_number=values["student_number"],
+        transfer_date=date.fromisoformat(values["transfer_date"]),
+        decision_number=values["decision_number"],
+        reason=values["reason"],
+    )
 
 
 def _post_new(client, **overrides):
@@ -73,8 +88,11 @@ def test_filing_writes_nothing_to_either_enrollment(other_school_registrar) -> N
     assert transfer.filed_by == other_school_registrar
     _nothing_written(source, enrollments=1)
     assert AuditEntry.objects.filter(action="registry.transfer.filed", target_id=str(transfer.pk)).count() == 1
-    assert not AuditEntry.objects.filter(action__startswith="registry.enrollment.", target_id=str(source.pk)).exclude(
-        action="registry.enrollment.registered").exists()
+    assert (
+        not AuditEntry.objects.filter(action__startswith="registry.enrollment.", target_id=str(source.pk))
+        .exclude(action="registry.enrollment.registered")
+        .exists()
+    )
 
 
 def test_a_wrong_number_and_a_missing_record_get_the_same_answer(other_school_registrar) -> None:
@@ -89,21 +107,31 @@ def test_a_wrong_number_and_a_missing_record_get_the_same_answer(other_school_re
     _nothing_written(source, enrollments=1)
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"from_code": "1001"}, "from_code", "院校代码为 5 位数字 / an institution code has 5 digits"),
-    ({"transfer_date": "2023-13-01"}, "transfer_date", "日期格式应为 2026-09-01 / a date such as 2026-09-01"),
-    ({"transfer_date": "2026-09-01"}, "transfer_date", "转学日期须晚于原入学日期、早于预计毕业日期 / the transfer "
-                                                       "date must fall between the entry date and the expected "
-                                                       "graduation date"),
-    ({"decision_number": ""}, "decision_number", "此项必填 / this field is required"),
-    ({"reason": "   "}, "reason", "此项必填 / this field is required"),
-    ({"student_number": ""}, "student_number", "此项必填 / this field is required"),
-    ({"document_number": "11010519491231002"}, "document_number", None),
-    ({"institution": "999999"}, "institution", "只能为本校提出转入申请 / choose your own institution"),
-    ({"from_code": "10246"}, "from_code", "转出学校不能是本校 / the sending institution must be another institution"),
-])
-def test_every_field_error_is_bilingual_and_changes_nothing(other_school_registrar, overrides, field,
-                                                            message) -> None:
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"from_code": "1001"}, "from_code", "院校代码为 5 位数字 / an institution code has 5 digits"),
+        ({"transfer_date": "2023-13-01"}, "transfer_date", "日期格式应为 2026-09-01 / a date such as 2026-09-01"),
+        (
+            {"transfer_date": "2026-09-01"},
+            "transfer_date",
+            "转学日期须晚于原入学日期、早于预计毕业日期 / the transfer "
+            "date must fall between the entry date and the expected "
+            "graduation date",
+        ),
+        ({"decision_number": ""}, "decision_number", "此项必填 / this field is required"),
+        ({"reason": "   "}, "reason", "此项必填 / this field is required"),
+        ({"student_number": ""}, "student_number", "此项必填 / this field is required"),
+        ({"document_number": "11010519491231002"}, "document_number", None),
+        ({"institution": "999999"}, "institution", "只能为本校提出转入申请 / choose your own institution"),
+        (
+            {"from_code": "10246"},
+            "from_code",
+            "转出学校不能是本校 / the sending institution must be another institution",
+        ),
+    ],
+)
+def test_every_field_error_is_bilingual_and_changes_nothing(other_school_registrar, overrides, field, message) -> None:
     source = make_enrollment()
     errors = _post_new(login(other_school_registrar), **overrides).context["form"].errors
     assert field in errors
@@ -161,13 +189,13 @@ def test_another_schools_registrar_cannot_act(registrar, other_school_registrar)
     assert transfer.state == TransferState.PENDING_SENDING
 
 
-def test_the_sending_school_rejects_with_a_reason_and_nothing_changes(registrar, other_school_registrar,
-                                                                      shanghai_approver) -> None:
+def test_the_sending_school_rejects_with_a_reason_and_nothing_changes(
+    registrar, other_school_registrar, shanghai_approver
+) -> None:
     source = make_enrollment()
     transfer = _file(other_school_registrar)
     client = login(registrar)
-    errors = client.post(f"/school/transfers/{transfer.pk}/", {"decision": "reject", "note": ""}).context[
-        "form"].errors
+    errors = client.post(f"/school/transfers/{transfer.pk}/", {"decision": "reject", "note": ""}).context["form"].errors
     assert errors["note"] == ["请填写不同意的理由 / give the reason for rejecting"]
     transfer.refresh_from_db()
     assert transfer.state == TransferState.PENDING_SENDING
@@ -185,8 +213,9 @@ def test_the_sending_school_rejects_with_a_reason_and_nothing_changes(registrar,
     assert "该生尚有处分未解除" in receiving_page
 
 
-def test_the_province_approves_and_both_sides_are_written_once(registrar, other_school_registrar,
-                                                               shanghai_approver, student) -> None:
+def test_the_province_approves_and_both_sides_are_written_once(
+    registrar, other_school_registrar, shanghai_approver, student
+) -> None:
     from xuedang.archive.models import Notification
     from xuedang.archive.services import bindings_refresh
 
@@ -227,22 +256,23 @@ def test_the_province_approves_and_both_sides_are_written_once(registrar, other_
     assert Enrollment.objects.count() == 2 and EnrollmentChange.objects.count() == 2
 
 
-def test_the_province_rejects_with_a_reason_and_nothing_changes(registrar, other_school_registrar,
-                                                                shanghai_approver) -> None:
+def test_the_province_rejects_with_a_reason_and_nothing_changes(
+    registrar, other_school_registrar, shanghai_approver
+) -> None:
     source = make_enrollment()
     transfer = _file(other_school_registrar)
     services.transfer_request_sending_answer(actor=registrar, transfer=transfer, agree=True)
     with pytest.raises(ValidationError, match="请填写不予批准的理由"):
         services.transfer_request_province_decide(actor=shanghai_approver, transfer=transfer, approve=False)
-    services.transfer_request_province_decide(actor=shanghai_approver, transfer=transfer, approve=False,
-                                              note="转入专业不符合条件")
+    services.transfer_request_province_decide(
+        actor=shanghai_approver, transfer=transfer, approve=False, note="转入专业不符合条件"
+    )
     transfer.refresh_from_db()
     assert transfer.state == TransferState.REJECTED and transfer.rejection_reason == "转入专业不符合条件"
     _nothing_written(source, enrollments=1)
 
 
-def test_the_province_of_another_province_cannot_approve(registrar, other_school_registrar,
-                                                         province_officer) -> None:
+def test_the_province_of_another_province_cannot_approve(registrar, other_school_registrar, province_officer) -> None:
     """北京 (the sending province) is informed once the school agrees, but 上海 decides."""
     source = make_enrollment()
     transfer = _file(other_school_registrar)
@@ -266,12 +296,12 @@ def test_a_withdrawn_request_cannot_be_approved(registrar, other_school_registra
     services.transfer_request_sending_answer(actor=registrar, transfer=transfer, agree=True)
     with pytest.raises(ValidationError, match="无权处理"):  # only the receiving school withdraws
         services.transfer_request_withdraw(actor=registrar, transfer=transfer)
-    login(other_school_registrar).post(f"/school/transfers/{transfer.pk}/",
-                                       {"decision": "withdraw", "note": "学生放弃"})
+    login(other_school_registrar).post(
+        f"/school/transfers/{transfer.pk}/", {"decision": "withdraw", "note": "学生放弃"}
+    )
     transfer.refresh_from_db()
     assert transfer.state == TransferState.WITHDRAWN and transfer.withdrawn_by == other_school_registrar
-    response = login(shanghai_approver).post(f"/school/transfers/{transfer.pk}/", {"decision": "approve"},
-                                             follow=True)
+    response = login(shanghai_approver).post(f"/school/transfers/{transfer.pk}/", {"decision": "approve"}, follow=True)
     assert "已被处理" in response.content.decode()
     with pytest.raises(ValidationError, match="已被处理"):
         services.transfer_request_province_decide(actor=shanghai_approver, transfer=transfer, approve=True)
@@ -279,8 +309,9 @@ def test_a_withdrawn_request_cannot_be_approved(registrar, other_school_registra
     assert AuditEntry.objects.filter(action="registry.transfer.withdrawn").count() == 1
 
 
-def test_a_request_lapses_when_the_student_leaves_while_it_waits(registrar, other_school_registrar,
-                                                                 shanghai_approver, student) -> None:
+def test_a_request_lapses_when_the_student_leaves_while_it_waits(
+    registrar, other_school_registrar, shanghai_approver, student
+) -> None:
     """退学 while the province has the request: it lapses at once (audited, the student told), and
     leaves no approval to fail in the province's queue."""
     from xuedang.archive.models import Notification
@@ -290,8 +321,14 @@ def test_a_request_lapses_when_the_student_leaves_while_it_waits(registrar, othe
     bindings_refresh(user=student)
     transfer = _file(other_school_registrar)
     services.transfer_request_sending_answer(actor=registrar, transfer=transfer, agree=True)
-    services.enrollment_cancel(actor=registrar, enrollment=source, state="withdrawn", decision_date=date(2023, 8, 1),
-                               reason="本人申请退学", recorded_on=date(2023, 8, 3))
+    services.enrollment_cancel(
+        actor=registrar,
+        enrollment=source,
+        state="withdrawn",
+        decision_date=date(2023, 8, 1),
+        reason="本人申请退学",
+        recorded_on=date(2023, 8, 3),
+    )
 
     transfer.refresh_from_db()
     assert transfer.state == TransferState.LAPSED and transfer.lapsed_at is not None
@@ -321,16 +358,29 @@ def test_graduation_lapses_an_open_request_and_a_suspension_does_not(registrar, 
 
     source = make_enrollment()
     transfer = _file(other_school_registrar)
-    services.enrollment_change_record(actor=registrar, enrollment=source, change_code="11",
-                                      change_date=date(2023, 3, 1), changes={"state": "suspended"}, reason="休学一年")
+    services.enrollment_change_record(
+        actor=registrar,
+        enrollment=source,
+        change_code="11",
+        change_date=date(2023, 3, 1),
+        changes={"state": "suspended"},
+        reason="休学一年",
+    )
     transfer.refresh_from_db()
     assert transfer.state == TransferState.PENDING_SENDING  # 休学 is still 在籍: the request waits
-    services.enrollment_change_record(actor=registrar, enrollment=source, change_code="12",
-                                      change_date=date(2023, 9, 1), changes={"state": "registered"}, reason="复学")
+    services.enrollment_change_record(
+        actor=registrar,
+        enrollment=source,
+        change_code="12",
+        change_date=date(2023, 9, 1),
+        changes={"state": "registered"},
+        reason="复学",
+    )
     president_appoint(institution=source.institution, name="龚旗煌", start_date=date(2022, 10, 1))
     photo = services.photo_register(actor=registrar, enrollment=source, purpose="graduation", image=_jpeg())
-    credential = services.credential_register(actor=registrar, enrollment=source, kind="graduation",
-                                              study_end=date(2025, 7, 1), photo=photo)
+    credential = services.credential_register(
+        actor=registrar, enrollment=source, kind="graduation", study_end=date(2025, 7, 1), photo=photo
+    )
     services.credential_publish(actor=registrar, credential=credential, today=date(2025, 7, 1))
     transfer.refresh_from_db()
     assert transfer.state == TransferState.LAPSED
@@ -339,17 +389,32 @@ def test_graduation_lapses_an_open_request_and_a_suspension_does_not(registrar, 
 def test_one_open_request_per_enrollment_is_a_database_constraint(registrar, other_school_registrar) -> None:
     source = make_enrollment()
     first = _file(other_school_registrar)
-    values = dict(source=source, from_institution=source.institution, to_institution=_fudan(),
-                  student_number="22300002", transfer_date=date(2023, 9, 1), decision_number="x", reason="x",
-                  filed_by=other_school_registrar)
+    values = dict(
+        source=source,
+        from_institution=source.institution,
+        to_institution=_fudan(),
+        student_number="22300002",
+        transfer_date=date(2023, 9, 1),
+        decision_number="x",
+        reason="x",
+        filed_by=other_school_registrar,
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         TransferRequest.objects.create(**values)  # bypassing the service: the index still refuses
     tsinghua = _staff("tsinghua_registrar", "institution", "registrar", school="10003")
     with pytest.raises(ValidationError, match="已有一份待处理的转学申请"):
         services.transfer_request_file(
-            actor=tsinghua, to_institution=Institution.objects.get(code="10003"), from_code="10001",
-            from_student_number="2001001", document_type="resident_id", document_number="11010519491231002X",
-            student_number="T1", transfer_date=date(2023, 9, 1), decision_number="清华教〔2023〕1号", reason="申请")
+            actor=tsinghua,
+            to_institution=Institution.objects.get(code="10003"),
+            from_code="10001",
+            from_student_number="2001001",
+            document_type="resident_id",
+            document_number="11010519491231002X",
+            student_number="T1",
+            transfer_date=date(2023, 9, 1),
+            decision_number="清华教〔2023〕1号",
+            reason="申请",
+        )
     services.transfer_request_sending_answer(actor=registrar, transfer=first, agree=False, note="不同意")
     TransferRequest.objects.create(**values)  # a closed request no longer blocks a new one
     assert TransferRequest.objects.filter(source=source).count() == 2
@@ -357,8 +422,9 @@ def test_one_open_request_per_enrollment_is_a_database_constraint(registrar, oth
 
 @ON_POSTGRES
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_province_approvals_at_once_apply_the_transfer_once(registrar, other_school_registrar,
-                                                                shanghai_approver) -> None:
+def test_two_province_approvals_at_once_apply_the_transfer_once(
+    registrar, other_school_registrar, shanghai_approver
+) -> None:
     """Two connections, released together by a barrier: one approval applies, the other waits on
     the request's row lock and is told it was already handled."""
     second = _staff("shanghai_approver_2", "province", "approver", province="31")

@@ -8,7 +8,6 @@ from xuedang.conftest import login, make_enrollment
 pytestmark = pytest.mark.django_db
 
 
-
 def test_exports_are_scoped_masked_and_formula_safe(registrar) -> None:
     make_enrollment(department='=HYPERLINK("http://evil","点我")')
     make_enrollment(school="10246", student_number="F1", name="王五", document_number="310104199909094569")
@@ -24,9 +23,12 @@ def test_exports_are_scoped_masked_and_formula_safe(registrar) -> None:
 
 def test_the_list_filters_and_paginates(registrar) -> None:
     for n in range(3):
-        make_enrollment(student_number=f"S{n}", document_number=["11010519491231002X", "440304200306151232",
-                                                                 "310104199909094569"][n], name="张三",
-                        level="06" if n == 2 else "05")
+        make_enrollment(
+            student_number=f"S{n}",
+            document_number=["11010519491231002X", "440304200306151232", "310104199909094569"][n],
+            name="张三",
+            level="06" if n == 2 else "05",
+        )
     client = login(registrar)
     page = client.get("/school/enrollments/?level=06").content.decode()
     assert "S2" in page and "S0" not in page
@@ -41,8 +43,14 @@ def test_the_province_sees_late_entries_of_its_own_schools_only(province_officer
     ours = make_enrollment(student_number="PKU1")
     theirs = make_enrollment(school="10246", student_number="FDU1", name="王五", document_number="310104199909094569")
     for enrollment in (ours, theirs):
-        services.enrollment_cancel(actor=None, enrollment=enrollment, state="withdrawn",
-                                   decision_date=date(2024, 9, 27), reason="退学", recorded_on=date(2024, 11, 1))
+        services.enrollment_cancel(
+            actor=None,
+            enrollment=enrollment,
+            state="withdrawn",
+            decision_date=date(2024, 9, 27),
+            reason="退学",
+            recorded_on=date(2024, 11, 1),
+        )
     page = login(province_officer).get("/school/late/").content.decode()
     assert "PKU1" in page and "FDU1" not in page
     assert "FDU1" in login(other_school_registrar).get("/school/late/").content.decode()
@@ -51,12 +59,26 @@ def test_the_province_sees_late_entries_of_its_own_schools_only(province_officer
 def _student_form(**overrides) -> dict:
     from xuedang.institutions.models import Institution
 
-    data = {"institution": Institution.objects.get(code="10001").pk, "student_number": "2026100001",
-            "name": "吉𠮷", "gender": "2", "birth_date": "1949-12-31", "ethnicity": "01",
-            "document_type": "resident_id", "document_number": "11010519491231002x", "department": "数学学院",
-            "major_code": "070101", "major_name": "数学与应用数学", "level": "05", "study_form": "1",
-            "length_years": "4", "entry_date": "2026-09-01", "expected_graduation_date": "2030-07-01",
-            "admission_type": "01", "class_name": ""}
+    data = {
+        "institution": Institution.objects.get(code="10001").pk,
+        "student_number": "2026100001",
+        "name": "吉𠮷",
+        "gender": "2",
+        "birth_date": "1949-12-31",
+        "ethnicity": "01",
+        "document_type": "resident_id",
+        "document_number": "11010519491231002x",
+        "department": "数学学院",
+        "major_code": "070101",
+        "major_name": "数学与应用数学",
+        "level": "05",
+        "study_form": "1",
+        "length_years": "4",
+        "entry_date": "2026-09-01",
+        "expected_graduation_date": "2030-07-01",
+        "admission_type": "01",
+        "class_name": "",
+    }
     return data | overrides
 
 
@@ -73,8 +95,9 @@ def test_the_form_names_each_problem_in_chinese_and_english_and_changes_nothing(
     from xuedang.registry.models import Enrollment
 
     client = login(registrar)
-    page = client.post("/school/enrollments/new/", _student_form(
-        document_number="110105194912310021", name="<b>张</b>")).content.decode()
+    page = client.post(
+        "/school/enrollments/new/", _student_form(document_number="110105194912310021", name="<b>张</b>")
+    ).content.decode()
     assert "校验位错误" in page and "the check digit is wrong" in page
     assert "不允许的字符" in page and "<b>张</b>" not in page
     page = client.post("/school/enrollments/new/", _student_form(entry_date="2026-13-01")).content.decode()
@@ -88,8 +111,11 @@ def test_the_form_names_each_problem_in_chinese_and_english_and_changes_nothing(
 def test_a_late_cancellation_by_form_warns_the_registrar(registrar) -> None:
     enrollment = make_enrollment()
     client = login(registrar)
-    response = client.post(f"/school/enrollments/{enrollment.pk}/cancel/", {
-        "state": "withdrawn", "decision_date": "2024-09-27", "reason": "自动退学"}, follow=True)
+    response = client.post(
+        f"/school/enrollments/{enrollment.pk}/cancel/",
+        {"state": "withdrawn", "decision_date": "2024-09-27", "reason": "自动退学"},
+        follow=True,
+    )
     page = response.content.decode()
     assert "已注销" in page and "已标记逾期" in page
     enrollment.refresh_from_db()
@@ -98,9 +124,20 @@ def test_a_late_cancellation_by_form_warns_the_registrar(registrar) -> None:
 
 def test_annual_registration_by_form(registrar) -> None:
     enrollment = make_enrollment()
-    page = login(registrar).post(f"/school/enrollments/{enrollment.pk}/annual/", {
-        "academic_year": "2022", "status": "registered", "semester_start": "2022-09-01",
-        "registered_on": "2022-10-09"}, follow=True).content.decode()
+    page = (
+        login(registrar)
+        .post(
+            f"/school/enrollments/{enrollment.pk}/annual/",
+            {
+                "academic_year": "2022",
+                "status": "registered",
+                "semester_start": "2022-09-01",
+                "registered_on": "2022-10-09",
+            },
+            follow=True,
+        )
+        .content.decode()
+    )
     assert "学年注册已登记（逾期 / late）" in page
 
 
@@ -122,8 +159,10 @@ def test_a_registrar_registers_and_publishes_a_credential(registrar) -> None:
 
     enrollment = make_enrollment()
     client = login(registrar)
-    response = client.post(f"/school/enrollments/{enrollment.pk}/credential/", {
-        "kind": "graduation", "study_end": "2025-07-01", "certificate_number": ""})
+    response = client.post(
+        f"/school/enrollments/{enrollment.pk}/credential/",
+        {"kind": "graduation", "study_end": "2025-07-01", "certificate_number": ""},
+    )
     credential = Credential.objects.get()
     page = client.get(response["Location"]).content.decode()
     assert "照片 / photo" in page and "校（院）长姓名 / president" in page and "publish-button" not in page
@@ -133,8 +172,10 @@ def test_a_registrar_registers_and_publishes_a_credential(registrar) -> None:
 
     other = make_enrollment(school="10001", student_number="S2", document_number="440304200306151232", name="张三")
     president_appoint(institution=other.institution, name="龚旗煌", start_date=date(2022, 6, 1))
-    response = client.post(f"/school/enrollments/{other.pk}/credential/", {
-        "kind": "graduation", "study_end": "2025-07-01", "photo": SimpleUploadedFile("p.jpg", _photo())})
+    response = client.post(
+        f"/school/enrollments/{other.pk}/credential/",
+        {"kind": "graduation", "study_end": "2025-07-01", "photo": SimpleUploadedFile("p.jpg", _photo())},
+    )
     credential = Credential.objects.get(enrollment=other)
     assert "publish-button" in client.get(response["Location"]).content.decode()
     page = client.post(f"/school/credentials/{credential.pk}/", follow=True).content.decode()
@@ -156,9 +197,16 @@ def test_a_change_of_major_by_form_keeps_the_old_values(registrar) -> None:
     from xuedang.registry.models import EnrollmentChange
 
     enrollment = make_enrollment()
-    login(registrar).post(f"/school/enrollments/{enrollment.pk}/change/", {
-        "change_code": "23", "change_date": "2022-09-01", "major_code": "080717T", "major_name": "人工智能",
-        "reason": "转专业"})
+    login(registrar).post(
+        f"/school/enrollments/{enrollment.pk}/change/",
+        {
+            "change_code": "23",
+            "change_date": "2022-09-01",
+            "major_code": "080717T",
+            "major_name": "人工智能",
+            "reason": "转专业",
+        },
+    )
     change = EnrollmentChange.objects.get()
     assert change.before == {"major_code": "080901", "major_name": "计算机科学与技术"}
     assert change.after == {"major_code": "080717T", "major_name": "人工智能"}
@@ -167,8 +215,10 @@ def test_a_change_of_major_by_form_keeps_the_old_values(registrar) -> None:
 def test_a_reward_by_form_appears_on_the_timeline(registrar) -> None:
     enrollment = make_enrollment()
     client = login(registrar)
-    client.post(f"/school/enrollments/{enrollment.pk}/note/", {
-        "kind": "reward", "title": "国家奖学金", "decided_on": "2022-11-01", "decision_number": ""})
+    client.post(
+        f"/school/enrollments/{enrollment.pk}/note/",
+        {"kind": "reward", "title": "国家奖学金", "decided_on": "2022-11-01", "decision_number": ""},
+    )
     page = client.get(f"/school/enrollments/{enrollment.pk}/").content.decode()
     assert "奖励 / reward" in page and "国家奖学金" in page
 
@@ -176,23 +226,31 @@ def test_a_reward_by_form_appears_on_the_timeline(registrar) -> None:
 def test_publishing_due_credentials_from_the_page(registrar) -> None:
     from xuedang.institutions.models import Institution
 
-    page = login(registrar).post("/school/credentials/publish/", {
-        "institution": Institution.objects.get(code="10001").pk}, follow=True).content.decode()
+    page = (
+        login(registrar)
+        .post("/school/credentials/publish/", {"institution": Institution.objects.get(code="10001").pk}, follow=True)
+        .content.decode()
+    )
     assert "已发布 0 条" in page
 
 
-def test_a_transfer_is_written_on_both_sides_only_once_the_province_approves(registrar,
-                                                                           other_school_registrar) -> None:
+def test_a_transfer_is_written_on_both_sides_only_once_the_province_approves(registrar, other_school_registrar) -> None:
     """The whole 转学 journey through the pages (decision 0008); details in test_transfers.py."""
     from xuedang.conftest import _staff
     from xuedang.registry.models import EnrollmentChange, TransferRequest
 
     source = make_enrollment()  # at 10001, the registrar's school
     client = login(other_school_registrar)  # 10246 receives the student
-    form = {"from_code": "10001", "from_student_number": "2001001", "document_type": "resident_id",
-            "student_number": "22300001", "transfer_date": "2023-09-01", "decision_number": "沪教学〔2023〕12号",
-            "reason": "本人申请，两校同意", "institution": client.get("/school/transfers/new/").context[
-                "form"].fields["institution"].initial.pk}
+    form = {
+        "from_code": "10001",
+        "from_student_number": "2001001",
+        "document_type": "resident_id",
+        "student_number": "22300001",
+        "transfer_date": "2023-09-01",
+        "decision_number": "沪教学〔2023〕12号",
+        "reason": "本人申请，两校同意",
+        "institution": client.get("/school/transfers/new/").context["form"].fields["institution"].initial.pk,
+    }
     wrong = client.post("/school/transfers/new/", {**form, "document_number": "650102200001010020"})
     assert "没有与该学号和证件号码相符" in wrong.content.decode()
 
@@ -220,6 +278,12 @@ def test_a_transfer_is_written_on_both_sides_only_once_the_province_approves(reg
 
 def test_transfers_are_not_offered_as_one_sided_changes(registrar) -> None:
     enrollment = make_enrollment()
-    codes = [c for c, _ in login(registrar).get(f"/school/enrollments/{enrollment.pk}/change/").context[
-        "form"].fields["change_code"].choices]
+    codes = [
+        c
+        for c, _ in login(registrar)
+        .get(f"/school/enrollments/{enrollment.pk}/change/")
+        .context["form"]
+        .fields["change_code"]
+        .choices
+    ]
     assert "21" not in codes and "22" not in codes and "23" in codes

@@ -6,74 +6,171 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0002_enrollment_notes'),
+        ("registry", "0002_enrollment_notes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='单位名称 / organisation')),
-                ('credit_code', models.CharField(blank=True, default='', max_length=18, verbose_name='统一社会信用代码 / unified social credit code')),
-                ('contact_name', models.CharField(blank=True, default='', max_length=100, verbose_name='联系人 / contact')),
-                ('contact_email', models.EmailField(blank=True, default='', max_length=254, verbose_name='联系邮箱 / contact email')),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="单位名称 / organisation")),
+                (
+                    "credit_code",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        max_length=18,
+                        verbose_name="统一社会信用代码 / unified social credit code",
+                    ),
+                ),
+                (
+                    "contact_name",
+                    models.CharField(blank=True, default="", max_length=100, verbose_name="联系人 / contact"),
+                ),
+                (
+                    "contact_email",
+                    models.EmailField(blank=True, default="", max_length=254, verbose_name="联系邮箱 / contact email"),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': '查询单位 / verifying organisation',
-                'verbose_name_plural': '查询单位 / verifying organisations',
+                "verbose_name": "查询单位 / verifying organisation",
+                "verbose_name_plural": "查询单位 / verifying organisations",
             },
         ),
         migrations.CreateModel(
-            name='VerifierKey',
+            name="VerifierKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='名称 / name')),
-                ('prefix', models.CharField(max_length=12, unique=True)),
-                ('key_hash', models.CharField(max_length=64)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='keys', to='reports.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=60, verbose_name="名称 / name")),
+                ("prefix", models.CharField(max_length=12, unique=True)),
+                ("key_hash", models.CharField(max_length=64)),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="keys", to="reports.organisation"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '验证接口密钥 / verification API key',
-                'verbose_name_plural': '验证接口密钥 / verification API keys',
+                "verbose_name": "验证接口密钥 / verification API key",
+                "verbose_name_plural": "验证接口密钥 / verification API keys",
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, unique=True, verbose_name='在线验证码 / verification code')),
-                ('kind', models.CharField(choices=[('credential', '学历证书电子注册备案表 / Verification Report of Higher Education Qualification'), ('enrollment', '学籍在线验证报告 / Online Verification Report of Student Record')], max_length=10, verbose_name='报告类型 / kind')),
-                ('lang', models.CharField(choices=[('zh', '中文 / Chinese'), ('en', '英文 / English')], max_length=2, verbose_name='语言 / language')),
-                ('identity_digest', models.CharField(max_length=64)),
-                ('snapshot', models.JSONField(verbose_name='报告内容 / content as issued')),
-                ('months', models.PositiveSmallIntegerField(verbose_name='有效期（月）/ validity (months)')),
-                ('valid_until', models.DateField(verbose_name='有效期至 / valid until')),
-                ('state', models.CharField(choices=[('active', '有效 / active'), ('closed', '已关闭 / closed by the student'), ('replaced', '已更换验证码 / replaced by a new code')], default='active', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('extended_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('credential', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.credential')),
-                ('enrollment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.enrollment')),
-                ('replaced_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='replaces', to='reports.report')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=16, unique=True, verbose_name="在线验证码 / verification code")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            (
+                                "credential",
+                                "学历证书电子注册备案表 / Verification Report of Higher Education Qualification",
+                            ),
+                            ("enrollment", "学籍在线验证报告 / Online Verification Report of Student Record"),
+                        ],
+                        max_length=10,
+                        verbose_name="报告类型 / kind",
+                    ),
+                ),
+                (
+                    "lang",
+                    models.CharField(
+                        choices=[("zh", "中文 / Chinese"), ("en", "英文 / English")],
+                        max_length=2,
+                        verbose_name="语言 / language",
+                    ),
+                ),
+                ("identity_digest", models.CharField(max_length=64)),
+                ("snapshot", models.JSONField(verbose_name="报告内容 / content as issued")),
+                ("months", models.PositiveSmallIntegerField(verbose_name="有效期（月）/ validity (months)")),
+                ("valid_until", models.DateField(verbose_name="有效期至 / valid until")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("active", "有效 / active"),
+                            ("closed", "已关闭 / closed by the student"),
+                            ("replaced", "已更换验证码 / replaced by a new code"),
+                        ],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("extended_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "credential",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.credential",
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.enrollment",
+                    ),
+                ),
+                (
+                    "replaced_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="replaces",
+                        to="reports.report",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="reports", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '在线验证报告 / verification report',
-                'verbose_name_plural': '在线验证报告 / verification reports',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['user', '-created_at'], name='report_user_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('credential__isnull', False), ('enrollment__isnull', True), ('kind', 'credential')), models.Q(('credential__isnull', True), ('enrollment__isnull', False), ('kind', 'enrollment')), _connector='OR'), name='report_one_record_of_its_kind'), models.CheckConstraint(condition=models.Q(('months__gte', 1), ('months__lte', 6)), name='report_months_1_to_6')],
+                "verbose_name": "在线验证报告 / verification report",
+                "verbose_name_plural": "在线验证报告 / verification reports",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["user", "-created_at"], name="report_user_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("credential__isnull", False), ("enrollment__isnull", True), ("kind", "credential")
+                            ),
+                            models.Q(
+                                ("credential__isnull", True), ("enrollment__isnull", False), ("kind", "enrollment")
+                            ),
+                            _connector="OR",
+                        ),
+                        name="report_one_record_of_its_kind",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("months__gte", 1), ("months__lte", 6)), name="report_months_1_to_6"
+                    ),
+                ],
             },
         ),
     ]

@@ -35,8 +35,9 @@ def graduate(user, **overrides) -> Credential:
     if not enrollment.institution.presidents.exists():
         president_appoint(institution=enrollment.institution, name="龚旗煌", start_date=date(2022, 10, 1))
     photo = registry.photo_register(actor=None, enrollment=enrollment, purpose="graduation", image=photo_bytes())
-    credential = registry.credential_register(actor=None, enrollment=enrollment, kind="graduation",
-                                              study_end=date(2025, 7, 1), photo=photo)
+    credential = registry.credential_register(
+        actor=None, enrollment=enrollment, kind="graduation", study_end=date(2025, 7, 1), photo=photo
+    )
     registry.credential_publish(actor=None, credential=credential, today=date(2025, 7, 1))
     bindings_refresh(user=user)
     return Credential.objects.get(pk=credential.pk)

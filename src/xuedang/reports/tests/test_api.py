@@ -31,8 +31,12 @@ def api_key(db) -> str:
 
 
 def call(key: str, codes: list[str]):
-    return Client().post("/api/v1/verify/reports", json.dumps({"codes": codes}), content_type="application/json",
-                         HTTP_AUTHORIZATION=f"Bearer {key}")
+    return Client().post(
+        "/api/v1/verify/reports",
+        json.dumps({"codes": codes}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
 
 
 def test_a_key_is_stored_only_as_a_hash_and_issued_by_a_command(db) -> None:
@@ -51,18 +55,30 @@ def test_a_key_is_stored_only_as_a_hash_and_issued_by_a_command(db) -> None:
 def test_without_a_valid_key_nothing_is_answered(student) -> None:
     report = credential_report(student)
     assert call("xdv_nope_nope", [report.code]).status_code == 401
-    assert Client().post("/api/v1/verify/reports", json.dumps({"codes": [report.code]}),
-                         content_type="application/json").status_code == 401
+    assert (
+        Client()
+        .post("/api/v1/verify/reports", json.dumps({"codes": [report.code]}), content_type="application/json")
+        .status_code
+        == 401
+    )
 
 
 def test_each_code_gets_the_same_answer_as_the_page(student, api_key) -> None:
     valid = credential_report(student)
-    closed = Report.objects.create(**{f.name: getattr(valid, f.name) for f in Report._meta.fields
-                                      if f.name not in ("id", "code", "created_at")}, code="0" * 16)
+    closed = Report.objects.create(
+        **{f.name: getattr(valid, f.name) for f in Report._meta.fields if f.name not in ("id", "code", "created_at")},
+        code="0" * 16,
+    )
     report_close(student=student, report=closed)
-    expired = Report.objects.create(**{f.name: getattr(valid, f.name) for f in Report._meta.fields
-                                       if f.name not in ("id", "code", "created_at", "valid_until")},
-                                    code="1" * 16, valid_until=valid.valid_until - timedelta(days=400))
+    expired = Report.objects.create(
+        **{
+            f.name: getattr(valid, f.name)
+            for f in Report._meta.fields
+            if f.name not in ("id", "code", "created_at", "valid_until")
+        },
+        code="1" * 16,
+        valid_until=valid.valid_until - timedelta(days=400),
+    )
     response = call(api_key, [valid.code.lower(), closed.code, expired.code, "ABCDEFGHJKMNPQRS", "bad"])
     assert response.status_code == 200
     body = response.json()

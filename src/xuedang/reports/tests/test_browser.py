@@ -24,8 +24,15 @@ def report_app(tmp_path, redis_url):
     from xuedang.imports.tests.test_crash import _database, _drop
 
     url, created = _database(tmp_path)
-    env = {**os.environ, "DATABASE_URL": url, "XUEDANG_DATA_DIR": str(tmp_path / "var"), "REDIS_URL": redis_url,
-           "DJANGO_SETTINGS_MODULE": "xuedang.settings", "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "XUEDANG_DATA_DIR": str(tmp_path / "var"),
+        "REDIS_URL": redis_url,
+        "DJANGO_SETTINGS_MODULE": "xuedang.settings",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
     manage = [sys.executable, "-m", "xuedang.manage"]
     port = _free_port()
     server = None

@@ -19,8 +19,23 @@ def test_the_credential_report_has_the_fields_of_the_filing_form_in_order(studen
     content = report_content(report)
     assert content.kind == "credential" and content.title == "学历证书电子注册备案表"
     assert [label for label, _ in content.fields] == [
-        "姓名", "性别", "证件号码", "出生日期", "入学日期", "毕（结）业日期", "学校名称", "专业", "学制", "层次",
-        "学历类别", "学习形式", "毕（结）业", "证书编号", "校（院）长姓名", "学历状态"]
+        "姓名",
+        "性别",
+        "证件号码",
+        "出生日期",
+        "入学日期",
+        "毕（结）业日期",
+        "学校名称",
+        "专业",
+        "学制",
+        "层次",
+        "学历类别",
+        "学习形式",
+        "毕（结）业",
+        "证书编号",
+        "校（院）长姓名",
+        "学历状态",
+    ]
     values = dict(content.fields)
     assert values["姓名"] == "吉𠮷" and values["证件号码"] == "110105********002X"
     assert values["出生日期"] == "1949年12月31日" and values["学制"] == "4年" and values["层次"] == "本科"
@@ -44,8 +59,23 @@ def test_the_enrollment_report_has_the_fields_of_the_student_record_report(stude
     enrollment = enrollment_of(student, class_name="计科2101")
     content = report_content(report_create(student=student, record=enrollment, lang="zh", months=1))
     assert [label for label, _ in content.fields] == [
-        "姓名", "性别", "证件号码", "民族", "出生日期", "院校", "层次", "院系", "班级", "专业", "学号",
-        "学习形式", "入学日期", "学制", "学历类别", "学籍状态"]
+        "姓名",
+        "性别",
+        "证件号码",
+        "民族",
+        "出生日期",
+        "院校",
+        "层次",
+        "院系",
+        "班级",
+        "专业",
+        "学号",
+        "学习形式",
+        "入学日期",
+        "学制",
+        "学历类别",
+        "学籍状态",
+    ]
     assert dict(content.fields)["学籍状态"] == "注册学籍" and dict(content.fields)["班级"] == "计科2101"
 
 
@@ -55,10 +85,15 @@ def test_the_pdf_shows_the_report_as_issued_even_after_the_record_changes(studen
     assert "辅修" not in dict(report_content(report).fields)
 
 
-@pytest.mark.parametrize(("name", "pinyin"), [
-    ("张三丰", "ZHANG Sanfeng"), ("欧阳修", "OUYANG Xiu"), ("阿依古丽·买买提", "Ayiguli Maimaiti"),
-    ("John Smith", "John Smith"),
-])
+@pytest.mark.parametrize(
+    ("name", "pinyin"),
+    [
+        ("张三丰", "ZHANG Sanfeng"),
+        ("欧阳修", "OUYANG Xiu"),
+        ("阿依古丽·买买提", "Ayiguli Maimaiti"),
+        ("John Smith", "John Smith"),
+    ],
+)
 def test_names_get_passport_style_pinyin(name: str, pinyin: str) -> None:
     assert name_pinyin(name) == pinyin
 

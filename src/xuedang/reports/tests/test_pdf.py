@@ -46,21 +46,39 @@ def poppler(tool: str) -> str:
 def run(tool: str, data: bytes, tmp_path: Path, *args: str) -> str:
     path = tmp_path / "report.pdf"
     path.write_bytes(data)
-    done = subprocess.run([poppler(tool), *args, str(path), *(["-"] if tool == "pdftotext" else [])],
-                          capture_output=True)
+    done = subprocess.run(
+        [poppler(tool), *args, str(path), *(["-"] if tool == "pdftotext" else [])], capture_output=True
+    )
     return done.stdout.decode("utf-8") + done.stderr.decode("utf-8", "replace")
 
 
 @pytest.fixture
 def content(photo: bytes) -> ReportContent:
     return ReportContent(
-        kind="credential", lang="zh", title="教育部学历证书电子注册备案表", code=CODE, verify_url=URL,
-        valid_until=date(2027, 5, 25), updated_on=date(2026, 11, 25), photo=photo,
-        fields=[("姓名", "𠮷田 𡒄明"), ("性别", "男"), ("出生日期", "2001年03月14日"),
-                ("证件号码", "110101********1234"), ("学校名称", "北京大学"), ("专业", "计算机科学与技术"),
-                ("层次", "本科"), ("学制", "4年"),
-                ("学习形式", "普通全日制"), ("入学日期", "2019年09月01日"), ("毕（结）业日期", "2023年06月30日"),
-                ("毕（结）业", "毕业"), ("证书编号", "100011202305001234"), ("校（院）长姓名", "龚旗煌")],
+        kind="credential",
+        lang="zh",
+        title="教育部学历证书电子注册备案表",
+        code=CODE,
+        verify_url=URL,
+        valid_until=date(2027, 5, 25),
+        updated_on=date(2026, 11, 25),
+        photo=photo,
+        fields=[
+            ("姓名", "𠮷田 𡒄明"),
+            ("性别", "男"),
+            ("出生日期", "2001年03月14日"),
+            ("证件号码", "110101********1234"),
+            ("学校名称", "北京大学"),
+            ("专业", "计算机科学与技术"),
+            ("层次", "本科"),
+            ("学制", "4年"),
+            ("学习形式", "普通全日制"),
+            ("入学日期", "2019年09月01日"),
+            ("毕（结）业日期", "2023年06月30日"),
+            ("毕（结）业", "毕业"),
+            ("证书编号", "100011202305001234"),
+            ("校（院）长姓名", "龚旗煌"),
+        ],
     )
 
 
@@ -100,9 +118,7 @@ def test_pdfsig_reports_the_signature_broken_after_one_signed_byte_changes(signe
     assert "Signature is Valid" not in report
 
 
-def test_pyhanko_validates_the_signature_against_the_dev_ca_as_trust_root(
-    signed: bytes, signing_dev_ca: DevCA
-) -> None:
+def test_pyhanko_validates_the_signature_against_the_dev_ca_as_trust_root(signed: bytes, signing_dev_ca: DevCA) -> None:
     signature, status = pyhanko_status(signed, signing_dev_ca)
     assert status.intact and status.valid and status.trusted
     assert status.bottom_line
@@ -111,9 +127,7 @@ def test_pyhanko_validates_the_signature_against_the_dev_ca_as_trust_root(
     assert status.coverage.name == "ENTIRE_FILE"
 
 
-def test_pyhanko_finds_the_signature_broken_after_one_signed_byte_changes(
-    signed: bytes, signing_dev_ca: DevCA
-) -> None:
+def test_pyhanko_finds_the_signature_broken_after_one_signed_byte_changes(signed: bytes, signing_dev_ca: DevCA) -> None:
     _signature, status = pyhanko_status(one_byte_changed(signed), signing_dev_ca)
     assert not status.intact
     assert not status.bottom_line
@@ -132,8 +146,14 @@ def test_pdftotext_gives_back_a_name_with_rare_characters_exactly(signed: bytes,
     text = run("pdftotext", signed, tmp_path, "-enc", "UTF-8")
     assert "𠮷田 𡒄明" in text
     assert "\u20bb" not in text
-    for expected in ("教育部学历证书电子注册备案表", "更新日期：2026年11月25日", f"在线验证码：{CODE}",
-                     "本报告在线验证有效期至：2027年05月25日", "100011202305001234", URL):
+    for expected in (
+        "教育部学历证书电子注册备案表",
+        "更新日期：2026年11月25日",
+        f"在线验证码：{CODE}",
+        "本报告在线验证有效期至：2027年05月25日",
+        "100011202305001234",
+        URL,
+    ):
         assert expected in text.replace("\n", "")
 
 
@@ -186,8 +206,10 @@ def test_the_report_is_one_a4_page(signed: bytes, tmp_path: Path) -> None:
 
 def test_the_qr_code_decodes_to_the_verification_url(signed: bytes, tmp_path: Path) -> None:
     (tmp_path / "report.pdf").write_bytes(signed)
-    subprocess.run([poppler("pdftoppm"), "-r", "150", "-png", "-singlefile", str(tmp_path / "report.pdf"),
-                    str(tmp_path / "page")], check=True)
+    subprocess.run(
+        [poppler("pdftoppm"), "-r", "150", "-png", "-singlefile", str(tmp_path / "report.pdf"), str(tmp_path / "page")],
+        check=True,
+    )
     zbarimg = shutil.which("zbarimg")
     if zbarimg is None:
         if os.environ.get("CI", "").lower() == "true":
@@ -203,9 +225,16 @@ def test_a_report_with_a_24kb_photo_stays_under_150kb(signed: bytes, photo: byte
 
 
 def test_the_english_report_translates_the_fixed_wording_and_dates(content: ReportContent, tmp_path: Path) -> None:
-    english = dataclasses.replace(content, lang="en", title="Online Verification Report of Higher Education",
-                                  fields=[("Name", "𠮷田 𡒄明 (Jitian Zhouming)"), ("Gender", "Male"),
-                                          ("Name of the president of the institution", "Gong Qihuang")])
+    english = dataclasses.replace(
+        content,
+        lang="en",
+        title="Online Verification Report of Higher Education",
+        fields=[
+            ("Name", "𠮷田 𡒄明 (Jitian Zhouming)"),
+            ("Gender", "Male"),
+            ("Name of the president of the institution", "Gong Qihuang"),
+        ],
+    )
     text = run("pdftotext", render_report_pdf(english), tmp_path, "-enc", "UTF-8")
     assert "Updated: 25 November 2026" in text
     assert f"Online verification code: {CODE}" in text
@@ -215,8 +244,9 @@ def test_the_english_report_translates_the_fixed_wording_and_dates(content: Repo
     assert "在线验证码" not in text
 
 
-def test_a_png_photo_and_a_report_without_photo_both_render(content: ReportContent, png_photo: bytes,
-                                                            tmp_path: Path) -> None:
+def test_a_png_photo_and_a_report_without_photo_both_render(
+    content: ReportContent, png_photo: bytes, tmp_path: Path
+) -> None:
     for photo in (png_photo, None):
         data = render_report_pdf(dataclasses.replace(content, photo=photo))
         assert "Signature is Valid." in run("pdfsig", data, tmp_path)
@@ -234,8 +264,10 @@ def test_reports_rendered_in_parallel_threads_each_keep_their_own_text_and_signa
     content: ReportContent, tmp_path: Path
 ) -> None:
     """gunicorn gthread workers share the fonts and the signer between threads."""
-    reports = [dataclasses.replace(content, code=f"{CODE[:12]}{i:04d}", fields=[("姓名", f"𠮷{chr(0x4E00 + 7 * i)}")])
-               for i in range(12)]
+    reports = [
+        dataclasses.replace(content, code=f"{CODE[:12]}{i:04d}", fields=[("姓名", f"𠮷{chr(0x4E00 + 7 * i)}")])
+        for i in range(12)
+    ]
     with ThreadPoolExecutor(max_workers=4) as pool:
         outputs = list(pool.map(render_report_pdf, reports))
     for report, data in zip(reports, outputs, strict=True):
@@ -265,8 +297,9 @@ def test_development_signs_with_the_development_ca(settings, content: ReportCont
     assert "Signature is Valid." in run("pdfsig", render_report_pdf(content), tmp_path)
 
 
-def test_without_configured_files_the_dev_ca_in_data_dir_is_used_once_made(settings, content: ReportContent,
-                                                                           tmp_path: Path) -> None:
+def test_without_configured_files_the_dev_ca_in_data_dir_is_used_once_made(
+    settings, content: ReportContent, tmp_path: Path
+) -> None:
     settings.SIGNING_KEY_FILE = settings.SIGNING_CERT_FILE = settings.SIGNING_CHAIN_FILE = ""
     settings.DATA_DIR = tmp_path / "data"
     with pytest.raises(ImproperlyConfigured, match="signing_devca"):
@@ -284,8 +317,13 @@ def test_production_signs_with_a_configured_key_of_another_ca_protected_by_a_pas
         production, _created = devca_ensure(tmp_path / "production")
     key = serialization.load_pem_private_key(production.key.read_bytes(), password=None)
     encrypted = tmp_path / "production" / "encrypted-key.pem"
-    encrypted.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                            serialization.BestAvailableEncryption(b"correct horse")))
+    encrypted.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"correct horse"),
+        )
+    )
     settings.DEBUG = False
     settings.SIGNING_ALLOW_DEV_CA = False
     settings.SIGNING_KEY_FILE, settings.SIGNING_CERT_FILE = str(encrypted), str(production.cert)

@@ -33,7 +33,7 @@ def test_codes_are_16_symbols_of_crockford_base32_carrying_80_random_bits() -> N
 @given(st.text(alphabet=codes.ALPHABET, min_size=16, max_size=16))
 @settings(max_examples=200)
 def test_a_typed_code_is_forgiven_case_spaces_and_look_alikes(code: str) -> None:
-    typed = " ".join(code[i:i + 4] for i in range(0, 16, 4)).lower().replace("0", "o").replace("1", "l")
+    typed = " ".join(code[i : i + 4] for i in range(0, 16, 4)).lower().replace("0", "o").replace("1", "l")
     assert codes.normalize_code(typed) == code
 
 
@@ -145,8 +145,9 @@ def test_a_revoked_credential_says_so_on_its_report(student) -> None:
 def test_a_cancelled_enrollment_revokes_its_report(student) -> None:
     enrollment = enrollment_of(student)
     report = report_create(student=student, record=enrollment, lang="zh", months=3, today=TODAY)
-    enrollment_cancel(actor=None, enrollment=enrollment, state="revoked", decision_date=TODAY,
-                      reason="违规录取", recorded_on=TODAY)
+    enrollment_cancel(
+        actor=None, enrollment=enrollment, state="revoked", decision_date=TODAY, reason="违规录取", recorded_on=TODAY
+    )
     verification = report_verify(typed=report.code, today=TODAY)
     assert verification.status == Status.REVOKED
     assert verification.current_state == "取消学籍"
@@ -168,8 +169,12 @@ def test_verifying_by_code_answers_as_the_report_read_in_full_does(student, kind
     def both() -> tuple[Verification, Verification]:
         fast = report_verify(typed=report.code, today=TODAY)
         full = verification_of(Report.objects.get(pk=report.pk), today=TODAY)
-        assert (fast.status, fast.fields, fast.changes, fast.current_state) == \
-            (full.status, full.fields, full.changes, full.current_state)
+        assert (fast.status, fast.fields, fast.changes, fast.current_state) == (
+            full.status,
+            full.fields,
+            full.changes,
+            full.current_state,
+        )
         assert fast.report.pk == report.pk
         return fast, full
 
@@ -177,6 +182,7 @@ def test_verifying_by_code_answers_as_the_report_read_in_full_does(student, kind
     if kind == "credential":
         credential_annotate(actor=None, credential=record, reason="辅修", minor="经济学")
     else:
-        enrollment_cancel(actor=None, enrollment=record, state="revoked", decision_date=TODAY,
-                          reason="违规录取", recorded_on=TODAY)
+        enrollment_cancel(
+            actor=None, enrollment=record, state="revoked", decision_date=TODAY, reason="违规录取", recorded_on=TODAY
+        )
     assert both()[0].status in (Status.SUPERSEDED, Status.REVOKED)

@@ -49,15 +49,24 @@ class TSAPki:
     stamper: DummyTimeStamper
 
 
-def _cert(subject: str, issuer: x509.Name | None, key: rsa.RSAPrivateKey, signer: rsa.RSAPrivateKey,
-          *, ca: bool) -> x509.Certificate:
+def _cert(
+    subject: str, issuer: x509.Name | None, key: rsa.RSAPrivateKey, signer: rsa.RSAPrivateKey, *, ca: bool
+) -> x509.Certificate:
     now = datetime.now(tz=UTC)
-    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "xuedang test TSA"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "xuedang test TSA"),
+            x509.NameAttribute(NameOID.COMMON_NAME, subject),
+        ]
+    )
     builder = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(issuer or name).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer or name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=30))
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     )
     if not ca:  # RFC 3161 §2.3: the TSA certificate carries only id-kp-timeStamping, as a critical extension
@@ -75,10 +84,12 @@ def tsa_pki() -> TSAPki:
     root = _cert("xuedang test TSA root", None, root_key, root_key, ca=True)
     tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     tsa = _cert("xuedang test TSA", root.subject, tsa_key, root_key, ca=False)
-    der_key = tsa_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
-    return TSAPki(root=_asn1(root), stamper=DummyTimeStamper(tsa_cert=_asn1(tsa),
-                                                             tsa_key=keys.PrivateKeyInfo.load(der_key)))
+    der_key = tsa_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return TSAPki(
+        root=_asn1(root), stamper=DummyTimeStamper(tsa_cert=_asn1(tsa), tsa_key=keys.PrivateKeyInfo.load(der_key))
+    )
 
 
 @dataclass
@@ -116,8 +127,16 @@ def tsa(tsa_pki: TSAPki, settings) -> Iterator[TSAServer]:
                 return self._reply(200, "application/timestamp-reply", tsp.TimeStampResp({"status": status}).dump())
             request = tsp.TimeStampReq.load(query)
             if server_state.mode == "other-digest":  # a well-formed token, for a digest nobody sent
-                request = tsp.TimeStampReq({"version": 1, "nonce": request["nonce"], "message_imprint": {
-                    "hash_algorithm": request["message_imprint"]["hash_algorithm"], "hashed_message": bytes(32)}})
+                request = tsp.TimeStampReq(
+                    {
+                        "version": 1,
+                        "nonce": request["nonce"],
+                        "message_imprint": {
+                            "hash_algorithm": request["message_imprint"]["hash_algorithm"],
+                            "hashed_message": bytes(32),
+                        },
+                    }
+                )
             answer = tsa_pki.stamper.request_tsa_response(request)
             return self._reply(200, "application/timestamp-reply", answer.dump())
 
@@ -155,16 +174,25 @@ def closed_port_url() -> str:
 
 
 def report(code: str = CODE) -> bytes:
-    return render_report_pdf(ReportContent(
-        kind="credential", lang="zh", title="教育部学历证书电子注册备案表", code=code,
-        verify_url=f"https://xuedang.example.edu.cn/verify/{code}", valid_until=date(2027, 5, 25),
-        updated_on=date(2026, 11, 25), photo=None, fields=[("姓名", NAME), ("学校名称", "北京大学")],
-    ))
+    return render_report_pdf(
+        ReportContent(
+            kind="credential",
+            lang="zh",
+            title="教育部学历证书电子注册备案表",
+            code=code,
+            verify_url=f"https://xuedang.example.edu.cn/verify/{code}",
+            valid_until=date(2027, 5, 25),
+            updated_on=date(2026, 11, 25),
+            photo=None,
+            fields=[("姓名", NAME), ("学校名称", "北京大学")],
+        )
+    )
 
 
 def validated(data: bytes, ca: DevCA, tsa_pki: TSAPki) -> PdfSignatureStatus:
-    registry_root = asn1_x509.Certificate.load(x509.load_pem_x509_certificate(ca.ca_cert.read_bytes())
-                                               .public_bytes(serialization.Encoding.DER))
+    registry_root = asn1_x509.Certificate.load(
+        x509.load_pem_x509_certificate(ca.ca_cert.read_bytes()).public_bytes(serialization.Encoding.DER)
+    )
     context = ValidationContext(trust_roots=[registry_root, tsa_pki.root])
     [signature] = PdfFileReader(io.BytesIO(data)).embedded_signatures
     return validate_pdf_signature(signature, context, ts_validation_context=context)
@@ -225,8 +253,9 @@ def test_basic_auth_is_sent_to_the_tsa_when_configured(
     assert tsa.seen and set(tsa.seen) == {tsa.auth}
 
 
-def test_no_authorization_header_is_sent_without_a_username(tsa: TSAServer, tsa_pki: TSAPki,
-                                                             signing_dev_ca: DevCA) -> None:
+def test_no_authorization_header_is_sent_without_a_username(
+    tsa: TSAServer, tsa_pki: TSAPki, signing_dev_ca: DevCA
+) -> None:
     assert_timestamped(validated(report(), signing_dev_ca, tsa_pki))
     assert tsa.seen and set(tsa.seen) == {None}
 
@@ -249,8 +278,13 @@ def test_one_changed_byte_still_breaks_a_timestamped_signature(
     "mode", ["unreachable", "garbage", "rejection", "http-error", "slow", "wrong-password", "other-digest"]
 )
 def test_a_failing_tsa_gives_a_valid_signature_without_timestamp_and_a_warning(
-    settings, tsa: TSAServer, tsa_pki: TSAPki, signing_dev_ca: DevCA, tmp_path: Path,
-    caplog: pytest.LogCaptureFixture, mode: str,
+    settings,
+    tsa: TSAServer,
+    tsa_pki: TSAPki,
+    signing_dev_ca: DevCA,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    mode: str,
 ) -> None:
     tsa.mode = mode
     if mode == "unreachable":
@@ -275,9 +309,7 @@ def test_a_failing_tsa_gives_a_valid_signature_without_timestamp_and_a_warning(
 
 
 @pytest.mark.parametrize("mode", ["unreachable", "garbage"])
-def test_a_failing_tsa_fails_the_signing_when_a_timestamp_is_required(
-    settings, tsa: TSAServer, mode: str
-) -> None:
+def test_a_failing_tsa_fails_the_signing_when_a_timestamp_is_required(settings, tsa: TSAServer, mode: str) -> None:
     settings.SIGNING_TSA_REQUIRED = True
     tsa.mode = mode
     if mode == "unreachable":

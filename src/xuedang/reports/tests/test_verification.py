@@ -64,7 +64,7 @@ def test_the_photo_as_issued_is_shown_while_the_report_may_be_shown(student) -> 
 
 def test_a_typed_code_is_verified_by_post_with_spaces_and_lower_case(student) -> None:
     report = credential_report(student)
-    typed = " ".join(report.code[i:i + 4] for i in range(0, 16, 4)).lower()
+    typed = " ".join(report.code[i : i + 4] for i in range(0, 16, 4)).lower()
     assert status_of(verify(Client(), typed)) == "valid"
 
 
@@ -160,8 +160,7 @@ def test_verification_is_rate_limited_per_address_in_redis(student, settings, re
     assert AccessEvent.objects.count() == 4  # refused attempts see nothing and are not logged
 
 
-def test_the_rate_limit_outlives_a_dropped_redis_connection_and_a_flushed_script(student, settings,
-                                                                                 redis_url) -> None:
+def test_the_rate_limit_outlives_a_dropped_redis_connection_and_a_flushed_script(student, settings, redis_url) -> None:
     import redis
 
     from xuedang.reports import limits
@@ -205,8 +204,9 @@ def test_repeated_misses_bring_a_captcha_before_any_further_verification(student
 def test_a_lookup_by_certificate_number_and_name_shows_basic_fields_and_is_logged(student) -> None:
     credential = credential_report(student).credential
     number = credential.certificate_number
-    response = Client().post("/verify/lookup/", {"certificate_number": number, "name": "吉𠮷"},
-                             REMOTE_ADDR="203.0.113.7")
+    response = Client().post(
+        "/verify/lookup/", {"certificate_number": number, "name": "吉𠮷"}, REMOTE_ADDR="203.0.113.7"
+    )
     page = response.content.decode()
     assert 'id="lookup-result"' in page and number in page and "北京大学" in page
     assert "110105" not in page  # no ID number in a lookup
@@ -230,8 +230,9 @@ def test_lookups_are_rate_limited_per_address_in_redis(student, settings, redis_
     settings.REPORTS_LOOKUP_RATE = "2/h"
     number = credential_report(student).credential.certificate_number
     client = Client()
-    codes = [client.post("/verify/lookup/", {"certificate_number": number, "name": "吉𠮷"}).status_code
-             for _ in range(3)]
+    codes = [
+        client.post("/verify/lookup/", {"certificate_number": number, "name": "吉𠮷"}).status_code for _ in range(3)
+    ]
     assert codes == [200, 200, 429]
 
 
@@ -244,14 +245,18 @@ def test_verifying_reads_the_report_and_writes_its_log_row_in_one_prepared_state
     client.get(f"/verify/{report.code}")  # code tables are read once per process
     with CaptureQueriesContext(connection) as captured:
         assert status_of(client.get(f"/verify/{report.code}")) == "valid"
-    statements = [(q["sql"] or "(prepared)").split()[0] for q in captured.captured_queries  # psycopg keeps no
-                  if not (q["sql"] or "").startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))]  # text then
+    statements = [
+        (q["sql"] or "(prepared)").split()[0]
+        for q in captured.captured_queries  # psycopg keeps no
+        if not (q["sql"] or "").startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))
+    ]  # text then
     assert AccessEvent.objects.filter(record_id=report.pk).count() == 2
     if connection.vendor == "postgresql":  # the lookup and the log row: one statement, prepared once
         assert statements == ["(prepared)"]
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
-                           ["WITH r AS (SELECT r.id AS v0%"])
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["WITH r AS (SELECT r.id AS v0%"]
+            )
             assert cursor.fetchone()[0] == 1
     else:  # no transaction of its own around the log row
         assert statements == ["SELECT", "INSERT"]

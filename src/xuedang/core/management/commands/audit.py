@@ -21,15 +21,20 @@ class Command(BaseCommand):
     def _verify(self) -> None:
         report = verify_chain()
         if report.ok:
-            self.stdout.write(f"审计链完整：已核对 {report.checked} 条 / audit chain intact: "
-                              f"{report.checked} entries checked")
+            self.stdout.write(
+                f"审计链完整：已核对 {report.checked} 条 / audit chain intact: {report.checked} entries checked"
+            )
             return
-        self.stderr.write(f"审计链在第 {report.first_broken_id} 条断开：{report.reason} / "
-                          f"audit chain broken at entry {report.first_broken_id}")
+        self.stderr.write(
+            f"审计链在第 {report.first_broken_id} 条断开：{report.reason} / "
+            f"audit chain broken at entry {report.first_broken_id}"
+        )
         raise SystemExit(1)
 
     def _show(self, target: str) -> None:
         target_type, _, target_id = target.partition(":")
         for entry in history_for((target_type, target_id)):
-            self.stdout.write(f"#{entry.pk} {entry.at:%Y-%m-%d %H:%M:%S} {entry.actor_label} "
-                              f"{entry.action} {entry.before} → {entry.after} {entry.reason}")
+            self.stdout.write(
+                f"#{entry.pk} {entry.at:%Y-%m-%d %H:%M:%S} {entry.actor_label} "
+                f"{entry.action} {entry.before} → {entry.after} {entry.reason}"
+            )

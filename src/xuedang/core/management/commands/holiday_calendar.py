@@ -24,16 +24,19 @@ class Command(BaseCommand):
         parser.add_argument("--list", type=int, metavar="YEAR")
 
     @transaction.atomic
-    def handle(self, *args: object, holiday: list[str], workday: list[str], list: int | None,
-               **options: object) -> None:
+    def handle(
+        self, *args: object, holiday: list[str], workday: list[str], list: int | None, **options: object
+    ) -> None:
         for specs, is_workday in ((holiday, False), (workday, True)):
             for spec in specs:
                 day, name = _parse(spec)
-                HolidayCalendarDay.objects.update_or_create(
-                    date=day, defaults={"is_workday": is_workday, "name": name})
-                audit_log(actor=None, action="core.holiday_calendar.set",
-                          target=("core.holidaycalendarday", day.isoformat()),
-                          after={"date": day, "is_workday": is_workday, "name": name})
+                HolidayCalendarDay.objects.update_or_create(date=day, defaults={"is_workday": is_workday, "name": name})
+                audit_log(
+                    actor=None,
+                    action="core.holiday_calendar.set",
+                    target=("core.holidaycalendarday", day.isoformat()),
+                    after={"date": day, "is_workday": is_workday, "name": name},
+                )
         if list:
             for row in HolidayCalendarDay.objects.filter(date__year=list):
                 kind = "调休上班 / workday" if row.is_workday else "放假 / holiday"

@@ -46,7 +46,10 @@ class Command(BaseCommand):
                 rows = cursor.fetchall()
                 if not rows:
                     return done
-                stale = [(crypto.seal(crypto.unseal(token)), key) for key, token in rows
-                         if crypto.token_key_id(token) != active]
+                stale = [
+                    (crypto.seal(crypto.unseal(token)), key)
+                    for key, token in rows
+                    if crypto.token_key_id(token) != active
+                ]
                 cursor.executemany(update, stale)
                 done, last = done + len(stale), rows[-1][0]

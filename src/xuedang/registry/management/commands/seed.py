@@ -9,8 +9,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--students", type=int, default=1000)
-        parser.add_argument("--if-empty", action="store_true",
-                            help="do nothing when the registry already holds enrollments")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when the registry already holds enrollments"
+        )
         parser.add_argument("--seed", type=int, default=2026)
 
     def handle(self, *args: object, students: int, if_empty: bool, seed: int, **options: object) -> None:

@@ -26,8 +26,12 @@ class Command(BaseCommand):
     def handle(self, *args: object, action: str, **options: str) -> None:
         if action == "register":
             organisation: Organisation | None = organisation_register(
-                actor=None, name=options["organisation"], credit_code=options["credit_code"],
-                contact_name=options["contact_name"], contact_email=options["contact_email"])
+                actor=None,
+                name=options["organisation"],
+                credit_code=options["credit_code"],
+                contact_name=options["contact_name"],
+                contact_email=options["contact_email"],
+            )
             self.stdout.write(f"已登记 / registered {organisation}")
             return
         if action == "revoke":
