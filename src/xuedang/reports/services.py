@@ -327,8 +327,8 @@ def report_verify_logged(*, typed: str, viewer_label: str, origin: str, today: d
     if logged is not None and verification.status != selectors.Status.VALID:
         AccessEvent.objects.filter(pk=logged).update(
             seen=_seen(
-                verification.report.kind,
-                code,  # type: ignore[union-attr]
+                verification.report.kind,  # type: ignore[union-attr]
+                code,
                 verification.message[0],
             )[:300]
         )
