@@ -16,7 +16,7 @@ from django.urls import reverse
 from xuedang.accounts.notify import notify
 from xuedang.archive.models import CORRECTABLE, IDENTITY_FIELDS, Correction, CorrectionState, CorrectionStep
 from xuedang.archive.services.common import _fail
-from xuedang.archive.services.evidence import evidence_check
+from xuedang.archive.services.evidence import evidence_check_into
 from xuedang.core import codetables, crypto, validators
 from xuedang.core.audit import audit_log
 from xuedang.institutions.selectors import staff_label
@@ -88,10 +88,7 @@ def correction_file(
         errors["new_value"] = ["与现有值相同 / this is the value already registered"]
     if not reason.strip():
         errors["reason"] = ["请说明理由 / give the reason"]
-    try:
-        content_type = evidence_check(evidence, evidence_name)
-    except ValidationError as error:
-        errors["evidence"] = error.messages
+    content_type = evidence_check_into(errors, evidence, evidence_name)
     if errors:
         raise ValidationError(errors)
     kind = _record_kind(record)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from django.core.exceptions import ValidationError
 from PIL import Image, UnidentifiedImageError
 
 from xuedang.archive.services.common import _fail
@@ -35,3 +36,13 @@ def evidence_check(data: bytes, name: str) -> str:
     raise _fail(
         "evidence", f"证明材料须为 PDF 或 JPEG（“{name[:60]}”不是）/ the evidence must be a PDF or JPEG file", "type"
     )
+
+
+def evidence_check_into(errors: dict[str, list[str]], data: bytes, name: str) -> str:
+    """`evidence_check` for a request of several fields: a refusal goes into `errors["evidence"]`
+    (so every field's problem is shown at once) and the type returned is ""."""
+    try:
+        return evidence_check(data, name)
+    except ValidationError as error:
+        errors["evidence"] = error.messages
+        return ""

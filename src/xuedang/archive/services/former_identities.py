@@ -14,7 +14,7 @@ from xuedang.accounts.notify import notify
 from xuedang.archive.models import FormerIdentity
 from xuedang.archive.services.bindings import bindings_refresh
 from xuedang.archive.services.common import _fail
-from xuedang.archive.services.evidence import evidence_check
+from xuedang.archive.services.evidence import evidence_check_into
 from xuedang.core import crypto, validators
 from xuedang.core.audit import audit_log
 from xuedang.core.masking import mask_document
@@ -39,10 +39,7 @@ def former_identity_request(
             errors["document_number"] = error.messages
     if not reason.strip():
         errors["reason"] = ["请说明变更原因 / give the reason for the change"]
-    try:
-        content_type = evidence_check(evidence, evidence_name)
-    except ValidationError as error:
-        errors["evidence"] = error.messages
+    content_type = evidence_check_into(errors, evidence, evidence_name)
     if errors:
         raise ValidationError(errors)
     if not digest and name == user.real_name:
