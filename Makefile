@@ -20,13 +20,16 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
+# Development: DEBUG on, so the development keys and signing CA are accepted (core/checks.py
+# refuses them with DEBUG off). Production is `make run-prod` and docs/deploy.md.
+run: export DEBUG = true
 run: install debs
 	mkdir -p var
 	$(BIN)/xuedang migrate --noinput
 	$(BIN)/xuedang seed --students $(SEED_STUDENTS) --if-empty
 	$(BIN)/xuedang demo_logins
 	$(BIN)/xuedang signing_devca
-	DEBUG=true $(BIN)/xuedang runserver 127.0.0.1:8000
+	$(BIN)/xuedang runserver 127.0.0.1:8000
 
 # Browser journeys drive Debian's Chromium (never `playwright install`, which cannot download here).
 $(CHROMIUM):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("XUEDANG_DATA_DIR", Path.cwd() / "var"))
@@ -23,12 +24,31 @@ def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
 def env_bool(name: str, default: bool) -> bool:
-    return env(name, "true" if default else "false").lower() in {"1", "true", "yes", "on"}
+    """A yes/no variable. Anything but true/false, yes/no, on/off, 1/0 (any case) stops the start:
+    a typo such as `SESSION_COOKIE_SECURE=ture` must not quietly mean false. Unset or empty: `default`."""
+    value = env(name, "").strip().lower()
+    if not value:
+        return default
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"环境变量 {name} 的值“{value}”不是布尔值（true/false、yes/no、on/off、1/0） / "
+        f"{name}={value!r} is not a boolean: use true/false, yes/no, on/off or 1/0"
+    )
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-change-me-" + "x" * 20)
+# The key `make run` works with. With DEBUG off it is refused (core/checks.py): the personal-data
+# keys would otherwise be derived from a value printed in this file.
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-" + "x" * 20
+SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
@@ -45,8 +65,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "xuedang.core",  # before staticfiles: its runserver (refusing unsafe settings first) replaces theirs
     "django.contrib.staticfiles",
-    "xuedang.core",
     "xuedang.accounts",
     "xuedang.institutions",
     "xuedang.registry",
@@ -204,8 +224,8 @@ CELERY_BEAT_SCHEDULE["complete-account-cancellations"] = {
 # PII_KEYS: comma-separated `key_id:base64(32 bytes)`; the first is used to encrypt, all decrypt
 # (rotation: put the new key first, run `xuedang pii_rotate`, then drop the old one).
 # PII_HMAC_KEY: base64 key for the lookup digests; it cannot rotate without re-indexing.
-# Without them a development key is derived from SECRET_KEY (refused when DEBUG is off and
-# SECRET_KEY is the development default; see core.checks).
+# Without them a development key is derived from SECRET_KEY, for DEBUG only: with DEBUG off, missing
+# or malformed keys stop the start (core/checks.py).
 PII_KEYS = env("PII_KEYS", "")
 PII_HMAC_KEY = env("PII_HMAC_KEY", "")
 

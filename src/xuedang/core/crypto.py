@@ -9,41 +9,85 @@ gives unrelated digests in unrelated columns only when asked to.
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import hashlib
 import hmac
 import os
+import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 DEV_KEY_ID = "dev"
+T = TypeVar("T")
 
 
 def _derive(label: str) -> bytes:
     return hashlib.sha256(f"xuedang:{label}:{settings.SECRET_KEY}".encode()).digest()
 
 
-@functools.cache
-def _keys() -> tuple[tuple[str, bytes], ...]:
-    raw = settings.PII_KEYS.strip()
-    if not raw:
-        return ((DEV_KEY_ID, _derive("pii-encryption")),)
-    keys = []
-    for part in raw.split(","):
-        key_id, _, b64 = part.strip().partition(":")
-        key = base64.b64decode(b64)
-        if not key_id or len(key) != 32 or "$" in key_id:
-            raise ImproperlyConfigured("PII_KEYS entries must be `id:base64(32 bytes)`")
+KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+
+
+def parse_keys(raw: str) -> tuple[tuple[str, bytes], ...]:
+    """PII_KEYS: comma-separated `key_id:base64(32 bytes)`, the first encrypting. Raises ValueError
+    saying what is wrong (never echoing a key)."""
+    keys: list[tuple[str, bytes]] = []
+    for position, part in enumerate(raw.split(","), start=1):
+        key_id, colon, b64 = part.strip().partition(":")
+        if not colon or not KEY_ID.fullmatch(key_id):
+            raise ValueError(f"entry {position} must read `key_id:base64`, key_id of letters, digits, _ . -")
+        key = _base64(b64, f"entry {position} ({key_id})")
+        if len(key) != 32:
+            raise ValueError(f"entry {position} ({key_id}) is {len(key)} bytes, not 32")
+        if key_id in dict(keys):
+            raise ValueError(f"key id {key_id} is listed twice")
         keys.append((key_id, key))
     return tuple(keys)
 
 
+def parse_hmac_key(raw: str) -> bytes:
+    """PII_HMAC_KEY: base64 of at least 32 bytes. Raises ValueError saying what is wrong."""
+    key = _base64(raw, "the key")
+    if len(key) < 32:
+        raise ValueError(f"the key is {len(key)} bytes, fewer than 32")
+    return key
+
+
+def _base64(text: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"{what} is not valid base64") from None
+
+
+def _configured(name: str, raw: str, parse: Callable[[str], T], development: T) -> T:
+    """A key from settings; derived from SECRET_KEY only while DEBUG is on (core/checks.py refuses
+    to start without one, and this refuses again if something runs without the checks)."""
+    if not raw.strip():
+        if not settings.DEBUG:
+            raise ImproperlyConfigured(
+                f"{name} 未设置（DEBUG 关闭时必须设置） / {name} is not set (required when DEBUG is off)"
+            )
+        return development
+    try:
+        return parse(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} 格式错误 / {name} is malformed: {error}") from None
+
+
+@functools.cache
+def _keys() -> tuple[tuple[str, bytes], ...]:
+    return _configured("PII_KEYS", settings.PII_KEYS, parse_keys, ((DEV_KEY_ID, _derive("pii-encryption")),))
+
+
 @functools.cache
 def _hmac_key() -> bytes:
-    raw = settings.PII_HMAC_KEY.strip()
-    return base64.b64decode(raw) if raw else _derive("pii-digest")
+    return _configured("PII_HMAC_KEY", settings.PII_HMAC_KEY, parse_hmac_key, _derive("pii-digest"))
 
 
 def reset_key_cache() -> None:
