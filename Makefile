@@ -71,6 +71,9 @@ $(WRK):
 bench-verify: install $(WRK)
 	$(BIN)/python bench/verify.py --credentials $(or $(CREDENTIALS),1000000)
 
+# The same checks run before each commit with `.venv/bin/pre-commit install` (.pre-commit-config.yaml).
 lint: install
 	$(BIN)/ruff check src bench
+	$(BIN)/ruff format --check src bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports

@@ -111,7 +111,7 @@ def measure(server: str, size: int, samples: int) -> dict[str, dict[str, float]]
     from django.db.models import Exists, OuterRef
 
     from xuedang.archive.models import Binding
-    from xuedang.archive.services import _identity_condition
+    from xuedang.archive.selectors import identity_condition
     from xuedang.registry.models import Credential, Enrollment
     from xuedang.reports.selectors import Status, credential_lookup, report_verify
 
@@ -136,7 +136,7 @@ def measure(server: str, size: int, samples: int) -> dict[str, dict[str, float]]
         found = 0
         for model, field in ((Enrollment, "enrollment"), (Credential, "credential")):
             bound = Binding.objects.filter(**{field: OuterRef("pk")})
-            found += len(model.objects.filter(_identity_condition([(row[3], row[2])])).filter(~Exists(bound)))
+            found += len(model.objects.filter(identity_condition([(row[3], row[2])])).filter(~Exists(bound)))
         assert found >= 2  # past 3.65 million the seeding repeats ID numbers: one person, several records
 
     return {

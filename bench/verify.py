@@ -477,7 +477,7 @@ def serve(env: dict[str, str], workers: int, threads: int, port: int) -> subproc
     process = subprocess.Popen(command, env=server_env, start_new_session=True)
     for _ in range(150):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310 — our own server
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
             return process
         except OSError:
             time.sleep(0.2)
@@ -550,7 +550,7 @@ def main() -> None:
     from django.core.cache import cache
     from django.core.management import call_command
 
-    from xuedang.archive.models import AccessEvent
+    from xuedang.registry.models import AccessEvent
 
     call_command("migrate", verbosity=0)
     codes = existing_codes(args.credentials) if reuse else None

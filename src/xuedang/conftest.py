@@ -8,7 +8,10 @@ the other school is 复旦大学 (10246, province 31), outside the province offi
 from __future__ import annotations
 
 import os
+import uuid
+from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection
 
@@ -39,6 +42,13 @@ def _jobs_in_process() -> None:
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Argon2 is slow on purpose (tens of ms a hash) and the suite hashes hundreds of passwords;
+    tests use MD5. That production hashes with Argon2 is its own test (accounts/tests/test_passwords.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -96,7 +106,7 @@ def _sign_with_dev_ca(settings, signing_dev_ca, monkeypatch: pytest.MonkeyPatch)
 
 
 # --- Actors -----------------------------------------------------------------------------------
-PASSWORD = "Xuedang-test-2026!"  # noqa: S105
+PASSWORD = "Xuedang-test-2026!"
 REGISTRAR_SCHOOL = "10001"  # 北京大学, province 11
 OTHER_SCHOOL = "10246"  # 复旦大学, province 31
 
@@ -232,6 +242,26 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def scratch_database(tmp_path: Path) -> tuple[str, tuple[str, str] | None]:
+    """A database for the service run in separate processes: an SQLite file, or a fresh PostgreSQL
+    database in the PostgreSQL pass. Returns its URL and what `scratch_database_drop` needs."""
+    if connection.vendor != "postgresql":
+        return f"sqlite:///{tmp_path / 'crash.sqlite3'}", None
+    name = f"xuedang_crash_{uuid.uuid4().hex[:8]}"
+    params = connection.settings_dict
+    admin = f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin.rsplit("/", 1)[0] + f"/{name}", (admin, name)
+
+
+def scratch_database_drop(created: tuple[str, str] | None) -> None:
+    if created:
+        admin, name = created
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def live_app(tmp_path, redis_url):
     """The real service in its own processes: its own database (SQLite file, or a fresh
@@ -242,9 +272,7 @@ def live_app(tmp_path, redis_url):
     import time
     import urllib.request
 
-    from xuedang.imports.tests.test_crash import _database, _drop
-
-    url, created = _database(tmp_path)
+    url, created = scratch_database(tmp_path)
     port = _free_port()
     env = {
         **os.environ,
@@ -281,7 +309,7 @@ def live_app(tmp_path, redis_url):
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310 — our own local server
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
                 break
             except OSError:
                 time.sleep(0.2)
@@ -290,7 +318,7 @@ def live_app(tmp_path, redis_url):
         for process in processes:
             process.terminate()
             process.wait(timeout=30)
-        _drop(created)
+        scratch_database_drop(created)
 
 
 @pytest.fixture

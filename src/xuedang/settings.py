@@ -60,7 +60,7 @@ if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
-    "xuedang.core.admin_apps.XuedangAdminConfig",
+    "xuedang.institutions.admin_apps.XuedangAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "xuedang.imports",
     "xuedang.archive",
     "xuedang.reports",
+    "xuedang.demo",  # demo data (`make run`); above every app (decision 0011)
     "axes",
     "captcha",
 ]
@@ -158,7 +159,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/login/"
+LOGIN_URL = "login"  # a URL name (reverse())
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(2 * 3600)))

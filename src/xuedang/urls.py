@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from xuedang.accounts import urls as account_urls
 from xuedang.accounts import views as account_views
 from xuedang.api import api
+from xuedang.archive.urls import account_patterns as archive_account_patterns
 from xuedang.core import views as core_views
 from xuedang.reports.urls import public_patterns as verify_patterns
 from xuedang.reports.urls import student_patterns as report_patterns
@@ -14,7 +16,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
-    path("account/", include("xuedang.accounts.urls")),
+    path("account/", include((account_urls.urlpatterns + archive_account_patterns, "accounts"))),
     re_path(r"^captcha/audio/(?P<key>\w+)\.wav$", core_views.captcha_audio),  # rate limited, before captcha's own
     path("captcha/", include("captcha.urls")),
     path("school/", include("xuedang.registry.urls")),

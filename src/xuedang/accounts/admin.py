@@ -1,8 +1,8 @@
 from django.contrib import admin
 
 from xuedang.accounts.models import IdentityAppeal, User
-from xuedang.core.admin_site import ReadOnlyAdmin
 from xuedang.core.masking import mask_document, mask_phone
+from xuedang.institutions.admin_site import ReadOnlyAdmin
 
 
 @admin.register(User)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from captcha.fields import CaptchaField
 from django import forms
 from django.core.exceptions import ValidationError
 
-from xuedang.accounts.models import DocumentType
+from xuedang.core.models import DocumentType
 
 CODE_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}", "maxlength": "6"}
 PHONE_ATTRS = {"inputmode": "tel", "autocomplete": "tel"}
@@ -187,13 +187,3 @@ class AppealDecisionForm(forms.Form):
         ],
     )
     reason = forms.CharField(label="审核意见 / reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class ChallengeForm(forms.Form):
-    institution = forms.ChoiceField(
-        label="您就读（或被录取）的学校 / the institution you attended or were admitted to", widget=forms.RadioSelect
-    )
-
-    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["institution"]).choices = choices

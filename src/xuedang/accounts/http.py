@@ -1,8 +1,11 @@
-"""Request type for views that only run behind login (django-stubs' documented pattern)."""
+"""Request helpers for the views: the type of a signed-in request (django-stubs' documented pattern)
+and where to go after signing in."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from xuedang.accounts.models import User
 
@@ -20,3 +23,11 @@ class AuthenticatedApiRequest(AuthenticatedHttpRequest):
     `request.auth`."""
 
     auth: User
+
+
+def safe_next(request: HttpRequest) -> str:
+    """The `next` address of a sign-in or check, if it stays on this site; the profile otherwise."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("accounts:profile")

@@ -7,15 +7,7 @@ from django.utils.crypto import salted_hmac
 
 from xuedang.core.fields import EncryptedTextField
 from xuedang.core.masking import mask_document, mask_email, mask_phone
-
-
-class DocumentType(models.TextChoices):
-    """证件类型 — identity documents a person registers with."""
-
-    RESIDENT_ID = "resident_id", "居民身份证 / Resident ID card"
-    FOREIGN_PERMANENT = "foreign_permanent", "外国人永久居留身份证 / Foreign permanent residence ID"
-    HMT_PERMIT = "hmt_permit", "港澳台居民居住证 / HK, Macao and Taiwan residence permit"
-    PASSPORT = "passport", "护照 / Passport"
+from xuedang.core.models import DocumentType
 
 
 class User(AbstractUser):
@@ -210,3 +202,27 @@ class IdentityChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"challenge for {self.user_id}"
+
+
+class Notification(models.Model):
+    """An in-app notice to a person (纠错进度, 图像校对 answers, 转学申请 steps): their inbox.
+    SMS and email copies go through `accounts.notify`; this list is the record.
+
+    .. pii: notices about a named student's records.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="notification_user_idx")]
+        verbose_name = "通知 / notification"
+        verbose_name_plural = "通知 / notifications"
+        db_table = "archive_notification"  # moved from archive with its rows (decision 0011)
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,4 +1,5 @@
-"""Messages to people: verification codes and notices, by SMS and email.
+"""Messages to people: verification codes and notices, by SMS and email, and the in-app inbox
+(`notify`) that registry, archive and reports write to.
 
 Every sender returns whether the message really left (a development backend says it did
 not), so pages never claim a delivery that did not happen.
@@ -11,8 +12,11 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
 
 from xuedang.accounts import codes
+from xuedang.accounts.models import Notification, User
 from xuedang.accounts.sms import SmsError, SmsMessage, sms_send
 from xuedang.core.masking import mask_email
 
@@ -74,10 +78,31 @@ def notice_send(*, phone: str = "", email: str = "", text: str, subject: str = "
     if phone:
         try:
             sms_send(SmsMessage(phone=phone, kind="notice", params={"text": text[:60]}, text=text))
-        except Exception:  # noqa: BLE001 — a notice must not undo the decision it reports
+        except Exception:
             log.exception("sms notice failed")
     if email:
         try:
             email_send(to=email, subject=subject or "学档通知 / xuedang notice", body=text)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("email notice failed")
+
+
+# --- The inbox: in-app notices, copied by SMS and email ----------------------------------------
+
+
+def notify(*, user: User, text: str, url: str = "") -> Notification:
+    """An in-app notice, written in the caller's transaction (so it exists only if the step does),
+    and the same by SMS and confirmed email once that transaction commits."""
+    notice = Notification.objects.create(user=user, text=text[:300], url=url[:200])
+    phone, email = user.phone, (user.email if user.email_verified_at else "")
+    transaction.on_commit(
+        lambda: notice_send(
+            phone=phone, email=email, text=f"【学档】{text[:200]}", subject="学信档案通知 / archive notice"
+        )
+    )
+    return notice
+
+
+@transaction.atomic
+def notifications_mark_read(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -22,7 +22,6 @@ urlpatterns = [
     path("sessions/", views.sessions, name="sessions"),
     path("two-factor/", views.two_factor, name="two_factor"),
     path("cancel/", views.cancel, name="cancel"),
-    path("identity-challenge/", views.identity_challenge, name="identity_challenge"),
     path("appeal/", views.appeal, name="appeal"),
     path("appeals/", views.appeal_queue, name="appeal_queue"),
     path("appeals/<int:pk>/", views.appeal_detail, name="appeal_detail"),

@@ -19,7 +19,7 @@ from django.shortcuts import redirect
 from xuedang.accounts.http import AuthenticatedHttpRequest
 from xuedang.archive import selectors
 from xuedang.archive.models import Correction, FormerIdentity, PhotoCheck
-from xuedang.institutions.access import APPROVING, REGISTERING, is_centre
+from xuedang.institutions.access import APPROVING, REGISTERING, is_centre, memberships
 from xuedang.registry.models import Admission, Credential, Enrollment, Photo
 
 
@@ -91,8 +91,6 @@ def staff_queue_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     @login_required
     @wraps(view)
     def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        from xuedang.institutions.access import memberships
-
         if not memberships(request.user, REGISTERING + APPROVING).exists():
             raise Http404
         return view(request, *args, **kwargs)
@@ -100,21 +98,9 @@ def staff_queue_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return wrapped
 
 
-SESSION_BOUND = "archive_bound"
-
-
-def _bind_once_per_session(request: AuthenticatedHttpRequest) -> None:
-    """Records registered since the last visit bind on the first archive page of a session (the
-    front page refreshes every time); see docs/decisions/0004-archive-binding.md."""
-    if not request.session.get(SESSION_BOUND):
-        from xuedang.archive.services import bindings_refresh
-
-        bindings_refresh(user=request.user)
-        request.session[SESSION_BOUND] = True
-
-
 def archive_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A page of the student's own archive: signed in, a student (not staff), identity checked."""
+    """A page of the student's own archive: signed in, a student (not staff), identity checked.
+    Reads only: the page itself binds new records (`archive.session.bind_new_records`)."""
 
     @login_required
     @wraps(view)
@@ -124,7 +110,6 @@ def archive_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
             raise Http404
         if user.identity_checked_at is None:
             return redirect("accounts:identity_challenge")
-        _bind_once_per_session(request)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -5,8 +5,8 @@ school's and province's queues show them to the officers deciding."""
 
 from django.contrib import admin
 
-from xuedang.archive.models import AccessEvent, Binding, Correction, FormerIdentity, PhotoCheck
-from xuedang.core.admin_site import ReadOnlyAdmin
+from xuedang.archive.models import Binding, Correction, FormerIdentity, PhotoCheck
+from xuedang.institutions.admin_site import ReadOnlyAdmin
 
 
 @admin.register(Binding)
@@ -37,10 +37,3 @@ class FormerIdentityAdmin(ReadOnlyAdmin):
     list_filter = ("state",)
     exclude = ("evidence", "identity_digest")
     raw_id_fields = ("user", "decided_by")
-
-
-@admin.register(AccessEvent)
-class AccessEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "viewer_kind", "viewer_label", "record_type", "seen")
-    list_filter = ("viewer_kind",)
-    exclude = ("identity_digest",)

@@ -52,7 +52,8 @@ def _identity(record: Any, owner_sees_id: bool = True) -> list[tuple[str, str]]:
 
 def enrollment_fields(enrollment: Enrollment) -> list[tuple[str, str]]:
     """Every registered field of a 学籍 (the owner sees their own ID in full)."""
-    return _identity(enrollment) + [
+    return [
+        *_identity(enrollment),
         ("学校 / institution", enrollment.institution.name),
         ("学号 / student number", enrollment.student_number),
         ("考生号 / candidate number", enrollment.exam_number or "—"),
@@ -74,7 +75,8 @@ def enrollment_fields(enrollment: Enrollment) -> list[tuple[str, str]]:
 
 def credential_fields(credential: Credential) -> list[tuple[str, str]]:
     """Every field of 第十七条, in its order, and the annotations."""
-    fields = _identity(credential)[:3] + [
+    fields = [
+        *_identity(credential)[:3],
         ("入学日期 / study start", words_date(credential.study_start)),
         ("毕（结）业日期 / study end", words_date(credential.study_end)),
         ("学校名称 / institution", credential.institution_name),
@@ -97,7 +99,8 @@ def credential_fields(credential: Credential) -> list[tuple[str, str]]:
 
 
 def admission_fields(admission: Admission) -> list[tuple[str, str]]:
-    return _identity(admission) + [
+    return [
+        *_identity(admission),
         ("录取年份 / year", str(admission.year)),
         ("考生号 / candidate number", admission.exam_number),
         ("录取学校 / institution", admission.institution.name),

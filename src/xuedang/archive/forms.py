@@ -7,10 +7,10 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
-from xuedang.archive.models import PhotoCheck
-from xuedang.archive.services import CORRECTABLE, EVIDENCE_MAX_BYTES
+from xuedang.archive.models import CORRECTABLE, PhotoCheck
+from xuedang.archive.services import EVIDENCE_MAX_BYTES
+from xuedang.core.forms import BilingualForm
 from xuedang.institutions.models import Institution
-from xuedang.registry.forms import BilingualForm
 
 # Text areas fit a phone screen whatever their default column count.
 FULL_WIDTH = "width:100%;box-sizing:border-box"
@@ -139,3 +139,13 @@ class FormerIdentityDecisionForm(BilingualForm):
         label="审核 / decision",
     )
     note = forms.CharField(required=False, max_length=1000, label="说明 / note")
+
+
+class ChallengeForm(forms.Form):
+    institution = forms.ChoiceField(
+        label="您就读（或被录取）的学校 / the institution you attended or were admitted to", widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["institution"]).choices = choices

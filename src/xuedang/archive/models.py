@@ -2,7 +2,8 @@
 who has looked at them.
 
 Records themselves live in `registry`; this app only links them to accounts (Binding) and
-keeps the student-visible log of every access by anyone else (AccessEvent).
+keeps the student's requests about them (photo checks, corrections, former identities). The log
+of accesses by anyone else (AccessEvent) is the registry's, which every reader writes to.
 """
 
 from __future__ import annotations
@@ -63,43 +64,6 @@ class Binding(models.Model):
     @property
     def record(self) -> Admission | Enrollment | Credential:
         return self.admission or self.enrollment or self.credential  # type: ignore[return-value]
-
-
-class ViewerKind(models.TextChoices):
-    STAFF = "staff", "工作人员查看 / staff view"
-    VERIFICATION = "verification", "在线验证 / verification of a report"
-    PUBLIC_LOOKUP = "public_lookup", "零散查询 / public certificate lookup"
-    API = "api", "接口验证 / verification through the API"
-
-
-class AccessEvent(models.Model):
-    """One access to a person's record by someone other than the person (学信档案 access page).
-
-    Keyed by the record's identity digest, so accesses before the student binds their account
-    are shown to them once they do.
-
-    .. pii: who looked at a named person's record, and a coarse origin (IP prefix).
-    """
-
-    # Found by the (identity_digest, -at) index below; no index of its own (one index less to write
-    # on every verification, the registry's most frequent write).
-    identity_digest = models.CharField(max_length=64)
-    record_type = models.CharField(max_length=12)  # admission | enrollment | credential | report
-    record_id = models.BigIntegerField()
-    viewer_kind = models.CharField(max_length=16, choices=ViewerKind.choices)
-    viewer_label = models.CharField("查看方 / who", max_length=200)
-    seen = models.CharField("查看内容 / what was seen", max_length=300)
-    origin = models.CharField("来源 / from where (coarse)", max_length=60, blank=True, default="")
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        verbose_name = "访问记录 / access event"
-        verbose_name_plural = "访问记录 / access events"
-        indexes = [models.Index(fields=["identity_digest", "-at"], name="access_event_owner_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.viewer_kind} {self.record_type}#{self.record_id} {self.at:%Y-%m-%d %H:%M}"
 
 
 class FormerIdentity(models.Model):
@@ -188,6 +152,32 @@ class PhotoCheck(models.Model):
         return f"{self.photo_id} {self.verdict} {self.state}"
 
 
+# field → (label, kind). Identity fields need the province whatever the record's state.
+CORRECTABLE: dict[str, dict[str, tuple[str, str]]] = {
+    "enrollment": {
+        "name": ("姓名 / name", "name"),
+        "gender": ("性别 / gender", "gender"),
+        "birth_date": ("出生日期 / birth date", "date"),
+        "ethnicity": ("民族 / ethnicity", "ethnicity"),
+        "document_number": ("证件号码 / ID number", "resident_id"),
+        "department": ("院系 / department", "text"),
+        "major_name": ("专业 / major", "text"),
+        "class_name": ("班级 / class", "text"),
+        "entry_date": ("入学日期 / entry date", "date"),
+    },
+    "credential": {
+        "name": ("姓名 / name", "name"),
+        "gender": ("性别 / gender", "gender"),
+        "birth_date": ("出生日期 / birth date", "date"),
+        "major_name": ("专业 / major", "text"),
+        "study_start": ("入学日期 / study start", "date"),
+        "study_end": ("毕（结）业日期 / study end", "date"),
+        "president_name": ("校（院）长姓名 / president", "name"),
+    },
+}
+IDENTITY_FIELDS = frozenset({"name", "document_number"})
+
+
 class CorrectionState(models.TextChoices):
     SCHOOL = "school", "学校审核中 / with the school"
     PROVINCE = "province", "已报省级审核 / with the province"
@@ -251,8 +241,6 @@ class Correction(models.Model):
 
     @property
     def field_label(self) -> str:
-        from xuedang.archive.services import CORRECTABLE  # the field table lives with the rules
-
         kind = "credential" if self.credential_id else "enrollment"
         return CORRECTABLE[kind].get(self.field, (self.field, ""))[0]
 
@@ -319,26 +307,3 @@ STEP_WORDS = {
     "province_rejected": "省级不予批准 / rejected by the province",
     "applied": "已更正 / applied",
 }
-
-
-class Notification(models.Model):
-    """An in-app notice to a student (纠错进度, 图像校对 answers). SMS and email copies go
-    through the accounts' message backends once they exist; this list is the record.
-
-    .. pii: notices about a named student's records.
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")
-    text = models.CharField(max_length=300)
-    url = models.CharField(max_length=200, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="notification_user_idx")]
-        verbose_name = "通知 / notification"
-        verbose_name_plural = "通知 / notifications"
-
-    def __str__(self) -> str:
-        return self.text

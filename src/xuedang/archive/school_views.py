@@ -22,9 +22,11 @@ from xuedang.archive.display import credential_fields, enrollment_fields
 from xuedang.archive.forms import FormerIdentityDecisionForm, PhotoResolveForm, ProvinceDecisionForm, SchoolReviewForm
 from xuedang.archive.models import CorrectionState
 from xuedang.core.masking import mask_document
+from xuedang.core.middleware import coarse_origin
 from xuedang.institutions.access import APPROVING, REGISTERING, institution_scope, is_centre
+from xuedang.institutions.models import Institution
 from xuedang.registry.models import Credential
-from xuedang.registry.services import PHOTO_MAX_BYTES
+from xuedang.registry.services import PHOTO_MAX_BYTES, access_event_staff_view
 
 PAGE_SIZE = 50
 
@@ -35,8 +37,6 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 def _may(actor: object, roles: tuple, institution_id: int) -> bool:
-    from xuedang.institutions.models import Institution
-
     return Institution.objects.filter(institution_scope(actor, roles), pk=institution_id).exists()
 
 
@@ -65,7 +65,9 @@ def photo_dispute_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         else:
             messages.success(request, "已处理并通知学生 / answered; the student has been notified")
             return redirect("archive_school:photo_disputes")
-    services.access_event_staff_view(request=request, record=check.enrollment, seen="图像校对照片 / photo dispute")
+    access_event_staff_view(
+        actor=request.user, record=check.enrollment, seen="图像校对照片 / photo dispute", origin=coarse_origin(request)
+    )
     return _private(render(request, "archive/school/photo_dispute_detail.html", {"check": check, "form": form}))
 
 
@@ -102,7 +104,9 @@ def correction_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             _decide(request, correction, form.cleaned_data, school=school)
             return redirect("archive_school:correction_detail", pk=correction.pk)
     record = correction.record
-    services.access_event_staff_view(request=request, record=record, seen=f"纠错申请 #{correction.pk} / correction")
+    access_event_staff_view(
+        actor=request.user, record=record, seen=f"纠错申请 #{correction.pk} / correction", origin=coarse_origin(request)
+    )
     fields = credential_fields(record) if isinstance(record, Credential) else enrollment_fields(record)
     masked = [
         (label, mask_document(record.document_number) if label.startswith("证件") else value) for label, value in fields
@@ -122,7 +126,7 @@ def correction_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     )
 
 
-def _decide(request: HttpRequest, correction, data: dict, *, school: bool) -> None:  # noqa: ANN001
+def _decide(request: HttpRequest, correction, data: dict, *, school: bool) -> None:
     """Apply the officer's decision; a refusal by the rules (or a colleague who was faster) is shown."""
     try:
         if school:

@@ -5,14 +5,100 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, cast
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from xuedang.archive.models import AccessEvent, Binding, Correction, CorrectionState, FormerIdentity, PhotoCheck
+from xuedang.accounts.models import User
+from xuedang.archive.models import Binding, Correction, CorrectionState, FormerIdentity, PhotoCheck
+from xuedang.core import validators
 from xuedang.core.masking import mask_name
 from xuedang.institutions.access import APPROVING, REGISTERING, institution_scope
-from xuedang.registry.models import Admission, Credential, CredentialState, Enrollment, Photo
+from xuedang.registry.models import AccessEvent, Admission, Credential, CredentialState, Enrollment, Photo
+
+# A record a student's archive can hold (each keeps the identity it was registered with).
+Record = Admission | Enrollment | Credential
+RECORD_FIELDS: dict[type[Record], str] = {Admission: "admission", Enrollment: "enrollment", Credential: "credential"}
+QUERYABLE = (CredentialState.PUBLISHED, CredentialState.REVOKED)
+
+
+# --- Identities an account may claim ----------------------------------------------------------
+
+
+def claimed_identities(user: Any) -> list[tuple[str, str]]:
+    """(identity digest, name) pairs records may be registered under: the account's current
+    identity and every approved former one (曾用名, 原证件号码)."""
+    pairs = [(user.identity_digest, user.real_name)] if user.identity_digest and user.real_name else []
+    for former in user.former_identities.filter(state=FormerIdentity.State.APPROVED):
+        pairs.append((former.identity_digest or user.identity_digest, former.name))
+    return pairs
+
+
+def identity_condition(pairs: list[tuple[str, str]]) -> Q:
+    condition = Q(pk__in=[])
+    for digest, name in pairs:
+        condition |= Q(identity_digest=digest, name=name)
+    return condition
+
+
+def account_birth_date(user: Any) -> date | None:
+    """The birth date in the account's ID (resident ID and residence-permit layouts)."""
+    if user.document_type in ("resident_id", "hmt_permit") and len(user.document_number) == 18:
+        return validators.birth_date_from_resident_id(user.document_number)
+    return None
+
+
+def identity_matches(user: Any, record: Record) -> bool:
+    """Manual binding's rule: the record's ID is one of the account's (current or approved
+    former), or, for records registered without an ID, name and birth date both match."""
+    pairs = claimed_identities(user)
+    if record.identity_digest:
+        return record.identity_digest in {digest for digest, _ in pairs}
+    birth = account_birth_date(user)
+    return birth is not None and record.birth_date == birth and record.name in {name for _, name in pairs}
+
+
+# --- Manual binding's daily attempts ----------------------------------------------------------
+
+BIND_ATTEMPTS_PER_DAY = 5
+
+
+def bind_attempts_key(user: Any) -> str:
+    return f"archive:bind-attempts:{user.pk}:{timezone.localdate():%Y%m%d}"
+
+
+def bind_attempts_left(*, user: Any) -> int:
+    return max(0, BIND_ATTEMPTS_PER_DAY - int(cache.get(bind_attempts_key(user), 0)))
+
+
+# --- The identity question (身份核验) ------------------------------------------------------------
+
+CHALLENGE_TRIES_PER_DAY = 5
+
+
+def true_institutions(user: User) -> set[str]:
+    codes: set[str] = set()
+    for model in (Enrollment, Credential, Admission):
+        codes |= set(
+            model.objects.filter(identity_digest=user.identity_digest, name=user.real_name).values_list(
+                "institution__code", flat=True
+            )
+        )
+    return codes
+
+
+def challenge_tries_key(user: User) -> str:
+    return f"xd:challenge-tries:{user.pk}:{timezone.localdate()}"
+
+
+def challenge_tries_left(user: User) -> int:
+    return max(CHALLENGE_TRIES_PER_DAY - cache.get(challenge_tries_key(user), 0), 0)
+
+
+# --- The student's records ----------------------------------------------------------------------
 
 
 def student_enrollments(*, student: Any) -> QuerySet[Enrollment]:
@@ -60,8 +146,6 @@ class Unbound:
 
 
 def unbound_under_other_names(*, student: Any) -> list[Unbound]:
-    from xuedang.archive.services import claimed_identities
-
     pairs = claimed_identities(student)
     digests = {digest for digest, _ in pairs}
     names = {name for _, name in pairs}
@@ -103,11 +187,6 @@ def photos_to_check(*, student: Any) -> list[tuple[Enrollment, Photo, PhotoCheck
         if photo is not None:
             rows.append((enrollment, photo, PhotoCheck.objects.filter(photo=photo).first()))
     return rows
-
-
-def photo_disputed(*, photo_id: int) -> bool:
-    """True while a student's dispute of this photo is open (blocks the credential's publication)."""
-    return PhotoCheck.objects.filter(photo_id=photo_id, state=PhotoCheck.State.OPEN).exists()
 
 
 def student_corrections(*, student: Any) -> QuerySet[Correction]:

@@ -23,3 +23,9 @@ urlpatterns = [
     path("print.pdf", views.print_pdf, name="print_pdf"),
     path("identity/", views.former_identity, name="former_identity"),
 ]
+
+# Among the account pages (/account/…, namespace "accounts"): the identity question guards the
+# archive and is answered from registry records, so its view is the archive's (decision 0011).
+account_patterns = [
+    path("identity-challenge/", views.identity_challenge, name="identity_challenge"),
+]

@@ -12,7 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from xuedang.accounts.http import AuthenticatedHttpRequest
+from xuedang.accounts.access import student_page
+from xuedang.accounts.forms import apply_errors
+from xuedang.accounts.http import AuthenticatedHttpRequest, safe_next
+from xuedang.accounts.notify import notifications_mark_read
 from xuedang.archive import documents, selectors, services
 from xuedang.archive.access import (
     access_student_admission,
@@ -33,10 +36,13 @@ from xuedang.archive.display import (
 from xuedang.archive.forms import (
     BindCredentialForm,
     BindEnrollmentForm,
+    ChallengeForm,
     CorrectionForm,
     FormerIdentityForm,
     PhotoCheckForm,
 )
+from xuedang.archive.session import bind_new_records
+from xuedang.institutions.models import Institution
 from xuedang.registry.models import Credential, Enrollment
 from xuedang.registry.selectors import record_history
 
@@ -50,8 +56,8 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The archive's front page. Binding is refreshed here: one indexed lookup per kind by the
     account's identity digest (docs/decisions/0004-archive-binding.md)."""
+    bind_new_records(request, every_visit=True)
     student = request.user
-    services.bindings_refresh(user=student)
     return _no_store(
         render(
             request,
@@ -74,6 +80,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @archive_view
 def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """学籍 — or 学籍档案 once the student has left — with the registration and change timeline."""
+    bind_new_records(request)
     enrollment = access_student_enrollment(request.user, pk)
     return _no_store(
         render(
@@ -96,6 +103,7 @@ def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @archive_view
 def credential_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """学历 — every field of 第十七条 with the photo."""
+    bind_new_records(request)
     credential = access_student_credential(request.user, pk, published_only=False)
     return _no_store(
         render(
@@ -114,6 +122,7 @@ def credential_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 @archive_view
 def admission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    bind_new_records(request)
     admission = access_student_admission(request.user, pk)
     return _no_store(
         render(
@@ -131,6 +140,7 @@ def admission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @archive_view
 def photo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The image itself, only to the student it belongs to; never cached by a shared proxy."""
+    bind_new_records(request)
     picture = access_student_photo(request.user, pk)
     return _no_store(HttpResponse(bytes(picture.image), content_type=picture.content_type))
 
@@ -138,6 +148,7 @@ def photo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @archive_view
 def photo_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """图像校对 — the photo that will be registered with each coming credential."""
+    bind_new_records(request)
     return _no_store(
         render(
             request,
@@ -155,6 +166,7 @@ def photo_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 @archive_view
 def photo_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    bind_new_records(request)
     picture = access_student_photo(request.user, pk)
     form = PhotoCheckForm(request.POST, prefix=f"p{picture.pk}")
     if form.is_valid():
@@ -172,7 +184,7 @@ def photo_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("archive:photos")
 
 
-def _bind_page(request: HttpRequest, form_class: type, claim, title: str, template: str) -> HttpResponse:  # noqa: ANN001
+def _bind_page(request: HttpRequest, form_class: type, claim, title: str, template: str) -> HttpResponse:
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -183,13 +195,14 @@ def _bind_page(request: HttpRequest, form_class: type, claim, title: str, templa
             messages.success(request, "已绑定到您的档案 / bound to your archive")
             return redirect("archive:home")
     return render(
-        request, template, {"form": form, "title": title, "left": services.bind_attempts_left(user=request.user)}
+        request, template, {"form": form, "title": title, "left": selectors.bind_attempts_left(user=request.user)}
     )
 
 
 @archive_view
 def bind_credential(request: AuthenticatedHttpRequest) -> HttpResponse:
     """「我还有学历没显示出来」"""
+    bind_new_records(request)
     return _bind_page(
         request,
         BindCredentialForm,
@@ -202,6 +215,7 @@ def bind_credential(request: AuthenticatedHttpRequest) -> HttpResponse:
 @archive_view
 def bind_enrollment(request: AuthenticatedHttpRequest) -> HttpResponse:
     """「我还有学籍没显示出来」"""
+    bind_new_records(request)
     return _bind_page(
         request,
         BindEnrollmentForm,
@@ -214,6 +228,7 @@ def bind_enrollment(request: AuthenticatedHttpRequest) -> HttpResponse:
 @archive_view
 def correction_new(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     """纠错 — flag a field, say what it should be and why, attach evidence."""
+    bind_new_records(request)
     record: Credential | Enrollment
     if kind == "credential":
         record = access_student_credential(request.user, pk, published_only=False)
@@ -244,6 +259,7 @@ def correction_new(request: AuthenticatedHttpRequest, kind: str, pk: int) -> Htt
 
 @archive_view
 def correction_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    bind_new_records(request)
     return _no_store(
         render(
             request, "archive/corrections.html", {"corrections": selectors.student_corrections(student=request.user)}
@@ -253,6 +269,7 @@ def correction_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @archive_view
 def correction_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    bind_new_records(request)
     correction = access_student_correction(request.user, pk)
     return _no_store(
         render(request, "archive/correction_detail.html", {"correction": correction, "steps": correction.steps.all()})
@@ -262,6 +279,7 @@ def correction_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @archive_view
 def access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every access to the student's records by anyone else: when, who, what."""
+    bind_new_records(request)
     return _no_store(
         render(request, "archive/access.html", {"events": selectors.access_events(student=request.user)[:500]})
     )
@@ -269,14 +287,16 @@ def access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @archive_view
 def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
+    bind_new_records(request)
     items = list(request.user.notifications.all()[:200])
-    services.notifications_mark_read(user=request.user)
+    notifications_mark_read(user=request.user)
     return _no_store(render(request, "archive/notifications.html", {"items": items}))
 
 
 @archive_view
 def export_json(request: AuthenticatedHttpRequest) -> HttpResponse:
     """个人信息副本 — everything the registry holds about the student, as JSON (PIPL)."""
+    bind_new_records(request)
     data = selectors.archive_export(student=request.user)
     response = HttpResponse(
         json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1),
@@ -295,18 +315,21 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 @archive_view
 def print_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     """学信档案打印版 — the records on A4 for an office that asks for them; ID numbers masked."""
+    bind_new_records(request)
     return _pdf(documents.printable_archive_pdf(student=request.user), "xuedang-archive.pdf")
 
 
 @archive_view
 def export_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     """个人信息副本 — everything the registry holds about the student, as PDF (PIPL)."""
+    bind_new_records(request)
     return _pdf(documents.personal_data_pdf(student=request.user), "xuedang-personal-data.pdf")
 
 
 @archive_view
 def former_identity(request: AuthenticatedHttpRequest) -> HttpResponse:
     """曾用名 / 原证件号码 — ask for records under an earlier identity to be recognised as yours."""
+    bind_new_records(request)
     form = FormerIdentityForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -326,4 +349,37 @@ def former_identity(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect("archive:home")
     return render(
         request, "archive/form.html", {"form": form, "multipart": True, "title": "曾用身份 / former name or ID"}
+    )
+
+
+@student_page
+def identity_challenge(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """身份核验: which institution did you attend? Asked before the archive first opens (at
+    /account/identity-challenge/, among the account pages; the question is the archive's)."""
+    user = request.user
+    if user.identity_checked_at:
+        return render(
+            request,
+            "accounts/message.html",
+            {"title": "身份已核验 / identity checked", "text": "您的身份已核验。/ Your identity has been checked."},
+        )
+    if not user.identity_digest:
+        return redirect("accounts:appeal")
+    question = services.challenge_get(user=user)
+    if question is None:
+        return render(request, "accounts/challenge.html", {"nothing": True})
+    names = dict(Institution.objects.filter(code__in=question.options).values_list("code", "name"))
+    form = ChallengeForm(request.POST or None, choices=[(c, names.get(c, c)) for c in question.options])
+    if request.method == "POST" and form.is_valid():
+        try:
+            right = services.challenge_answer(user=user, institution_code=form.cleaned_data["institution"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            if right:
+                messages.success(request, "核验通过 / identity checked")
+                return redirect(safe_next(request))
+            form.add_error("institution", "回答不正确 / that is not right")
+    return render(
+        request, "accounts/challenge.html", {"form": form, "tries_left": selectors.challenge_tries_left(user)}
     )

@@ -10,7 +10,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model, QuerySet
+
+from xuedang.core.audit import audit_log
+
+# A key row: institutions' `ApiKey`, reports' `VerifierKey` (each with prefix, key_hash, active).
+K = TypeVar("K", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -22,6 +33,13 @@ class NewKey:
 
 def key_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def key_name_clean(name: str) -> str:
+    """The name a key is listed under: required, at most 60 characters."""
+    if not name.strip() or len(name) > 60:
+        raise ValidationError({"name": ["请填写密钥名称（不超过 60 字）/ name the key (at most 60 characters)"]})
+    return name.strip()
 
 
 def key_new(kind: str) -> NewKey:
@@ -39,3 +57,36 @@ def key_parts(presented: str, kind: str) -> tuple[str, str] | None:
 
 def key_matches(stored_hash: str, secret: str) -> bool:
     return hmac.compare_digest(stored_hash, key_hash(secret))
+
+
+@transaction.atomic
+def key_issue(
+    model: type[K], *, actor: Any, kind: str, action: str, after: Callable[[K], dict[str, Any]], **fields: Any
+) -> tuple[K, str]:
+    """A new key row of `model` with `fields`, audited as `action` (`after(key)` and the prefix,
+    never the secret); returns the row and the key text, which is shown only now."""
+    new = key_new(kind)
+    key = model._default_manager.create(prefix=new.prefix, key_hash=new.key_hash, **fields)
+    audit_log(actor=actor, action=action, target=key, after={**after(key), "prefix": new.prefix})
+    return key, new.text
+
+
+def key_find(keys: QuerySet[K], presented: str, kind: str) -> K | None:
+    """The active key among `keys` matching `presented`, compared in constant time; None otherwise."""
+    parts = key_parts(presented, kind)
+    if parts is None:
+        return None
+    key = keys.filter(prefix=parts[0], active=True).first()
+    if key is None or not key_matches(cast(Any, key).key_hash, parts[1]):  # any key model has key_hash
+        return None
+    return key
+
+
+@transaction.atomic
+def key_revoke(*, actor: Any, key: K, action: str, reason: str) -> K:
+    """Turn a key off for good (the row stays), audited as `action`."""
+    row: Any = key  # any key model: all have `active`
+    row.active = False
+    key.save(update_fields=["active"])
+    audit_log(actor=actor, action=action, target=key, before={"active": True}, after={"active": False}, reason=reason)
+    return key

@@ -252,26 +252,28 @@ def _copy_entries(entries: Iterator[AuditEntry]) -> int:
         return None if value is None else json.dumps(value, ensure_ascii=False)
 
     written = 0
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY core_auditentry ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
-            for e in entries:
-                copy.write_row(
-                    (
-                        e.at,
-                        e.actor_id,
-                        e.actor_label,
-                        e.action,
-                        e.target_type,
-                        e.target_id,
-                        dump(e.before),
-                        dump(e.after),
-                        e.reason,
-                        e.approved_by_id,
-                        e.prev_hash,
-                        e.hash,
-                    )
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY core_auditentry ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for e in entries:
+            copy.write_row(
+                (
+                    e.at,
+                    e.actor_id,
+                    e.actor_label,
+                    e.action,
+                    e.target_type,
+                    e.target_id,
+                    dump(e.before),
+                    dump(e.after),
+                    e.reason,
+                    e.approved_by_id,
+                    e.prev_hash,
+                    e.hash,
                 )
-                written += 1
+            )
+            written += 1
     return written
 
 
@@ -287,30 +289,30 @@ def audit_rows_copy(
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     label = actor.get_username() if actor_id else "system"
     written = 0
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY core_auditentry ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
-            for target_id, after in rows:
-                clean = scrub(after)
-                digest = chain_hash(
-                    prev, at, actor_id, label, action, target_type, target_id, None, clean, reason, None
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY core_auditentry ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for target_id, after in rows:
+            clean = scrub(after)
+            digest = chain_hash(prev, at, actor_id, label, action, target_type, target_id, None, clean, reason, None)
+            copy.write_row(
+                (
+                    at,
+                    actor_id,
+                    label,
+                    action,
+                    target_type,
+                    target_id,
+                    None,
+                    json.dumps(clean, ensure_ascii=False),
+                    reason,
+                    None,
+                    prev,
+                    digest,
                 )
-                copy.write_row(
-                    (
-                        at,
-                        actor_id,
-                        label,
-                        action,
-                        target_type,
-                        target_id,
-                        None,
-                        json.dumps(clean, ensure_ascii=False),
-                        reason,
-                        None,
-                        prev,
-                        digest,
-                    )
-                )
-                prev, written = digest, written + 1
+            )
+            prev, written = digest, written + 1
     return written
 
 

@@ -7,6 +7,7 @@ result is marked as an estimate, with a warning the interface shows, instead of 
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
 
 from xuedang.core.models import HolidayCalendarDay
@@ -72,3 +73,10 @@ class WorkingCalendar:
             if self.overrides.get(day, day.weekday() < 5):
                 counted += 1
         return day, any(year not in self.years for year in range(start.year, day.year + 1))
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))

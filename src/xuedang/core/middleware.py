@@ -17,6 +17,7 @@ nothing, and forwarding headers are ignored as before.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable, Iterable
 
@@ -109,3 +110,19 @@ class ClientAddressMiddleware:
             for header in FORWARDED_HEADERS:
                 meta.pop(header, None)
         return self.get_response(request)
+
+
+def coarse_origin(request: HttpRequest) -> str:
+    """Roughly where a caller was (shown to the student on the access page): the /24 or /48 network,
+    not the address."""
+    return _network(request.META.get("REMOTE_ADDR", ""))
+
+
+@functools.lru_cache(maxsize=4096)
+def _network(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return ""
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))

@@ -135,7 +135,7 @@ class _EmbeddedTTFont(TTFont):
 
         face.get_table = get_table  # type: ignore[method-assign]  # patched on this one face on purpose
 
-    def addObjects(self, doc) -> None:  # noqa: N802 — ReportLab's name
+    def addObjects(self, doc) -> None:
         state = self.state.get(doc)
         subsets = [list(subset) for subset in state.subsets] if state else []
         super().addObjects(doc)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from xuedang.core.admin_site import ReadOnlyAdmin
 from xuedang.imports.models import ImportJob
+from xuedang.institutions.admin_site import ReadOnlyAdmin
 
 
 @admin.register(ImportJob)

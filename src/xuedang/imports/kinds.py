@@ -148,12 +148,8 @@ class AnnualRegistrationKind(Kind):
         return AnnualRegistrationRowValidator(headers, lookups, today=today)
 
     def check(self, institution_id: int) -> list[RowError]:
-        errors = loaders.errors_from(
-            "SELECT s.row_no, s.student_number FROM import_staging s JOIN ("
-            " SELECT student_number, academic_year, MIN(row_no) AS first FROM import_staging"
-            " GROUP BY student_number, academic_year HAVING COUNT(*) > 1) d"
-            " ON d.student_number = s.student_number AND d.academic_year = s.academic_year AND s.row_no > d.first",
-            [],
+        errors = loaders.repeated_in_file(
+            ("student_number", "academic_year"),
             "学号",
             "同一学生同一学年在文件中出现多次 / the same student and year appear more than once",
         )
@@ -214,13 +210,7 @@ class AdmissionKind(Kind):
         ("row_no", "integer"),
         ("exam_number", "text"),
         ("year", "integer"),
-        ("name", "text"),
-        ("gender", "text"),
-        ("birth_date", "date"),
-        ("ethnicity", "text"),
-        ("document_type", "text"),
-        ("document_number", "text"),
-        ("identity_digest", "text"),
+        *loaders.IDENTITY_STAGING,
         ("province_code", "text"),
         ("major_code", "text"),
         ("major_name", "text"),
@@ -241,13 +231,11 @@ class AdmissionKind(Kind):
         return [values[name] for name, _ in self.staging]
 
     def check(self, institution_id: int) -> list[RowError]:
-        errors = loaders.errors_from(
-            "SELECT s.row_no, s.exam_number FROM import_staging s JOIN (SELECT year, exam_number, MIN(row_no) AS"
-            " first FROM import_staging GROUP BY year, exam_number HAVING COUNT(*) > 1) d"
-            " ON d.year = s.year AND d.exam_number = s.exam_number AND s.row_no > d.first",
-            [],
+        errors = loaders.repeated_in_file(
+            ("year", "exam_number"),
             "考生号",
             "文件中考生号重复 / the candidate number appears more than once in the file",
+            shown="exam_number",
         )
         errors += loaders.errors_from(
             "SELECT s.row_no, s.exam_number FROM import_staging s JOIN registry_admission a"
@@ -312,11 +300,8 @@ class CancellationKind(Kind):
         return CancellationRowValidator(headers, lookups, today=today)
 
     def check(self, institution_id: int) -> list[RowError]:
-        errors = loaders.errors_from(
-            "SELECT s.row_no, s.student_number FROM import_staging s JOIN (SELECT student_number, MIN(row_no) AS"
-            " first FROM import_staging GROUP BY student_number HAVING COUNT(*) > 1) d"
-            " ON d.student_number = s.student_number AND s.row_no > d.first",
-            [],
+        errors = loaders.repeated_in_file(
+            ("student_number",),
             "学号",
             "文件中学号重复 / the student number appears more than once in the file",
         )
@@ -403,11 +388,8 @@ class ChangeKind(Kind):
         return ChangeRowValidator(headers, lookups, today=today)
 
     def check(self, institution_id: int) -> list[RowError]:
-        errors = loaders.errors_from(
-            "SELECT s.row_no, s.student_number FROM import_staging s JOIN (SELECT student_number, MIN(row_no) AS"
-            " first FROM import_staging GROUP BY student_number HAVING COUNT(*) > 1) d"
-            " ON d.student_number = s.student_number AND s.row_no > d.first",
-            [],
+        errors = loaders.repeated_in_file(
+            ("student_number",),
             "学号",
             "同一学生在一个文件中只能有一条异动 / one change per student per file",
         )
@@ -530,11 +512,8 @@ class CredentialKind(Kind):
             "学号",
             "本校没有该学号的学籍 / no enrollment with this student number here",
         )
-        errors += loaders.errors_from(
-            "SELECT s.row_no, s.student_number FROM import_staging s JOIN (SELECT student_number, MIN(row_no) AS"
-            " first FROM import_staging GROUP BY student_number HAVING COUNT(*) > 1) d"
-            " ON d.student_number = s.student_number AND s.row_no > d.first",
-            [],
+        errors += loaders.repeated_in_file(
+            ("student_number",),
             "学号",
             "每个学籍只能有一个学历（第十六条）/ one credential per enrollment",
         )

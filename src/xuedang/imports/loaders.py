@@ -18,9 +18,8 @@ from django.db import connection
 
 from xuedang.imports.parsing import RowError
 
-STAGING_COLUMNS = [
-    ("row_no", "integer"),
-    ("student_number", "text"),
+# A person's identity as a staging table holds it (enrollment and admission files).
+IDENTITY_STAGING = [
     ("name", "text"),
     ("gender", "text"),
     ("birth_date", "date"),
@@ -28,6 +27,11 @@ STAGING_COLUMNS = [
     ("document_type", "text"),
     ("document_number", "text"),
     ("identity_digest", "text"),
+]
+STAGING_COLUMNS = [
+    ("row_no", "integer"),
+    ("student_number", "text"),
+    *IDENTITY_STAGING,
     ("department", "text"),
     ("major_code", "text"),
     ("major_name", "text"),
@@ -102,7 +106,7 @@ def copy_files(paths: Iterable[Path], table: str, names: list[str]) -> int:
         with raw.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
             for path in paths:
                 with path.open("rb") as handle:
-                    for block in iter(lambda: handle.read(1 << 20), b""):  # noqa: B023 — used at once
+                    for block in iter(lambda: handle.read(1 << 20), b""):
                         copy.write(block)
                         count += block.count(b"\n")
     return count
@@ -148,16 +152,25 @@ def errors_from(sql: str, params: list[Any], column: str, message: str) -> list[
         return [RowError(row_no, column, str(value), message) for row_no, value in cursor.fetchall()]
 
 
+def repeated_in_file(keys: tuple[str, ...], column: str, message: str, *, shown: str = "") -> list[RowError]:
+    """Rows of the file whose `keys` repeat an earlier row's: every repeat after the first, each
+    showing its `shown` value (the first key by default). Keys are constant column names."""
+    group = ", ".join(keys)
+    same = " AND ".join(f"d.{key} = s.{key}" for key in keys)
+    return errors_from(
+        f"SELECT s.row_no, s.{shown or keys[0]} FROM import_staging s JOIN (SELECT {group}, MIN(row_no) AS first"
+        f" FROM import_staging GROUP BY {group} HAVING COUNT(*) > 1) d ON {same} AND s.row_no > d.first",
+        [],
+        column,
+        message,
+    )
+
+
 def check_staging(institution_id: int) -> list[RowError]:
     """Problems only visible across rows or against the registry, found with set-based SQL."""
     active = ", ".join(f"'{state}'" for state in ACTIVE)
-    errors = errors_from(
-        "SELECT s.row_no, s.student_number FROM import_staging s JOIN ("
-        " SELECT student_number, MIN(row_no) AS first FROM import_staging GROUP BY student_number"
-        " HAVING COUNT(*) > 1) d ON d.student_number = s.student_number AND s.row_no > d.first",
-        [],
-        "学号",
-        "文件中学号重复 / the student number appears more than once in the file",
+    errors = repeated_in_file(
+        ("student_number",), "学号", "文件中学号重复 / the student number appears more than once in the file"
     )
     errors += errors_from(
         "SELECT s.row_no, s.student_number FROM import_staging s JOIN ("

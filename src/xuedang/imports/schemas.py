@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from xuedang.core import crypto, validators
+from xuedang.core.calendar import add_months
 from xuedang.core.codetables import code_choices
 from xuedang.imports.parsing import ImportFileError, RowError, SourceRow
 
@@ -30,19 +31,26 @@ class Column:
     example: str = ""
 
 
-ENROLLMENT_COLUMNS = [
-    Column("student_number", "学号", "student_number", example="2026000001"),
+# The person as both 录取 and 学籍 files name them, and the programme they study.
+IDENTITY_COLUMNS = [
     Column("name", "姓名", "name", example="吉𠮷"),
     Column("gender", "性别", "gender", example="男"),
     Column("birth_date", "出生日期", "birth_date", example="2008-03-01"),
     Column("ethnicity", "民族", "ethnicity", example="汉族"),
     Column("document_type", "证件类型", "document_type", required=False, example="居民身份证"),
     Column("document_number", "证件号码", "document_number", example="110105200803010012"),
-    Column("department", "院系", "department", required=False, example="信息科学技术学院"),
+]
+PROGRAMME_COLUMNS = [
     Column("major_code", "专业代码", "major_code", example="080901"),
     Column("major_name", "专业名称", "major_name", example="计算机科学与技术"),
     Column("level", "层次", "level", example="本科"),
     Column("study_form", "学习形式", "study_form", example="全日制"),
+]
+ENROLLMENT_COLUMNS = [
+    Column("student_number", "学号", "student_number", example="2026000001"),
+    *IDENTITY_COLUMNS,
+    Column("department", "院系", "department", required=False, example="信息科学技术学院"),
+    *PROGRAMME_COLUMNS,
     Column("length_years", "学制", "length_years", example="4"),
     Column("entry_date", "入学日期", "entry_date", example="2026-09-01"),
     Column("expected_graduation_date", "预计毕业日期", "expected_graduation_date", example="2030-07-01"),
@@ -381,8 +389,6 @@ class AnnualRegistrationRowValidator:
         self.today = today
 
     def __call__(self, row: SourceRow) -> dict[str, Any]:
-        from xuedang.registry.services import add_months
-
         clean, errors = run_steps(row, self.steps)
         start, year = clean.get("semester_start"), clean.get("academic_year")
         if start and year and start.year not in (year, year + 1):
@@ -405,17 +411,9 @@ class AnnualRegistrationRowValidator:
 ADMISSION_COLUMNS = [
     Column("exam_number", "考生号", "exam_number", example="26110101123456"),
     Column("year", "录取年份", "year", example="2026"),
-    Column("name", "姓名", "name", example="吉𠮷"),
-    Column("gender", "性别", "gender", example="男"),
-    Column("birth_date", "出生日期", "birth_date", example="2008-03-01"),
-    Column("ethnicity", "民族", "ethnicity", example="汉族"),
-    Column("document_type", "证件类型", "document_type", required=False, example="居民身份证"),
-    Column("document_number", "证件号码", "document_number", example="110105200803010012"),
+    *IDENTITY_COLUMNS,
     Column("province_code", "生源地", "province_code", example="北京市"),
-    Column("major_code", "专业代码", "major_code", example="080901"),
-    Column("major_name", "专业名称", "major_name", example="计算机科学与技术"),
-    Column("level", "层次", "level", example="本科"),
-    Column("study_form", "学习形式", "study_form", example="全日制"),
+    *PROGRAMME_COLUMNS,
     Column("admission_type", "录取类型", "admission_type", example="统招（普通批次）"),
     Column("preparatory", "预科", "preparatory", required=False, example="否"),
 ]

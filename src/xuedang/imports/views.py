@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from xuedang.accounts.http import AuthenticatedHttpRequest
+from xuedang.core.spreadsheets import write_csv, write_xlsx
 from xuedang.imports import services
 from xuedang.imports.access import access_import_job, jobs_for, upload_institutions
-from xuedang.imports.exports import write_csv, write_xlsx
 from xuedang.imports.files import job_file
 from xuedang.imports.forms import UploadForm
 from xuedang.imports.kinds import KINDS

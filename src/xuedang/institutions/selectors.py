@@ -4,7 +4,9 @@ from datetime import date
 
 from django.db.models import Q
 
-from xuedang.institutions.models import Institution, President
+from xuedang.core import codetables
+from xuedang.institutions.access import memberships
+from xuedang.institutions.models import Institution, President, Scope
 
 
 def president_on(*, institution: Institution, on: date) -> str:
@@ -20,3 +22,18 @@ def president_on(*, institution: Institution, on: date) -> str:
 
 def institution_by_code(code: str) -> Institution | None:
     return Institution.objects.filter(code=code).first()
+
+
+def staff_label(actor: object) -> str:
+    """Who looked, as the student should read it: the organisation, not the person."""
+    labels = []
+    for membership in memberships(actor).select_related("institution"):
+        if membership.scope == Scope.CENTRE:
+            labels.append("全国学籍学历中心 / national centre")
+        elif membership.scope == Scope.PROVINCE:
+            province = codetables.code_label("province", membership.province_code)
+            labels.append(f"{province}教育行政部门 / provincial education authority")
+        else:
+            assert membership.institution is not None  # the third scope: one institution
+            labels.append(membership.institution.name)
+    return "；".join(dict.fromkeys(labels)) or "工作人员 / staff"

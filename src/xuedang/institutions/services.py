@@ -47,53 +47,30 @@ def api_key_issue(
 ) -> tuple[ApiKey, str]:
     """A new key for a school's system (`institution`) or a province's admissions system
     (`province_code`); returns the key record and the key, shown only now."""
-    if not name.strip() or len(name) > 60:
-        raise ValidationError({"name": ["请填写密钥名称（不超过 60 字）/ name the key (at most 60 characters)"]})
+    name = apikeys.key_name_clean(name)
     if (institution is None) == (not province_code):
         raise ValidationError(
             {"institution": ["密钥属于一所高校或一个省份 / a key belongs to one institution or one province"]}
         )
     if province_code and province_code not in validators.PROVINCE_CODES:
         raise ValidationError({"province_code": [f"省份代码“{province_code}”无效 / invalid province code"]})
-    new = apikeys.key_new(KEY_PREFIX)
-    key = ApiKey.objects.create(
+    return apikeys.key_issue(
+        ApiKey,
+        actor=actor,
+        kind=KEY_PREFIX,
+        action="institutions.api_key.issued",
+        after=lambda key: {"holder": key.holder, "name": key.name},
         institution=institution,
         province_code=province_code,
-        name=name.strip(),
-        prefix=new.prefix,
-        key_hash=new.key_hash,
+        name=name,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    audit_log(
-        actor=actor,
-        action="institutions.api_key.issued",
-        target=key,
-        after={"holder": key.holder, "name": key.name, "prefix": new.prefix},
-    )
-    return key, new.text
 
 
-@transaction.atomic
 def api_key_revoke(*, actor: Any, key: ApiKey, reason: str) -> ApiKey:
-    key.active = False
-    key.save(update_fields=["active"])
-    audit_log(
-        actor=actor,
-        action="institutions.api_key.revoked",
-        target=key,
-        before={"active": True},
-        after={"active": False},
-        reason=reason,
-    )
-    return key
+    return apikeys.key_revoke(actor=actor, key=key, action="institutions.api_key.revoked", reason=reason)
 
 
 def api_key_check(presented: str) -> ApiKey | None:
     """The active key matching `presented`, compared in constant time; None otherwise."""
-    parts = apikeys.key_parts(presented, KEY_PREFIX)
-    if parts is None:
-        return None
-    key = ApiKey.objects.select_related("institution").filter(prefix=parts[0], active=True).first()
-    if key is None or not apikeys.key_matches(key.key_hash, parts[1]):
-        return None
-    return key
+    return apikeys.key_find(ApiKey.objects.select_related("institution"), presented, KEY_PREFIX)

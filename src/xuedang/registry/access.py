@@ -5,14 +5,38 @@ Students reach their own records through the archive (bound records), never thro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponseBase
 
-from xuedang.institutions.access import APPROVING, READING, REGISTERING, institution_scope
+from xuedang.institutions.access import APPROVING, READING, REGISTERING, institution_scope, institutions_for
 from xuedang.institutions.models import Institution
 from xuedang.registry.models import Admission, Credential, Enrollment, TransferRequest, TransferState
+
+View = Callable[..., HttpResponseBase]
+
+
+def staff_view(roles: Iterable[str] = READING) -> Callable[[View], View]:
+    """The school portal's door: signed in, and allowed to act on at least one institution with one
+    of `roles` (any staff duty by default); the same 404 for everyone else. Reads only. Pages of
+    one record also pass that record's own door (`access_enrollment` …)."""
+    roles = tuple(roles)
+
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not institutions_for(request.user, roles).exists():
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 def enrollments_for(actor: object, roles: Iterable[str] = READING) -> QuerySet[Enrollment]:

@@ -1,8 +1,9 @@
 from django.contrib import admin
 
-from xuedang.core.admin_site import ReadOnlyAdmin
 from xuedang.core.masking import mask_document
+from xuedang.institutions.admin_site import ReadOnlyAdmin
 from xuedang.registry.models import (
+    AccessEvent,
     Admission,
     AnnualRegistration,
     Credential,
@@ -71,3 +72,10 @@ class TransferRequestAdmin(ReadOnlyAdmin):
     list_display = ("pk", "from_institution", "to_institution", "transfer_date", "state", "filed_at")
     list_filter = ("state",)
     list_select_related = ("from_institution", "to_institution")
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "viewer_kind", "viewer_label", "record_type", "seen")
+    list_filter = ("viewer_kind",)
+    exclude = ("identity_digest",)

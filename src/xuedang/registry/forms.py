@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 
-from xuedang.accounts.models import DocumentType
 from xuedang.core.codetables import code_choices
+from xuedang.core.forms import BilingualForm
+from xuedang.core.models import DocumentType
 from xuedang.registry.models import (
     AnnualRegistrationStatus,
     CredentialKind,
@@ -22,30 +23,6 @@ from xuedang.registry.services import CANCELLATIONS
 
 if TYPE_CHECKING:
     from xuedang.institutions.models import Institution
-
-MESSAGES = {
-    "required": "此项必填 / this field is required",
-    "invalid": "格式不正确 / the value is not valid",
-    "invalid_choice": "请从列表中选择 / choose one of the listed values",
-    "max_length": "内容过长 / the value is too long",
-    "max_digits": "数字位数过多 / too many digits",
-    "max_decimal_places": "小数位数过多 / too many decimal places",
-}
-
-
-class BilingualForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.error_messages.update(
-                {k: v for k, v in MESSAGES.items() if k in field.error_messages or k in ("required", "invalid")}
-            )
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Show a service's field errors on the form (unknown fields go to the top)."""
-        for field, messages in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
-
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -78,7 +55,7 @@ class EnrollmentForm(BilingualForm):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
         cast(forms.ChoiceField, self.fields["ethnicity"]).choices = code_choices("ethnicity")
-        cast(forms.ChoiceField, self.fields["admission_type"]).choices = [("", "—")] + code_choices("admission_type")
+        cast(forms.ChoiceField, self.fields["admission_type"]).choices = [("", "—"), *code_choices("admission_type")]
         self.fields["length_years"].error_messages.update(
             min_value="学制至少 1 年 / at least 1 year", max_value="学制至多 9 年 / at most 9 years"
         )

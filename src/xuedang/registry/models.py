@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from xuedang.accounts.models import DocumentType
 from xuedang.core.fields import EncryptedTextField
+from xuedang.core.models import DocumentType
 from xuedang.institutions.models import Institution
 
 
@@ -304,6 +304,10 @@ class Photo(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField(auto_now_add=True)
     superseded = models.BooleanField(default=False)
+    # 图像校对: the student says the photo is wrong and the school has not answered yet. Set and
+    # cleared by archive's photo check through `photo_dispute_open` / `photo_dispute_close`;
+    # while set, a credential with this photo cannot be published.
+    disputed = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = "照片 / photo"
@@ -504,3 +508,41 @@ class TransferRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_TRANSFER_STATES
+
+
+class ViewerKind(models.TextChoices):
+    STAFF = "staff", "工作人员查看 / staff view"
+    VERIFICATION = "verification", "在线验证 / verification of a report"
+    PUBLIC_LOOKUP = "public_lookup", "零散查询 / public certificate lookup"
+    API = "api", "接口验证 / verification through the API"
+
+
+class AccessEvent(models.Model):
+    """One access to a person's record by someone other than the person (学信档案 access page).
+
+    Keyed by the record's identity digest, so accesses before the student binds their account
+    are shown to them once they do.
+
+    .. pii: who looked at a named person's record, and a coarse origin (IP prefix).
+    """
+
+    # Found by the (identity_digest, -at) index below; no index of its own (one index less to write
+    # on every verification, the registry's most frequent write).
+    identity_digest = models.CharField(max_length=64)
+    record_type = models.CharField(max_length=12)  # admission | enrollment | credential | report
+    record_id = models.BigIntegerField()
+    viewer_kind = models.CharField(max_length=16, choices=ViewerKind.choices)
+    viewer_label = models.CharField("查看方 / who", max_length=200)
+    seen = models.CharField("查看内容 / what was seen", max_length=300)
+    origin = models.CharField("来源 / from where (coarse)", max_length=60, blank=True, default="")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "访问记录 / access event"
+        verbose_name_plural = "访问记录 / access events"
+        indexes = [models.Index(fields=["identity_digest", "-at"], name="access_event_owner_idx")]
+        db_table = "archive_accessevent"  # moved from archive with its rows (decision 0011)
+
+    def __str__(self) -> str:
+        return f"{self.viewer_kind} {self.record_type}#{self.record_id} {self.at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,6 @@
 import tempfile
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -9,11 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from xuedang.accounts.http import AuthenticatedHttpRequest
-from xuedang.archive.services import access_event_staff_view
 from xuedang.core.codetables import code_choices
 from xuedang.core.masking import mask_document
-from xuedang.imports.exports import write_csv, write_xlsx
-from xuedang.institutions.access import APPROVING, REGISTERING, institutions_for, is_staff_member, memberships
+from xuedang.core.middleware import coarse_origin
+from xuedang.core.spreadsheets import write_csv, write_xlsx
+from xuedang.institutions.access import APPROVING, REGISTERING, institutions_for
 from xuedang.registry import selectors, services
 from xuedang.registry.access import (
     access_admission,
@@ -24,6 +23,7 @@ from xuedang.registry.access import (
     may_answer_as_sending,
     may_decide_as_province,
     may_withdraw,
+    staff_view,
 )
 from xuedang.registry.forms import (
     AdmissionConfirmForm,
@@ -55,10 +55,8 @@ def _filters(request: HttpRequest) -> selectors.EnrollmentFilters:
     )
 
 
-@login_required
+@staff_view()
 def enrollment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if not is_staff_member(request.user):
-        raise Http404
     filters = _filters(request)
     params = request.GET.copy()
     params.pop("page", None)
@@ -112,10 +110,10 @@ def _export_rows(qs):
         ]
 
 
-@login_required
+@staff_view()
 def enrollment_export(request: AuthenticatedHttpRequest, fmt: str) -> FileResponse:
     """The filtered list as XLSX or CSV; ID numbers masked, formulas neutralised."""
-    if not is_staff_member(request.user) or fmt not in ("xlsx", "csv"):
+    if fmt not in ("xlsx", "csv"):
         raise Http404
     qs = selectors.enrollment_list(actor=request.user, filters=_filters(request))
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 — FileResponse closes it
@@ -127,10 +125,15 @@ def enrollment_export(request: AuthenticatedHttpRequest, fmt: str) -> FileRespon
     return FileResponse(out, as_attachment=True, filename=f"enrollments.{fmt}")
 
 
-@login_required
+@staff_view()
 def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrollment = access_enrollment(request.user, pk)
-    access_event_staff_view(request=request, record=enrollment, seen="学籍（全部字段）/ enrollment, all fields")
+    services.access_event_staff_view(
+        actor=request.user,
+        record=enrollment,
+        seen="学籍（全部字段）/ enrollment, all fields",
+        origin=coarse_origin(request),
+    )
     return render(
         request,
         "registry/enrollment_detail.html",
@@ -143,20 +146,16 @@ def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     )
 
 
-@login_required
+@staff_view()
 def late_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """逾期 — registrations and cancellations entered after their deadline, for the province to follow up."""
-    if not is_staff_member(request.user):
-        raise Http404
     return render(request, "registry/late_list.html", selectors.late_records(actor=request.user))
 
 
-@login_required
+@staff_view(REGISTERING)
 def enrollment_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """注册学籍 — one student, by a registrar of the institution."""
     institutions = institutions_for(request.user, REGISTERING).order_by("code")
-    if not institutions.exists():
-        raise Http404
     form = EnrollmentForm(request.POST or None, institutions=institutions)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -194,7 +193,7 @@ def enrollment_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "registry/form.html", {"form": form, "title": "注册学籍 / register a student"})
 
 
-@login_required
+@staff_view(REGISTERING)
 def enrollment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """学籍注销, with the 15-working-day deadline shown."""
     enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
@@ -224,7 +223,7 @@ def _cancel_messages(request: HttpRequest, result: services.Cancellation) -> Non
         messages.warning(request, CALENDAR_FALLBACK_WARNING)
 
 
-@login_required
+@staff_view(REGISTERING)
 def enrollment_annual(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """学年注册 of one student."""
     enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
@@ -247,11 +246,9 @@ def enrollment_annual(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     )
 
 
-@login_required
+@staff_view(REGISTERING)
 def admission_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """录取 data waiting for the school's answer (registrars)."""
-    if not institutions_for(request.user, REGISTERING).exists():
-        raise Http404
     state = request.GET.get("state", "admitted")
     qs = admissions_for(request.user, REGISTERING).select_related("institution").order_by("exam_number")
     if state in AdmissionState.values:
@@ -262,7 +259,7 @@ def admission_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@staff_view(REGISTERING)
 def admission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Confirm the 学籍 of one admitted student, or decline, defer or cancel the admission."""
     admission = access_admission(request.user, pk, roles=REGISTERING)
@@ -286,7 +283,7 @@ def admission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     )
 
 
-@login_required
+@staff_view(REGISTERING)
 def enrollment_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """学籍异动 — one change with its official code; the values before it are kept."""
     enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
@@ -311,11 +308,9 @@ def enrollment_change(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     )
 
 
-@login_required
+@staff_view(REGISTERING + APPROVING)
 def transfer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """转学申请 — those waiting for this officer first, then every request the officer may read."""
-    if not memberships(request.user, REGISTERING + APPROVING).exists():
-        raise Http404
     state = request.GET.get("state", "")
     state = state if state in TransferState.values else ""
     page = Paginator(selectors.transfer_request_list(actor=request.user, state=state), PAGE_SIZE)
@@ -332,12 +327,10 @@ def transfer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@staff_view(REGISTERING)
 def transfer_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """转学申请 — filed by the receiving school; nothing is written until both others decide."""
     institutions = institutions_for(request.user, REGISTERING).order_by("code")
-    if not institutions.exists():
-        raise Http404
     form = TransferForm(request.POST or None, institutions=institutions)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -392,7 +385,7 @@ def _transfer_act(actor: object, transfer: TransferRequest, side: str, data: dic
         services.transfer_request_withdraw(actor=actor, transfer=transfer, note=note)
 
 
-@login_required
+@staff_view(REGISTERING + APPROVING)
 def transfer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One 转学申请: the student, both schools, each step; the step this officer may take."""
     transfer = access_transfer_request(request.user, pk)
@@ -412,7 +405,12 @@ def transfer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "已处理 / done")
                 return redirect("registry:transfer_detail", pk=transfer.pk)
-    access_event_staff_view(request=request, record=transfer.source, seen=f"转学申请 #{transfer.pk} / transfer request")
+    services.access_event_staff_view(
+        actor=request.user,
+        record=transfer.source,
+        seen=f"转学申请 #{transfer.pk} / transfer request",
+        origin=coarse_origin(request),
+    )
     response = render(
         request,
         "registry/transfer_detail.html",
@@ -428,7 +426,7 @@ def transfer_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
+@staff_view(REGISTERING)
 def credential_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """学历注册 — the credential of one enrollment, unpublished until complete and due."""
     enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
@@ -448,7 +446,7 @@ def credential_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _register_credential(request: HttpRequest, enrollment, data: dict):  # noqa: ANN001, ANN202
+def _register_credential(request: HttpRequest, enrollment, data: dict):
     from django.db import transaction
 
     with transaction.atomic():
@@ -471,7 +469,7 @@ def _register_credential(request: HttpRequest, enrollment, data: dict):  # noqa:
         )
 
 
-@login_required
+@staff_view()
 def credential_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A credential with the 第十七条 fields still missing; publication on or after its issue date."""
     credential = access_credential(request.user, pk)
@@ -485,7 +483,12 @@ def credential_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         else:
             messages.success(request, "学历已发布，可供查询 / published; the credential can now be verified")
         return redirect("registry:credential_detail", pk=credential.pk)
-    access_event_staff_view(request=request, record=credential, seen="学历（全部字段）/ credential, all fields")
+    services.access_event_staff_view(
+        actor=request.user,
+        record=credential,
+        seen="学历（全部字段）/ credential, all fields",
+        origin=coarse_origin(request),
+    )
     return render(
         request,
         "registry/credential_detail.html",
@@ -493,7 +496,7 @@ def credential_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     )
 
 
-@login_required
+@staff_view(REGISTERING)
 def credential_annotate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """辅修 or 证明书 on a credential, also after publication; earlier values stay in the audit log."""
     credential = access_credential(request.user, pk, roles=REGISTERING)
@@ -515,7 +518,7 @@ def credential_annotate(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     )
 
 
-@login_required
+@staff_view(REGISTERING)
 def enrollment_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """奖惩 or 学习证明 on one enrollment."""
     enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
@@ -535,12 +538,10 @@ def enrollment_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@staff_view(REGISTERING)
 def credentials_publish(request: AuthenticatedHttpRequest) -> HttpResponse:
     """发布 — every complete credential whose issue date has come, for one institution."""
     institutions = institutions_for(request.user, REGISTERING).order_by("code")
-    if not institutions.exists():
-        raise Http404
     form = PublishForm(request.POST or None, institutions=institutions)
     if request.method == "POST" and form.is_valid():
         published, incomplete = services.credentials_publish_due(

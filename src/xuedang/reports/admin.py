@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from xuedang.core.admin_site import AuditedAdmin, ReadOnlyAdmin
+from xuedang.institutions.admin_site import AuditedAdmin, ReadOnlyAdmin
 from xuedang.reports.models import Organisation, VerifierKey
 
 # Reports themselves are not in the admin: each is a student's consent, and its code is a key.

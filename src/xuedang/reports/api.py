@@ -18,8 +18,9 @@ from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import StringConstraints
 
-from xuedang.archive.models import ViewerKind
-from xuedang.archive.services import access_event_record
+from xuedang.core.middleware import coarse_origin
+from xuedang.registry.models import ViewerKind
+from xuedang.registry.services import access_event_record
 from xuedang.reports import limits
 from xuedang.reports.models import VerifierKey
 from xuedang.reports.selectors import Verification, report_verify
@@ -121,7 +122,7 @@ def verify_reports(request: OrganisationKeyRequest, payload: VerifyIn) -> Status
     key: VerifierKey = request.auth
     if limits.api_key_limited(request, key):
         return Status(429, {"detail": "调用过于频繁，请稍后再试 / this key is over its rate limit; retry later"})
-    today, origin = timezone.localdate(), limits.coarse_origin(request)
+    today, origin = timezone.localdate(), coarse_origin(request)
     with transaction.atomic():  # one commit for the call's access-log rows, not one per code
         results = [_verify_one(typed, key, today, origin) for typed in payload.codes]
     return Status(200, {"verified_at": timezone.now(), "organisation": key.organisation.name, "results": results})

@@ -287,10 +287,7 @@ def report_fields(kind: str, facts: dict[str, Any], lang: str) -> list[tuple[str
     """(label, value) pairs in display order, entirely in `lang`."""
     rows = []
     for key, zh, en, formatter in field_table(kind):
-        if key == "institution":
-            value = _institution(facts, lang)
-        else:
-            value = formatter(facts.get(key, ""), lang)
+        value = _institution(facts, lang) if key == "institution" else formatter(facts.get(key, ""), lang)
         rows.append((en if lang == "en" else zh, value))
     for key, (zh, en) in OPTIONAL.items():
         if facts.get(key):

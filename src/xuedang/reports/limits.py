@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import ipaddress
 import threading
 import time
 from typing import Any
@@ -31,6 +30,8 @@ from redis.connection import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from xuedang.core.middleware import coarse_origin
 
 VERIFY, LOOKUP, MISSES, API = "reports.verify", "reports.lookup", "reports.misses", "reports.api"
 
@@ -149,18 +150,3 @@ def api_key_limited(request: HttpRequest, key: Any) -> bool:
     return is_ratelimited(
         request, group=API, key=lambda _group, _request: key.prefix, rate=settings.REPORTS_API_RATE, increment=True
     )
-
-
-def coarse_origin(request: HttpRequest) -> str:
-    """Roughly where a verifier was (shown to the student): the /24 or /48 network, not the address."""
-    return _network(request.META.get("REMOTE_ADDR", ""))
-
-
-@functools.lru_cache(maxsize=4096)
-def _network(address: str) -> str:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return ""
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))

@@ -20,10 +20,9 @@ from django.db.models.base import ModelState
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from xuedang.archive.models import AccessEvent, ViewerKind
 from xuedang.core import validators
 from xuedang.institutions.models import Institution
-from xuedang.registry.models import Credential, CredentialState, Enrollment, EnrollmentState
+from xuedang.registry.models import AccessEvent, Credential, CredentialState, Enrollment, EnrollmentState, ViewerKind
 from xuedang.reports.codes import normalize_code
 from xuedang.reports.content import (
     changed_facts,
@@ -176,7 +175,7 @@ def verify_from(code_param: str = "%s") -> str:
     report, credential = Report._meta.db_table, Credential._meta.db_table
     enrollment, institution = Enrollment._meta.db_table, Institution._meta.db_table
     return (
-        f"FROM {report} r "  # noqa: S608 — names from the models, no input
+        f"FROM {report} r "
         f"LEFT JOIN {credential} c ON c.id = r.credential_id "
         f"LEFT JOIN {enrollment} e ON e.id = r.enrollment_id "
         f"LEFT JOIN {institution} i ON i.id = e.institution_id WHERE r.code = {code_param}"

@@ -16,11 +16,10 @@ from django.db.backends.postgresql.base import ServerBindingCursor  # type: igno
 from django.utils import timezone
 
 from xuedang.archive import selectors as archive
-from xuedang.archive.models import AccessEvent, ViewerKind
 from xuedang.core import apikeys
 from xuedang.core.audit import audit_log
-from xuedang.registry.models import Credential, CredentialState, Enrollment
-from xuedang.registry.services import add_months
+from xuedang.core.calendar import add_months
+from xuedang.registry.models import AccessEvent, Credential, CredentialState, Enrollment, ViewerKind
 from xuedang.reports import selectors
 from xuedang.reports.codes import new_code, normalize_code
 from xuedang.reports.content import record_facts
@@ -218,7 +217,7 @@ def _kind_words(kind: str) -> str:
 
 def verification_log(*, report: Report, viewer_label: str, seen: str, origin: str) -> None:
     """Log one verification of `report` on its student's access page (what
-    archive.services.access_event_record writes, as one INSERT without a transaction of its own)."""
+    registry.services.access_event_record writes, as one INSERT without a transaction of its own)."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
@@ -357,48 +356,25 @@ def organisation_register(
 @transaction.atomic
 def verifier_key_issue(*, actor: Any, organisation: Organisation, name: str) -> tuple[VerifierKey, str]:
     """A new API key; returns the key record and the key itself, which is shown only now."""
-    if not name.strip() or len(name) > 60:
-        raise _fail("name", "请填写密钥名称（不超过 60 字）/ name the key (at most 60 characters)")
+    name = apikeys.key_name_clean(name)
     if not organisation.active:
         raise _fail("organisation", "该单位已停用 / this organisation is deactivated")
-    new = apikeys.key_new(KEY_PREFIX)
-    key = VerifierKey.objects.create(
-        organisation=organisation, name=name.strip(), prefix=new.prefix, key_hash=new.key_hash
-    )
-    audit_log(
+    return apikeys.key_issue(
+        VerifierKey,
         actor=actor,
+        kind=KEY_PREFIX,
         action="reports.verifier_key.issued",
-        target=key,
-        after={"organisation": organisation.name, "name": key.name, "prefix": new.prefix},
+        after=lambda key: {"organisation": organisation.name, "name": key.name},
+        organisation=organisation,
+        name=name,
     )
-    return key, new.text
 
 
-@transaction.atomic
 def verifier_key_revoke(*, actor: Any, key: VerifierKey, reason: str) -> VerifierKey:
-    key.active = False
-    key.save(update_fields=["active"])
-    audit_log(
-        actor=actor,
-        action="reports.verifier_key.revoked",
-        target=key,
-        before={"active": True},
-        after={"active": False},
-        reason=reason,
-    )
-    return key
+    return apikeys.key_revoke(actor=actor, key=key, action="reports.verifier_key.revoked", reason=reason)
 
 
 def verifier_key_check(presented: str) -> VerifierKey | None:
     """The active key of an active organisation matching `presented` (constant-time), else None."""
-    parts = apikeys.key_parts(presented, KEY_PREFIX)
-    if parts is None:
-        return None
-    key = (
-        VerifierKey.objects.select_related("organisation")
-        .filter(prefix=parts[0], active=True, organisation__active=True)
-        .first()
-    )
-    if key is None or not apikeys.key_matches(key.key_hash, parts[1]):
-        return None
-    return key
+    keys = VerifierKey.objects.select_related("organisation").filter(organisation__active=True)
+    return apikeys.key_find(keys, presented, KEY_PREFIX)

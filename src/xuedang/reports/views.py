@@ -17,14 +17,17 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import engines
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xuedang.archive import selectors as archive
 from xuedang.archive.access import access_student_credential, access_student_enrollment, archive_view
-from xuedang.archive.models import ViewerKind
-from xuedang.archive.services import access_event_record
+from xuedang.archive.session import bind_new_records
+from xuedang.core.middleware import coarse_origin
+from xuedang.registry.models import ViewerKind
+from xuedang.registry.services import access_event_record
 from xuedang.reports import limits, selectors, services
 from xuedang.reports.access import access_student_report
 from xuedang.reports.content import report_content, report_photo, verify_url
@@ -66,6 +69,8 @@ def _urls() -> dict[str, str]:
         "lookup": reverse("verify:lookup"),
         "login": reverse("login"),
         "logout": reverse("logout"),
+        "home": reverse("home"),
+        "stylesheet": static("xuedang/base.css"),
     }
 
 
@@ -116,7 +121,7 @@ def _verify(request: HttpRequest, typed: str, form: VerifyForm | None, *, limite
     if limited:
         return _verify_page(request, form, limited=True, status=429)
     verification = services.report_verify_logged(
-        typed=typed, viewer_label=_viewer(request, PUBLIC_LABEL), origin=limits.coarse_origin(request)
+        typed=typed, viewer_label=_viewer(request, PUBLIC_LABEL), origin=coarse_origin(request)
     )
     if verification.is_miss:
         limits.miss_record(request)
@@ -184,7 +189,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
         viewer_kind=ViewerKind.PUBLIC_LOOKUP,
         viewer_label=_viewer(request, "零散查询 / public certificate lookup"),
         seen=f"学历基本信息 / basic credential fields {credential.certificate_number}",
-        origin=limits.coarse_origin(request),
+        origin=coarse_origin(request),
     )
     return _lookup_page(request, form_class(), credential=credential, fields=selectors.lookup_fields(credential))
 
@@ -231,6 +236,7 @@ def _reports_page(request: HttpRequest, form: ReportCreateForm, status: int = 20
 @require_http_methods(["GET", "POST"])
 def student_reports(request: HttpRequest) -> HttpResponse:
     """在线验证报告: the student's reports, and a form to make one."""
+    bind_new_records(request)
     choices = _record_choices(request.user)
     if request.method == "GET":
         return _reports_page(request, ReportCreateForm(records=choices))
@@ -277,18 +283,21 @@ def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @archive_view
 @require_POST
 def report_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    bind_new_records(request)
     return _act(request, pk, "extend")
 
 
 @archive_view
 @require_POST
 def report_close(request: HttpRequest, pk: int) -> HttpResponse:
+    bind_new_records(request)
     return _act(request, pk, "close")
 
 
 @archive_view
 @require_POST
 def report_replace(request: HttpRequest, pk: int) -> HttpResponse:
+    bind_new_records(request)
     return _act(request, pk, "replace")
 
 
@@ -318,6 +327,7 @@ def _pdf(request: HttpRequest, pk: int, disposition: str) -> HttpResponse:
 @archive_view
 @require_http_methods(["GET"])
 def report_download(request: HttpRequest, pk: int) -> HttpResponse:
+    bind_new_records(request)
     return _pdf(request, pk, "attachment")
 
 
@@ -325,6 +335,7 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def report_print(request: HttpRequest, pk: int) -> HttpResponse:
     """The same signed PDF, opened in the browser to print."""
+    bind_new_records(request)
     return _pdf(request, pk, "inline")
 
 
@@ -332,6 +343,7 @@ def report_print(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def report_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """The verification link as a QR code (SVG), for sharing from a phone."""
+    bind_new_records(request)
     report: Report = access_student_report(request.user, pk)
     out = BytesIO()
     segno.make(verify_url(report.code), error="m").save(out, kind="svg", scale=6, border=2)

@@ -16,6 +16,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from xuedang.accounts import notify, selectors
 from xuedang.accounts.models import AppealState, IdentityAppeal, User
+from xuedang.accounts.services.cancellation import account_deactivate
+from xuedang.accounts.signals import identity_confirmed
 from xuedang.core import calendar, crypto, validators
 from xuedang.core.audit import audit_log
 
@@ -145,8 +147,6 @@ def _reason(reason: str) -> str:
 @transaction.atomic
 def appeal_approve(*, actor: Any, appeal_id: int, reason: str) -> IdentityAppeal:
     """The identity moves to the appellant; every other account holding it is deactivated."""
-    from xuedang.accounts.services.security import account_deactivate
-    from xuedang.archive.services import bindings_refresh
 
     reason = _reason(reason)
     appeal = _locked_pending(appeal_id)
@@ -180,7 +180,7 @@ def appeal_approve(*, actor: Any, appeal_id: int, reason: str) -> IdentityAppeal
         reason=reason,
         after={"appellant": newcomer.username, "document_number": appeal.document_number},
     )
-    bindings_refresh(user=newcomer)
+    identity_confirmed.send(sender=User, user=newcomer)
     _tell_appellant(
         newcomer,
         "【学档】您的证件号申诉已通过，证件信息已绑定到您的账号。/ Your identity appeal was "

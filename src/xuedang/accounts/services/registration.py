@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from xuedang.accounts import codes, notify, selectors
 from xuedang.accounts.models import AppealState, IdentityAppeal, User
+from xuedang.accounts.signals import identity_confirmed
 from xuedang.core import crypto, validators
 from xuedang.core.audit import audit_log
 
@@ -178,9 +179,7 @@ def student_register(*, draft: RegistrationDraft) -> User:
             state=AppealState.DRAFT,
         )
     else:
-        from xuedang.archive.services import bindings_refresh
-
-        bindings_refresh(user=user)
+        identity_confirmed.send(sender=User, user=user)
     if draft.email:
         transaction.on_commit(lambda: _activation_after_commit(user))
     return user
@@ -191,7 +190,7 @@ def _activation_after_commit(user: User) -> None:
     account page offers to send it again)."""
     try:
         email_activation_send(user=user)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.warning("activation email not sent for account %s", user.pk)
 
 

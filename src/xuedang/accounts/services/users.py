@@ -5,6 +5,7 @@ accounts issue; the identity fields here are the same ones it will fill.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -134,3 +135,10 @@ def membership_revoke(*, actor: Any, membership: Membership, reason: str) -> Mem
         reason=reason,
     )
     return membership
+
+
+def identity_checked_mark(*, user: User, at: datetime) -> None:
+    """The account's holder has shown they are the person of its ID (the archive's 身份核验, or a
+    real-person check): record when. The caller's step writes the audit entry, in its transaction."""
+    user.identity_checked_at = at
+    user.save(update_fields=["identity_checked_at"])

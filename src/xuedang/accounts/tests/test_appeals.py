@@ -21,9 +21,11 @@ def test_the_photo_loses_its_exif_and_keeps_its_pixels() -> None:
     original = jpeg_with_exif()
     assert b"SecretPhoneMaker" in original
     clean, content_type = appeals.photo_clean(io.BytesIO(original), size=len(original))
-    assert content_type == "image/jpeg" and b"SecretPhoneMaker" not in clean
+    assert content_type == "image/jpeg"
+    assert b"SecretPhoneMaker" not in clean
     with Image.open(io.BytesIO(clean)) as image:
-        assert image.size == (640, 480) and not image.getexif()
+        assert image.size == (640, 480)
+        assert not image.getexif()
 
 
 def test_a_file_that_is_not_a_jpeg_or_png_is_refused_by_its_content() -> None:
@@ -83,8 +85,11 @@ def test_approval_moves_the_identity_and_deactivates_the_old_account(
         response = client.post(f"/account/appeals/{appeal.pk}/", {"decision": "approve", "reason": "照片与证件一致"})
     assert response.status_code == 302
     old, new = User.objects.get(pk=student.pk), User.objects.get(pk=appeal.appellant_id)
-    assert not old.is_active and old.identity_digest == "" and old.deactivated_reason == "appeal"
-    assert new.document_number == "11010519491231002X" and new.identity_checked_at
+    assert not old.is_active
+    assert old.identity_digest == ""
+    assert old.deactivated_reason == "appeal"
+    assert new.document_number == "11010519491231002X"
+    assert new.identity_checked_at
     assert new.bindings.filter(enrollment=enrollment).exists()  # records follow the identity
     from django.test import Client
 
@@ -99,7 +104,8 @@ def test_rejection_needs_a_reason_and_tells_the_appellant(
     appeal = submitted_appeal()
     client = login(centre_admin)
     response = client.post(f"/account/appeals/{appeal.pk}/", {"decision": "reject", "reason": ""})
-    assert response.status_code == 200 and IdentityAppeal.objects.get(pk=appeal.pk).state == AppealState.PENDING
+    assert response.status_code == 200
+    assert IdentityAppeal.objects.get(pk=appeal.pk).state == AppealState.PENDING
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/account/appeals/{appeal.pk}/", {"decision": "reject", "reason": "照片模糊"})
     assert IdentityAppeal.objects.get(pk=appeal.pk).decision_reason == "照片模糊"

@@ -25,7 +25,9 @@ def test_cancellation_waits_for_the_cooling_off_period_then_removes_only_the_log
     User.objects.filter(pk=student.pk).update(cancellation_requested_at=timezone.now() - timedelta(days=16))
     assert complete_account_cancellations() == 1
     gone = User.objects.get(pk=student.pk)
-    assert not gone.is_active and gone.identity_digest == "" and gone.deactivated_reason == "cancelled"
+    assert not gone.is_active
+    assert gone.identity_digest == ""
+    assert gone.deactivated_reason == "cancelled"
     assert not Client().login(username="student", password=PASSWORD)
     assert Enrollment.objects.filter(pk=enrollment.pk).exists()  # the record stays in the registry
 

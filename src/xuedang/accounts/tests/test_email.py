@@ -57,7 +57,8 @@ def test_the_activation_email_arrives_by_smtp_and_its_link_activates(smtp, stude
     student.email = "ji.ji@example.com"
     student.save()
     assert registration.email_activation_send(user=student) is True  # an SMTP server accepted it
-    assert len(smtp.messages) == 1 and smtp.messages[0]["To"] == "ji.ji@example.com"
+    assert len(smtp.messages) == 1
+    assert smtp.messages[0]["To"] == "ji.ji@example.com"
     link = re.search(r"http://testserver(/account/email/activate/\S+/)", _body(smtp.messages[0])).group(1)
     client = Client()
     assert client.post("/login/", {"username": "ji.ji@example.com", "password": PASSWORD}).status_code == 200

@@ -100,7 +100,9 @@ def test_one_network_gets_a_daily_cap_across_numbers(limits_cache, settings) -> 
 def test_codes_are_kept_only_as_keyed_hashes(limits_cache) -> None:
     code = _issue()
     stored = cache.get(f"xd:code:register:sms:{codes.Target('sms', PHONE).digest}")
-    assert stored and code not in stored and len(stored) == 64
+    assert stored
+    assert code not in stored
+    assert len(stored) == 64
 
 
 def test_email_codes_have_the_same_minute_limit(limits_cache) -> None:
@@ -115,7 +117,8 @@ def test_sign_in_locks_after_five_wrong_passwords_even_with_the_right_one(limits
     client = Client()
     for _ in range(5):
         response = client.post("/login/", {"username": "student", "password": "wrong-password"})
-    assert response.status_code == 429 and "登录已暂时锁定" in response.content.decode()
+    assert response.status_code == 429
+    assert "登录已暂时锁定" in response.content.decode()
     response = client.post("/login/", {"username": "student", "password": PASSWORD})
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
@@ -158,7 +161,8 @@ def test_a_code_lives_ten_minutes(limits_cache) -> None:
         import time
 
         ttl = cache._expire_info[cache.make_and_validate_key(key)] - time.time()
-    assert 590 < ttl <= 600 and code
+    assert 590 < ttl <= 600
+    assert code
 
 
 @pytest.mark.django_db
@@ -168,7 +172,8 @@ def test_one_network_failing_across_many_accounts_is_held_back(limits_cache, set
     for name in ("alice", "bob", "carol"):
         assert client.post("/login/", {"username": name, "password": "guess"}).status_code == 200
     response = client.post("/login/", {"username": "student", "password": PASSWORD})
-    assert response.status_code == 429 and "此网络登录失败次数过多" in response.content.decode()
+    assert response.status_code == 429
+    assert "此网络登录失败次数过多" in response.content.decode()
     assert (
         Client(REMOTE_ADDR="10.9.9.9").post("/login/", {"username": "student", "password": PASSWORD}).status_code == 302
     )  # other networks are not affected

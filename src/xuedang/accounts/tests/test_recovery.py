@@ -37,7 +37,8 @@ def test_username_recovery_shows_only_masked_usernames(student) -> None:
         {"document_type": "resident_id", "document_number": "11010519491231002X", "real_name": "吉𠮷"} | _captcha(),
     )
     page = response.content.decode()
-    assert "st***nt" in page and ">student<" not in page
+    assert "st***nt" in page
+    assert ">student<" not in page
     other = Client().post(
         "/account/username/",
         {"document_type": "resident_id", "document_number": "11010519491231002X", "real_name": "张三"} | _captcha(),
@@ -77,7 +78,8 @@ def test_password_reset_says_the_same_for_an_unknown_number(with_phone) -> None:
     known = Client().post("/account/password/reset/", {"phone": PHONE, "action": "send_code"})
     cache.clear()
     unknown = Client().post("/account/password/reset/", {"phone": "13900139000", "action": "send_code"})
-    assert "如该手机号已绑定账号" in known.content.decode() and "如该手机号已绑定账号" in unknown.content.decode()
+    assert "如该手机号已绑定账号" in known.content.decode()
+    assert "如该手机号已绑定账号" in unknown.content.decode()
     assert len(sms_outbox()) == 1  # only the real account's number got a code
 
 
@@ -115,7 +117,8 @@ def test_change_password_keeps_this_session_and_ends_the_others(student) -> None
         {"old_password": PASSWORD, "new_password1": "Brand-new-2026!", "new_password2": "Brand-new-2026!"},
     )
     assert response["Location"] == "/account/"
-    assert here.get("/account/").status_code == 200 and there.get("/account/").status_code == 302
+    assert here.get("/account/").status_code == 200
+    assert there.get("/account/").status_code == 302
 
 
 @pytest.mark.django_db
@@ -135,7 +138,8 @@ def test_change_email_by_a_code_sent_there(student) -> None:
     response = client.post("/account/email/", {"email": "new@example.com", "code": code, "action": "change"})
     assert response["Location"] == "/account/"
     student.refresh_from_db()
-    assert student.email == "new@example.com" and student.email_verified_at
+    assert student.email == "new@example.com"
+    assert student.email_verified_at
 
 
 @pytest.mark.django_db
@@ -143,4 +147,5 @@ def test_the_captcha_picture_renders() -> None:
     from captcha.models import CaptchaStore
 
     response = Client().get(f"/captcha/image/{CaptchaStore.generate_key()}/")
-    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"

@@ -33,17 +33,22 @@ def test_a_student_registers_with_an_sms_code_and_confirms(registrar) -> None:
     enrollment = make_enrollment()
     client = Client()
     response = _start(client)
-    assert response.status_code == 302 and response["Location"] == "/account/register/confirm/"
+    assert response.status_code == 302
+    assert response["Location"] == "/account/register/confirm/"
     page = client.get("/account/register/confirm/").content.decode()
-    assert "110105********002X" in page and "11010519491231002X" not in page
+    assert "110105********002X" in page
+    assert "11010519491231002X" not in page
     from django.contrib.sessions.models import Session
 
     stored = "".join(str(s.get_decoded()) + s.session_data for s in Session.objects.all())
-    assert stored and PHONE not in stored and "11010519491231002X" not in stored  # sealed while waiting
+    assert stored
+    assert PHONE not in stored
+    assert "11010519491231002X" not in stored
     assert not User.objects.filter(real_name="吉𠮷").exists()  # nothing final before 「是」
     client.post("/account/register/confirm/", {"answer": "yes"})
     user = User.objects.get(real_name="吉𠮷")
-    assert user.phone == PHONE and user.check_password(FORM["password"])
+    assert user.phone == PHONE
+    assert user.check_password(FORM["password"])
     assert user.bindings.filter(enrollment=enrollment).exists()  # records bound by ID + name
     assert user.identity_checked_at is None  # the archive still asks the institution question
 
@@ -106,8 +111,10 @@ def test_a_phone_with_an_account_is_refused_after_its_code() -> None:
 def test_the_sms_outbox_says_nothing_was_delivered_and_hides_the_number() -> None:
     Client().post("/account/register/", {"phone": PHONE, "action": "send_code"})
     message = sms_outbox()[-1]
-    assert message["delivered"] is False and "NOT DELIVERED" in message["notice"]
-    assert message["to"] == "138****8000" and PHONE not in str(message)
+    assert message["delivered"] is False
+    assert "NOT DELIVERED" in message["notice"]
+    assert message["to"] == "138****8000"
+    assert PHONE not in str(message)
 
 
 @pytest.mark.django_db
@@ -140,5 +147,6 @@ def test_field_errors_are_tied_to_their_inputs_for_screen_readers() -> None:
     response = Client().post("/account/register/", FORM | {"code": "123456", "document_number": "123"})
     page = response.content.decode()
     assert 'aria-invalid="true"' in page
-    assert 'aria-describedby="id_document_number_error"' in page and 'id="id_document_number_error"' in page
+    assert 'aria-describedby="id_document_number_error"' in page
+    assert 'id="id_document_number_error"' in page
     assert 'id="id_real_name_helptext"' in page

@@ -44,7 +44,7 @@ class _FakeAliyun(BaseHTTPRequestHandler):
     answer = {"Code": "OK", "BizId": "900619746936498440^0", "Message": "OK"}
     seen: list[dict[str, str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
         signature = params.pop("Signature")
         ok = signature == aliyun_signature(params, "the-secret")
@@ -77,9 +77,12 @@ def test_the_aliyun_backend_sends_a_signed_sendsms_request(fake_aliyun) -> None:
         endpoint=fake_aliyun,
     )
     result = backend.send(SmsMessage(phone="13800138000", kind="code", params={"code": "123456"}, text=""))
-    assert result.delivered and result.provider_id
+    assert result.delivered
+    assert result.provider_id
     sent = _FakeAliyun.seen[-1]
-    assert sent["Action"] == "SendSms" and sent["TemplateCode"] == "SMS_1" and sent["SignName"] == "学档"
+    assert sent["Action"] == "SendSms"
+    assert sent["TemplateCode"] == "SMS_1"
+    assert sent["SignName"] == "学档"
     assert json.loads(sent["TemplateParam"]) == {"code": "123456"}
 
 
@@ -110,5 +113,6 @@ def test_a_provider_that_is_down_gives_a_clear_message_not_an_error_page(setting
 
     settings.SMS_BACKEND = "xuedang.accounts.tests.test_sms.BrokenSms"
     response = Client().post("/account/register/", {"phone": "13800138000", "action": "send_code"})
-    assert response.status_code == 200 and "消息发送失败" in response.content.decode()
+    assert response.status_code == 200
+    assert "消息发送失败" in response.content.decode()
     assert "验证码已发送" not in response.content.decode()

@@ -17,7 +17,8 @@ def test_the_centre_reads_the_archive_tables_without_evidence_or_values(centre_a
         evidence_name="a.pdf",
     )
     client = login(centre_admin)
-    for model in ("binding", "correction", "photocheck", "formeridentity", "accessevent"):
-        assert client.get(f"/admin/archive/{model}/").status_code == 200, model
+    for model in ("archive/binding", "archive/correction", "archive/photocheck", "archive/formeridentity"):
+        assert client.get(f"/admin/{model}/").status_code == 200, model
+    assert client.get("/admin/registry/accessevent/").status_code == 200  # the registry's log (decision 0011)
     page = client.get(f"/admin/archive/correction/{correction.pk}/change/").content.decode()
     assert "软件工程" not in page

@@ -10,8 +10,10 @@ from django.http import Http404
 from xuedang.archive import selectors, services
 from xuedang.archive.access import access_student_enrollment
 from xuedang.archive.models import Binding, BindingMethod, FormerIdentity
+from xuedang.archive.services.bindings import _bind
 from xuedang.archive.tests.helpers import PDF, graduate, legacy_graduate
 from xuedang.conftest import login, make_enrollment
+from xuedang.core.models import AuditEntry
 
 STUDENT_ID = "11010519491231002X"  # the `student` fixture, 吉𠮷
 OTHER_ID = "650102200001010020"  # `other_student`, 阿依古丽·买买提
@@ -48,7 +50,8 @@ def test_an_id_match_under_another_name_does_not_bind(student) -> None:
 def test_the_student_sees_why_a_record_under_their_id_but_another_name_is_missing(student) -> None:
     make_enrollment(name="吉吉")
     page = login(student).get("/archive/").content.decode()
-    assert "姓名不同" in page and "*吉" in page  # the registered name, masked
+    assert "姓名不同" in page
+    assert "*吉" in page
     assert "/archive/identity/" in page  # what to do: confirm a former name
 
 
@@ -81,7 +84,8 @@ def test_a_pre_2001_number_binds_with_or_without_no_and_leading_zeros(student, t
     response = _claim(login(student), typed, 2000)
     assert response.status_code == 302
     binding = Binding.objects.get(credential=credential)
-    assert binding.user == student and binding.method == BindingMethod.MANUAL
+    assert binding.user == student
+    assert binding.method == BindingMethod.MANUAL
     assert Binding.objects.filter(enrollment=credential.enrollment, user=student).exists()
 
 
@@ -145,16 +149,16 @@ def test_failed_attempts_stop_at_five_a_day_and_successes_do_not_count(student) 
     credential = graduate(make_enrollment(name="吉吉"))
     client = login(student)
     _claim(client, credential.certificate_number, 2025)  # a success gives its attempt back
-    for _ in range(services.BIND_ATTEMPTS_PER_DAY):
+    for _ in range(selectors.BIND_ATTEMPTS_PER_DAY):
         assert "没有找到" in _claim(client, "99999", 1999).content.decode()
     page = _claim(client, "99999", 1999).content.decode()
     assert "次查找机会已用完" in page
-    assert services.bind_attempts_left(user=student) == 0
+    assert selectors.bind_attempts_left(user=student) == 0
 
 
 def test_the_limit_holds_in_redis_and_is_per_account(settings, redis_url, student, other_student) -> None:
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
-    for _ in range(services.BIND_ATTEMPTS_PER_DAY):
+    for _ in range(selectors.BIND_ATTEMPTS_PER_DAY):
         with pytest.raises(ValidationError):
             services.binding_claim_credential(
                 user=student, certificate_number="1", graduation_year=1999, institution_code="10001"
@@ -164,7 +168,7 @@ def test_the_limit_holds_in_redis_and_is_per_account(settings, redis_url, studen
             user=student, certificate_number="1", graduation_year=1999, institution_code="10001"
         )
     assert error.value.messages[0].startswith("今天的 5 次")
-    assert services.bind_attempts_left(user=other_student) == services.BIND_ATTEMPTS_PER_DAY
+    assert selectors.bind_attempts_left(user=other_student) == selectors.BIND_ATTEMPTS_PER_DAY
 
 
 def test_an_enrollment_binds_by_student_number_school_and_entry_year(student) -> None:
@@ -226,12 +230,12 @@ def _upload(content: bytes, name: str):
 
 def test_students_imported_after_the_account_exists_bind_at_the_next_visit(tmp_path, student) -> None:
     """The pull decision (docs/decisions/0004): an import binds nothing itself; the archive does."""
-    from xuedang.imports.tests.test_pipeline import run, student_row, write_file
+    from xuedang.imports.tests.helpers import run_import, student_row, write_file
 
     client = login(student)
     assert "暂无学籍" in client.get("/archive/").content.decode()
     row = student_row(0, 证件号码=STUDENT_ID, 出生日期="1949-12-31", 性别="女")
-    job = run(write_file(tmp_path, [row, student_row(1)]))
+    job = run_import(write_file(tmp_path, [row, student_row(1)]))
     assert job.inserted_rows == 2, job.errors or job.message
     assert not Binding.objects.exists()
     page = client.get("/archive/").content.decode()
@@ -251,5 +255,17 @@ def test_a_claimed_enrollment_brings_its_published_credential(student) -> None:
 def test_a_record_bound_by_a_concurrent_request_is_left_to_it(student, other_student) -> None:
     enrollment = make_enrollment()
     Binding.objects.create(user=other_student, enrollment=enrollment, method=BindingMethod.MANUAL)
-    assert services._bind(user=student, record=enrollment, method=BindingMethod.AUTOMATIC) is None
+    assert _bind(user=student, record=enrollment, method=BindingMethod.AUTOMATIC) is None
     assert Binding.objects.get(enrollment=enrollment).user == other_student
+
+
+def test_an_account_that_goes_lets_go_of_its_records_for_the_next_one(student, other_student) -> None:
+    """accounts announces the deactivation (`account_deactivating`); the archive releases the bindings."""
+    from xuedang.accounts.services.cancellation import account_deactivate
+
+    enrollment = make_enrollment()
+    services.bindings_refresh(user=student)
+    assert Binding.objects.filter(user=student, enrollment=enrollment).exists()
+    account_deactivate(user=student, reason="cancelled", actor=None)
+    assert not Binding.objects.filter(enrollment=enrollment).exists()
+    assert AuditEntry.objects.filter(action="archive.enrollment.unbound", target_id=str(enrollment.pk)).exists()

@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
+from xuedang.accounts.models import Notification
 from xuedang.archive import services
-from xuedang.archive.models import Correction, CorrectionState, Notification
+from xuedang.archive.models import Correction, CorrectionState
 from xuedang.archive.tests.helpers import PDF, graduate, jpeg
 from xuedang.conftest import login, make_enrollment
 from xuedang.core.models import AuditEntry
@@ -31,7 +32,8 @@ def test_an_unpublished_field_is_corrected_by_the_school_at_once_and_the_old_val
     response = _file(client, f"/archive/corrections/new/enrollment/{enrollment.pk}/", "department", "信息科学技术学院")
     correction = Correction.objects.get()
     assert response.url == f"/archive/corrections/{correction.pk}/"
-    assert correction.state == CorrectionState.SCHOOL and correction.evidence_type == "application/pdf"
+    assert correction.state == CorrectionState.SCHOOL
+    assert correction.evidence_type == "application/pdf"
 
     school = login(registrar)
     assert "信息科学技术学院" in school.get("/school/archive/corrections/").content.decode()
@@ -41,9 +43,13 @@ def test_an_unpublished_field_is_corrected_by_the_school_at_once_and_the_old_val
     enrollment.refresh_from_db()
     assert enrollment.department == "信息科学技术学院"
     entry = AuditEntry.objects.get(action="registry.enrollment.corrected")
-    assert entry.before == {"department": "信息学院"} and entry.after == {"department": "信息科学技术学院"}
+    assert entry.before == {"department": "信息学院"}
+    assert entry.after == {"department": "信息科学技术学院"}
     page = client.get(f"/archive/corrections/{correction.pk}/").content.decode()
-    assert "已更正" in page and "filed" in page and "applied" in page and "北京大学" in page
+    assert "已更正" in page
+    assert "filed" in page
+    assert "applied" in page
+    assert "北京大学" in page
     assert "信息学院" in client.get(f"/archive/enrollments/{enrollment.pk}/").content.decode()  # history shown
     assert Notification.objects.filter(user=student, text__contains="已更正").exists()
 
@@ -79,13 +85,16 @@ def test_a_name_on_a_published_credential_goes_through_the_province(student, reg
     province.post(f"/school/archive/corrections/{correction.pk}/", {"decision": "approve", "note": "同意"})
     correction.refresh_from_db()
     credential = Credential.objects.get(pk=correction.credential_id)
-    assert correction.state == CorrectionState.APPLIED and credential.name == "吉𠮷𠮷"
+    assert correction.state == CorrectionState.APPLIED
+    assert credential.name == "吉𠮷𠮷"
     entry = AuditEntry.objects.get(action="registry.credential.corrected")
-    assert entry.before == {"name": "吉𠮷"} and entry.approved_by == province_officer
+    assert entry.before == {"name": "吉𠮷"}
+    assert entry.approved_by == province_officer
     # the name is the person's: the enrollment the credential came from carries it too
     assert Enrollment.objects.get(pk=credential.enrollment_id).name == "吉𠮷𠮷"
     carried = AuditEntry.objects.get(action="registry.enrollment.corrected")
-    assert carried.before == {"name": "吉𠮷"} and carried.approved_by == province_officer
+    assert carried.before == {"name": "吉𠮷"}
+    assert carried.approved_by == province_officer
     assert f"#{correction.pk}" in carried.reason
     steps = list(correction.steps.values_list("action", flat=True))
     assert steps == ["filed", "forwarded", "applied"]
@@ -344,9 +353,11 @@ def test_an_id_correction_is_encrypted_at_rest_and_masked_for_staff(student, reg
     with connection.cursor() as cursor:
         cursor.execute("SELECT old_value, new_value FROM archive_correction WHERE id = %s", [correction.pk])
         stored = " ".join(cursor.fetchone())
-    assert "11010519491231002X" not in stored and "110105194912310046" not in stored
+    assert "11010519491231002X" not in stored
+    assert "110105194912310046" not in stored
     page = login(registrar).get(f"/school/archive/corrections/{correction.pk}/").content.decode()
-    assert "110105********0046" in page and "110105194912310046" not in page
+    assert "110105********0046" in page
+    assert "110105194912310046" not in page
     assert "110105194912310046" in login(student).get(f"/archive/corrections/{correction.pk}/").content.decode()
 
 
@@ -390,4 +401,6 @@ def test_each_step_also_reaches_the_student_by_sms(student, registrar, django_ca
             f"/school/archive/corrections/{correction.pk}/", {"decision": "reject", "note": "以录取通知为准"}
         )
     notices = [m for m in sms_outbox() if m["kind"] == "notice"]
-    assert notices and "学校未同意更正" in notices[-1]["text"] and notices[-1]["to"] == "138****8000"
+    assert notices
+    assert "学校未同意更正" in notices[-1]["text"]
+    assert notices[-1]["to"] == "138****8000"

@@ -4,7 +4,8 @@ until the school answers, and only that school's registrars see the dispute."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from xuedang.archive.models import Notification, PhotoCheck
+from xuedang.accounts.models import Notification
+from xuedang.archive.models import PhotoCheck
 from xuedang.archive.tests.helpers import graduate, jpeg
 from xuedang.conftest import login, make_enrollment
 from xuedang.registry import services as registry
@@ -51,7 +52,8 @@ def test_a_disputed_photo_blocks_publication_until_the_school_replaces_it(studen
     )
     check.refresh_from_db()
     draft.refresh_from_db()
-    assert check.state == PhotoCheck.State.REPLACED and draft.photo_id != check.photo_id
+    assert check.state == PhotoCheck.State.REPLACED
+    assert draft.photo_id != check.photo_id
     assert Notification.objects.filter(user=student, text__contains="更换照片").exists()
     assert registry.credential_publish(actor=registrar, credential=draft).state == CredentialState.PUBLISHED
 

@@ -1,4 +1,4 @@
 from .audit import AuditEntry
-from .codes import Code, HolidayCalendarDay
+from .codes import Code, DocumentType, HolidayCalendarDay
 
-__all__ = ["AuditEntry", "Code", "HolidayCalendarDay"]
+__all__ = ["AuditEntry", "Code", "DocumentType", "HolidayCalendarDay"]

@@ -41,3 +41,12 @@ class HolidayCalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'workday' if self.is_workday else 'holiday'} {self.name}"
+
+
+class DocumentType(models.TextChoices):
+    """证件类型 — identity documents a person registers with."""
+
+    RESIDENT_ID = "resident_id", "居民身份证 / Resident ID card"
+    FOREIGN_PERMANENT = "foreign_permanent", "外国人永久居留身份证 / Foreign permanent residence ID"
+    HMT_PERMIT = "hmt_permit", "港澳台居民居住证 / HK, Macao and Taiwan residence permit"
+    PASSPORT = "passport", "护照 / Passport"

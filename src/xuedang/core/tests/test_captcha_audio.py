@@ -30,12 +30,15 @@ def flite(monkeypatch):
 
 def test_the_captcha_has_a_named_link_to_its_spoken_form_which_reads_it_aloud(flite) -> None:
     widget = str(VerifyCaptchaForm()["captcha"])
-    assert 'alt="图片验证码 / picture code"' in widget and "听语音验证码" in widget
+    assert 'alt="图片验证码 / picture code"' in widget
+    assert "听语音验证码" in widget
     key = CaptchaStore.generate_key()
     assert f'href="/captcha/audio/{key}.wav"' not in widget  # each form its own challenge
     response = Client().get(f"/captcha/audio/{key}.wav")
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    assert response.status_code == 200 and body[:4] == b"RIFF" and body[8:12] == b"WAVE"
+    assert response.status_code == 200
+    assert body[:4] == b"RIFF"
+    assert body[8:12] == b"WAVE"
     assert len(body) > 10_000  # speech, not an empty file
     assert response["Cache-Control"] == "no-store"
 
@@ -48,7 +51,8 @@ def test_spoken_captchas_are_rate_limited_per_address_and_unknown_ones_are_gone(
     statuses = [client.get(f"/captcha/audio/{key}.wav", REMOTE_ADDR="203.0.113.40").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     limited = client.get(f"/captcha/audio/{key}.wav", REMOTE_ADDR="203.0.113.40")
-    assert limited["Retry-After"] == "60" and "请稍后再试" in limited.content.decode()
+    assert limited["Retry-After"] == "60"
+    assert "请稍后再试" in limited.content.decode()
     assert client.get(f"/captcha/audio/{key}.wav", REMOTE_ADDR="203.0.113.41").status_code == 200
 
 

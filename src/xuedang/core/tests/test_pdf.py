@@ -133,7 +133,7 @@ def test_a_long_record_breaks_onto_pages_of_a4_with_the_footer_on_each(tmp_path:
     path = tmp_path / "doc.pdf"
     info = subprocess.run([poppler("pdfinfo"), str(path)], capture_output=True, check=True, text=True).stdout
     assert "595.276 x 841.89 pts (A4)" in info
-    assert A4 == pytest.approx((595.2756, 841.8898), abs=0.01)
+    assert pytest.approx((595.2756, 841.8898), abs=0.01) == A4
 
 
 def test_long_values_wrap_within_their_cell() -> None:
@@ -175,7 +175,9 @@ def test_a_record_with_a_photo_embeds_it_once_beside_the_first_rows(tmp_path: Pa
     images = subprocess.run(
         [poppler("pdfimages"), "-list", str(path)], capture_output=True, check=True, text=True
     ).stdout.splitlines()[2:]
-    assert len(images) == 1 and images[0].split()[2] == "image" and "jpeg" in images[0]
+    assert len(images) == 1
+    assert images[0].split()[2] == "image"
+    assert "jpeg" in images[0]
 
 
 def test_a_missing_font_package_is_named_in_the_error(monkeypatch: pytest.MonkeyPatch) -> None:

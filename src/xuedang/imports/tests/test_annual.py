@@ -22,8 +22,11 @@ def run(tmp_path: Path, body: str) -> ImportJob:
     path.write_text(HEADER + body, encoding="utf-8")
     try:
         call_command("import_file", str(path), institution="10001", kind="annual_registrations")
-    except SystemExit as exit_info:
-        assert exit_info.code == 1
+    except SystemExit as exit_info:  # the command exits 1 when the file is rejected
+        exit_code = exit_info.code
+    else:
+        exit_code = 0
+    assert exit_code in (0, 1)
     return ImportJob.objects.order_by("-pk").first()
 
 
@@ -37,7 +40,8 @@ def students():
 
 def test_a_year_is_registered_in_bulk_and_late_rows_are_flagged(tmp_path, students) -> None:
     job = run(tmp_path, "S1,2022-2023,注册学籍,2022-09-01,2022-09-20\nS2,2022,暂缓注册,2022-09-01,2022-10-08\n")
-    assert job.state == ImportState.DONE and job.inserted_rows == 2, job.errors or job.message
+    assert job.state == ImportState.DONE, job.errors or job.message
+    assert job.inserted_rows == 2, job.errors or job.message
     on_time, late = AnnualRegistration.objects.order_by("enrollment__student_number")
     assert (on_time.status, on_time.deadline, on_time.late) == ("registered", date(2022, 10, 1), False)
     assert (late.status, late.late) == ("deferred", True)
@@ -47,7 +51,9 @@ def test_the_same_file_twice_registers_each_year_once(tmp_path, students) -> Non
     body = "S1,2022-2023,注册学籍,2022-09-01,2022-09-20\n"
     run(tmp_path, body)
     again = run(tmp_path, body)
-    assert again.state == ImportState.DONE and again.inserted_rows == 0 and again.skipped_rows == 1
+    assert again.state == ImportState.DONE
+    assert again.inserted_rows == 0
+    assert again.skipped_rows == 1
     assert AnnualRegistration.objects.count() == 1
 
 

@@ -8,8 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from xuedang.imports.models import ImportJob
-from xuedang.imports.tests.test_pipeline import student_row
-from xuedang.imports.tests.test_views import _csv
+from xuedang.imports.tests.helpers import ADMISSIONS_HEADER, ADMISSIONS_ROWS, csv_upload, student_row
 from xuedang.institutions.models import Institution
 from xuedang.institutions.services import api_key_issue, api_key_revoke
 from xuedang.registry.models import Enrollment
@@ -32,11 +31,13 @@ def _submit(client: Client, key: str, content: bytes, kind: str = "enrollments",
 def test_a_school_system_submits_a_file_and_follows_the_job(django_capture_on_commit_callbacks) -> None:
     client, key = Client(), _key()
     with django_capture_on_commit_callbacks(execute=True):
-        response = _submit(client, key, _csv([student_row(n) for n in range(5)]))
+        response = _submit(client, key, csv_upload([student_row(n) for n in range(5)]))
     assert response.status_code == 202
     job_id = response.json()["id"]
     status = client.get(f"/api/v1/school/imports/{job_id}", HTTP_AUTHORIZATION=f"Bearer {key}").json()
-    assert status["state"] == "done" and status["inserted_rows"] == 5 and status["institution"] == "10001"
+    assert status["state"] == "done"
+    assert status["inserted_rows"] == 5
+    assert status["institution"] == "10001"
     assert Enrollment.objects.filter(institution__code="10001").count() == 5
 
 
@@ -44,16 +45,17 @@ def test_errors_come_back_as_json_rows(django_capture_on_commit_callbacks) -> No
     client, key = Client(), _key()
     rows = [student_row(1), student_row(2, 性别="未知")]
     with django_capture_on_commit_callbacks(execute=True):
-        job_id = _submit(client, key, _csv(rows)).json()["id"]
+        job_id = _submit(client, key, csv_upload(rows)).json()["id"]
     status = client.get(f"/api/v1/school/imports/{job_id}", HTTP_AUTHORIZATION=f"Bearer {key}").json()
     assert status["state"] == "invalid"
-    assert status["errors"][0]["row"] == 3 and status["errors"][0]["column"] == "性别"
+    assert status["errors"][0]["row"] == 3
+    assert status["errors"][0]["column"] == "性别"
 
 
 def test_keys_act_only_for_their_own_school_and_can_be_revoked(django_capture_on_commit_callbacks) -> None:
     client, ours, theirs = Client(), _key("10001"), _key("10246")
     with django_capture_on_commit_callbacks(execute=True):
-        job_id = _submit(client, ours, _csv([student_row(1)])).json()["id"]
+        job_id = _submit(client, ours, csv_upload([student_row(1)])).json()["id"]
     assert client.get(f"/api/v1/school/imports/{job_id}", HTTP_AUTHORIZATION=f"Bearer {theirs}").status_code == 404
     assert client.get(f"/api/v1/school/imports/{job_id}").status_code == 401
     assert client.get(f"/api/v1/school/imports/{job_id}", HTTP_AUTHORIZATION=f"Bearer {ours}x").status_code == 401
@@ -64,14 +66,16 @@ def test_keys_act_only_for_their_own_school_and_can_be_revoked(django_capture_on
 
 def test_a_bad_kind_gets_a_chinese_message() -> None:
     response = _submit(Client(), _key(), b"x", kind="students")
-    assert response.status_code == 400 and response.json()["detail"].startswith("数据类型")
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("数据类型")
 
 
 def test_keys_are_issued_by_command_and_shown_once(capsys) -> None:
     call_command("api_key", "issue", "--institution", "10001", "--name", "教务系统")
     out = capsys.readouterr().out
     secret = out.splitlines()[1]
-    assert secret.startswith("xd_") and "只显示这一次" in out
+    assert secret.startswith("xd_")
+    assert "只显示这一次" in out
     key = Institution.objects.get(code="10001").api_keys.get()
     assert secret.split("_", 2)[2] not in key.key_hash
 
@@ -88,9 +92,7 @@ def _province_key(province: str = "11") -> str:
 
 
 def _admissions() -> bytes:
-    from xuedang.registry.tests.test_admissions import HEADER, ROWS
-
-    return (HEADER + ROWS).encode()
+    return (ADMISSIONS_HEADER + ADMISSIONS_ROWS).encode()
 
 
 def _submit_for(client: Client, key: str, code: str, kind: str = "admissions"):
@@ -109,7 +111,8 @@ def test_a_province_sends_admission_data_for_a_school_of_its_own(django_capture_
         response = _submit_for(client, key, "10001")
     assert response.status_code == 202, response.json()
     status = client.get(f"/api/v1/school/imports/{response.json()['id']}", HTTP_AUTHORIZATION=f"Bearer {key}")
-    assert status.json()["state"] == "done" and status.json()["inserted_rows"] == 2
+    assert status.json()["state"] == "done"
+    assert status.json()["inserted_rows"] == 2
     assert Admission.objects.filter(institution__code="10001").count() == 2
     # the school's own key sees the job too (it is the school's data now); another province's key does not
     school = _key("10001")
@@ -128,9 +131,11 @@ def test_a_province_sends_admission_data_for_a_school_of_its_own(django_capture_
 def test_a_province_key_sends_nothing_but_admissions_and_only_for_its_province() -> None:
     client, key = Client(), _province_key("11")
     elsewhere = _submit_for(client, key, "10246")  # 复旦大学, Shanghai
-    assert elsewhere.status_code == 400 and "不是本省的高校" in elsewhere.json()["detail"]
+    assert elsewhere.status_code == 400
+    assert "不是本省的高校" in elsewhere.json()["detail"]
     wrong_kind = _submit_for(client, key, "10001", kind="enrollments")
-    assert wrong_kind.status_code == 400 and "只能提交录取数据" in wrong_kind.json()["detail"]
+    assert wrong_kind.status_code == 400
+    assert "只能提交录取数据" in wrong_kind.json()["detail"]
     assert not ImportJob.objects.exists()
 
 
@@ -143,7 +148,8 @@ def test_each_key_is_rate_limited_on_its_own(settings) -> None:
     codes = [client.get("/api/v1/school/imports/1", HTTP_AUTHORIZATION=f"Bearer {ours}").status_code for _ in range(4)]
     assert codes == [404, 404, 404, 429]
     limited = client.get("/api/v1/school/imports/1", HTTP_AUTHORIZATION=f"Bearer {ours}")
-    assert limited["Retry-After"] == "60" and "请求过于频繁" in limited.json()["detail"]
+    assert limited["Retry-After"] == "60"
+    assert "请求过于频繁" in limited.json()["detail"]
     assert client.get("/api/v1/school/imports/1", HTTP_AUTHORIZATION=f"Bearer {theirs}").status_code == 404
 
 

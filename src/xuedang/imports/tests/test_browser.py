@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 
-from xuedang.imports.tests.test_pipeline import student_row, write_file
-from xuedang.registry.demo import DEMO_PASSWORD
+from xuedang.demo.builder import DEMO_PASSWORD
+from xuedang.imports.tests.helpers import student_row, write_file
 
 pytestmark = pytest.mark.browser
 

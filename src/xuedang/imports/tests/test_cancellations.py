@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -20,10 +21,8 @@ HEADER = "学号,注销类型,决定日期,文号,原因\n"
 def run(tmp_path, body: str) -> ImportJob:
     path = tmp_path / "cancel.csv"
     path.write_text(HEADER + body, encoding="utf-8")
-    try:
+    with contextlib.suppress(SystemExit):
         call_command("import_file", str(path), institution="10001", kind="cancellations")
-    except SystemExit:
-        pass
     return ImportJob.objects.order_by("-pk").first()
 
 
@@ -36,15 +35,19 @@ def test_cancellations_by_file_flag_the_late_ones_and_apply_once(tmp_path) -> No
         f"S2,开除学籍,{today - timedelta(days=40)},校学〔2026〕2号,严重违纪\n"
     )
     job = run(tmp_path, body)
-    assert job.state == ImportState.DONE and job.inserted_rows == 2, job.errors or job.message
+    assert job.state == ImportState.DONE, job.errors or job.message
+    assert job.inserted_rows == 2, job.errors or job.message
     s1, s2 = Enrollment.objects.order_by("student_number")
     assert (s1.state, s2.state) == ("withdrawn", "expelled")
     changes = {c.enrollment.student_number: c for c in EnrollmentChange.objects.select_related("enrollment")}
-    assert not changes["S1"].late and changes["S2"].late
-    assert changes["S2"].change_code == "42" and changes["S2"].before == {"state": "registered"}
+    assert not changes["S1"].late
+    assert changes["S2"].late
+    assert changes["S2"].change_code == "42"
+    assert changes["S2"].before == {"state": "registered"}
     assert AuditEntry.objects.filter(action="registry.enrollment.changed").count() == 2
     again = run(tmp_path, body)
-    assert again.state == ImportState.DONE and again.inserted_rows == 0
+    assert again.state == ImportState.DONE
+    assert again.inserted_rows == 0
     assert EnrollmentChange.objects.count() == 2
 
 

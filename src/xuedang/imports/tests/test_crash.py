@@ -12,55 +12,23 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from pathlib import Path
 
-import psycopg
 import pytest
-from django.db import connection
 
-from xuedang.imports.tests.test_pipeline import student_row, write_file
-
-
-def _database(tmp_path: Path):
-    if connection.vendor != "postgresql":
-        return f"sqlite:///{tmp_path / 'crash.sqlite3'}", None
-    name = f"xuedang_crash_{uuid.uuid4().hex[:8]}"
-    params = connection.settings_dict
-    admin = f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return admin.rsplit("/", 1)[0] + f"/{name}", (admin, name)
-
-
-def _drop(created) -> None:
-    if created:
-        admin, name = created
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _count(url: str, sql: str) -> int:
-    if url.startswith("sqlite"):
-        import sqlite3
-
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-            return conn.execute(sql).fetchone()[0]
-    with psycopg.connect(url) as conn:
-        return conn.execute(sql).fetchone()[0]
+from xuedang.conftest import scratch_database, scratch_database_drop
+from xuedang.imports.tests.helpers import count_in, student_row, write_file
 
 
 # 500 rows take the ordinary path; 25,000 rows are validated by forked processes and, on
 # PostgreSQL, streamed into COPY while they are validated.
 @pytest.mark.parametrize("rows", [500, 25_000])
 def test_a_worker_killed_mid_import_leaves_nothing_behind(tmp_path, rows) -> None:
-    url, created = _database(tmp_path)
+    url, created = scratch_database(tmp_path)
     data_dir = tmp_path / "var"
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "XUEDANG_DATA_DIR": str(data_dir),
-        "XUEDANG_IMPORT_FAULT_PAUSE": "60",
         "DJANGO_SETTINGS_MODULE": "xuedang.settings",
     }
     env.pop("REDIS_URL", None)
@@ -68,7 +36,8 @@ def test_a_worker_killed_mid_import_leaves_nothing_behind(tmp_path, rows) -> Non
     try:
         subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, timeout=300)
         path = write_file(tmp_path, [student_row(n) for n in range(rows)])
-        worker = subprocess.Popen([*manage, "import_file", str(path), "--institution", "10001"], env=env)
+        paused_import = [sys.executable, "-m", "xuedang.imports.tests.paused_import"]
+        worker = subprocess.Popen([*paused_import, str(path), "--institution", "10001"], env=env)
         marker = None
         deadline = time.monotonic() + 120
         while marker is None and time.monotonic() < deadline:
@@ -77,10 +46,10 @@ def test_a_worker_killed_mid_import_leaves_nothing_behind(tmp_path, rows) -> Non
         assert marker is not None, "the import never reached its load transaction"
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
-        assert _count(url, "SELECT COUNT(*) FROM registry_enrollment") == 0
-        assert _count(url, "SELECT COUNT(*) FROM core_auditentry WHERE action = 'imports.job.loaded'") == 0
+        assert count_in(url, "SELECT COUNT(*) FROM registry_enrollment") == 0
+        assert count_in(url, "SELECT COUNT(*) FROM core_auditentry WHERE action = 'imports.job.loaded'") == 0
     finally:
-        _drop(created)
+        scratch_database_drop(created)
 
 
 @pytest.mark.django_db
@@ -114,5 +83,6 @@ def test_a_job_whose_worker_died_is_marked_failed_and_can_be_uploaded_again() ->
     assert import_jobs_reap() == 1
     dead.refresh_from_db()
     alive.refresh_from_db()
-    assert dead.state == ImportState.FAILED and "重新上传" in dead.message
+    assert dead.state == ImportState.FAILED
+    assert "重新上传" in dead.message
     assert alive.state == ImportState.VALIDATING

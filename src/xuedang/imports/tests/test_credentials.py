@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 import pytest
@@ -21,10 +22,8 @@ HEADER = "学号,毕结业,毕结业日期,证书编号,辅修\n"
 def run(tmp_path, body: str) -> ImportJob:
     path = tmp_path / "credentials.csv"
     path.write_text(HEADER + body, encoding="utf-8")
-    try:
+    with contextlib.suppress(SystemExit):
         call_command("import_file", str(path), institution="10001", kind="credentials")
-    except SystemExit:
-        pass
     return ImportJob.objects.order_by("-pk").first()
 
 
@@ -41,15 +40,20 @@ def graduates():
 def test_credentials_by_file_get_official_numbers_and_stay_unpublished(tmp_path, graduates) -> None:
     body = "S1,毕业,2025-07-01,,\nS2,结业,2025-07-01,100011202505001223,经济学\nS3,毕业,2025-07-01,,\n"
     job = run(tmp_path, body)
-    assert job.state == ImportState.DONE and job.inserted_rows == 3, job.errors or job.message
+    assert job.state == ImportState.DONE, job.errors or job.message
+    assert job.inserted_rows == 3, job.errors or job.message
     numbers = dict(Credential.objects.values_list("enrollment__student_number", "certificate_number"))
     assert numbers == {"S1": "100011202505000001", "S2": "100011202505001223", "S3": "100011202505000002"}
     s1 = Credential.objects.get(enrollment__student_number="S1")
-    assert s1.state == "draft" and s1.president_name == "龚旗煌" and s1.name == "吉𠮷"
+    assert s1.state == "draft"
+    assert s1.president_name == "龚旗煌"
+    assert s1.name == "吉𠮷"
     assert credential_missing_fields(s1) == ["照片 / photo"]
     assert Credential.objects.get(enrollment__student_number="S2").minor == "经济学"
     again = run(tmp_path, body)
-    assert again.state == ImportState.DONE and again.inserted_rows == 0 and Credential.objects.count() == 3
+    assert again.state == ImportState.DONE
+    assert again.inserted_rows == 0
+    assert Credential.objects.count() == 3
 
 
 def test_wrong_numbers_second_credentials_and_strangers_are_refused(tmp_path, graduates) -> None:

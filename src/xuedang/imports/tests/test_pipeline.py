@@ -2,91 +2,39 @@
 
 from __future__ import annotations
 
-import io
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 
 import pytest
-from django.core.management import call_command
 
 from xuedang.conftest import make_enrollment
-from xuedang.core import validators
 from xuedang.core.audit import verify_chain
 from xuedang.core.models import AuditEntry
-from xuedang.imports.exports import write_csv, write_xlsx
 from xuedang.imports.models import ImportJob, ImportState
-from xuedang.imports.schemas import ENROLLMENT_COLUMNS
+from xuedang.imports.tests.helpers import HEADER, run_import, student_row, write_file
 from xuedang.registry.models import Enrollment
 
 pytestmark = pytest.mark.django_db
-HEADER = [c.zh for c in ENROLLMENT_COLUMNS]
-
-
-def student_row(n: int, **overrides: str) -> dict[str, str]:
-    birth = date(2000, 1, 1) + timedelta(days=n % 3000)  # unique (birth, sequence) up to 3,000,000 rows
-    number = validators.compose_resident_id("440304", birth, n // 3000 % 1000)
-    row = {
-        "学号": f"2026{n:06d}",
-        "姓名": ["吉𠮷", "阿依古丽·买买提", "张三"][n % 3],
-        "出生日期": birth.isoformat(),
-        "性别": "男" if int(number[16]) % 2 else "女",
-        "民族": "汉族",
-        "证件类型": "居民身份证",
-        "证件号码": number,
-        "院系": "信息学院",
-        "专业代码": "080901",
-        "专业名称": "计算机科学与技术",
-        "层次": "本科",
-        "学习形式": "全日制",
-        "学制": "4",
-        "入学日期": "2026-09-01",
-        "预计毕业日期": "2030-07-01",
-        "录取类型": "统招（普通批次）",
-        "考生号": "",
-        "班级": "",
-    }
-    row.update(overrides)
-    return row
-
-
-def write_file(tmp_path: Path, rows: list[dict[str, str]], *, fmt: str = "csv", encoding: str = "utf-8") -> Path:
-    path = tmp_path / f"students.{fmt}"
-    if fmt == "xlsx":
-        with path.open("wb") as out:
-            write_xlsx(([r[h] for h in HEADER] for r in rows), header=HEADER, out=out)
-    elif encoding == "utf-8-bom":
-        with path.open("wb") as out:
-            write_csv(([r[h] for h in HEADER] for r in rows), header=HEADER, out=out)
-    else:
-        text = io.StringIO()
-        text.write(",".join(HEADER) + "\n")
-        for r in rows:
-            text.write(",".join(r[h] for h in HEADER) + "\n")
-        path.write_bytes(text.getvalue().encode(encoding))
-    return path
-
-
-def run(path: Path, school: str = "10001") -> ImportJob:
-    try:
-        call_command("import_file", str(path), institution=school)
-    except SystemExit as exit_info:
-        assert exit_info.code == 1
-    return ImportJob.objects.order_by("-pk").first()
 
 
 @pytest.mark.parametrize(
     ("fmt", "encoding"), [("csv", "utf-8"), ("csv", "utf-8-bom"), ("csv", "gb18030"), ("xlsx", "")]
 )
 def test_a_valid_file_registers_every_student(tmp_path, fmt, encoding) -> None:
-    job = run(write_file(tmp_path, [student_row(n) for n in range(30)], fmt=fmt, encoding=encoding))
-    assert job.state == ImportState.DONE and job.inserted_rows == 30, job.errors or job.message
+    job = run_import(write_file(tmp_path, [student_row(n) for n in range(30)], fmt=fmt, encoding=encoding))
+    assert job.state == ImportState.DONE, job.errors or job.message
+    assert job.inserted_rows == 30, job.errors or job.message
     first = Enrollment.objects.get(student_number="2026000000")
-    assert first.name == "吉𠮷" and first.document_number == student_row(0)["证件号码"]
-    assert first.state == "registered" and first.state_date == date(2026, 9, 1) and first.created_at
+    assert first.name == "吉𠮷"
+    assert first.document_number == student_row(0)["证件号码"]
+    assert first.state == "registered"
+    assert first.state_date == date(2026, 9, 1)
+    assert first.created_at
     assert Enrollment.objects.get(student_number="2026000001").name == "阿依古丽·买买提"
     # One audit entry for the file (who, which file, how many rows); each row carries the job's id.
     entry = AuditEntry.objects.get(action="imports.job.loaded")
-    assert entry.target_id == str(job.pk) and entry.after["inserted"] == 30 and entry.after["sha256"] == job.sha256
+    assert entry.target_id == str(job.pk)
+    assert entry.after["inserted"] == 30
+    assert entry.after["sha256"] == job.sha256
     assert set(Enrollment.objects.values_list("import_job_id", flat=True)) == {job.pk}
     assert verify_chain().ok
 
@@ -94,9 +42,11 @@ def test_a_valid_file_registers_every_student(tmp_path, fmt, encoding) -> None:
 def test_one_bad_row_writes_nothing_and_is_reported(tmp_path) -> None:
     rows = [student_row(n) for n in range(50)]
     rows[37]["证件号码"] = rows[37]["证件号码"][:17] + ("0" if rows[37]["证件号码"][17] != "0" else "1")
-    job = run(write_file(tmp_path, rows))
-    assert job.state == ImportState.INVALID and job.error_count == 1
-    assert job.errors[0]["row"] == 39 and job.errors[0]["column"] == "证件号码"
+    job = run_import(write_file(tmp_path, rows))
+    assert job.state == ImportState.INVALID
+    assert job.error_count == 1
+    assert job.errors[0]["row"] == 39
+    assert job.errors[0]["column"] == "证件号码"
     assert "校验位" in job.errors[0]["message"]
     assert not Enrollment.objects.exists()
     assert not AuditEntry.objects.filter(action="imports.job.loaded").exists()
@@ -109,7 +59,7 @@ def test_every_bad_row_is_reported_with_column_value_and_reason(tmp_path) -> Non
     rows[2]["入学日期"] = "2026-13-01"
     rows[3]["学号"] = '=HYPERLINK("http://x")'
     rows.append(student_row(4, 学号=rows[4]["学号"].replace("0004", "0099")))  # the same person twice
-    job = run(write_file(tmp_path, rows))
+    job = run_import(write_file(tmp_path, rows))
     found = {(e["row"], e["column"]) for e in job.errors}
     assert found == {(2, "姓名"), (3, "层次"), (4, "入学日期"), (5, "学号"), (7, "证件号码")}
     assert all(" / " in e["message"] for e in job.errors)
@@ -118,11 +68,14 @@ def test_every_bad_row_is_reported_with_column_value_and_reason(tmp_path) -> Non
 
 def test_the_same_file_twice_adds_its_rows_once(tmp_path) -> None:
     path = write_file(tmp_path, [student_row(n) for n in range(20)])
-    assert run(path).inserted_rows == 20
-    again = run(path)
-    assert again.state == ImportState.DONE and again.inserted_rows == 0 and again.skipped_rows == 20
-    overlap = run(write_file(tmp_path, [student_row(n) for n in range(10, 30)]))
-    assert overlap.inserted_rows == 10 and Enrollment.objects.count() == 30
+    assert run_import(path).inserted_rows == 20
+    again = run_import(path)
+    assert again.state == ImportState.DONE
+    assert again.inserted_rows == 0
+    assert again.skipped_rows == 20
+    overlap = run_import(write_file(tmp_path, [student_row(n) for n in range(10, 30)]))
+    assert overlap.inserted_rows == 10
+    assert Enrollment.objects.count() == 30
 
 
 def test_duplicates_within_the_file_and_conflicts_with_the_registry_are_refused(tmp_path) -> None:
@@ -130,7 +83,7 @@ def test_duplicates_within_the_file_and_conflicts_with_the_registry_are_refused(
     make_enrollment(school="10246", student_number="F1", document_number=existing["证件号码"], name="张三")
     rows = [student_row(n) for n in range(6)]
     rows[5]["学号"] = rows[4]["学号"]
-    job = run(write_file(tmp_path, rows))
+    job = run_import(write_file(tmp_path, rows))
     assert job.state == ImportState.INVALID
     found = {(e["row"], e["column"]) for e in job.errors}
     assert found == {(5, "证件号码"), (7, "学号")}
@@ -140,13 +93,13 @@ def test_duplicates_within_the_file_and_conflicts_with_the_registry_are_refused(
 def test_file_level_problems_get_one_clear_message(tmp_path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    assert "文件为空" in run(empty).message
+    assert "文件为空" in run_import(empty).message
     headerless = tmp_path / "cols.csv"
     headerless.write_text("学号,姓名\n1,张三\n", encoding="utf-8")
-    assert "缺少必填列" in run(headerless).message
+    assert "缺少必填列" in run_import(headerless).message
     xls = tmp_path / "old.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
-    assert ".xls" in run(xls).message
+    assert ".xls" in run_import(xls).message
     assert not Enrollment.objects.exists()
 
 
@@ -159,8 +112,9 @@ def test_one_bad_row_among_100000_writes_nothing_and_names_that_row(tmp_path) ->
             if n == 73_210:
                 row["出生日期"] = "2007-02-30"  # no such day
             out.write(",".join(row[h] for h in HEADER) + "\n")
-    job = run(path)
-    assert job.state == ImportState.INVALID and job.total_rows == 100_000
+    job = run_import(path)
+    assert job.state == ImportState.INVALID
+    assert job.total_rows == 100_000
     assert [(e["row"], e["column"]) for e in job.errors] == [(73_212, "出生日期")]
     assert not Enrollment.objects.exists()
 
@@ -170,18 +124,21 @@ def test_a_large_file_is_validated_by_several_processes_with_every_error_and_row
     rows = [student_row(n) for n in range(30_000)]
     rows[10_001]["层次"] = "大专班"  # spreadsheet row 10,003: the second process's share
     rows[20_000]["入学日期"] = "2026-02-30"  # row 20,002: the first process's share
-    invalid = run(write_file(tmp_path, rows))
-    assert invalid.state == ImportState.INVALID and invalid.total_rows == 30_000
+    invalid = run_import(write_file(tmp_path, rows))
+    assert invalid.state == ImportState.INVALID
+    assert invalid.total_rows == 30_000
     assert [(e["row"], e["column"]) for e in invalid.errors] == [(10_003, "层次"), (20_002, "入学日期")]
     assert not Enrollment.objects.exists()
 
     rows[10_001]["层次"], rows[20_000]["入学日期"] = "本科", "2026-09-01"
-    job = run(write_file(tmp_path, rows))
-    assert job.state == ImportState.DONE and job.inserted_rows == 30_000
+    job = run_import(write_file(tmp_path, rows))
+    assert job.state == ImportState.DONE
+    assert job.inserted_rows == 30_000
     assert Enrollment.objects.filter(import_job_id=job.pk).count() == 30_000
     assert Enrollment.objects.get(student_number="2026010001").name == student_row(10_001)["姓名"]
-    again = run(write_file(tmp_path, rows))  # the same large file twice: a clash, so the staging path skips
-    assert again.state == ImportState.DONE and (again.inserted_rows, again.skipped_rows) == (0, 30_000)
+    again = run_import(write_file(tmp_path, rows))  # the same large file twice: a clash, so the staging path skips
+    assert again.state == ImportState.DONE
+    assert (again.inserted_rows, again.skipped_rows) == (0, 30_000)
     assert Enrollment.objects.count() == 30_000
     work = {p.name for p in (settings.DATA_DIR / "imports").iterdir()}
     assert work == {f"job-{invalid.pk}.errors.xlsx"}  # the first job's error report stays for download; work files go
@@ -203,7 +160,8 @@ def test_progress_of_a_streaming_job_is_read_from_the_cache_while_it_runs(regist
         total_rows=1000,
     )
     cache.set(progress_key(job.pk), 250)
-    assert job_progress(job).processed == 250 and job_progress(job).percent == 25
+    assert job_progress(job).processed == 250
+    assert job_progress(job).percent == 25
     job.state = ImportState.DONE
     assert job_progress(job).percent == 100
 
@@ -224,9 +182,10 @@ def test_a_validator_process_that_dies_fails_the_job_and_writes_nothing(tmp_path
 
     monkeypatch.setattr(ValidationWork, "run", dying_run)
     job = run_file(tmp_path)
-    assert job.state == ImportState.FAILED and "请重新上传" in job.message
+    assert job.state == ImportState.FAILED
+    assert "请重新上传" in job.message
     assert not Enrollment.objects.exists()
 
 
 def run_file(tmp_path):
-    return run(write_file(tmp_path, [student_row(n) for n in range(25_000)]))
+    return run_import(write_file(tmp_path, [student_row(n) for n in range(25_000)]))

@@ -7,12 +7,12 @@ import subprocess
 import sys
 import time
 
-from xuedang.imports.tests.test_crash import _count, _database, _drop
-from xuedang.imports.tests.test_pipeline import student_row, write_file
+from xuedang.conftest import scratch_database, scratch_database_drop
+from xuedang.imports.tests.helpers import count_in, student_row, write_file
 
 
 def test_a_celery_worker_runs_a_queued_import(tmp_path, redis_url) -> None:
-    url, created = _database(tmp_path)
+    url, created = scratch_database(tmp_path)
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -54,12 +54,12 @@ def test_a_celery_worker_runs_a_queued_import(tmp_path, redis_url) -> None:
             state = _state(url)
             time.sleep(0.3)
         assert state == "done"
-        assert _count(url, "SELECT COUNT(*) FROM registry_enrollment") == 40
+        assert count_in(url, "SELECT COUNT(*) FROM registry_enrollment") == 40
     finally:
         if worker:
             worker.terminate()
             worker.wait(timeout=30)
-        _drop(created)
+        scratch_database_drop(created)
 
 
 def _state(url: str) -> str:

@@ -8,12 +8,12 @@ Submodules by subject (decision 0009); this package is the public surface: every
 of the submodules is here, and other apps and tests import from `xuedang.registry.services`.
 """
 
+from xuedang.registry.services.access_events import access_event_record, access_event_staff_view
 from xuedang.registry.services.admissions import ADMISSION_OUTCOMES, admission_confirm, admission_decline
 from xuedang.registry.services.common import (
     CREDENTIAL_FIELDS,
     ENROLLMENT_FIELDS,
     IDENTITY_FIELDS,
-    add_months,
     snapshot,
 )
 from xuedang.registry.services.credentials import (
@@ -26,6 +26,8 @@ from xuedang.registry.services.credentials import (
     credential_register,
     credential_update,
     credentials_publish_due,
+    photo_dispute_close,
+    photo_dispute_open,
     photo_register,
 )
 from xuedang.registry.services.enrollments import (
@@ -54,47 +56,51 @@ from xuedang.registry.services.transfers import (
 )
 
 __all__ = [
-    # common
-    "CREDENTIAL_FIELDS",
-    "ENROLLMENT_FIELDS",
-    "IDENTITY_FIELDS",
-    "add_months",
-    "snapshot",
+    # admissions
+    "ADMISSION_OUTCOMES",
+    # credentials
+    "ARTICLE_17_FIELDS",
     # enrollments
     "CANCELLATIONS",
     "CANCELLATION_WORKING_DAYS",
     "CHANGEABLE_FIELDS",
+    # common
+    "CREDENTIAL_FIELDS",
+    "ENROLLMENT_FIELDS",
+    "IDENTITY_FIELDS",
+    "PHOTO_MAX_BYTES",
+    "PHOTO_SIZE",
+    # transfers
+    "TRANSFER_FORBIDDEN",
+    "TRANSFER_NOT_FOUND",
+    "TRANSFER_OPEN",
     "YEAR_CHANGES",
     "Cancellation",
     "Identity",
+    # access log
+    "access_event_record",
+    "access_event_staff_view",
+    "admission_confirm",
+    "admission_decline",
     "annual_registration_record",
-    "enrollment_cancel",
-    "enrollment_change_record",
-    "enrollment_note_add",
-    "enrollment_register",
-    "identity_validate",
-    # credentials
-    "ARTICLE_17_FIELDS",
-    "PHOTO_MAX_BYTES",
-    "PHOTO_SIZE",
     "credential_annotate",
     "credential_missing_fields",
     "credential_publish",
     "credential_register",
     "credential_update",
     "credentials_publish_due",
-    "photo_register",
-    # transfers
-    "TRANSFER_FORBIDDEN",
-    "TRANSFER_NOT_FOUND",
-    "TRANSFER_OPEN",
+    "enrollment_cancel",
+    "enrollment_change_record",
+    "enrollment_note_add",
+    "enrollment_register",
     "enrollment_transfer",
+    "identity_validate",
+    "photo_dispute_close",
+    "photo_dispute_open",
+    "photo_register",
+    "snapshot",
     "transfer_request_file",
     "transfer_request_province_decide",
     "transfer_request_sending_answer",
     "transfer_request_withdraw",
-    # admissions
-    "ADMISSION_OUTCOMES",
-    "admission_confirm",
-    "admission_decline",
 ]

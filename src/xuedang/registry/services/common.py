@@ -3,7 +3,6 @@ errors ("中文 / English"), code checks, the unique-save guard and date helpers
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -82,10 +81,3 @@ def _save_unique(obj: Model, field: str, message: str) -> None:
 
 def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, date | Decimal) else v) for k, v in values.items()}
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))

@@ -28,7 +28,7 @@ from xuedang.registry.models import (
 )
 from xuedang.registry.services.common import CREDENTIAL_FIELDS, _check_choice, _fail, _save_unique, snapshot
 from xuedang.registry.services.enrollments import enrollment_change_record
-from xuedang.registry.services.transfers import _transfers_lapse
+from xuedang.registry.services.transfer_steps import _transfers_lapse
 
 # 第十七条: a credential is not queryable until every one of these is filled in.
 ARTICLE_17_FIELDS = {
@@ -99,6 +99,19 @@ def photo_register(*, actor: Any, enrollment: Enrollment, purpose: str, image: b
         after={"purpose": purpose, "sha256": photo.sha256},
     )
     return photo
+
+
+def photo_dispute_open(*, photo: Photo) -> None:
+    """图像校对: the student disputes this photo; a credential using it cannot be published until
+    the school answers. Called by archive's audited photo check, inside its transaction."""
+    Photo.objects.filter(pk=photo.pk).update(disputed=True)
+    photo.disputed = True
+
+
+def photo_dispute_close(*, photo: Photo) -> None:
+    """The school answered the dispute (replaced or upheld the photo); called like `photo_dispute_open`."""
+    Photo.objects.filter(pk=photo.pk).update(disputed=False)
+    photo.disputed = False
 
 
 def _next_serial(*, prefix: str) -> int:
@@ -242,10 +255,8 @@ def credential_publish(*, actor: Any, credential: Credential, today: date | None
 
 
 def _photo_disputed(credential: Credential) -> bool:
-    """图像校对: an open dispute of the credential's photo blocks publication (archive app)."""
-    from xuedang.archive.selectors import photo_disputed  # archive builds on registry; imported here
-
-    return credential.photo_id is not None and photo_disputed(photo_id=credential.photo_id)
+    """图像校对: an open dispute of the credential's photo blocks publication (`Photo.disputed`)."""
+    return credential.photo_id is not None and Photo.objects.filter(pk=credential.photo_id, disputed=True).exists()
 
 
 def _enrollment_finish(*, actor: Any, credential: Credential) -> None:

@@ -38,9 +38,9 @@ from xuedang.registry.services.common import (
     _fail,
     _json_safe,
     _save_unique,
-    add_months,
     snapshot,
 )
+from xuedang.registry.services.transfer_steps import _transfers_lapse
 
 
 @dataclass(frozen=True)
@@ -248,8 +248,6 @@ def enrollment_change_record(
     late: bool = False,
 ) -> EnrollmentChange:
     """学籍异动 — record a change with its official code, keeping the values before it."""
-    from xuedang.registry.services.transfers import _transfers_lapse  # transfers build on enrollments; imported here
-
     enrollment = Enrollment.objects.select_for_update().select_related("institution").get(pk=enrollment.pk)
     if not _code_exists("change_type", change_code):
         raise _fail("change_code", f"异动类别代码“{change_code}”无效 / change code {change_code!r} is not valid")
@@ -318,7 +316,7 @@ def annual_registration_record(
         raise _fail("enrollment", "该学籍不在籍，不能学年注册 / this enrollment is not active")
     if semester_start.year not in (academic_year, academic_year + 1):
         raise _fail("semester_start", "开学日期不在该学年内 / the semester start is outside the academic year")
-    deadline = add_months(semester_start, 1)
+    deadline = working_calendar.add_months(semester_start, 1)
     registration = AnnualRegistration(
         enrollment=enrollment,
         academic_year=academic_year,

@@ -25,6 +25,7 @@ from xuedang.registry.models import (
 )
 from xuedang.registry.services.common import _fail, _save_unique
 from xuedang.registry.services.enrollments import Identity, enrollment_change_record, enrollment_register
+from xuedang.registry.services.transfer_steps import _transfer_step
 
 
 @transaction.atomic
@@ -238,38 +239,6 @@ def _transfer_locked(transfer: TransferRequest, expected: tuple[str, ...]) -> Tr
     return locked
 
 
-def _transfer_step(
-    transfer: TransferRequest, *, actor: Any, action: str, text: str, reason: str = "", approved_by: Any = None
-) -> None:
-    """Audit one step (hash-chained) and tell the student, if their archive holds the enrollment."""
-    from xuedang.archive.models import Binding  # archive builds on registry; imported here
-    from xuedang.archive.services import notify
-
-    audit_log(
-        actor=actor,
-        action=f"registry.transfer.{action}",
-        target=transfer,
-        reason=reason,
-        approved_by=approved_by,
-        after={
-            "state": transfer.state,
-            "source": transfer.source_id,
-            "from": transfer.from_institution_id,
-            "to": transfer.to_institution_id,
-            "student_number": transfer.student_number,
-            "transfer_date": transfer.transfer_date,
-            "decision_number": transfer.decision_number,
-            "target": transfer.target_id,
-        },
-    )
-    for binding in Binding.objects.filter(enrollment_id=transfer.source_id).select_related("user"):
-        notify(
-            user=binding.user,
-            text=f"转学申请 #{transfer.pk}：{text}",
-            url=f"/archive/enrollments/{transfer.source_id}/",
-        )
-
-
 @transaction.atomic
 def transfer_request_sending_answer(
     *, actor: Any, transfer: TransferRequest, agree: bool, note: str = ""
@@ -357,25 +326,6 @@ def transfer_request_province_decide(
             text=f"省级教育行政部门不予批准：{note} / the province rejected the request",
         )
     return transfer
-
-
-def _transfers_lapse(*, actor: Any, enrollment: Enrollment) -> None:
-    """An enrollment that leaves the active states (退学, 毕业, 转出 …) can no longer be
-    transferred: its open request lapses at once, with an audit entry and a notice, instead of
-    waiting in a queue for an approval that would fail."""
-    state = enrollment.get_state_display().split(" / ")[0]
-    for transfer in TransferRequest.objects.select_for_update().filter(
-        source=enrollment, state__in=OPEN_TRANSFER_STATES
-    ):
-        transfer.state, transfer.lapsed_at = TransferState.LAPSED, timezone.now()
-        transfer.save(update_fields=["state", "lapsed_at", "updated_at"])
-        _transfer_step(
-            transfer,
-            actor=actor,
-            action="lapsed",
-            reason=f"学籍状态 / enrollment state: {enrollment.state}",
-            text=f"学籍已不在籍（{state}），转学申请已失效 / the enrollment is no longer active; the request lapsed",
-        )
 
 
 @transaction.atomic

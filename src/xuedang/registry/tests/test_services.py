@@ -143,7 +143,8 @@ def test_annual_registration_is_late_after_one_month_and_only_once_a_year() -> N
         semester_start=date(2022, 8, 31),
         registered_on=date(2022, 9, 30),
     )
-    assert on_time.deadline == date(2022, 9, 30) and not on_time.late
+    assert on_time.deadline == date(2022, 9, 30)
+    assert not on_time.late
     late = services.annual_registration_record(
         actor=None,
         enrollment=enrollment,
@@ -202,7 +203,8 @@ def test_an_incomplete_credential_stays_unpublished_and_names_what_is_missing() 
     with pytest.raises(ValidationError) as error:
         services.credential_publish(actor=None, credential=credential, today=date(2025, 7, 1))
     message = error.value.message_dict["state"][0]
-    assert "照片" in message and "校（院）长姓名" in message
+    assert "照片" in message
+    assert "校（院）长姓名" in message
     credential.refresh_from_db()
     assert credential.state == CredentialState.DRAFT
 

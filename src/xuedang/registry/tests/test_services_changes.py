@@ -29,14 +29,18 @@ def _cancel(recorded_on: date, **kwargs) -> services.Cancellation:
 
 def test_a_cancellation_15_working_days_after_the_decision_is_on_time() -> None:
     result = _cancel(date(2024, 10, 23))  # National Day 10-01..07 and the 调休 days counted
-    assert result.deadline == date(2024, 10, 23) and not result.late and not result.estimated
-    assert result.change.change_code == "31" and not result.change.late
+    assert result.deadline == date(2024, 10, 23)
+    assert not result.late
+    assert not result.estimated
+    assert result.change.change_code == "31"
+    assert not result.change.late
     assert Enrollment.objects.get().state == "withdrawn"
 
 
 def test_a_cancellation_16_working_days_after_the_decision_is_flagged_late() -> None:
     result = _cancel(date(2024, 10, 24))
-    assert result.late and result.change.late
+    assert result.late
+    assert result.change.late
 
 
 def test_a_year_without_a_published_calendar_is_an_estimate_not_an_error() -> None:
@@ -49,7 +53,9 @@ def test_a_year_without_a_published_calendar_is_an_estimate_not_an_error() -> No
         reason="病故",
         recorded_on=date(2027, 1, 5),
     )
-    assert result.estimated and not result.late and result.change.change_code == "51"
+    assert result.estimated
+    assert not result.late
+    assert result.change.change_code == "51"
 
 
 def test_only_active_enrollments_are_cancelled_and_only_with_a_cancellation_state() -> None:
@@ -112,11 +118,14 @@ def test_a_transfer_records_both_sides_and_keeps_the_history_continuous() -> Non
         reason="转学",
     )
     source.refresh_from_db()
-    assert source.state == "transferred_out" and target.state == "registered"
-    assert target.identity_digest == source.identity_digest and target.name == source.name
+    assert source.state == "transferred_out"
+    assert target.state == "registered"
+    assert target.identity_digest == source.identity_digest
+    assert target.name == source.name
     out = EnrollmentChange.objects.get(enrollment=source, change_code="21")
     into = EnrollmentChange.objects.get(enrollment=target, change_code="22")
-    assert out.counterpart == target and into.counterpart == source
+    assert out.counterpart == target
+    assert into.counterpart == source
     assert into.before == {"institution": "10001", "student_number": "2001001"}
 
 
@@ -132,7 +141,8 @@ def test_rewards_penalties_and_study_certificates_are_recorded_and_audited() -> 
         decided_on=date(2022, 11, 1),
         decision_number="教财〔2022〕1号",
     )
-    assert note.kind == "reward" and enrollment.notes.count() == 1
+    assert note.kind == "reward"
+    assert enrollment.notes.count() == 1
     assert AuditEntry.objects.filter(action="registry.enrollment.reward").exists()
     with pytest.raises(ValidationError):
         services.enrollment_note_add(

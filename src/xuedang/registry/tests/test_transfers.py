@@ -82,9 +82,12 @@ def test_filing_writes_nothing_to_either_enrollment(other_school_registrar) -> N
     source = make_enrollment()
     response = _post_new(login(other_school_registrar))
     transfer = TransferRequest.objects.get()
-    assert response.status_code == 302 and response.url == f"/school/transfers/{transfer.pk}/"
-    assert transfer.state == TransferState.PENDING_SENDING and transfer.source == source
-    assert transfer.from_institution.code == "10001" and transfer.to_institution.code == "10246"
+    assert response.status_code == 302
+    assert response.url == f"/school/transfers/{transfer.pk}/"
+    assert transfer.state == TransferState.PENDING_SENDING
+    assert transfer.source == source
+    assert transfer.from_institution.code == "10001"
+    assert transfer.to_institution.code == "10246"
     assert transfer.filed_by == other_school_registrar
     _nothing_written(source, enrollments=1)
     assert AuditEntry.objects.filter(action="registry.transfer.filed", target_id=str(transfer.pk)).count() == 1
@@ -158,13 +161,16 @@ def test_the_sending_school_sees_the_request_in_its_queue_and_agrees(registrar, 
     assert list(queue.context["waiting"]) == [transfer]
     assert "吉𠮷" in queue.content.decode()
     page = client.get(f"/school/transfers/{transfer.pk}/")
-    assert page.context["side"] == "sending" and "110105********002X" in page.content.decode()
+    assert page.context["side"] == "sending"
+    assert "110105********002X" in page.content.decode()
     assert "11010519491231002X" not in page.content.decode()
     assert f"/school/transfers/{transfer.pk}/" in client.get(f"/school/enrollments/{source.pk}/").content.decode()
     client.post(f"/school/transfers/{transfer.pk}/", {"decision": "agree", "note": ""})
     transfer.refresh_from_db()
-    assert transfer.state == TransferState.PENDING_PROVINCE and transfer.sending_by == registrar
-    assert transfer.sending_agreed is True and transfer.sending_at is not None
+    assert transfer.state == TransferState.PENDING_PROVINCE
+    assert transfer.sending_by == registrar
+    assert transfer.sending_agreed is True
+    assert transfer.sending_at is not None
     _nothing_written(source, enrollments=1)
     assert list(client.get("/school/transfers/").context["waiting"]) == []
 
@@ -201,7 +207,8 @@ def test_the_sending_school_rejects_with_a_reason_and_nothing_changes(
     assert transfer.state == TransferState.PENDING_SENDING
     client.post(f"/school/transfers/{transfer.pk}/", {"decision": "reject", "note": "该生尚有处分未解除"})
     transfer.refresh_from_db()
-    assert transfer.state == TransferState.REJECTED and transfer.rejection_reason == "该生尚有处分未解除"
+    assert transfer.state == TransferState.REJECTED
+    assert transfer.rejection_reason == "该生尚有处分未解除"
     assert transfer.sending_agreed is False
     _nothing_written(source, enrollments=1)
     # the province never sees it, and cannot approve it
@@ -216,7 +223,7 @@ def test_the_sending_school_rejects_with_a_reason_and_nothing_changes(
 def test_the_province_approves_and_both_sides_are_written_once(
     registrar, other_school_registrar, shanghai_approver, student
 ) -> None:
-    from xuedang.archive.models import Notification
+    from xuedang.accounts.models import Notification
     from xuedang.archive.services import bindings_refresh
 
     source = make_enrollment()
@@ -230,11 +237,14 @@ def test_the_province_approves_and_both_sides_are_written_once(
 
     transfer.refresh_from_db()
     source.refresh_from_db()
-    assert transfer.state == TransferState.APPLIED and transfer.province_by == shanghai_approver
+    assert transfer.state == TransferState.APPLIED
+    assert transfer.province_by == shanghai_approver
     assert source.state == "transferred_out"
     target = transfer.target
-    assert target.institution.code == "10246" and target.student_number == "22300001"
-    assert target.state == "registered" and target.identity_digest == source.identity_digest
+    assert target.institution.code == "10246"
+    assert target.student_number == "22300001"
+    assert target.state == "registered"
+    assert target.identity_digest == source.identity_digest
     out = EnrollmentChange.objects.get(change_code="21")
     arrived = EnrollmentChange.objects.get(change_code="22")
     assert (out.enrollment, out.counterpart, out.decision_number) == (source, target, "复旦教〔2023〕12号")
@@ -253,7 +263,8 @@ def test_the_province_approves_and_both_sides_are_written_once(
     assert "已被处理" in again.content.decode()
     with pytest.raises(ValidationError, match="已被处理"):
         services.transfer_request_province_decide(actor=shanghai_approver, transfer=transfer, approve=True)
-    assert Enrollment.objects.count() == 2 and EnrollmentChange.objects.count() == 2
+    assert Enrollment.objects.count() == 2
+    assert EnrollmentChange.objects.count() == 2
 
 
 def test_the_province_rejects_with_a_reason_and_nothing_changes(
@@ -268,7 +279,8 @@ def test_the_province_rejects_with_a_reason_and_nothing_changes(
         actor=shanghai_approver, transfer=transfer, approve=False, note="转入专业不符合条件"
     )
     transfer.refresh_from_db()
-    assert transfer.state == TransferState.REJECTED and transfer.rejection_reason == "转入专业不符合条件"
+    assert transfer.state == TransferState.REJECTED
+    assert transfer.rejection_reason == "转入专业不符合条件"
     _nothing_written(source, enrollments=1)
 
 
@@ -280,7 +292,8 @@ def test_the_province_of_another_province_cannot_approve(registrar, other_school
     assert client.get(f"/school/transfers/{transfer.pk}/").status_code == 404  # not yet agreed
     services.transfer_request_sending_answer(actor=registrar, transfer=transfer, agree=True)
     page = client.get(f"/school/transfers/{transfer.pk}/")
-    assert page.status_code == 200 and page.context["form"] is None
+    assert page.status_code == 200
+    assert page.context["form"] is None
     assert list(client.get("/school/transfers/").context["waiting"]) == []
     client.post(f"/school/transfers/{transfer.pk}/", {"decision": "approve"})
     with pytest.raises(ValidationError, match="无权处理"):
@@ -300,7 +313,8 @@ def test_a_withdrawn_request_cannot_be_approved(registrar, other_school_registra
         f"/school/transfers/{transfer.pk}/", {"decision": "withdraw", "note": "学生放弃"}
     )
     transfer.refresh_from_db()
-    assert transfer.state == TransferState.WITHDRAWN and transfer.withdrawn_by == other_school_registrar
+    assert transfer.state == TransferState.WITHDRAWN
+    assert transfer.withdrawn_by == other_school_registrar
     response = login(shanghai_approver).post(f"/school/transfers/{transfer.pk}/", {"decision": "approve"}, follow=True)
     assert "已被处理" in response.content.decode()
     with pytest.raises(ValidationError, match="已被处理"):
@@ -314,7 +328,7 @@ def test_a_request_lapses_when_the_student_leaves_while_it_waits(
 ) -> None:
     """退学 while the province has the request: it lapses at once (audited, the student told), and
     leaves no approval to fail in the province's queue."""
-    from xuedang.archive.models import Notification
+    from xuedang.accounts.models import Notification
     from xuedang.archive.services import bindings_refresh
 
     source = make_enrollment()
@@ -331,15 +345,18 @@ def test_a_request_lapses_when_the_student_leaves_while_it_waits(
     )
 
     transfer.refresh_from_db()
-    assert transfer.state == TransferState.LAPSED and transfer.lapsed_at is not None
+    assert transfer.state == TransferState.LAPSED
+    assert transfer.lapsed_at is not None
     assert list(login(shanghai_approver).get("/school/transfers/").context["waiting"]) == []
     with pytest.raises(ValidationError, match="已被处理"):
         services.transfer_request_province_decide(actor=shanghai_approver, transfer=transfer, approve=True)
     page = login(other_school_registrar).get(f"/school/transfers/{transfer.pk}/").content.decode()
-    assert 'id="transfer-lapsed"' in page and "退学" in page
+    assert 'id="transfer-lapsed"' in page
+    assert "退学" in page
     assert AuditEntry.objects.filter(action="registry.transfer.lapsed", target_id=str(transfer.pk)).count() == 1
     assert Notification.objects.filter(user=student, text__contains="转学申请已失效").count() == 1
-    assert Enrollment.objects.count() == 1 and not EnrollmentChange.objects.filter(change_code="21").exists()
+    assert Enrollment.objects.count() == 1
+    assert not EnrollmentChange.objects.filter(change_code="21").exists()
     assert verify_chain().ok
 
 
@@ -449,7 +466,8 @@ def test_two_province_approvals_at_once_apply_the_transfer_once(
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes, key=len)[0] == "won" and "已被处理" in sorted(outcomes, key=len)[1]
+    assert sorted(outcomes, key=len)[0] == "won"
+    assert "已被处理" in sorted(outcomes, key=len)[1]
     assert Enrollment.objects.count() == 2
     assert EnrollmentChange.objects.filter(change_code="21").count() == 1
     assert EnrollmentChange.objects.filter(change_code="22").count() == 1

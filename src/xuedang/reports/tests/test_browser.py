@@ -21,9 +21,9 @@ SETUP = "import django; django.setup(); from xuedang.reports.tests.journey impor
 @pytest.fixture
 def report_app(tmp_path, redis_url):
     """The real service (Django's server, Redis for limits) on its own database, with the journey's student."""
-    from xuedang.imports.tests.test_crash import _database, _drop
+    from xuedang.conftest import scratch_database, scratch_database_drop
 
-    url, created = _database(tmp_path)
+    url, created = scratch_database(tmp_path)
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -44,7 +44,7 @@ def report_app(tmp_path, redis_url):
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310 — our own local server
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
                 break
             except OSError:
                 time.sleep(0.2)
@@ -53,7 +53,7 @@ def report_app(tmp_path, redis_url):
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        _drop(created)
+        scratch_database_drop(created)
 
 
 def _verify(page, base: str, code: str) -> str:
@@ -75,7 +75,8 @@ def test_a_student_shares_a_report_that_a_verifier_sees_until_it_is_closed(repor
     student.click("#create-button")
     row = student.locator("#reports tbody tr").first
     code = row.get_attribute("data-code")
-    assert len(code) == 16 and row.locator(".report-state").get_attribute("data-status") == "valid"
+    assert len(code) == 16
+    assert row.locator(".report-state").get_attribute("data-status") == "valid"
 
     if importlib.util.find_spec("xuedang.reports.pdf") is not None:  # the PDF module is merged separately
         with student.expect_download() as download:

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 def test_the_credential_report_has_the_fields_of_the_filing_form_in_order(student) -> None:
     report = credential_report(student, months=2, today=date(2026, 3, 1))
     content = report_content(report)
-    assert content.kind == "credential" and content.title == "学历证书电子注册备案表"
+    assert content.kind == "credential"
+    assert content.title == "学历证书电子注册备案表"
     assert [label for label, _ in content.fields] == [
         "姓名",
         "性别",
@@ -37,12 +38,18 @@ def test_the_credential_report_has_the_fields_of_the_filing_form_in_order(studen
         "学历状态",
     ]
     values = dict(content.fields)
-    assert values["姓名"] == "吉𠮷" and values["证件号码"] == "110105********002X"
-    assert values["出生日期"] == "1949年12月31日" and values["学制"] == "4年" and values["层次"] == "本科"
-    assert values["毕（结）业"] == "毕业" and values["校（院）长姓名"] == "龚旗煌"
-    assert content.code == report.code and content.verify_url.endswith(f"/verify/{report.code}")
+    assert values["姓名"] == "吉𠮷"
+    assert values["证件号码"] == "110105********002X"
+    assert values["出生日期"] == "1949年12月31日"
+    assert values["学制"] == "4年"
+    assert values["层次"] == "本科"
+    assert values["毕（结）业"] == "毕业"
+    assert values["校（院）长姓名"] == "龚旗煌"
+    assert content.code == report.code
+    assert content.verify_url.endswith(f"/verify/{report.code}")
     assert content.valid_until == date(2026, 5, 1)
-    assert content.photo and content.photo.startswith(b"\xff\xd8")  # the graduation photo, JPEG
+    assert content.photo
+    assert content.photo.startswith(b"\xff\xd8")
 
 
 def test_the_english_version_translates_labels_codes_and_dates_and_adds_pinyin(student) -> None:
@@ -50,8 +57,10 @@ def test_the_english_version_translates_labels_codes_and_dates_and_adds_pinyin(s
     values = dict(content.fields)
     assert content.title.startswith("Online Verification Report")
     assert values["Name"] == "吉𠮷 (JI 𠮷)"  # 𠮷 has no reading in the dictionary: kept as registered
-    assert values["Date of birth"] == "31 December 1949" and values["Length of schooling"] == "4 years"
-    assert values["Level"] == "Bachelor (undergraduate)" and values["Gender"] == "Female"
+    assert values["Date of birth"] == "31 December 1949"
+    assert values["Length of schooling"] == "4 years"
+    assert values["Level"] == "Bachelor (undergraduate)"
+    assert values["Gender"] == "Female"
     assert values["Graduation or completion"] == "Graduation"
 
 
@@ -76,7 +85,8 @@ def test_the_enrollment_report_has_the_fields_of_the_student_record_report(stude
         "学历类别",
         "学籍状态",
     ]
-    assert dict(content.fields)["学籍状态"] == "注册学籍" and dict(content.fields)["班级"] == "计科2101"
+    assert dict(content.fields)["学籍状态"] == "注册学籍"
+    assert dict(content.fields)["班级"] == "计科2101"
 
 
 def test_the_pdf_shows_the_report_as_issued_even_after_the_record_changes(student) -> None:

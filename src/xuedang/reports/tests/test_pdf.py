@@ -29,27 +29,10 @@ from reportlab.pdfbase.ttfonts import TTFontFile
 from xuedang.reports import signing
 from xuedang.reports.pdf import ReportContent, render_report_pdf
 from xuedang.reports.signing import DevCA, devca_ensure, is_dev_certificate
+from xuedang.reports.tests.helpers import one_byte_changed, poppler, run
 
 CODE = "A7KQ3M9XP2RT8VWC"
 URL = f"https://xuedang.example.edu.cn/verify/{CODE}"
-
-
-def poppler(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{tool} (poppler-utils) is required in CI")
-        pytest.skip(f"{tool} (poppler-utils) is not installed")
-    return path
-
-
-def run(tool: str, data: bytes, tmp_path: Path, *args: str) -> str:
-    path = tmp_path / "report.pdf"
-    path.write_bytes(data)
-    done = subprocess.run(
-        [poppler(tool), *args, str(path), *(["-"] if tool == "pdftotext" else [])], capture_output=True
-    )
-    return done.stdout.decode("utf-8") + done.stderr.decode("utf-8", "replace")
 
 
 @pytest.fixture
@@ -87,13 +70,6 @@ def signed(content: ReportContent) -> bytes:
     return render_report_pdf(content)
 
 
-def one_byte_changed(data: bytes) -> bytes:
-    """The signed file with one digit of the page size (inside the signed byte range) changed."""
-    at = data.index(b"/MediaBox [ 0 0 595") + len(b"/MediaBox [ 0 0 59")
-    assert data[at : at + 1] == b"5"
-    return data[:at] + b"6" + data[at + 1 :]
-
-
 def pyhanko_status(data: bytes, ca: DevCA):
     root = x509.Certificate.load(pem.unarmor(ca.ca_cert.read_bytes())[2])
     reader = PdfFileReader(io.BytesIO(data))
@@ -120,7 +96,9 @@ def test_pdfsig_reports_the_signature_broken_after_one_signed_byte_changes(signe
 
 def test_pyhanko_validates_the_signature_against_the_dev_ca_as_trust_root(signed: bytes, signing_dev_ca: DevCA) -> None:
     signature, status = pyhanko_status(signed, signing_dev_ca)
-    assert status.intact and status.valid and status.trusted
+    assert status.intact
+    assert status.valid
+    assert status.trusted
     assert status.bottom_line
     assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
     assert signature.docmdp_level == MDPPerm.NO_CHANGES  # a certification signature: no later edits allowed
@@ -136,7 +114,8 @@ def test_pyhanko_finds_the_signature_broken_after_one_signed_byte_changes(signed
 def test_a_signature_from_another_ca_is_not_trusted(signed: bytes, tmp_path: Path) -> None:
     stranger, _created = devca_ensure(tmp_path / "stranger")
     _signature, status = pyhanko_status(signed, stranger)
-    assert status.intact and not status.trusted
+    assert status.intact
+    assert not status.trusted
 
 
 # --- Content ----------------------------------------------------------------------------------------
@@ -194,7 +173,9 @@ def test_the_embedded_subsets_hold_real_outlines_for_the_rare_characters(signed:
     sizes = embedded_outline_sizes(signed)
     # Bytes of TrueType outline (HanaMin builds some glyphs from components); an empty glyph has 0.
     # core/tests/test_pdf.py rasterises the same characters and checks they are really drawn.
-    assert sizes["𠮷"] > 0 and sizes["𡒄"] > 0 and sizes["明"] > 0
+    assert sizes["𠮷"] > 0
+    assert sizes["𡒄"] > 0
+    assert sizes["明"] > 0
     assert sizes[" "] == 0  # the check tells an empty glyph apart
 
 
@@ -257,7 +238,8 @@ def test_forty_fields_still_fit_on_one_page(content: ReportContent, tmp_path: Pa
     data = render_report_pdf(many)
     assert re.search(r"Pages:\s+1\n", run("pdfinfo", data, tmp_path))
     text = run("pdftotext", data, tmp_path, "-enc", "UTF-8")
-    assert "第39项的值" in text and CODE in text
+    assert "第39项的值" in text
+    assert CODE in text
 
 
 def test_reports_rendered_in_parallel_threads_each_keep_their_own_text_and_signature(
@@ -272,7 +254,8 @@ def test_reports_rendered_in_parallel_threads_each_keep_their_own_text_and_signa
         outputs = list(pool.map(render_report_pdf, reports))
     for report, data in zip(reports, outputs, strict=True):
         text = run("pdftotext", data, tmp_path, "-enc", "UTF-8")
-        assert report.fields[0][1] in text and report.code in text
+        assert report.fields[0][1] in text
+        assert report.code in text
         assert "Signature is Valid." in run("pdfsig", data, tmp_path)
 
 
@@ -347,7 +330,8 @@ def test_signing_devca_is_idempotent_and_keeps_keys_private(tmp_path: Path) -> N
     first = ca.cert.read_bytes()
     call_command("signing_devca", "--dir", str(tmp_path / "ca"), stdout=out)
     assert ca.cert.read_bytes() == first
-    assert "created" in out.getvalue() and "exists" in out.getvalue()
+    assert "created" in out.getvalue()
+    assert "exists" in out.getvalue()
     assert ca.key.stat().st_mode & 0o777 == 0o600
     assert ca.ca_key.stat().st_mode & 0o777 == 0o600
     assert is_dev_certificate(pyca_x509.load_pem_x509_certificate(first))
@@ -361,6 +345,7 @@ def test_signing_devca_reissues_a_registry_certificate_near_expiry_from_the_same
     monkeypatch.setattr(signing, "_RENEW_BEFORE", timedelta(days=365 * 6))  # as if 5-year cert were near its end
     _ca, renewed = devca_ensure(tmp_path / "ca")
     assert renewed
-    assert ca.ca_cert.read_bytes() == root and ca.cert.read_bytes() != first
+    assert ca.ca_cert.read_bytes() == root
+    assert ca.cert.read_bytes() != first
     new = pyca_x509.load_pem_x509_certificate(ca.cert.read_bytes())
     assert new.issuer == pyca_x509.load_pem_x509_certificate(root).subject

@@ -26,7 +26,8 @@ def test_codes_are_16_symbols_of_crockford_base32_carrying_80_random_bits() -> N
     made = {codes.new_code() for _ in range(2000)}
     assert len(made) == 2000
     assert all(len(code) == 16 and set(code) <= set(codes.ALPHABET) for code in made)
-    assert len(codes.ALPHABET) == 32 and codes.BITS == 80
+    assert len(codes.ALPHABET) == 32
+    assert codes.BITS == 80
     assert not set("ILOU") & set(codes.ALPHABET)
 
 
@@ -56,7 +57,8 @@ def test_a_student_creates_a_report_of_their_credential_valid_for_the_months_cho
 def test_a_student_creates_a_report_of_their_enrollment(student) -> None:
     enrollment = enrollment_of(student)
     report = report_create(student=student, record=enrollment, lang="en", months=1, today=TODAY)
-    assert report.kind == "enrollment" and report.valid_until == date(2026, 4, 15)
+    assert report.kind == "enrollment"
+    assert report.valid_until == date(2026, 4, 15)
     assert report_verify(typed=report.code, today=TODAY).status == Status.VALID
 
 
@@ -117,7 +119,9 @@ def test_a_new_code_replaces_the_old_one(student) -> None:
     old = credential_report(student, months=2, today=TODAY)
     new = report_replace(student=student, report=old, today=TODAY)
     old.refresh_from_db()
-    assert new.code != old.code and new.months == 2 and old.replaced_by == new
+    assert new.code != old.code
+    assert new.months == 2
+    assert old.replaced_by == new
     verification = report_verify(typed=old.code, today=TODAY)
     assert verification.status == Status.CLOSED
     assert verification.message[0] == "此报告已被学生本人更换为新的验证码"

@@ -34,7 +34,7 @@ from pyhanko_certvalidator import ValidationContext
 from xuedang.reports import signing
 from xuedang.reports.pdf import ReportContent, render_report_pdf
 from xuedang.reports.signing import DevCA, TimestampUnavailableError
-from xuedang.reports.tests.test_pdf import one_byte_changed, run
+from xuedang.reports.tests.helpers import one_byte_changed, run
 
 CODE = "T5KQ3M9XP2RT8VWC"
 NAME = "𠮷田 𡒄明"
@@ -109,7 +109,7 @@ def tsa(tsa_pki: TSAPki, settings) -> Iterator[TSAServer]:
     server_state: TSAServer
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 -- http.server's name
+        def do_POST(self) -> None:
             query = self.rfile.read(int(self.headers["Content-Length"]))
             server_state.seen.append(self.headers.get("Authorization"))
             if server_state.auth is not None and self.headers.get("Authorization") != server_state.auth:
@@ -147,7 +147,7 @@ def tsa(tsa_pki: TSAPki, settings) -> Iterator[TSAServer]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 -- http.server's name
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -199,10 +199,15 @@ def validated(data: bytes, ca: DevCA, tsa_pki: TSAPki) -> PdfSignatureStatus:
 
 
 def assert_timestamped(status: PdfSignatureStatus) -> None:
-    assert status.intact and status.valid and status.trusted and status.bottom_line
+    assert status.intact
+    assert status.valid
+    assert status.trusted
+    assert status.bottom_line
     stamp = status.timestamp_validity
     assert stamp is not None, "the signature carries no timestamp token"
-    assert stamp.intact and stamp.valid and stamp.trusted
+    assert stamp.intact
+    assert stamp.valid
+    assert stamp.trusted
     assert abs(stamp.timestamp - datetime.now(tz=UTC)) < timedelta(minutes=2)
 
 
@@ -247,17 +252,19 @@ def test_a_learnt_room_that_proves_too_small_is_measured_again(
 def test_basic_auth_is_sent_to_the_tsa_when_configured(
     settings, tsa: TSAServer, tsa_pki: TSAPki, signing_dev_ca: DevCA
 ) -> None:
-    settings.SIGNING_TSA_USERNAME, settings.SIGNING_TSA_PASSWORD = "xuedang", "tsa-secret"  # noqa: S105
+    settings.SIGNING_TSA_USERNAME, settings.SIGNING_TSA_PASSWORD = "xuedang", "tsa-secret"
     tsa.auth = "Basic " + base64.b64encode(b"xuedang:tsa-secret").decode()
     assert_timestamped(validated(report(), signing_dev_ca, tsa_pki))
-    assert tsa.seen and set(tsa.seen) == {tsa.auth}
+    assert tsa.seen
+    assert set(tsa.seen) == {tsa.auth}
 
 
 def test_no_authorization_header_is_sent_without_a_username(
     tsa: TSAServer, tsa_pki: TSAPki, signing_dev_ca: DevCA
 ) -> None:
     assert_timestamped(validated(report(), signing_dev_ca, tsa_pki))
-    assert tsa.seen and set(tsa.seen) == {None}
+    assert tsa.seen
+    assert set(tsa.seen) == {None}
 
 
 def test_one_changed_byte_still_breaks_a_timestamped_signature(
@@ -268,7 +275,8 @@ def test_one_changed_byte_still_breaks_a_timestamped_signature(
     broken = one_byte_changed(signed)
     assert "Signature Validation: Digest Mismatch." in run("pdfsig", broken, tmp_path)
     status = validated(broken, signing_dev_ca, tsa_pki)
-    assert not status.intact and not status.bottom_line
+    assert not status.intact
+    assert not status.bottom_line
 
 
 # --- When the TSA fails -------------------------------------------------------------------------
@@ -292,18 +300,22 @@ def test_a_failing_tsa_gives_a_valid_signature_without_timestamp_and_a_warning(
     if mode == "slow":
         settings.SIGNING_TSA_TIMEOUT = 0.5
     if mode == "wrong-password":
-        settings.SIGNING_TSA_USERNAME, settings.SIGNING_TSA_PASSWORD = "xuedang", "wrong"  # noqa: S105
+        settings.SIGNING_TSA_USERNAME, settings.SIGNING_TSA_PASSWORD = "xuedang", "wrong"
         tsa.auth = "Basic " + base64.b64encode(b"xuedang:tsa-secret").decode()
     with caplog.at_level(logging.WARNING, logger="xuedang.reports.signing"):
         signed = report()
     status = validated(signed, signing_dev_ca, tsa_pki)
-    assert status.intact and status.valid and status.trusted and status.bottom_line
+    assert status.intact
+    assert status.valid
+    assert status.trusted
+    assert status.bottom_line
     assert status.timestamp_validity is None  # B-B: no token, and none claimed
     assert "Signature is Valid." in run("pdfsig", signed, tmp_path)
     [record] = [r for r in caplog.records if r.name == "xuedang.reports.signing"]
     assert record.levelno == logging.WARNING
     message = record.getMessage()
-    assert "without a timestamp" in message and "127.0.0.1" in message
+    assert "without a timestamp" in message
+    assert "127.0.0.1" in message
     for private in (CODE, NAME, "北京大学", "wrong"):
         assert private not in message
 
@@ -332,5 +344,6 @@ def test_without_a_tsa_url_the_signature_has_no_timestamp_and_nothing_is_logged(
     settings.SIGNING_TSA_REQUIRED = True  # only means something with a TSA
     with caplog.at_level(logging.WARNING, logger="xuedang.reports.signing"):
         status = validated(report(), signing_dev_ca, tsa_pki)
-    assert status.bottom_line and status.timestamp_validity is None
+    assert status.bottom_line
+    assert status.timestamp_validity is None
     assert not [r for r in caplog.records if r.name == "xuedang.reports.signing"]

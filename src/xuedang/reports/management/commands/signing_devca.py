@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dir", type=Path, default=None, help="directory (default: DATA_DIR/signing-dev)")
 
-    def handle(self, *args: object, dir: Path | None, **options: object) -> None:  # noqa: A002 — the option's name
+    def handle(self, *args: object, dir: Path | None, **options: object) -> None:
         if settings.SIGNING_KEY_FILE and dir is None:
             self.stdout.write("已配置 SIGNING_KEY_FILE，未创建开发用 CA / SIGNING_KEY_FILE is set; no dev CA made")
             return

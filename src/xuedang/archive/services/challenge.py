@@ -1,5 +1,9 @@
 """身份核验 — the institution question before an account first opens its archive.
 
+The archive's, not the accounts': the right answers come from the registry's records, and the
+question guards the archive's door. The account keeps only the fact that it passed
+(`User.identity_checked_at`, through `accounts.services.users.identity_checked_mark`).
+
 Someone who registers with a stolen ID number knows the number but rarely where its owner
 studied. The right answers are the institutions of records registered under the account's
 identity digest *and* name; the decoys are other institutions. Options are drawn once and
@@ -20,23 +24,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from xuedang.accounts.models import IdentityChallenge, User
+from xuedang.accounts.services.users import identity_checked_mark
+from xuedang.archive.selectors import CHALLENGE_TRIES_PER_DAY, challenge_tries_key, true_institutions
 from xuedang.core.audit import audit_log
 from xuedang.institutions.models import Institution
-from xuedang.registry.models import Admission, Credential, Enrollment
 
 DECOYS = 5
-TRIES_PER_DAY = 5
-
-
-def true_institutions(user: User) -> set[str]:
-    codes: set[str] = set()
-    for model in (Enrollment, Credential, Admission):
-        codes |= set(
-            model.objects.filter(identity_digest=user.identity_digest, name=user.real_name).values_list(
-                "institution__code", flat=True
-            )
-        )
-    return codes
 
 
 def challenge_get(*, user: User) -> IdentityChallenge | None:
@@ -68,29 +61,21 @@ def _decoys(rng: random.SystemRandom, answer: str, truth: set[str]) -> list[str]
     return picked
 
 
-def _tries_key(user: User) -> str:
-    return f"xd:challenge-tries:{user.pk}:{timezone.localdate()}"
-
-
-def tries_left(user: User) -> int:
-    return max(TRIES_PER_DAY - cache.get(_tries_key(user), 0), 0)
-
-
 @transaction.atomic
 def challenge_answer(*, user: User, institution_code: str) -> bool:
     """True when the answer is right (the account is then checked); False when wrong."""
     challenge = challenge_get(user=user)
     if challenge is None or institution_code not in challenge.options:
         raise ValidationError({"institution": ["请从列表中选择 / choose one of the listed institutions"]})
-    key = _tries_key(user)
+    key = challenge_tries_key(user)
     cache.add(key, 0, timeout=86400)
-    if cache.incr(key) > TRIES_PER_DAY:
+    if cache.incr(key) > CHALLENGE_TRIES_PER_DAY:
         raise ValidationError("今天已回答 5 次，请明天再试 / you have answered 5 times today; try again tomorrow")
     if institution_code not in true_institutions(user):
         audit_log(actor=user, action="accounts.identity_challenge.failed", target=user)
         return False
-    challenge.passed_at = user.identity_checked_at = timezone.now()
+    challenge.passed_at = timezone.now()
     challenge.save(update_fields=["passed_at"])
-    user.save(update_fields=["identity_checked_at"])
+    identity_checked_mark(user=user, at=challenge.passed_at)
     audit_log(actor=user, action="accounts.identity_challenge.passed", target=user)
     return True

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 
-from xuedang.registry import demo
+from xuedang.demo import builder as demo
 
 
 class Command(BaseCommand):
@@ -8,7 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         logins = demo.demo_logins()
-        self.stdout.write("\n演示账号 / demo logins — http://127.0.0.1:8000/login/")
+        self.stdout.write(f"\n演示账号 / demo logins — http://127.0.0.1:8000{reverse('login')}")
         for login in logins:
             self.stdout.write(f"  {login.role:<40} {login.username:<16} {login.password}  → {login.where}")
-        self.stdout.write("  (centre staff also reach the admin at /admin/)\n")
+        self.stdout.write(f"  (centre staff also reach the admin at {reverse('admin:index')})\n")

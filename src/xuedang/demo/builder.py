@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.urls import reverse
 from faker import Faker
 from PIL import Image, ImageDraw
 
@@ -94,13 +95,15 @@ def seed_staff() -> None:
 def demo_logins() -> list[DemoLogin]:
     """The demo logins that exist, for `make run` to print (reads only)."""
     logins = [
-        DemoLogin(label, username, DEMO_PASSWORD, "/school/enrollments/")
+        DemoLogin(label, username, DEMO_PASSWORD, reverse("registry:enrollment_list"))
         for label, username, *_ in STAFF
         if User.objects.filter(username=username).exists()
     ]
     student = User.objects.filter(username="student").first()
     if student:
-        logins.append(DemoLogin(f"学生 / student ({student.real_name})", "student", DEMO_PASSWORD, "/archive/"))
+        logins.append(
+            DemoLogin(f"学生 / student ({student.real_name})", "student", DEMO_PASSWORD, reverse("archive:home"))
+        )
     first: dict[str, DemoLogin] = {}
     for login in logins:
         first.setdefault(login.username, login)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from xuedang.accounts.models import User
-from xuedang.accounts.services import challenge
+from xuedang.archive import services as challenge
 from xuedang.conftest import login, make_enrollment
 from xuedang.institutions.models import Institution
 
@@ -21,7 +21,8 @@ def unchecked(student):
 def test_the_options_hold_the_right_institution_among_decoys_and_stay_fixed(unchecked, registrar) -> None:
     make_enrollment()
     first = challenge.challenge_get(user=unchecked)
-    assert "10001" in first.options and len(first.options) == 6
+    assert "10001" in first.options
+    assert len(first.options) == 6
     assert challenge.challenge_get(user=unchecked).options == first.options  # reloading reveals nothing
     provinces = set(Institution.objects.filter(code__in=first.options).values_list("province_code", flat=True))
     assert provinces == {"11"}  # decoys from the same province, so the answer does not stand out

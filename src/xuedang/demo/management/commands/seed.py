@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
 
-from xuedang.registry import demo
+from xuedang.demo import builder as demo
 from xuedang.registry.models import Enrollment
 
 

@@ -40,7 +40,7 @@ def test_demo_logins_prints_one_login_per_role(capsys) -> None:
 def test_the_demo_student_opens_an_archive_with_a_published_credential() -> None:
     from django.test import Client
 
-    from xuedang.registry.demo import DEMO_PASSWORD
+    from xuedang.demo.builder import DEMO_PASSWORD
 
     call_command("seed", students=40)
     client = Client()

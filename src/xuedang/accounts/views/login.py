@@ -1,0 +1,119 @@
+"""Signing in (password, then a TOTP code when two-step sign-in is on), signing out, the lockout page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from xuedang.accounts import backends, forms, selectors
+from xuedang.accounts.http import safe_next
+from xuedang.accounts.models import User
+from xuedang.accounts.services import sessions as account_sessions
+from xuedang.accounts.services import two_factor as totp
+from xuedang.accounts.views.common import TOTP_PENDING_KEY, client_ip, render_form, user_agent
+
+
+def _finish_login(request: HttpRequest, user: User, backend: str) -> HttpResponse:
+    login(request, user, backend=backend)
+    # login() has just cycled the session, so it has a key by now.
+    assert request.session.session_key is not None
+    account_sessions.session_record(
+        user=user, session_key=request.session.session_key, ip=client_ip(request), user_agent=user_agent(request)
+    )
+    account_sessions.login_event_record(
+        user=user, ip=client_ip(request), user_agent=user_agent(request), succeeded=True
+    )
+    target = safe_next(request)
+    if user.is_staff and target == reverse("accounts:profile"):
+        target = reverse("home")
+    return redirect(target)
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    """登录: username, mobile, activated email or ID number, and the password."""
+    form = forms.LoginForm(request.POST or None)
+    if request.method == "POST" and account_sessions.login_ip_blocked(ip=client_ip(request)):
+        form.add_error(
+            None,
+            "此网络登录失败次数过多，请 1 小时后再试 / too many failed sign-ins from this network; "
+            "try again within the next hour",
+        )
+        return render(request, "registration/login.html", {"form": form}, status=429)
+    if request.method == "POST" and form.is_valid():
+        name = form.cleaned_data["username"]
+        user = authenticate(request, username=name, password=form.cleaned_data["password"])
+        if getattr(request, "axes_locked_out", False):
+            return locked_out(request)
+        if user is None:
+            account_sessions.login_ip_failure(ip=client_ip(request))
+            known = selectors.user_by_login_name(name)
+            if known is not None:
+                account_sessions.login_event_record(
+                    user=known,
+                    ip=client_ip(request),
+                    user_agent=user_agent(request),
+                    succeeded=False,
+                    detail="password",
+                )
+            form.add_error(None, "账号或密码错误 / wrong account name or password")
+        elif user.totp_enabled_at:
+            request.session[TOTP_PENDING_KEY] = {
+                "user": user.pk,
+                "backend": user.backend,  # type: ignore[attr-defined]  # set by authenticate()
+                "next": safe_next(request),
+            }
+            return redirect("accounts:login_totp")
+        else:
+            return _finish_login(request, user, user.backend)  # type: ignore[attr-defined]  # set by authenticate()
+    return render(request, "registration/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def login_totp(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(TOTP_PENDING_KEY)
+    if not pending:
+        return redirect("login")
+    user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    if user is None:
+        return redirect("login")
+    form = forms.TotpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if totp.totp_login_check(user=user, code=form.cleaned_data["code"]):
+            del request.session[TOTP_PENDING_KEY]
+            post = request.POST.copy()
+            post["next"] = pending["next"]
+            request.POST = post  # type: ignore[assignment]  # stubs type request.POST as immutable
+            return _finish_login(request, user, pending["backend"])
+        account_sessions.login_event_record(
+            user=user, ip=client_ip(request), user_agent=user_agent(request), succeeded=False, detail="totp"
+        )
+        form.add_error("code", "动态口令不正确或尝试过多 / the code is wrong, or too many tries")
+    return render_form(
+        request,
+        form,
+        title="两步验证 / two-step sign-in",
+        intro="请输入身份验证器应用中显示的 6 位数字。/ Enter the 6 digits your authenticator app shows.",
+        buttons=[("", "", "验证 / verify")],
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.session.session_key:
+        account_sessions.session_ended(session_key=request.session.session_key)
+    logout(request)
+    messages.info(request, "您已退出登录 / you have signed out")
+    return redirect("login")
+
+
+def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Axes' lockout page: how long to wait and how to get in sooner."""
+    credentials = getattr(request, "axes_credentials", None)
+    count = backends.lockouts_today(backends.lockout_username(request, credentials))
+    minutes = int(backends.cool_off_after(max(count - 1, 0)).total_seconds() // 60)
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
