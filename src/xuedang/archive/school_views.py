@@ -68,7 +68,14 @@ def photo_dispute_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     access_event_staff_view(
         actor=request.user, record=check.enrollment, seen="图像校对照片 / photo dispute", origin=coarse_origin(request)
     )
-    return _private(render(request, "archive/school/photo_dispute_detail.html", {"check": check, "form": form}))
+    return _private(
+        render(
+            request,
+            "archive/school/photo_dispute_detail.html",
+            {"check": check, "form": form},
+            status=400 if form.errors else 200,
+        )
+    )
 
 
 @staff_queue_view

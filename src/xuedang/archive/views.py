@@ -254,7 +254,12 @@ def correction_new(request: AuthenticatedHttpRequest, kind: str, pk: int) -> Htt
         else:
             messages.success(request, "纠错申请已提交 / your correction request has been filed")
             return redirect("archive:correction_detail", pk=correction.pk)
-    return render(request, "archive/correction_new.html", {"form": form, "record": record, "kind": kind})
+    return render(
+        request,
+        "archive/correction_new.html",
+        {"form": form, "record": record, "kind": kind},
+        status=400 if form.errors else 200,
+    )
 
 
 @archive_view
@@ -348,7 +353,10 @@ def former_identity(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, "已提交，等待审核 / submitted for review")
             return redirect("archive:home")
     return render(
-        request, "archive/form.html", {"form": form, "multipart": True, "title": "曾用身份 / former name or ID"}
+        request,
+        "archive/form.html",
+        {"form": form, "multipart": True, "title": "曾用身份 / former name or ID"},
+        status=400 if form.errors else 200,
     )
 
 

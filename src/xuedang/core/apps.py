@@ -6,4 +6,6 @@ class CoreConfig(AppConfig):
     verbose_name = "基础数据 / reference data"
 
     def ready(self) -> None:
-        from xuedang.core import checks  # noqa: F401 — registers the refusal of unsafe production settings
+        # checks registers the refusal of unsafe production settings; images sets Pillow's pixel
+        # budget for the whole process
+        from xuedang.core import checks, images  # noqa: F401

@@ -443,6 +443,7 @@ def credential_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request,
         "registry/form.html",
         {"form": form, "enrollment": enrollment, "multipart": True, "title": "学历注册 / register the credential"},
+        status=400 if form.errors else 200,
     )
 
 

@@ -5,14 +5,12 @@ to the new account and deactivates the old one(s). Both sides are told. Everythi
 
 from __future__ import annotations
 
-import io
 from functools import partial
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from xuedang.accounts import notify, selectors
 from xuedang.accounts.models import AppealState, IdentityAppeal, User
@@ -20,58 +18,29 @@ from xuedang.accounts.services.cancellation import account_deactivate
 from xuedang.accounts.signals import identity_confirmed
 from xuedang.core import calendar, crypto, validators
 from xuedang.core.audit import audit_log
+from xuedang.core.images import ImageRefused, image_intake
 
 MAX_PHOTO_BYTES = 4 * 1024 * 1024
 MIN_PHOTO_SIDE = 300
 MAX_PHOTO_SIDE = 2000
 ANSWER_WORKING_DAYS = 3
-FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 
 
 def photo_clean(upload: IO[bytes], *, size: int) -> tuple[bytes, str]:
-    """Check a JPEG or PNG by its content (not its name), turn it upright, and re-encode it
-    from pixels alone, so EXIF (GPS position, device, time) and every other block are gone."""
-    if size > MAX_PHOTO_BYTES:
-        raise ValidationError(
-            {
-                "photo": [
-                    f"照片不能超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB / the photo must be "
-                    f"at most {MAX_PHOTO_BYTES // 1024 // 1024} MB"
-                ]
-            }
-        )
-    data = upload.read(MAX_PHOTO_BYTES + 1)
+    """A JPEG or PNG checked by its content through `core.images.image_intake` (declared size
+    before decoding), turned upright, fitted into 2000 px and re-encoded from pixels alone, so
+    EXIF (GPS position, device, time) and every other block are gone."""
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            kind = probe.format
-            probe.verify()
-        image: Image.Image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise ValidationError(
-            {"photo": ["无法识别的图片，请上传 JPEG 或 PNG 照片 / not a readable image; upload a JPEG or PNG photo"]}
-        ) from error
-    if kind not in FORMATS:
-        raise ValidationError(
-            {"photo": [f"只接受 JPEG 或 PNG，此文件是 {kind} / only JPEG or PNG is accepted, this is {kind}"]}
+        clean = image_intake(
+            upload,
+            max_bytes=MAX_PHOTO_BYTES,
+            fit=(MAX_PHOTO_SIDE, MAX_PHOTO_SIDE),
+            min_side=MIN_PHOTO_SIDE,
+            size=size,
         )
-    image = ImageOps.exif_transpose(image)
-    if min(image.size) < MIN_PHOTO_SIDE:
-        raise ValidationError(
-            {
-                "photo": [
-                    f"照片太小（至少 {MIN_PHOTO_SIDE} 像素宽高），证件和面部需清晰 / the photo "
-                    f"is too small (at least {MIN_PHOTO_SIDE} px each side)"
-                ]
-            }
-        )
-    image.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
-    mode = "RGB" if kind == "JPEG" or image.mode not in ("RGB", "RGBA", "L") else image.mode
-    pixels = image.convert(mode)
-    clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())  # no info, no EXIF, no ICC
-    out = io.BytesIO()
-    clean.save(out, format=kind, **({"quality": 88} if kind == "JPEG" else {}))
-    return out.getvalue(), FORMATS[kind]
+    except ImageRefused as refused:
+        raise refused.for_field("photo") from refused
+    return clean.data, clean.content_type
 
 
 @transaction.atomic

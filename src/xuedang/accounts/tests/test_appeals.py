@@ -33,8 +33,10 @@ def test_a_file_that_is_not_a_jpeg_or_png_is_refused_by_its_content() -> None:
     Image.new("RGB", (400, 400)).save(gif, format="GIF")
     with pytest.raises(ValidationError, match="只接受 JPEG 或 PNG"):
         appeals.photo_clean(io.BytesIO(gif.getvalue()), size=len(gif.getvalue()))
-    with pytest.raises(ValidationError, match="无法识别的图片"):
+    with pytest.raises(ValidationError, match="此文件是 PDF"):
         appeals.photo_clean(io.BytesIO(b"%PDF-1.7 not a photo"), size=20)
+    with pytest.raises(ValidationError, match="无法识别的图片"):
+        appeals.photo_clean(io.BytesIO(b"MZ\x90\x00 not a photo"), size=20)
 
 
 def test_a_photo_too_large_or_too_small_is_refused() -> None:
@@ -42,7 +44,7 @@ def test_a_photo_too_large_or_too_small_is_refused() -> None:
         appeals.photo_clean(io.BytesIO(b""), size=appeals.MAX_PHOTO_BYTES + 1)
     tiny = io.BytesIO()
     Image.new("RGB", (100, 100)).save(tiny, format="PNG")
-    with pytest.raises(ValidationError, match="照片太小"):
+    with pytest.raises(ValidationError, match="图片太小"):
         appeals.photo_clean(io.BytesIO(tiny.getvalue()), size=len(tiny.getvalue()))
 
 

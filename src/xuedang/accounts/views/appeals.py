@@ -46,7 +46,9 @@ def appeal(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, "申诉已提交 / appeal submitted")
             return redirect("accounts:appeal")
-    return render(request, "accounts/appeal.html", {"appeal": current, "form": form})
+    return render(
+        request, "accounts/appeal.html", {"appeal": current, "form": form}, status=400 if form.errors else 200
+    )
 
 
 @appeal_reviewer

@@ -88,7 +88,7 @@ def correction_file(
         errors["new_value"] = ["与现有值相同 / this is the value already registered"]
     if not reason.strip():
         errors["reason"] = ["请说明理由 / give the reason"]
-    content_type = evidence_check_into(errors, evidence, evidence_name)
+    evidence, content_type = evidence_check_into(errors, evidence, evidence_name)
     if errors:
         raise ValidationError(errors)
     kind = _record_kind(record)

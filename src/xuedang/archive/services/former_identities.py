@@ -39,7 +39,7 @@ def former_identity_request(
             errors["document_number"] = error.messages
     if not reason.strip():
         errors["reason"] = ["请说明变更原因 / give the reason for the change"]
-    content_type = evidence_check_into(errors, evidence, evidence_name)
+    evidence, content_type = evidence_check_into(errors, evidence, evidence_name)
     if errors:
         raise ValidationError(errors)
     if not digest and name == user.real_name:

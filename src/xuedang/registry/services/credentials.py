@@ -4,7 +4,6 @@ issue date (第十八条) which ends the enrollment, and the corrections a schoo
 from __future__ import annotations
 
 import hashlib
-import io
 from datetime import date
 from typing import Any
 
@@ -12,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from xuedang.core import validators
 from xuedang.core.audit import audit_log
+from xuedang.core.images import ImageRefused, image_intake
 from xuedang.institutions.models import Institution
 from xuedang.institutions.selectors import president_on
 from xuedang.registry.models import (
@@ -53,37 +52,25 @@ PHOTO_MAX_BYTES = 40 * 1024
 PHOTO_SIZE = (480, 640)
 
 
-def _reencode_jpeg(picture: Image.Image) -> bytes:
-    """Re-encode to drop EXIF and other metadata, staying within the size limit."""
-    rgb = picture.convert("RGB")
-    for quality in (90, 80, 70, 60, 50):
-        out = io.BytesIO()
-        rgb.save(out, format="JPEG", quality=quality)
-        if out.tell() <= PHOTO_MAX_BYTES:
-            break
-    return out.getvalue()
-
-
 @transaction.atomic
 def photo_register(*, actor: Any, enrollment: Enrollment, purpose: str, image: bytes) -> Photo:
     """Register a student's photo: JPEG, 480×640, at most 40 KB (学历照片 rules).
 
-    Metadata is dropped by re-encoding; earlier photos of the same purpose are superseded.
+    The picture goes through `core.images.image_intake` (declared size checked before decoding,
+    metadata dropped by re-encoding); earlier photos of the same purpose are superseded.
     """
     if purpose not in Photo.Purpose.values:
         raise _fail("purpose", "照片类型无效 / unknown photo purpose")
-    if len(image) > PHOTO_MAX_BYTES:
-        raise _fail("image", f"照片不能超过 40 KB（实际 {len(image) // 1024} KB）/ the photo must be at most 40 KB")
     try:
-        with Image.open(io.BytesIO(image)) as picture:
-            kind, size = picture.format, picture.size
-            data = _reencode_jpeg(picture)
-    except (UnidentifiedImageError, OSError) as error:
-        raise _fail("image", "无法识别的图片文件 / the file is not a readable image") from error
-    if kind != "JPEG":
-        raise _fail("image", f"照片须为 JPEG 格式（收到 {kind}）/ the photo must be a JPEG")
-    if size != PHOTO_SIZE:
-        raise _fail("image", f"照片须为 480×640 像素（实际 {size[0]}×{size[1]}）/ the photo must be 480×640 pixels")
+        clean = image_intake(
+            image, max_bytes=PHOTO_MAX_BYTES, formats=("JPEG",), output="JPEG", max_output_bytes=PHOTO_MAX_BYTES
+        )
+    except ImageRefused as refused:
+        raise refused.for_field("image") from refused
+    if clean.size != PHOTO_SIZE:
+        width, height = clean.size
+        raise _fail("image", f"照片须为 480×640 像素（实际 {width}×{height}）/ the photo must be 480×640 pixels")
+    data = clean.data
     Photo.objects.filter(enrollment=enrollment, purpose=purpose, superseded=False).update(superseded=True)
     photo = Photo.objects.create(
         enrollment=enrollment,
