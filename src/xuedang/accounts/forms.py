@@ -51,6 +51,14 @@ class TotpForm(forms.Form):
     )
 
 
+class SecondStepForm(forms.Form):
+    code = forms.CharField(
+        label="动态口令或恢复码 / authenticator code or recovery code",
+        max_length=11,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "maxlength": "11"}),
+    )
+
+
 class RegisterForm(forms.Form):
     phone = forms.CharField(label="手机号 / mobile", max_length=20, widget=forms.TextInput(attrs=PHONE_ATTRS))
     code = code_field()

@@ -226,3 +226,23 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that stands in for the authenticator once (a lost phone).
+
+    Holds only a keyed hash of the code; the codes are shown once, when issued.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "恢复码 / recovery code"
+        verbose_name_plural = "恢复码 / recovery codes"
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id}"
+

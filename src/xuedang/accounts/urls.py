@@ -10,6 +10,7 @@ urlpatterns = [
     path("register/confirm/", views.register_confirm, name="register_confirm"),
     path("register/done/", views.register_done, name="register_done"),
     path("login/totp/", views.login_totp, name="login_totp"),
+    path("login/recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("email/", views.email_change, name="email_change"),
     path("email/activate/<str:token>/", views.email_activate, name="email_activate"),
     path("password/", views.password_change, name="password_change"),

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from xuedang.conftest import PASSWORD, make_enrollment
+from xuedang.conftest import login, make_enrollment
 
 ACTORS = [
     "anonymous",
@@ -178,6 +178,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "account/register/confirm/": ("/account/register/confirm/", everyone(302)),  # nothing to confirm yet
     "account/register/done/": ("/account/register/done/", everyone(302)),
     "account/login/totp/": ("/account/login/totp/", everyone(302)),  # no password step passed
+    "account/login/recovery-codes/": ("/account/login/recovery-codes/", everyone(302)),  # shown once, after enrolment
     "account/email/": ("/account/email/", account_page()),
     "account/email/activate/<str:token>/": ("/account/email/activate/not-a-token/", everyone(400)),
     "account/password/": ("/account/password/", account_page()),
@@ -264,10 +265,7 @@ def test_every_route_is_in_the_matrix() -> None:
 def actors(request: pytest.FixtureRequest) -> dict[str, Client]:
     clients = {"anonymous": Client()}
     for name in ACTORS[1:]:
-        user = request.getfixturevalue(name)
-        client = Client()
-        assert client.login(username=user.username, password=PASSWORD)
-        clients[name] = client
+        clients[name] = login(request.getfixturevalue(name))  # staff: two-step sign-in passed
     return clients
 
 

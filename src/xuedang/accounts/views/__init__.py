@@ -2,7 +2,7 @@
 `accounts.urls`, the top-level URLconf and `AXES_LOCKOUT_CALLABLE` expect."""
 
 from xuedang.accounts.views.appeals import appeal, appeal_detail, appeal_photo, appeal_queue
-from xuedang.accounts.views.login import locked_out, login_totp, login_view, logout_view
+from xuedang.accounts.views.login import locked_out, login_totp, login_view, logout_view, recovery_codes
 from xuedang.accounts.views.profile import (
     cancel,
     email_change,
@@ -35,6 +35,7 @@ __all__ = [
     "password_reset_link",
     "phone_change",
     "profile",
+    "recovery_codes",
     "register",
     "register_confirm",
     "register_done",
