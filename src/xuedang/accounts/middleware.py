@@ -40,8 +40,16 @@ class StaffTwoFactorMiddleware:
         path = request.path
         if path.startswith(API_PREFIX):
             return JsonResponse({"detail": "请先完成两步验证 / complete two-step sign-in first"}, status=403)
-        open_paths = (reverse("accounts:login_totp"), reverse("logout"), reverse("login"), "/static/")
-        if path.startswith(open_paths) or path.startswith(reverse("accounts:recovery_codes")):
+        invitation = reverse("accounts:invitation_accept", args=["-"]).removesuffix("-/")
+        open_paths = (
+            reverse("accounts:login_totp"),
+            reverse("accounts:recovery_codes"),
+            reverse("logout"),
+            reverse("login"),
+            invitation,
+            "/static/",
+        )
+        if path.startswith(open_paths):
             return None
         request.session[TOTP_PENDING_KEY] = {
             "user": request.user.pk,

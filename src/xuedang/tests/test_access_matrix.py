@@ -92,6 +92,11 @@ def appeal_reviewers() -> dict[str, int]:
     return {actor: 404 for actor in ACTORS} | {"anonymous": 302, "centre_admin": 200}
 
 
+def user_admins() -> dict[str, int]:
+    """Staff pages: the centre's user administrator among the actors (the others administer nobody)."""
+    return {actor: 404 for actor in ACTORS} | {"anonymous": 302, "centre_admin": 200}
+
+
 def own_reports(status: int) -> dict[str, int]:
     """Any student's own reports page: students `status`, staff and the employer 404, anonymous to login."""
     return {actor: status if actor in {"student", "other_student"} else 404 for actor in ACTORS} | {"anonymous": 302}
@@ -195,6 +200,16 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "account/identity-challenge/": ("/account/identity-challenge/", account_page() | {"employer": 302}),
     # students with an ID go back to their profile; an account without one may start an appeal
     "account/appeal/": ("/account/appeal/", account_page() | {"student": 302, "other_student": 302}),
+    # Staff pages: user administrators, for the people of the scopes they administer (issue 13)
+    "account/staff/": ("/account/staff/", user_admins()),
+    "account/staff/invite/": ("/account/staff/invite/", user_admins()),
+    # the province officer is centre-administered; anyone else's staff page is the missing-record 404
+    "account/staff/<int:pk>/": ("/account/staff/{province_officer}/", user_admins()),
+    "account/staff/invitations/<int:pk>/withdraw/": (
+        "/account/staff/invitations/{invitation}/withdraw/",
+        everyone(405),
+    ),
+    "account/invitation/<str:token>/": ("/account/invitation/not-a-token/", everyone(404)),
     "account/appeals/": ("/account/appeals/", appeal_reviewers()),
     "account/appeals/<int:pk>/": ("/account/appeals/{appeal}/", appeal_reviewers()),
     "account/appeals/<int:pk>/photo": ("/account/appeals/{appeal}/photo", appeal_reviewers()),
@@ -396,6 +411,21 @@ def _transfer() -> int:
     ).pk
 
 
+def _invitation() -> int:
+    from xuedang.accounts.models import User
+    from xuedang.accounts.services.invitations import invitation_create
+
+    invitation, _token = invitation_create(
+        actor=User.objects.get(username="centre_admin"),
+        real_name="赵处长",
+        phone="13700137000",
+        scope="province",
+        province_code="11",
+        roles=["approver"],
+    )
+    return invitation.pk
+
+
 def _appeal() -> int:
     """A submitted identity appeal (the accounts app's fixture helper)."""
     from xuedang.accounts.tests.helpers import submitted_appeal
@@ -429,6 +459,8 @@ def _reports(student, enrollment) -> dict[str, object]:
 
 @pytest.mark.django_db
 def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar, student) -> None:
+    from xuedang.accounts.models import User
+
     enrollment = make_enrollment()
     job = _failed_import(registrar)
     admission = _admission()
@@ -440,6 +472,8 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar,
         "credential": credential,
         "appeal": _appeal(),
         "transfer": _transfer(),
+        "province_officer": User.objects.get(username="province_officer").pk,
+        "invitation": _invitation(),
     }
     ids |= _archive_ids(enrollment)
     ids |= _reports(student, enrollment)

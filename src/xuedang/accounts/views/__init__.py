@@ -15,6 +15,7 @@ from xuedang.accounts.views.profile import (
 )
 from xuedang.accounts.views.recovery import password_reset, password_reset_email, password_reset_link, username_recover
 from xuedang.accounts.views.registration import email_activate, register, register_confirm, register_done
+from xuedang.accounts.views.staff import invitation_accept, invitation_withdraw, staff_detail, staff_invite, staff_list
 
 __all__ = [
     "appeal",
@@ -24,6 +25,8 @@ __all__ = [
     "cancel",
     "email_activate",
     "email_change",
+    "invitation_accept",
+    "invitation_withdraw",
     "locked_out",
     "login_history",
     "login_totp",
@@ -40,6 +43,9 @@ __all__ = [
     "register_confirm",
     "register_done",
     "sessions",
+    "staff_detail",
+    "staff_invite",
+    "staff_list",
     "two_factor",
     "username_recover",
 ]
