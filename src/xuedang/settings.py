@@ -321,6 +321,17 @@ RATELIMIT_IP_META_KEY = "xuedang.core.addresses.ratelimit_ip"
 RATELIMIT_IPV6_MASK = 64
 LOGGING["filters"]["redact_report_codes"] = {"()": "xuedang.reports.logging.RedactCodesFilter"}
 LOGGING["handlers"]["console"]["filters"].append("redact_report_codes")
+# The development server's access log (Django's own "django.server" handler has no filters):
+# through the redacting console handler instead, so codes and numbers in paths never reach it.
+LOGGING["filters"]["strip_query_strings"] = {"()": "xuedang.core.logging.StripQueryStringFilter"}
+LOGGING["loggers"] = {
+    "django.server": {
+        "handlers": ["console"],
+        "filters": ["strip_query_strings"],
+        "level": "INFO",
+        "propagate": False,
+    }
+}
 
 # --- Health and metrics (core/health.py, core/metrics.py; docs/deploy.md) ----------------------------
 # /metrics answers these addresses or networks only (404 to anyone else); Prometheus scrapes each
