@@ -30,7 +30,7 @@ def _as(role: str, sql: str) -> None:
         cursor.execute(sql)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_app_role_appends_to_the_audit_log_but_cannot_rewrite_it(app_role) -> None:
     audit_log(actor=None, action="test.before", target=("test", "1"), after={"x": 1})
     call_command("db_grants", role=app_role)
@@ -53,7 +53,7 @@ def test_the_app_role_appends_to_the_audit_log_but_cannot_rewrite_it(app_role) -
         assert isinstance(refused.value.__cause__, psycopg.errors.InsufficientPrivilege), statement
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_grants_print_names_the_audit_log_and_refuse_an_unknown_role(postgres, capsys) -> None:
     call_command("db_grants", role="xuedang_app", print=True)
     assert 'REVOKE UPDATE, DELETE, TRUNCATE ON "core_auditentry"' in capsys.readouterr().out
