@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "xuedang.accounts.middleware.StaffTwoFactorMiddleware",  # staff pages and API: two-step sign-in first
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -328,6 +329,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 API_KEY_RATE = env("API_KEY_RATE", "120/m")
 # Processes that validate one large import file between them (0: one per CPU core).
 IMPORT_PROCESSES = int(env("IMPORT_PROCESSES", "0"))
+# Import error reports (ID numbers masked) and left-over uploads are deleted this long after the job.
+IMPORT_FILES_RETENTION_DAYS = int(env("IMPORT_FILES_RETENTION_DAYS", "30"))
+CELERY_BEAT_SCHEDULE["expire-import-files"] = {
+    "task": "xuedang.imports.tasks.expire_import_files",
+    "schedule": 24 * 3600.0,
+}
 
 # --- Logging: personal data is redacted from every record ------------------------------------
 LOGGING: dict[str, Any] = {
