@@ -282,5 +282,8 @@ REPORTS_VERIFY_RATE = env("REPORTS_VERIFY_RATE", "60/m")  # verification pages p
 REPORTS_LOOKUP_RATE = env("REPORTS_LOOKUP_RATE", "20/h")  # 零散查询 per IP
 REPORTS_MISSES_BEFORE_CAPTCHA = int(env("REPORTS_MISSES_BEFORE_CAPTCHA", "5"))  # unknown codes per IP per hour
 REPORTS_API_RATE = env("REPORTS_API_RATE", "60/m")  # verification API calls per key
+# Every per-address limit counts one IPv4 address or one IPv6 /64 (docs/decisions/0018).
+RATELIMIT_IP_META_KEY = "xuedang.core.addresses.ratelimit_ip"
+RATELIMIT_IPV6_MASK = 64
 LOGGING["filters"]["redact_report_codes"] = {"()": "xuedang.reports.logging.RedactCodesFilter"}
 LOGGING["handlers"]["console"]["filters"].append("redact_report_codes")

@@ -1,9 +1,10 @@
 """Verification codes (验证码) sent by SMS or email, and the limits on sending and trying them.
 
 A code is 6 random digits, kept only as a keyed hash, for 10 minutes, and it survives at most
-5 tries. A phone or email address gets at most 1 code a minute and 10 a day; one client IP at
-most `CODE_IP_DAILY_LIMIT` a day. Everything lives in the Django cache (Redis in production),
-keyed by digests, so no phone number or address is ever a cache key.
+5 tries. A phone or email address gets at most 1 code a minute and 10 a day; one client address
+(an IPv4 address or an IPv6 /64: `core.addresses`) at most `CODE_IP_DAILY_LIMIT` a day.
+Everything lives in the Django cache (Redis in production), keyed by digests, so no phone
+number or address is ever a cache key.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from xuedang.core import crypto
+from xuedang.core.addresses import address_group
 
 CODE_TTL = 10 * 60
 MAX_TRIES = 5
@@ -79,7 +81,7 @@ def send_allowance_take(target: Target, ip: str) -> None:
             f"{PER_TARGET_PER_DAY} codes today; try tomorrow",
             reason="day",
         )
-    ip_key = crypto.digest(ip or "-", purpose="client-ip")[:32]
+    ip_key = crypto.digest(address_group(ip), purpose="client-ip")[:32]
     if _count(f"xd:code-ip:{ip_key}:{_today()}", DAY) > settings.CODE_IP_DAILY_LIMIT:
         raise CodeRefused(
             "此网络今天获取验证码次数过多，请明天再试 / too many codes were requested from "

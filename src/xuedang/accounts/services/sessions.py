@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 
 from xuedang.accounts.models import AccountSession, LoginEvent, User
 from xuedang.core import crypto
+from xuedang.core.addresses import address_group
 from xuedang.core.audit import audit_log
 
 
@@ -61,7 +62,7 @@ def session_end(*, user: User, session_id: int) -> None:
 
 def _ip_failures_key(ip: str) -> str:
     hour = timezone.now().strftime("%Y%m%d%H")
-    return f"xd:login-fail-ip:{crypto.digest(ip or '-', purpose='client-ip')[:32]}:{hour}"
+    return f"xd:login-fail-ip:{crypto.digest(address_group(ip), purpose='client-ip')[:32]}:{hour}"
 
 
 def login_ip_blocked(*, ip: str) -> bool:

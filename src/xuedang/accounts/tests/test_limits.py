@@ -177,3 +177,23 @@ def test_one_network_failing_across_many_accounts_is_held_back(limits_cache, set
     assert (
         Client(REMOTE_ADDR="10.9.9.9").post("/login/", {"username": "student", "password": PASSWORD}).status_code == 302
     )  # other networks are not affected
+
+
+def test_forty_addresses_of_one_ipv6_64_share_one_sms_cap(limits_cache, settings) -> None:
+    settings.CODE_IP_DAILY_LIMIT = 30
+    for n in range(30):
+        _issue(phone=f"138001{n:05d}", ip=f"2001:db8:77:1:{n:x}::{n + 1:x}")
+    for n in range(30, 40):
+        with pytest.raises(codes.CodeRefused) as refused:
+            _issue(phone=f"138001{n:05d}", ip=f"2001:db8:77:1:{n:x}::{n + 1:x}")
+        assert refused.value.reason == "ip"
+    _issue(phone="13900139000", ip="2001:db8:77:2::1")  # the next /64 has its own cap
+
+
+@pytest.mark.django_db
+def test_sign_in_failures_from_one_ipv6_64_are_counted_together(limits_cache, settings, student) -> None:
+    settings.LOGIN_IP_HOURLY_FAILURES = 3
+    for n in range(3):
+        Client(REMOTE_ADDR=f"2001:db8:9:9::{n + 1:x}").post("/login/", {"username": f"x{n}", "password": "guess"})
+    response = Client(REMOTE_ADDR="2001:db8:9:9:abcd::1").post("/login/", {"username": "student", "password": PASSWORD})
+    assert response.status_code == 429
