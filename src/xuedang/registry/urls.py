@@ -13,6 +13,7 @@ urlpatterns = [
     path("transfers/", views.transfer_list, name="transfer_list"),
     path("transfers/new/", views.transfer_new, name="transfer_new"),
     path("transfers/<int:pk>/", views.transfer_detail, name="transfer_detail"),
+    path("enrollments/<int:pk>/correct/", views.enrollment_correct, name="enrollment_correct"),
     path("enrollments/<int:pk>/cancel/", views.enrollment_cancel, name="enrollment_cancel"),
     path("enrollments/<int:pk>/annual/", views.enrollment_annual, name="enrollment_annual"),
     path("enrollments/<int:pk>/change/", views.enrollment_change, name="enrollment_change"),

@@ -32,6 +32,7 @@ from xuedang.registry.forms import (
     AnnualRegistrationForm,
     CancelForm,
     ChangeForm,
+    CorrectionForm,
     CredentialForm,
     EnrollmentForm,
     NoteForm,
@@ -191,6 +192,30 @@ def enrollment_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, "学籍已注册 / enrollment registered")
             return redirect("registry:enrollment_detail", pk=enrollment.pk)
     return render(request, "registry/form.html", {"form": form, "title": "注册学籍 / register a student"})
+
+
+@staff_view(REGISTERING)
+def enrollment_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """更正 — the school fixes its own entry while the credential is unpublished (第十九条 after)."""
+    enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
+    initial = {f: getattr(enrollment, f) for f in services.CORRECTABLE_FIELDS}
+    form = CorrectionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrollment_correct(
+                actor=request.user, enrollment=enrollment, changes=form.changes(), reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "已更正 / corrected")
+            return redirect("registry:enrollment_detail", pk=enrollment.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "enrollment": enrollment, "title": "更正学籍信息 / correct the school's entry"},
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_view(REGISTERING)

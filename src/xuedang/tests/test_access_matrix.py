@@ -122,6 +122,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
         nobody() | {"registrar": 200, "other_school_registrar": 200, "province_officer": 200},
     ),
     "school/enrollments/<int:pk>/cancel/": ("/school/enrollments/{pk}/cancel/", registrars(own_only=True)),
+    "school/enrollments/<int:pk>/correct/": ("/school/enrollments/{pk}/correct/", registrars(own_only=True)),
     "school/enrollments/<int:pk>/annual/": ("/school/enrollments/{pk}/annual/", registrars(own_only=True)),
     "school/admissions/": ("/school/admissions/", registrars(own_only=False)),
     "school/admissions/<int:pk>/": ("/school/admissions/{admission}/", registrars(own_only=True)),

@@ -74,9 +74,7 @@ def test_wrong_numbers_second_credentials_and_strangers_are_refused(tmp_path, gr
     assert Credential.objects.count() == 1
 
 
-def test_no_credential_by_file_for_a_suspended_student_nor_before_the_expected_graduation(
-    tmp_path, graduates
-) -> None:
+def test_no_credential_by_file_for_a_suspended_student_nor_before_the_expected_graduation(tmp_path, graduates) -> None:
     from xuedang.registry.services import enrollment_change_record
 
     enrollment_change_record(
