@@ -16,6 +16,7 @@ from xuedang.registry.models import (
     EnrollmentNote,
     Gender,
     Level,
+    RevocationKind,
     StudyForm,
 )
 from xuedang.registry.services import CANCELLATIONS, CHANGE_RULES, major_code_problem
@@ -281,3 +282,25 @@ class PublishForm(BilingualForm):
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
+
+
+class RevocationForm(BilingualForm):
+    """撤销申请 — filed by the school; the province decides (第二十六条)."""
+
+    kind = forms.ChoiceField(choices=RevocationKind.choices, widget=forms.RadioSelect, label="类型 / kind")
+    decision_number = forms.CharField(max_length=60, label="学校决定文号 / the school's decision no.")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500, label="撤销原因 / reason")
+
+
+class RevocationDecisionForm(BilingualForm):
+    decision = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        choices=[("approve", "批准撤销 / approve"), ("reject", "不予批准 / reject")],
+        label="审核 / decision",
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="审核意见（不予批准时必填）/ note (required when rejecting)",
+    )

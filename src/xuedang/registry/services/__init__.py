@@ -48,6 +48,7 @@ from xuedang.registry.services.enrollments import (
     enrollment_register,
     identity_validate,
 )
+from xuedang.registry.services.revocations import REVOCATION_PENDING, revocation_decide, revocation_file
 from xuedang.registry.services.transfers import (
     TRANSFER_FORBIDDEN,
     TRANSFER_NOT_FOUND,
@@ -76,6 +77,7 @@ __all__ = [
     "IDENTITY_FIELDS",
     "PHOTO_MAX_BYTES",
     "PHOTO_SIZE",
+    "REVOCATION_PENDING",
     # transfers
     "TRANSFER_FORBIDDEN",
     "TRANSFER_NOT_FOUND",
@@ -107,6 +109,8 @@ __all__ = [
     "photo_dispute_close",
     "photo_dispute_open",
     "photo_register",
+    "revocation_decide",
+    "revocation_file",
     "snapshot",
     "transfer_request_file",
     "transfer_request_province_decide",
