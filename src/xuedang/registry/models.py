@@ -597,3 +597,44 @@ class RevocationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"撤销 #{self.pk} {self.kind} {self.state}"
+
+
+class RecordNotice(models.Model):
+    """第十一条: the student is told when their 学籍 is registered, their 学历 published, their
+    学籍 cancelled or their credential revoked. One row per event (`event_key` unique), so the same
+    event is never announced twice; kept by identity digest, so a person who has no account yet
+    reads it when their records first bind.
+
+    .. pii: a notice about a named person's record (the text names the record, not the person).
+    """
+
+    event_key = models.CharField(max_length=80, unique=True)
+    identity_digest = models.CharField(max_length=64, db_index=True)
+    record_type = models.CharField(max_length=12)  # enrollment | credential
+    record_id = models.BigIntegerField()
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "学籍学历通知 / record notice"
+        verbose_name_plural = "学籍学历通知 / record notices"
+
+    def __str__(self) -> str:
+        return self.event_key
+
+
+class RecordNoticeDelivery(models.Model):
+    """That `user` was told of `notice` (in-app, and by SMS/email once): at most once each.
+
+    .. pii: links a person's account to a notice about their record.
+    """
+
+    notice = models.ForeignKey(RecordNotice, on_delete=models.PROTECT, related_name="deliveries")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    delivered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notice", "user"], name="record_notice_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} → {self.user_id}"

@@ -48,6 +48,7 @@ from xuedang.registry.services.enrollments import (
     enrollment_register,
     identity_validate,
 )
+from xuedang.registry.services.notices import NOTICE_TEXTS, record_notice, record_notice_claim
 from xuedang.registry.services.revocations import REVOCATION_PENDING, revocation_decide, revocation_file
 from xuedang.registry.services.transfers import (
     TRANSFER_FORBIDDEN,
@@ -75,6 +76,7 @@ __all__ = [
     "CREDENTIAL_FIELDS",
     "ENROLLMENT_FIELDS",
     "IDENTITY_FIELDS",
+    "NOTICE_TEXTS",
     "PHOTO_MAX_BYTES",
     "PHOTO_SIZE",
     "REVOCATION_PENDING",
@@ -109,6 +111,8 @@ __all__ = [
     "photo_dispute_close",
     "photo_dispute_open",
     "photo_register",
+    "record_notice",
+    "record_notice_claim",
     "revocation_decide",
     "revocation_file",
     "snapshot",

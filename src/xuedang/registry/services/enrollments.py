@@ -42,6 +42,7 @@ from xuedang.registry.services.common import (
     _save_unique,
     snapshot,
 )
+from xuedang.registry.services.notices import record_notice
 from xuedang.registry.services.transfer_steps import _transfers_lapse
 
 
@@ -216,6 +217,7 @@ def enrollment_register(
         after=snapshot(enrollment, IDENTITY_FIELDS + ENROLLMENT_FIELDS),
         reason=reason,
     )
+    record_notice(record=enrollment, event="enrollment.registered", school=institution.name, major=major_name)
     return enrollment
 
 
@@ -466,6 +468,10 @@ def enrollment_cancel(
         decision_date=decision_date,
         decision_number=decision_number,
         late=late,
+    )
+    state_words = EnrollmentState(state).label.split(" / ")[0]
+    record_notice(
+        record=enrollment, event="enrollment.cancelled", school=enrollment.institution.name, state=state_words
     )
     return Cancellation(change, deadline, late, estimated)
 

@@ -24,6 +24,7 @@ from xuedang.registry.models import (
 )
 from xuedang.registry.services.common import _fail, _save_unique
 from xuedang.registry.services.enrollments import _change_apply
+from xuedang.registry.services.notices import record_notice
 from xuedang.registry.signals import record_revoked, record_step
 
 REVOCATION_PENDING = "该记录已有待审核的撤销申请 / a revocation of this record is already waiting for the province"
@@ -114,12 +115,9 @@ def _revoke(*, actor: Any, revocation: RevocationRequest) -> None:
         reason=revocation.reason,
     )
     record_revoked.send(sender=Credential, record=credential, actor=actor)
-    words = "学历已撤销" if revocation.kind == RevocationKind.CREDENTIAL else "学籍已取消，学历已撤销"
-    record_step.send(
-        sender=Credential,
-        record=credential,
-        text=f"{words}（{revocation.decision_number}）：{revocation.reason} / your record was revoked",
-    )
+    words = "" if revocation.kind == RevocationKind.CREDENTIAL else "学籍已取消；"
+    reason = f"{words}{revocation.reason}（{revocation.decision_number}）"
+    record_notice(record=credential, event="credential.revoked", number=credential.certificate_number, reason=reason)
     if revocation.kind == RevocationKind.ENROLLMENT:
         _enrollment_revoke(actor=actor, revocation=revocation, credential=credential)
 

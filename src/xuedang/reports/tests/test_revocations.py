@@ -69,8 +69,11 @@ def test_an_approved_revocation_reads_revoked_everywhere_and_stops_the_students_
     assert "已撤销" in lookup.content.decode()
     archive = login(student).get(f"/archive/credentials/{credential.pk}/").content.decode()
     assert "已撤销" in archive
-    notice = Notification.objects.filter(user=student).latest("id")
-    assert "学历已撤销" in notice.text
+    revoked = [n.text for n in Notification.objects.filter(user=student) if "已撤销" in n.text]
+    assert revoked == [
+        f"您的学历（证书编号 {credential.certificate_number}）已撤销：学历系冒名顶替取得（北大〔2026〕7号）"
+        " / your credential was revoked"
+    ]
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {
         "registry.revocation.filed",
