@@ -51,7 +51,7 @@ def appeal_start(*, user: User, document_type: str, document_number: str) -> Ide
     if selectors.open_appeal(user=user):
         raise ValidationError("您已有一个未完成的申诉 / you already have an open appeal")
     try:
-        number = validators.normalize_document(document_type, document_number)
+        document_type, number = validators.identify_document(document_type, document_number)
     except ValidationError as error:
         raise ValidationError({"document_number": error.messages}) from error
     appeal = IdentityAppeal.objects.create(
