@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import re
 import zipfile
 from html.parser import HTMLParser
 
@@ -243,14 +244,9 @@ def test_hostile_import_files_end_in_a_clear_state_never_an_exception(registrar,
         assert " / " in (job.message or job.errors[0]["message"])
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize("route", sorted(ROUTES))
 def test_a_body_larger_than_its_route_takes_is_refused_before_it_is_read(route: str, client) -> None:
-    url = (
-        ROUTES[route][0].format_map({})
-        if "{" not in ROUTES[route][0]
-        else ROUTES[route][0].replace("{", "").replace("}", "")
-    )
+    url = re.sub(r"\{\w+\}", "1", ROUTES[route][0])  # no database: nothing past the check may run
     large = url.startswith(tuple(settings.LARGE_BODY_PATHS))
     declared = (settings.MAX_REQUEST_BODY_BYTES if large else settings.MAX_FORM_BODY_BYTES) + 1
     # The body is tiny; the test client's input raises if anything reads past it.
