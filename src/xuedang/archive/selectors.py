@@ -58,7 +58,8 @@ def identity_matches(user: Any, record: Record) -> bool:
     if record.identity_digest:
         return record.identity_digest in {digest for digest, _ in pairs}
     birth = account_birth_date(user)
-    return birth is not None and record.birth_date == birth and record.name in {name for _, name in pairs}
+    names = {validators.name_key(name) for _, name in pairs}
+    return birth is not None and record.birth_date == birth and validators.name_key(record.name) in names
 
 
 # --- Manual binding's daily attempts ----------------------------------------------------------

@@ -240,13 +240,23 @@ def _is_latin(ch: str) -> bool:
     return ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN")
 
 
+def name_key(value: str) -> str:
+    """A name as typed, in the form names are stored: the one comparison every lookup, binding and
+    import match uses (a typed name meets a stored one). Never raises; validation is
+    `normalize_name`, which applies exactly this first.
+
+    NFC (so "José" typed with a combining accent is the stored "José"), full-width Latin letters
+    and spaces of Chinese input methods to ASCII, every look-alike of the middle dot (• ・ ‧ …) to
+    "·", and no surrounding spaces.
+    """
+    return unicodedata.normalize("NFC", to_half_width(value)).translate(_DOT_TABLE).strip()
+
+
 def normalize_name(value: str, *, max_length: int = 50) -> str:
     """A person's name: CJK of every plane, · for minority names, Latin for foreign students."""
-    name = unicodedata.normalize("NFC", value).translate(_DOT_TABLE)
+    name = name_key(value)
     if not name:
         raise _error("请填写姓名 / the name is required", "required")
-    if name != name.strip():
-        raise _error("姓名首尾不能有空格 / the name must not start or end with a space", "spaces")
     if len(name) > max_length:
         raise _error(
             f"姓名不能超过 {max_length} 个字（实际 {len(name)}）/ the name is longer than {max_length} characters",

@@ -68,3 +68,39 @@ def access_institution(actor: object, code: str, *, roles: Iterable[str] | None 
 REGISTERING = (Role.REGISTRAR,)
 APPROVING = (Role.APPROVER,)
 READING = (Role.REGISTRAR, Role.APPROVER, Role.AUDITOR, Role.USER_ADMIN)
+
+
+# --- Who administers whose staff (issue 13 item 2) -----------------------------------------------
+# Centre user administrators appoint centre and province staff; a province's user administrators
+# appoint the staff of that province's institutions; an institution's user administrators appoint
+# its registrars, approvers and auditors (not further user administrators: that is the province's).
+INSTITUTION_ADMIN_GRANTS = (Role.REGISTRAR, Role.APPROVER, Role.AUDITOR)
+
+
+def administers(
+    actor: object, *, scope: str, role: str, province_code: str = "", institution_id: int | None = None
+) -> bool:
+    """Whether the actor, as a user administrator, may give or take `role` in this scope."""
+    admin = memberships(actor, (Role.USER_ADMIN,))
+    if scope in (Scope.CENTRE, Scope.PROVINCE):
+        return admin.filter(scope=Scope.CENTRE).exists()
+    if scope != Scope.INSTITUTION or institution_id is None:
+        return False
+    school = Institution.objects.filter(pk=institution_id).values_list("province_code", flat=True).first()
+    if school is not None and admin.filter(scope=Scope.PROVINCE, province_code=school).exists():
+        return True
+    return (
+        role in INSTITUTION_ADMIN_GRANTS
+        and admin.filter(scope=Scope.INSTITUTION, institution_id=institution_id).exists()
+    )
+
+
+def administers_user(actor: object, user: object) -> bool:
+    """Whether the actor administers at least one of `user`'s roles (staff pages, two-factor reset)."""
+    held = Membership.objects.filter(user=cast(Any, user)).values_list(
+        "scope", "role", "province_code", "institution_id"
+    )
+    return any(
+        administers(actor, scope=scope, role=role, province_code=province, institution_id=school)
+        for scope, role, province, school in held
+    )

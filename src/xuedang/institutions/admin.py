@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from xuedang.core.models import AuditEntry, Code, HolidayCalendarDay
 from xuedang.institutions.admin_site import AuditedAdmin, ReadOnlyAdmin
-from xuedang.institutions.models import ApiKey, Institution, Membership, President
+from xuedang.institutions.models import ApiKey, Institution, President
 
 
 class PresidentInline(admin.TabularInline):
@@ -26,13 +26,7 @@ class InstitutionAdmin(AuditedAdmin):
     inlines = [PresidentInline]
 
 
-@admin.register(Membership)
-class MembershipAdmin(AuditedAdmin):
-    list_display = ("user", "scope", "role", "province_code", "institution", "active")
-    list_filter = ("scope", "role", "active")
-    search_fields = ("user__username", "institution__name", "institution__code")
-    autocomplete_fields = ("institution",)
-    raw_id_fields = ("user",)
+# Memberships are registered by accounts' admin: their changes go through accounts' service.
 
 
 @admin.register(ApiKey)

@@ -89,6 +89,16 @@ class Membership(models.Model):
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who granted the role, and for centre roles the second user administrator who approved it
+    # (issue 20 item 2): a centre role waits inactive until then.
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    awaiting_approval = models.BooleanField("待复核 / awaiting approval", default=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "岗位 / membership"

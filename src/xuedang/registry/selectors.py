@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from xuedang.core import validators
 from xuedang.core.models import AuditEntry
 from xuedang.registry.access import enrollments_for, transfer_requests_for
 from xuedang.registry.models import Enrollment, TransferRequest, TransferState
@@ -27,7 +28,8 @@ def enrollment_list(*, actor: Any, filters: EnrollmentFilters) -> QuerySet[Enrol
     """Enrollments the actor may read, filtered; newest entry first."""
     qs = enrollments_for(actor).select_related("institution")
     if filters.q:
-        qs = qs.filter(Q(student_number=filters.q) | Q(name__startswith=filters.q))
+        typed = validators.name_key(filters.q)  # 扎西•巴 finds 扎西·巴特尔
+        qs = qs.filter(Q(student_number=typed) | Q(name__startswith=typed))
     if filters.major_code:
         qs = qs.filter(major_code=filters.major_code)
     if filters.entry_year:

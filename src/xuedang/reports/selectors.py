@@ -302,13 +302,15 @@ def verification_of(report: Report, *, today: date | None = None) -> Verificatio
 # --- 零散查询 -----------------------------------------------------------------------------------------
 def credential_lookup(*, certificate_number: str, name: str) -> Credential | None:
     """A published (or revoked) credential by certificate number and name, both exact after
-    normalisation ("NO.00298959", "00298959" and "298959" are the same number)."""
+    normalisation ("NO.00298959", "00298959" and "298959" are the same number; 扎西•巴特尔 and
+    扎西・巴特尔 are 扎西·巴特尔, validators.name_key)."""
     key = validators.certificate_key(certificate_number)
-    if not key or not name.strip():
+    typed = validators.name_key(name)
+    if not key or not typed:
         return None
     return (
         Credential.objects.select_related("institution")
-        .filter(certificate_key=key, name=name.strip(), state__in=[CredentialState.PUBLISHED, CredentialState.REVOKED])
+        .filter(certificate_key=key, name=typed, state__in=[CredentialState.PUBLISHED, CredentialState.REVOKED])
         .first()
     )
 

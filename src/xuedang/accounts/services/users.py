@@ -15,7 +15,6 @@ from django.db import transaction
 from xuedang.accounts.models import User
 from xuedang.core import crypto, validators
 from xuedang.core.audit import audit_log
-from xuedang.institutions.models import Institution, Membership, Scope
 
 
 @transaction.atomic
@@ -73,68 +72,6 @@ def user_create(
         },
     )
     return user
-
-
-@transaction.atomic
-def membership_grant(
-    *,
-    actor: Any,
-    user: User,
-    scope: str,
-    role: str,
-    province_code: str = "",
-    institution: Institution | None = None,
-    reason: str = "",
-) -> Membership:
-    """Give a staff member one role in one scope (centre, a province or an institution)."""
-    if scope == Scope.INSTITUTION and institution is None:
-        raise ValidationError({"institution": ["请选择高校 / choose the institution"]})
-    if scope == Scope.PROVINCE and province_code not in validators.PROVINCE_CODES:
-        raise ValidationError({"province_code": [f"省份代码“{province_code}”无效 / invalid province code"]})
-    membership, created = Membership.objects.get_or_create(
-        user=user,
-        scope=scope,
-        role=role,
-        province_code=province_code,
-        institution=institution,
-        defaults={"active": True},
-    )
-    if not created and not membership.active:
-        membership.active = True
-        membership.save(update_fields=["active"])
-    if not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-    audit_log(
-        actor=actor,
-        action="institutions.membership.granted",
-        target=membership,
-        after={
-            "user": user.username,
-            "scope": scope,
-            "role": role,
-            "province_code": province_code,
-            "institution": institution.code if institution else "",
-        },
-        reason=reason,
-    )
-    return membership
-
-
-@transaction.atomic
-def membership_revoke(*, actor: Any, membership: Membership, reason: str) -> Membership:
-    """End a role; the row stays (nothing is deleted) for the record of who could do what."""
-    membership.active = False
-    membership.save(update_fields=["active"])
-    audit_log(
-        actor=actor,
-        action="institutions.membership.revoked",
-        target=membership,
-        before={"active": True},
-        after={"active": False},
-        reason=reason,
-    )
-    return membership
 
 
 def identity_checked_mark(*, user: User, at: datetime) -> None:

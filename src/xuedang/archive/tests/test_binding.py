@@ -14,6 +14,7 @@ from xuedang.archive.services.bindings import _bind
 from xuedang.archive.tests.helpers import PDF, graduate, legacy_graduate
 from xuedang.conftest import login, make_enrollment
 from xuedang.core.models import AuditEntry
+from xuedang.registry.models import Credential
 
 STUDENT_ID = "11010519491231002X"  # the `student` fixture, 吉𠮷
 OTHER_ID = "650102200001010020"  # `other_student`, 阿依古丽·买买提
@@ -92,6 +93,15 @@ def test_a_pre_2001_number_binds_with_or_without_no_and_leading_zeros(student, t
 def test_a_pre_2001_record_without_an_id_binds_on_name_and_birth_date(student) -> None:
     credential = legacy_graduate(number="00298959", without_id=True)
     _claim(login(student), "NO.298959", 2000)
+    assert Binding.objects.filter(credential=credential, user=student).exists()
+
+
+@pytest.mark.parametrize("stored", ["吉𠮷\u3000", " 吉𠮷"])
+def test_a_legacy_record_whose_name_was_stored_unnormalised_still_binds_by_hand(student, stored) -> None:
+    # Old records predate the name validator; the comparison normalises both sides (name_key).
+    credential = legacy_graduate(number="00298959", without_id=True)
+    Credential.objects.filter(pk=credential.pk).update(name=stored)
+    _claim(login(student), "298959", 2000)
     assert Binding.objects.filter(credential=credential, user=student).exists()
 
 

@@ -232,6 +232,24 @@ def test_a_lookup_by_certificate_number_and_name_shows_basic_fields_and_is_logge
     assert (event.viewer_kind, event.record_type) == ("public_lookup", "credential")
 
 
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        ("扎西·巴特尔", "扎西•巴特尔"),
+        ("扎西·巴特尔", "扎西・巴特尔"),
+        ("扎西·巴特尔", " 扎西‧巴特尔 "),
+        ("José María", "Jose\u0301 Mari\u0301a"),
+        ("Zhang San", "Ｚｈａｎｇ\u3000Ｓａｎ"),
+    ],
+)
+def test_a_lookup_finds_the_name_the_way_people_type_it(student, stored, typed) -> None:
+    credential = credential_report(student).credential
+    Credential.objects.filter(pk=credential.pk).update(name=stored)
+    typed_in = {"certificate_number": credential.certificate_number, "name": typed}
+    response = Client().post("/verify/lookup/", typed_in, REMOTE_ADDR="203.0.113.8")
+    assert 'id="lookup-result"' in response.content.decode()
+
+
 def test_a_lookup_with_the_wrong_name_finds_nothing_and_counts_as_a_miss(student, settings) -> None:
     settings.REPORTS_MISSES_BEFORE_CAPTCHA = 1
     credential = credential_report(student).credential
