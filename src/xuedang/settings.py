@@ -169,24 +169,30 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # --- Student accounts: sign-in, lockout, codes, messages (accounts app) ----------------------
 # Axes watches every sign-in (it needs the request); the accounts backend accepts a username,
-# phone, activated email or ID number. Failures are counted in the cache (Redis in production)
-# per account, whatever name was typed; the cool-off doubles with each lockout of the day.
+# phone, activated email or ID number. Sign-in limits (decision 0018), counted in the cache
+# (Redis in production), every address being an IPv4 address or an IPv6 /64:
+# - per account, whatever name was typed: a captcha after LOGIN_ACCOUNT_FAILURES_BEFORE_CAPTCHA
+#   failures in a day, from any address; never a lock a stranger can set off;
+# - per address: a captcha for everyone there after LOGIN_IP_HOURLY_FAILURES failures in the
+#   hour (high enough for a campus or carrier NAT); a person who passes it can always try;
+# - per (address, account) pair: axes locks after AXES_FAILURE_LIMIT failures; the cool-off
+#   doubles with each lockout of the day (up to 24 h).
 AUTHENTICATION_BACKENDS = [
     "xuedang.accounts.backends.AxesRequestBackend",
     "xuedang.accounts.backends.AccountBackend",
 ]
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
-AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "10"))
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_CLIENT_IP_CALLABLE = "xuedang.core.addresses.request_address_group"
 AXES_USERNAME_CALLABLE = "xuedang.accounts.backends.lockout_username"
 AXES_COOLOFF_TIME = "xuedang.accounts.backends.lockout_cool_off"
 AXES_LOCKOUT_CALLABLE = "xuedang.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
-# Failures count per account, not per IP: a campus or mobile carrier puts thousands of honest
-# students behind one address. Codes and look-ups have their own per-IP caps (accounts.codes).
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+LOGIN_ACCOUNT_FAILURES_BEFORE_CAPTCHA = int(env("LOGIN_ACCOUNT_FAILURES_BEFORE_CAPTCHA", "3"))
+SILENCED_SYSTEM_CHECKS: list[str] = []
 if not REDIS_URL:
     # Without Redis, failures are counted in this process's memory: right for one development
     # server, which is the only setup without Redis (production sets REDIS_URL).

@@ -60,18 +60,47 @@ def session_end(*, user: User, session_id: int) -> None:
     audit_log(actor=user, action="accounts.session.ended", target=user, after={"session": session.pk})
 
 
+# --- Sign-in throttles (decision 0018) ----------------------------------------------------------
+# Axes locks an (address, account) pair on its own; these two counters only ever ask for a
+# captcha, so no stranger can keep anyone out: whoever passes the captcha can always try.
+
+
 def _ip_failures_key(ip: str) -> str:
     hour = timezone.now().strftime("%Y%m%d%H")
     return f"xd:login-fail-ip:{crypto.digest(address_group(ip), purpose='client-ip')[:32]}:{hour}"
 
 
-def login_ip_blocked(*, ip: str) -> bool:
-    """Many failures from one network within the hour (credential stuffing across accounts):
-    further sign-ins from it wait for the next hour. Per-account lockout is axes' job."""
-    return cache.get(_ip_failures_key(ip), 0) >= settings.LOGIN_IP_HOURLY_FAILURES
+def _account_failures_key(account: str) -> str:
+    """`account` is axes' name for it (`backends.lockout_username`: the username, or a digest of
+    an unknown typed name), so every login name of one account shares the count."""
+    day = timezone.now().strftime("%Y%m%d")
+    return f"xd:login-fail-account:{crypto.digest(account, purpose='lockout')[:32]}:{day}"
 
 
-def login_ip_failure(*, ip: str) -> None:
-    key = _ip_failures_key(ip)
-    cache.add(key, 0, timeout=3600)
-    cache.incr(key)
+def _incr(key: str, timeout: int) -> None:
+    cache.add(key, 0, timeout=timeout)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=timeout)
+
+
+def login_captcha_required(*, ip: str, account: str | None = None) -> bool:
+    """Whether a sign-in from `ip` (to `account`, when known) must come with a captcha: many
+    failures from that address this hour (credential stuffing across accounts), or a few
+    failures for that account today (guessing one password from many addresses)."""
+    if cache.get(_ip_failures_key(ip), 0) >= settings.LOGIN_IP_HOURLY_FAILURES:
+        return True
+    if account is None:
+        return False
+    return cache.get(_account_failures_key(account), 0) >= settings.LOGIN_ACCOUNT_FAILURES_BEFORE_CAPTCHA
+
+
+def login_failure_record(*, ip: str, account: str) -> None:
+    _incr(_ip_failures_key(ip), 3600)
+    _incr(_account_failures_key(account), 24 * 3600)
+
+
+def login_success_record(*, account: str) -> None:
+    """The person got in: the account's count starts again (an attacker's next failures count anew)."""
+    cache.delete(_account_failures_key(account))
