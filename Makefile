@@ -9,7 +9,7 @@ SEED_STUDENTS ?= 3000
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test test-sqlite test-postgres lint bench debs pdf-debs bench-verify
+.PHONY: install run run-prod test test-sqlite test-postgres lint bench debs pdf-debs bench-verify
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,15 +31,26 @@ run: install debs
 	$(BIN)/xuedang signing_devca
 	$(BIN)/xuedang runserver 127.0.0.1:8000
 
+# The production profile (docs/deploy.md) on this machine: deploy/xuedang.env with local secrets,
+# PostgreSQL and Redis on 127.0.0.1, migrate, collectstatic, a Celery worker and gunicorn
+# (deploy/gunicorn.conf.py) on http://127.0.0.1:$(PROD_PORT)/. Ctrl-C stops it.
+PROD_PORT ?= 8110
+PROD_DB ?= postgres://postgres@127.0.0.1:5432/xuedang_prod
+PROD_REDIS ?= redis://127.0.0.1:6379/1
+run-prod: install
+	$(BIN)/python deploy/run_prod.py --port $(PROD_PORT) --database-url $(PROD_DB) --redis-url $(PROD_REDIS) \
+	  --seed $(or $(SEED_STUDENTS),0)
+
 # Browser journeys drive Debian's Chromium (never `playwright install`, which cannot download here).
 $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
 	elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -q && sudo apt-get install -y -q chromium; \
 	else echo "browser tests need Debian's chromium: apt-get install chromium"; fi
 
-# Report PDFs embed these fonts; the tests read PDFs back with poppler (pdftotext, pdfsig …) and zbarimg (QR).
+# Report PDFs embed these fonts (the fallback chain is core/pdf.py's FONT_CHAIN; BabelStone Han draws
+# CJK Extensions G and H); the tests read PDFs back with poppler (pdftotext, pdfsig …) and zbarimg (QR).
 # flite speaks the captcha for those who cannot read the picture.
-DEBS := fonts-liberation fonts-arphic-uming fonts-hanazono poppler-utils zbar-tools flite
+DEBS := fonts-liberation fonts-arphic-uming fonts-hanazono fonts-babelstone-han poppler-utils zbar-tools flite
 debs:
 	@dpkg -s $(DEBS) >/dev/null 2>&1 || { \
 	if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $(DEBS); \
@@ -73,7 +84,7 @@ bench-verify: install $(WRK)
 
 # The same checks run before each commit with `.venv/bin/pre-commit install` (.pre-commit-config.yaml).
 lint: install
-	$(BIN)/ruff check src bench
-	$(BIN)/ruff format --check src bench
+	$(BIN)/ruff check src bench deploy
+	$(BIN)/ruff format --check src bench deploy
 	$(BIN)/mypy
 	$(BIN)/lint-imports

@@ -13,8 +13,8 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
-from xuedang.accounts.models import AppealState, IdentityAppeal
-from xuedang.institutions.access import is_centre
+from xuedang.accounts.models import AppealState, IdentityAppeal, Invitation, User
+from xuedang.institutions.access import administered_memberships, administers, is_centre, is_user_admin
 from xuedang.institutions.models import Role
 
 APPEAL_REVIEWERS = (Role.USER_ADMIN, Role.APPROVER)
@@ -55,3 +55,44 @@ def student_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+# --- Staff pages (issue 13 item 2): user administrators see the people of the scopes they administer.
+
+
+def staff_admin_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_user_admin(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def access_staff_person(actor: Any, pk: int) -> User:
+    """A staff member the actor administers (never the actor itself); 404 otherwise."""
+    if pk == getattr(actor, "pk", None):
+        raise Http404
+    user = User.objects.filter(pk=pk, memberships__in=administered_memberships(actor)).distinct().first()
+    if user is None:
+        raise Http404
+    return user
+
+
+def access_invitation(actor: Any, pk: int) -> Invitation:
+    """An open invitation the actor sent or could have sent; 404 otherwise."""
+    invitation = Invitation.objects.filter(pk=pk, accepted_at__isnull=True, withdrawn_at__isnull=True).first()
+    if invitation is None or not all(
+        administers(
+            actor,
+            scope=invitation.scope,
+            role=role,
+            province_code=invitation.province_code,
+            institution_id=invitation.institution_id,
+        )
+        for role in invitation.roles
+    ):
+        raise Http404
+    return invitation

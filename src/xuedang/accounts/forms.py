@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from captcha.fields import CaptchaField
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 
+from xuedang.core.forms import BilingualForm
 from xuedang.core.models import DocumentType
+from xuedang.core.validators import PROVINCE_CODES
 
 CODE_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}", "maxlength": "6"}
 PHONE_ATTRS = {"inputmode": "tel", "autocomplete": "tel"}
@@ -63,8 +66,23 @@ class TotpForm(forms.Form):
     )
 
 
+class SecondStepForm(forms.Form):
+    code = forms.CharField(
+        label="动态口令或恢复码 / authenticator code or recovery code",
+        max_length=11,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "maxlength": "11"}),
+    )
+
+
 class RegisterForm(forms.Form):
-    phone = forms.CharField(label="手机号 / mobile", max_length=20, widget=forms.TextInput(attrs=PHONE_ATTRS))
+    phone = forms.CharField(
+        label="手机号 / mobile",
+        max_length=20,
+        required=False,
+        help_text="境外号码请加国家或地区代码，如 +852；没有手机号可只填邮箱 / outside the mainland with its "
+        "country code, e.g. +852; without a mobile, give an email",
+        widget=forms.TextInput(attrs=PHONE_ATTRS),
+    )
     code = code_field()
     password = password_field("密码 / password")
     password2 = password_field("确认密码 / password again")
@@ -199,3 +217,54 @@ class AppealDecisionForm(forms.Form):
         ],
     )
     reason = forms.CharField(label="审核意见 / reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# --- Staff onboarding (issue 13 items 1–2) --------------------------------------------------
+
+
+class InviteForm(BilingualForm):
+    real_name = forms.CharField(label="姓名 / name", max_length=50)
+    phone = forms.CharField(
+        label="手机号 / mobile", max_length=20, required=False, widget=forms.TextInput(attrs=PHONE_ATTRS)
+    )
+    email = forms.CharField(label="邮箱 / email", max_length=254, required=False)
+    scope = forms.ChoiceField(label="范围 / scope")
+    province_code = forms.ChoiceField(label="省份 / province", required=False)
+    institution_code = forms.CharField(label="院校代码 / institution code", max_length=5, required=False)
+    roles = forms.MultipleChoiceField(label="岗位 / roles", widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, scopes: list[tuple[str, str]], roles: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["scope"]).choices = scopes
+        cast(forms.ChoiceField, self.fields["roles"]).choices = roles
+        cast(forms.ChoiceField, self.fields["province_code"]).choices = [("", "—")] + [
+            (c, f"{c} {n}") for c, n in PROVINCE_CODES.items()
+        ]
+        self.fields["roles"].error_messages["invalid_choice"] = "岗位“%(value)s”不可选 / role %(value)s is not offered"
+        self.fields["scope"].error_messages["invalid_choice"] = "范围“%(value)s”不可选 / scope %(value)s is not offered"
+
+
+class AcceptInvitationForm(BilingualForm):
+    username = forms.CharField(
+        label="用户名 / username",
+        max_length=30,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z][A-Za-z0-9_.-]{2,29}$",
+                "用户名为 3–30 位字母、数字或 _ . -，以字母开头 / "
+                "3–30 letters, digits or _ . -, starting with a letter",
+            )
+        ],
+    )
+    password = password_field("密码 / password")
+    password2 = password_field("确认密码 / password again")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
+            self.add_error("password2", "两次输入的密码不一致 / the passwords do not match")
+        return data
+
+
+class ReasonForm(BilingualForm):
+    reason = forms.CharField(label="原因 / reason", max_length=200)

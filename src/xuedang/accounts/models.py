@@ -49,6 +49,7 @@ class User(AbstractUser):
         choices=[
             ("cancelled", "本人注销 / cancelled by the owner"),
             ("appeal", "证件号申诉成立 / identity moved by an appeal"),
+            ("staff", "工作人员离岗 / staff member deactivated"),
         ],
     )
 
@@ -232,3 +233,69 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that stands in for the authenticator once (a lost phone).
+
+    Holds only a keyed hash of the code; the codes are shown once, when issued.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "恢复码 / recovery code"
+        verbose_name_plural = "恢复码 / recovery codes"
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id}"
+
+
+class Invitation(models.Model):
+    """An invitation to join as staff: the person, the scope and the roles, sent as a single-use
+    link valid 72 hours (issue 13 item 2). `invited_by` empty means `xuedang bootstrap`.
+
+    .. pii: the invitee's name, mobile (encrypted) and email. Only a SHA-256 of the link's token
+       is stored; the link itself is sent once.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    real_name = models.CharField("姓名 / name", max_length=100)
+    phone = EncryptedTextField("手机号 / mobile", blank=True, default="")
+    email = models.EmailField("邮箱 / email", blank=True, default="")
+    scope = models.CharField("范围 / scope", max_length=12)
+    roles = models.JSONField("岗位 / roles", default=list)
+    province_code = models.CharField("省份 / province", max_length=2, blank=True, default="")
+    institution = models.ForeignKey(
+        "institutions.Institution", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    delivered = models.BooleanField("已送达 / delivered", default=False)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "工作人员邀请 / staff invitation"
+        verbose_name_plural = "工作人员邀请 / staff invitations"
+
+    def __str__(self) -> str:
+        return f"invitation #{self.pk} {self.scope} {','.join(self.roles)}"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def masked_email(self) -> str:
+        return mask_email(self.email) if self.email else ""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
@@ -11,24 +13,25 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from xuedang.accounts.models import AccountSession, AppealState, IdentityAppeal, LoginEvent, User
+from xuedang.accounts.models import AccountSession, AppealState, IdentityAppeal, Invitation, LoginEvent, User
 from xuedang.core import crypto, validators
+from xuedang.institutions.access import administered_memberships
 
 _MOBILE = re.compile(r"^(?:\+?86[- ]?)?1[3-9]\d{9}$")
 
 
 def _by_phone(name: str) -> User | None:
     try:
-        phone = validators.normalize_mobile(name)
+        phone = validators.normalize_any_mobile(name)
     except ValidationError:
         return None
     return User.objects.filter(phone_digest=crypto.digest(phone, purpose="phone")).first()
 
 
 def _by_document(name: str) -> User | None:
-    for document_type in ("resident_id", "passport"):
+    for typed in ("resident_id", "passport", "hk_macao_permit", "taiwan_permit"):
         try:
-            number = validators.normalize_document(document_type, name)
+            document_type, number = validators.identify_document(typed, name)
         except ValidationError:
             continue
         user = User.objects.filter(identity_digest=crypto.identity_digest(document_type, number)).first()
@@ -47,7 +50,8 @@ def user_by_login_name(name: str) -> User | None:
     user = User.objects.filter(username=name).first()
     if user is not None:
         return user
-    if _MOBILE.match(validators.to_half_width(name).replace(" ", "")):
+    compact = validators.to_half_width(name).replace(" ", "")
+    if _MOBILE.match(compact) or compact.startswith(("+", "00")):  # mainland, or with a country code
         return _by_phone(name)
     return _by_document(name)
 
@@ -109,3 +113,38 @@ def appeal_queue(*, actor: Any) -> QuerySet[IdentityAppeal]:
 
 def open_appeal(*, user: User) -> IdentityAppeal | None:
     return IdentityAppeal.objects.filter(appellant=user, state__in=[AppealState.DRAFT, AppealState.PENDING]).first()
+
+
+# --- Staff pages --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    user: User
+    roles: list[Any]  # memberships in the actor's administered scopes
+    last_login: datetime | None
+    two_factor: bool
+
+
+def staff_list(*, actor: Any) -> list[StaffRow]:
+    """People holding (or having held, or waiting for) roles in the scopes the actor administers."""
+    rows: dict[int, list[Any]] = {}
+    qs = administered_memberships(actor).select_related("user", "institution").order_by("user__username", "scope")
+    for membership in qs:
+        rows.setdefault(membership.user_id, []).append(membership)
+    return [
+        StaffRow(
+            user=roles[0].user,
+            roles=roles,
+            last_login=roles[0].user.last_login,
+            two_factor=bool(roles[0].user.totp_enabled_at),
+        )
+        for roles in rows.values()
+    ]
+
+
+def invitations_open(*, actor: Any) -> QuerySet[Invitation]:
+    """Invitations not yet used, withdrawn or expired that the actor sent."""
+    return Invitation.objects.filter(
+        invited_by=actor, accepted_at__isnull=True, withdrawn_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("institution")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import pyotp
 from django.db import transaction
 from django.urls import reverse
 from faker import Faker
@@ -21,6 +22,7 @@ from PIL import Image, ImageDraw
 
 from xuedang.accounts.models import User
 from xuedang.accounts.services import membership_grant, user_create
+from xuedang.accounts.services.two_factor import totp_enable
 from xuedang.core import validators
 from xuedang.core.codetables import code_choices
 from xuedang.institutions.models import Institution, Scope
@@ -29,6 +31,15 @@ from xuedang.registry import services
 from xuedang.registry.models import Enrollment, Photo
 
 DEMO_PASSWORD = "Xuedang-demo-2026"  # noqa: S105 — published demo login, demo data only
+# Staff sign in with two factors; the demo staff share this published authenticator key.
+DEMO_TOTP_SECRET = "XUEDANGDEMOSTAFFTOTPKEYDEMOONLY2"  # noqa: S105 — published, demo data only
+
+
+def demo_totp_code() -> str:
+    """The demo staff's current authenticator code (what an app loaded with DEMO_TOTP_SECRET shows)."""
+    return pyotp.TOTP(DEMO_TOTP_SECRET).now()
+
+
 RARE_CHARACTERS = "𠮷𡒄𪚥𬱖𬌗𬸚𫗧𬍛䶮"
 MINORITY_GIVEN = ["阿依古丽", "买买提", "古丽娜尔", "艾力", "热依拉", "扎西", "卓玛", "巴特尔", "其其格"]
 DEMO_SCHOOLS = ["10001", "10003", "10246", "10384", "10558", "10610", "10698", "11078", "12121", "13023"]
@@ -80,6 +91,8 @@ def seed_staff() -> None:
         user = User.objects.filter(username=username).first() or user_create(
             actor=None, username=username, password=DEMO_PASSWORD, real_name="演示工作人员", is_staff=True
         )
+        if not user.totp_enabled_at:
+            totp_enable(user=user, secret=DEMO_TOTP_SECRET, code=demo_totp_code())
         institution = Institution.objects.get(code=school) if school else None
         membership_grant(
             actor=None,
@@ -195,6 +208,7 @@ def _seed_history(enrollment: Enrollment, rng: random.Random, photo: bytes) -> N
             change_date=date(entry_year + 1, 3, 1),
             changes={"state": "suspended"},
             reason="疾病 / illness",
+            decision_number="校〔2022〕1号",
         )
         return
     graduation = date(entry_year + 4, 7, 1)

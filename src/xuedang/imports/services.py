@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -30,8 +31,9 @@ from django.utils import timezone
 
 from xuedang.core.audit import AuditDraft, audit_log, audit_log_bulk, audit_rows_copy
 from xuedang.imports import loaders
-from xuedang.imports.exports import error_report_xlsx
-from xuedang.imports.files import job_file, remove_work_files, staging_files
+from xuedang.imports.budget import Deadline, TimeBudgetExceeded, alarm
+from xuedang.imports.exports import error_report_xlsx, masked_errors
+from xuedang.imports.files import expired_job_files, job_file, remove_work_files, staging_files
 from xuedang.imports.kinds import KINDS, Kind
 from xuedang.imports.models import ImportJob, ImportState
 from xuedang.imports.parallel import MAX_ERRORS, ValidationCrashed, ValidationWork, collect_all, streamed_chunks
@@ -94,21 +96,15 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("institution", "created_by").get(pk=job_id)
     if not claimed:  # another worker has it, or it already ran
         return job
+    deadline = Deadline(settings.IMPORT_TIME_BUDGET_SECONDS)
     try:
-        kind = KINDS[job.kind]
-        estimate = _estimate_rows(job_file(job, "upload"))
-        _set(job, state=ImportState.VALIDATING, total_rows=estimate)
-        shares = _shares(estimate)
-        if kind.direct and shares > 1:
-            errors = _validate_streaming(job, kind, shares)
-        else:
-            errors = _validate(job, kind, shares)
-            if not errors:
-                _set(job, state=ImportState.LOADING)
-                _load(job, kind)
-        if errors:  # report cross-row problems of the good rows in the same go
-            errors = sorted(errors + _staging_errors(job), key=lambda e: (e.row, e.column))
+        with alarm(deadline):
+            errors = _validate_and_load(job, deadline)
+        if errors:
             return _finish(job, ImportState.INVALID, errors=errors)
+    except (TimeBudgetExceeded, SoftTimeLimitExceeded):
+        log.warning("import job %s: over its time budget, stopped", job.pk)
+        return _finish(job, ImportState.FAILED, message=str(TimeBudgetExceeded()))
     except ImportFileError as error:
         return _finish(job, ImportState.INVALID, message=str(error))
     except RowsRejected as rejected:
@@ -119,6 +115,24 @@ def import_job_run(*, job_id: int) -> ImportJob:
     finally:
         remove_work_files(job)
     return job
+
+
+def _validate_and_load(job: ImportJob, deadline: Deadline) -> list[RowError]:
+    """Both phases; the rows' errors if there were any (then nothing was written)."""
+    kind = KINDS[job.kind]
+    estimate = _estimate_rows(job_file(job, "upload"))
+    _set(job, state=ImportState.VALIDATING, total_rows=estimate)
+    shares = _shares(estimate)
+    if kind.direct and shares > 1:
+        errors = _validate_streaming(job, kind, shares, deadline)
+    else:
+        errors = _validate(job, kind, shares, deadline)
+        if not errors:
+            _set(job, state=ImportState.LOADING)
+            _load(job, kind)
+    if errors:  # report cross-row problems of the good rows in the same go
+        return sorted(errors + _staging_errors(job), key=lambda e: (e.row, e.column))
+    return []
 
 
 class RowsRejected(Exception):
@@ -171,6 +185,21 @@ def import_jobs_reap(*, now: datetime | None = None) -> int:
     return count
 
 
+def import_files_expire(*, now: datetime | None = None) -> int:
+    """Delete what jobs left on disk (the error report, and the upload of a job that never ran to
+    its end) once IMPORT_FILES_RETENTION_DAYS have passed since the job was created. Returns how
+    many files went. The job row stays: counts, state and masked errors are its history."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.IMPORT_FILES_RETENTION_DAYS)
+    old = ImportJob.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)
+    removed = 0
+    for path in expired_job_files(set(old)):
+        path.unlink(missing_ok=True)
+        removed += 1
+    if removed:
+        log.info("import files expired: %d removed", removed)
+    return removed
+
+
 def _estimate_rows(path: Path) -> int:
     with path.open("rb") as handle:
         if handle.read(4) == b"PK\x03\x04":
@@ -186,15 +215,18 @@ def _shares(estimated_rows: int) -> int:
     return max(1, settings.IMPORT_PROCESSES or os.cpu_count() or 1)
 
 
-def _validate(job: ImportJob, kind: Kind, shares: int) -> list[RowError]:
+def _validate(job: ImportJob, kind: Kind, shares: int, deadline: Deadline) -> list[RowError]:
     """Phase 1: every row checked, clean rows written to staging files; this process takes
     share 0 and forked children the others (parallel.py)."""
-    work = ValidationWork(job, kind, shares, today=timezone.localdate(job.created_at))
+    work = ValidationWork(job, kind, shares, today=timezone.localdate(job.created_at), deadline=deadline)
     children = [work.fork(share) for share in range(1, shares)]
     try:
         count, errors = work.run(0, progress=_progress(job))
-    finally:
         outcome = collect_all(children)
+    except BaseException:  # a bad file, the time budget: the other shares' work is moot
+        for child in children:
+            child.kill()
+        raise
     return _checked(job, count + outcome[0], errors + outcome[1])
 
 
@@ -209,12 +241,12 @@ class _Discard(Exception):
     """Rolls back a load whose file turned out to have bad rows or to clash with the registry."""
 
 
-def _validate_streaming(job: ImportJob, kind: Kind, shares: int) -> list[RowError]:
+def _validate_streaming(job: ImportJob, kind: Kind, shares: int, deadline: Deadline) -> list[RowError]:
     """Phases 1 and 2 at once (PostgreSQL): forked validators stream clean rows to this process,
     which feeds them to COPY into the registry inside the load transaction. Only if every row
     proves valid and nothing clashes is it committed; otherwise it is rolled back and the job
     takes the ordinary path on the staging files the validators wrote as well."""
-    work = ValidationWork(job, kind, shares, today=timezone.localdate(job.created_at))
+    work = ValidationWork(job, kind, shares, today=timezone.localdate(job.created_at), deadline=deadline)
     now = timezone.now()
     convert = kind.direct_line(job.institution_id, now, job.pk)
     children = [work.fork(share, stream=convert) for share in range(shares)]
@@ -238,6 +270,10 @@ def _validate_streaming(job: ImportJob, kind: Kind, shares: int) -> list[RowErro
             return errors
         _set(job, state=ImportState.LOADING)
         _load(job, kind)
+    except BaseException:
+        for child in children:
+            child.kill()
+        raise
     finally:
         chunks.close()
     return []
@@ -346,7 +382,7 @@ def _finish(job: ImportJob, state: str, *, errors: list[RowError] | None = None,
     job.message = message
     if errors:
         job.error_count = len(errors)
-        job.errors = [e.__dict__ for e in errors[:KEEP_ERRORS]]
+        job.errors = [e.__dict__ for e in masked_errors(errors[:KEEP_ERRORS])]
         with job_file(job, "errors.xlsx").open("wb") as out:
             error_report_xlsx(errors, out)
     job.save()
@@ -357,9 +393,22 @@ def _finish(job: ImportJob, state: str, *, errors: list[RowError] | None = None,
 # autodiscovery and keeps their names, which queued messages and the beat schedule carry.
 
 
-@shared_task(name="xuedang.imports.tasks.run_import_job", acks_late=True)
+@shared_task(
+    name="xuedang.imports.tasks.run_import_job",
+    acks_late=True,
+    # Past the budget the task is interrupted (soft), and a worker that does not return is killed
+    # and replaced (hard), so the institution's next file runs (decision 0019).
+    soft_time_limit=settings.IMPORT_TIME_BUDGET_SECONDS + 30,
+    time_limit=settings.IMPORT_TIME_BUDGET_SECONDS + 120,
+)
 def run_import_job(job_id: int) -> None:
     import_job_run(job_id=job_id)
+
+
+@shared_task(name="xuedang.imports.tasks.expire_import_files")
+def expire_import_files() -> int:
+    """Run daily (celery beat): error reports and left-over uploads past their retention go."""
+    return import_files_expire()
 
 
 @shared_task(name="xuedang.imports.tasks.reap_import_jobs")

@@ -104,3 +104,22 @@ def administers_user(actor: object, user: object) -> bool:
         administers(actor, scope=scope, role=role, province_code=province, institution_id=school)
         for scope, role, province, school in held
     )
+
+
+def administered_memberships(actor: object) -> QuerySet[Membership]:
+    """The memberships (active, waiting or ended) in the scopes the actor administers as a user administrator."""
+    condition = Q(pk__in=[])
+    for scope, province, school in memberships(actor, (Role.USER_ADMIN,)).values_list(
+        "scope", "province_code", "institution_id"
+    ):
+        if scope == Scope.CENTRE:
+            condition |= Q(scope__in=[Scope.CENTRE, Scope.PROVINCE])
+        elif scope == Scope.PROVINCE:
+            condition |= Q(scope=Scope.INSTITUTION, institution__province_code=province)
+        else:
+            condition |= Q(scope=Scope.INSTITUTION, institution_id=school, role__in=INSTITUTION_ADMIN_GRANTS)
+    return Membership.objects.filter(condition)
+
+
+def is_user_admin(actor: object) -> bool:
+    return memberships(actor, (Role.USER_ADMIN,)).exists()

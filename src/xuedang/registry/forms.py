@@ -14,17 +14,21 @@ from xuedang.registry.models import (
     AnnualRegistrationStatus,
     CredentialKind,
     EnrollmentNote,
-    EnrollmentState,
     Gender,
     Level,
+    RevocationKind,
     StudyForm,
 )
-from xuedang.registry.services import CANCELLATIONS
+from xuedang.registry.services import CANCELLATIONS, CHANGE_RULES, major_code_problem
 
 if TYPE_CHECKING:
     from xuedang.institutions.models import Institution
 
 DATE = forms.DateInput(attrs={"type": "date"})
+
+
+# Ages at entry beyond which a birth date is more likely a typing mistake than a fact.
+PLAUSIBLE_AGE = {"06": (14, 45), "05": (14, 45), "04": (18, 55), "02": (18, 60), "01": (20, 65)}
 
 
 class EnrollmentForm(BilingualForm):
@@ -50,15 +54,64 @@ class EnrollmentForm(BilingualForm):
     expected_graduation_date = forms.DateField(widget=DATE, label="预计毕业日期 / expected graduation")
     admission_type = forms.ChoiceField(required=False, label="录取类型 / admission type")
     class_name = forms.CharField(max_length=60, required=False, label="班级 / class")
+    birth_date_confirmed = forms.BooleanField(
+        required=False, label="出生日期已核对无误 / I have checked the birth date"
+    )
 
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
+        # Nothing preselected that changes what the record says: a 博士 was once created by
+        # leaving the level at its default (issue 13 item 12).
+        for field, choices in (("gender", Gender.choices), ("level", Level.choices), ("study_form", StudyForm.choices)):
+            cast(forms.ChoiceField, self.fields[field]).choices = [("", "请选择 / choose"), *choices]
         cast(forms.ChoiceField, self.fields["ethnicity"]).choices = code_choices("ethnicity")
         cast(forms.ChoiceField, self.fields["admission_type"]).choices = [("", "—"), *code_choices("admission_type")]
         self.fields["length_years"].error_messages.update(
             min_value="学制至少 1 年 / at least 1 year", max_value="学制至多 9 年 / at most 9 years"
         )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        assert data is not None  # Form.clean() hands back cleaned_data
+        level, code = data.get("level"), data.get("major_code")
+        if level and code:
+            problem = major_code_problem(level, code.strip().upper())
+            if problem:
+                self.add_error("major_code", problem)
+        born, entry = data.get("birth_date"), data.get("entry_date")
+        if level and born and entry and not data.get("birth_date_confirmed"):
+            age = entry.year - born.year - ((entry.month, entry.day) < (born.month, born.day))
+            low, high = PLAUSIBLE_AGE[level]
+            if not low <= age <= high:
+                self.add_error(
+                    "birth_date",
+                    f"入学时 {age} 岁，与{Level(level).label.split(' / ')[0]}不太相符；请核对，无误请勾选确认 / "
+                    f"{age} at entry is unusual for this level: check it and tick the confirmation",
+                )
+        return data
+
+
+class CorrectionForm(BilingualForm):
+    """更正 — the school's own entry, before publication; the ID number is the province's to correct."""
+
+    name = forms.CharField(max_length=100, label="姓名 / name", strip=False)
+    gender = forms.ChoiceField(label="性别 / gender")
+    birth_date = forms.DateField(widget=DATE, label="出生日期 / birth date")
+    ethnicity = forms.ChoiceField(label="民族 / ethnicity")
+    major_code = forms.CharField(max_length=10, label="专业代码 / major code")
+    major_name = forms.CharField(max_length=100, label="专业名称 / major")
+    department = forms.CharField(max_length=100, required=False, label="院系 / department")
+    class_name = forms.CharField(max_length=60, required=False, label="班级 / class")
+    reason = forms.CharField(max_length=200, label="更正原因 / reason")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["gender"]).choices = [("", "—"), *Gender.choices]
+        cast(forms.ChoiceField, self.fields["ethnicity"]).choices = [("", "—"), *code_choices("ethnicity")]
+
+    def changes(self) -> dict[str, Any]:
+        return {f: v for f, v in self.cleaned_data.items() if f != "reason"}
 
 
 class CancelForm(BilingualForm):
@@ -109,12 +162,16 @@ class CredentialForm(BilingualForm):
 
 
 class ChangeForm(BilingualForm):
+    """学籍异动: the code decides the new state and which fields are required (change_rules)."""
+
     change_code = forms.ChoiceField(label="异动类别 / change")
     change_date = forms.DateField(widget=DATE, label="异动日期 / date")
+    decision_number = forms.CharField(max_length=60, label="学校决定文号 / the school's decision no.")
+    decision_date = forms.DateField(widget=DATE, label="决定日期 / decision date")
     major_code = forms.CharField(max_length=10, required=False, label="新专业代码 / new major code")
     major_name = forms.CharField(max_length=100, required=False, label="新专业名称 / new major")
     department = forms.CharField(max_length=100, required=False, label="新院系 / new department")
-    state = forms.ChoiceField(required=False, label="新学籍状态 / new state")
+    class_name = forms.CharField(max_length=60, required=False, label="新班级 / new class")
     expected_graduation_date = forms.DateField(
         widget=DATE, required=False, label="新预计毕业日期 / new expected graduation"
     )
@@ -122,17 +179,14 @@ class ChangeForm(BilingualForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # 学籍注销 has its own page and deadline; 转学 has its own three-step request (decision 0008)
-        elsewhere = {"31", "18", "42", "51", "21", "22"}
-        cast(forms.ChoiceField, self.fields["change_code"]).choices = [
-            c for c in code_choices("change_type") if c[0] not in elsewhere
-        ]
-        cast(forms.ChoiceField, self.fields["state"]).choices = [("", "—")] + [
-            (s.value, s.label) for s in EnrollmentState if s not in CANCELLATIONS
+        # 学籍注销, 转学, 结业 and the admission outcomes have their own flows; 毕业 comes only
+        # from publication. The state is never typed: it follows from the code.
+        cast(forms.ChoiceField, self.fields["change_code"]).choices = [("", "—")] + [
+            c for c in code_choices("change_type") if c[0] in CHANGE_RULES
         ]
 
     def changes(self) -> dict[str, Any]:
-        fields = ("major_code", "major_name", "department", "state", "expected_graduation_date")
+        fields = ("major_code", "major_name", "department", "class_name", "expected_graduation_date")
         return {f: self.cleaned_data[f] for f in fields if self.cleaned_data.get(f) not in (None, "")}
 
 
@@ -228,3 +282,25 @@ class PublishForm(BilingualForm):
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
+
+
+class RevocationForm(BilingualForm):
+    """撤销申请 — filed by the school; the province decides (第二十六条)."""
+
+    kind = forms.ChoiceField(choices=RevocationKind.choices, widget=forms.RadioSelect, label="类型 / kind")
+    decision_number = forms.CharField(max_length=60, label="学校决定文号 / the school's decision no.")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500, label="撤销原因 / reason")
+
+
+class RevocationDecisionForm(BilingualForm):
+    decision = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        choices=[("approve", "批准撤销 / approve"), ("reject", "不予批准 / reject")],
+        label="审核 / decision",
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="审核意见（不予批准时必填）/ note (required when rejecting)",
+    )

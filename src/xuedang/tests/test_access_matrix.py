@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from xuedang.conftest import PASSWORD, make_enrollment
+from xuedang.conftest import login, make_enrollment
 
 ACTORS = [
     "anonymous",
@@ -92,6 +92,11 @@ def appeal_reviewers() -> dict[str, int]:
     return {actor: 404 for actor in ACTORS} | {"anonymous": 302, "centre_admin": 200}
 
 
+def user_admins() -> dict[str, int]:
+    """Staff pages: the centre's user administrator among the actors (the others administer nobody)."""
+    return {actor: 404 for actor in ACTORS} | {"anonymous": 302, "centre_admin": 200}
+
+
 def own_reports(status: int) -> dict[str, int]:
     """Any student's own reports page: students `status`, staff and the employer 404, anonymous to login."""
     return {actor: status if actor in {"student", "other_student"} else 404 for actor in ACTORS} | {"anonymous": 302}
@@ -107,6 +112,9 @@ def own_report(status: int) -> dict[str, int]:
 ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "": ("/", everyone(200)),
     "healthz": ("/healthz", everyone(200)),
+    "readyz": ("/readyz", everyone(200)),
+    # the test client is 127.0.0.1, inside METRICS_NETWORKS; other addresses: core/tests/test_health.py
+    "metrics": ("/metrics", everyone(200)),
     "login/": ("/login/", everyone(200)),
     "logout/": ("/logout/", everyone(405)),
     "school/enrollments/": ("/school/enrollments/", staff_page()),
@@ -122,6 +130,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
         nobody() | {"registrar": 200, "other_school_registrar": 200, "province_officer": 200},
     ),
     "school/enrollments/<int:pk>/cancel/": ("/school/enrollments/{pk}/cancel/", registrars(own_only=True)),
+    "school/enrollments/<int:pk>/correct/": ("/school/enrollments/{pk}/correct/", registrars(own_only=True)),
     "school/enrollments/<int:pk>/annual/": ("/school/enrollments/{pk}/annual/", registrars(own_only=True)),
     "school/admissions/": ("/school/admissions/", registrars(own_only=False)),
     "school/admissions/<int:pk>/": ("/school/admissions/{admission}/", registrars(own_only=True)),
@@ -129,6 +138,13 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/<int:pk>/credential/": ("/school/enrollments/{pk}/credential/", registrars(own_only=True)),
     "school/credentials/<int:pk>/": ("/school/credentials/{credential}/", scoped(anonymous=302)),
     "school/credentials/<int:pk>/annotate/": ("/school/credentials/{credential}/annotate/", registrars(own_only=True)),
+    "school/credentials/<int:pk>/revoke/": ("/school/credentials/{credential}/revoke/", registrars(own_only=True)),
+    # 撤销申请: the filing school's registrars and the approvers of its province (北京) only.
+    "school/revocations/": ("/school/revocations/", queue_page()),
+    "school/revocations/<int:pk>/": (
+        "/school/revocations/{revocation}/",
+        nobody() | {"registrar": 200, "province_officer": 200},
+    ),
     "school/credentials/publish/": ("/school/credentials/publish/", registrars(own_only=False)),
     "school/enrollments/<int:pk>/note/": ("/school/enrollments/{pk}/note/", registrars(own_only=True)),
     "school/late/": ("/school/late/", staff_page()),
@@ -178,6 +194,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "account/register/confirm/": ("/account/register/confirm/", everyone(302)),  # nothing to confirm yet
     "account/register/done/": ("/account/register/done/", everyone(302)),
     "account/login/totp/": ("/account/login/totp/", everyone(302)),  # no password step passed
+    "account/login/recovery-codes/": ("/account/login/recovery-codes/", everyone(302)),  # shown once, after enrolment
     "account/email/": ("/account/email/", account_page()),
     "account/email/activate/<str:token>/": ("/account/email/activate/not-a-token/", everyone(400)),
     "account/password/": ("/account/password/", account_page()),
@@ -194,6 +211,16 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "account/identity-challenge/": ("/account/identity-challenge/", account_page() | {"employer": 302}),
     # students with an ID go back to their profile; an account without one may start an appeal
     "account/appeal/": ("/account/appeal/", account_page() | {"student": 302, "other_student": 302}),
+    # Staff pages: user administrators, for the people of the scopes they administer (issue 13)
+    "account/staff/": ("/account/staff/", user_admins()),
+    "account/staff/invite/": ("/account/staff/invite/", user_admins()),
+    # the province officer is centre-administered; anyone else's staff page is the missing-record 404
+    "account/staff/<int:pk>/": ("/account/staff/{province_officer}/", user_admins()),
+    "account/staff/invitations/<int:pk>/withdraw/": (
+        "/account/staff/invitations/{invitation}/withdraw/",
+        everyone(405),
+    ),
+    "account/invitation/<str:token>/": ("/account/invitation/not-a-token/", everyone(404)),
     "account/appeals/": ("/account/appeals/", appeal_reviewers()),
     "account/appeals/<int:pk>/": ("/account/appeals/{appeal}/", appeal_reviewers()),
     "account/appeals/<int:pk>/photo": ("/account/appeals/{appeal}/photo", appeal_reviewers()),
@@ -225,6 +252,7 @@ MISSING = {
     "school/imports/<int:pk>/": "/school/imports/999999/",
     "school/enrollments/<int:pk>/": "/school/enrollments/999999/",
     "school/transfers/<int:pk>/": "/school/transfers/999999/",
+    "school/revocations/<int:pk>/": "/school/revocations/999999/",
     "api/v1/enrollments/<pk>": "/api/v1/enrollments/999999",
     "archive/enrollments/<int:pk>/": "/archive/enrollments/999999/",
     "archive/credentials/<int:pk>/": "/archive/credentials/999999/",
@@ -264,10 +292,7 @@ def test_every_route_is_in_the_matrix() -> None:
 def actors(request: pytest.FixtureRequest) -> dict[str, Client]:
     clients = {"anonymous": Client()}
     for name in ACTORS[1:]:
-        user = request.getfixturevalue(name)
-        client = Client()
-        assert client.login(username=user.username, password=PASSWORD)
-        clients[name] = client
+        clients[name] = login(request.getfixturevalue(name))  # staff: two-step sign-in passed
     return clients
 
 
@@ -398,6 +423,38 @@ def _transfer() -> int:
     ).pk
 
 
+def _revocation(registrar) -> int:
+    """A pending 撤销申请 of a published credential at the registrar's school."""
+    from datetime import date
+
+    from xuedang.registry import services
+    from xuedang.registry.models import Credential
+
+    enrollment = make_enrollment(student_number="PKU219", name="张三", document_number="440304200306151232")
+    credential = services.credential_register(
+        actor=None, enrollment=enrollment, kind="graduation", study_end=date(2025, 7, 1)
+    )
+    Credential.objects.filter(pk=credential.pk).update(state="published")
+    return services.revocation_file(
+        actor=registrar, credential=credential, kind="credential", reason="学历造假", decision_number="北大〔2026〕1号"
+    ).pk
+
+
+def _invitation() -> int:
+    from xuedang.accounts.models import User
+    from xuedang.accounts.services.invitations import invitation_create
+
+    invitation, _token = invitation_create(
+        actor=User.objects.get(username="centre_admin"),
+        real_name="赵处长",
+        phone="13700137000",
+        scope="province",
+        province_code="11",
+        roles=["approver"],
+    )
+    return invitation.pk
+
+
 def _appeal() -> int:
     """A submitted identity appeal (the accounts app's fixture helper)."""
     from xuedang.accounts.tests.helpers import submitted_appeal
@@ -431,6 +488,8 @@ def _reports(student, enrollment) -> dict[str, object]:
 
 @pytest.mark.django_db
 def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar, student) -> None:
+    from xuedang.accounts.models import User
+
     enrollment = make_enrollment()
     job = _failed_import(registrar)
     admission = _admission()
@@ -442,6 +501,9 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar,
         "credential": credential,
         "appeal": _appeal(),
         "transfer": _transfer(),
+        "revocation": _revocation(registrar),
+        "province_officer": User.objects.get(username="province_officer").pk,
+        "invitation": _invitation(),
     }
     ids |= _archive_ids(enrollment)
     ids |= _reports(student, enrollment)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from xuedang.accounts.tests.helpers import jpeg_with_exif, last_code, sms_outbox
-from xuedang.demo.builder import DEMO_PASSWORD
+from xuedang.demo.builder import DEMO_PASSWORD, demo_totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +46,10 @@ def _login(page, base: str, name: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("#login-button")
     page.wait_for_load_state()
+    if "/login/totp/" in page.url:  # staff: the demo staff's authenticator code
+        page.fill("#id_code", demo_totp_code())
+        page.click(".buttons button[type=submit]")
+        page.wait_for_load_state()
 
 
 def test_a_student_registers_signs_in_resets_the_password_and_changes_the_phone(live_app, browser, tmp_path, redis_url):

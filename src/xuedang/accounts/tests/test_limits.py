@@ -189,7 +189,9 @@ def test_a_stranger_cannot_lock_the_centre_administrator_out(limits_cache, centr
         _fail(Client(REMOTE_ADDR=f"2001:db8:bad::{n + 1:x}"), centre_admin.username)
     assert "登录已暂时锁定" in _fail(stranger, centre_admin.username).content.decode()
     office = Client(REMOTE_ADDR="192.0.2.10")
-    assert _sign_in(office, centre_admin.username).status_code == 302
+    response = _sign_in(office, centre_admin.username)
+    assert response.status_code == 302
+    assert response["Location"] == "/account/login/totp/"  # the password step passed; staff's second factor is next
 
 
 @pytest.mark.django_db

@@ -2,7 +2,7 @@
 `accounts.urls`, the top-level URLconf and `AXES_LOCKOUT_CALLABLE` expect."""
 
 from xuedang.accounts.views.appeals import appeal, appeal_detail, appeal_photo, appeal_queue
-from xuedang.accounts.views.login import locked_out, login_totp, login_view, logout_view
+from xuedang.accounts.views.login import locked_out, login_totp, login_view, logout_view, recovery_codes
 from xuedang.accounts.views.profile import (
     cancel,
     email_change,
@@ -15,6 +15,7 @@ from xuedang.accounts.views.profile import (
 )
 from xuedang.accounts.views.recovery import password_reset, password_reset_email, password_reset_link, username_recover
 from xuedang.accounts.views.registration import email_activate, register, register_confirm, register_done
+from xuedang.accounts.views.staff import invitation_accept, invitation_withdraw, staff_detail, staff_invite, staff_list
 
 __all__ = [
     "appeal",
@@ -24,6 +25,8 @@ __all__ = [
     "cancel",
     "email_activate",
     "email_change",
+    "invitation_accept",
+    "invitation_withdraw",
     "locked_out",
     "login_history",
     "login_totp",
@@ -35,10 +38,14 @@ __all__ = [
     "password_reset_link",
     "phone_change",
     "profile",
+    "recovery_codes",
     "register",
     "register_confirm",
     "register_done",
     "sessions",
+    "staff_detail",
+    "staff_invite",
+    "staff_list",
     "two_factor",
     "username_recover",
 ]

@@ -16,6 +16,9 @@ from xuedang.core.masking import mask_phone
 DRAFT_KEY = "accounts:registration"
 TOTP_PENDING_KEY = "accounts:totp_pending"
 TOTP_SETUP_KEY = "accounts:totp_setup"
+# Set by the sign-in's second step to the account's id (login() renews the session just before).
+TWO_FACTOR_KEY = "accounts:two_factor"
+RECOVERY_CODES_KEY = "accounts:recovery_codes"
 NOT_DELIVERED = (
     "开发环境：消息未真实发送，请查看本地发件箱（var/outbox）。/ Development setting: the message was not "
     "really sent; read it in the local outbox (var/outbox)."
@@ -24,7 +27,7 @@ NOT_DELIVERED = (
 
 def masked_phone(phone: str) -> str:
     try:
-        return mask_phone(validators.normalize_mobile(phone))
+        return mask_phone(validators.normalize_any_mobile(phone))
     except ValidationError:
         return ""
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+import segno
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,12 +20,22 @@ from xuedang.accounts.http import safe_next
 from xuedang.accounts.models import User
 from xuedang.accounts.services import sessions as account_sessions
 from xuedang.accounts.services import two_factor as totp
-from xuedang.accounts.views.common import TOTP_PENDING_KEY, client_ip, render_form, user_agent
+from xuedang.accounts.views.common import (
+    RECOVERY_CODES_KEY,
+    TOTP_PENDING_KEY,
+    TOTP_SETUP_KEY,
+    TWO_FACTOR_KEY,
+    client_ip,
+    render_form,
+    user_agent,
+)
 
 
-def _finish_login(request: HttpRequest, user: User, backend: str) -> HttpResponse:
+def _finish_login(request: HttpRequest, user: User, backend: str, *, two_factor: bool = False) -> HttpResponse:
     login(request, user, backend=backend)
     account_sessions.login_success_record(account=user.get_username())
+    if two_factor:
+        request.session[TWO_FACTOR_KEY] = user.pk
     # login() has just cycled the session, so it has a key by now.
     assert request.session.session_key is not None
     account_sessions.session_record(
@@ -60,7 +74,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     detail="password",
                 )
             form.add_error(None, "账号或密码错误 / wrong account name or password")
-        elif user.totp_enabled_at:
+        elif user.totp_enabled_at or totp.two_factor_required(user):
             request.session[TOTP_PENDING_KEY] = {
                 "user": user.pk,
                 "backend": user.backend,  # type: ignore[attr-defined]  # set by authenticate()
@@ -72,21 +86,33 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 
-def login_totp(request: HttpRequest) -> HttpResponse:
+def _pending_user(request: HttpRequest) -> tuple[dict | None, User | None]:
     pending = request.session.get(TOTP_PENDING_KEY)
     if not pending:
+        return None, None
+    return pending, User.objects.filter(pk=pending["user"], is_active=True).first()
+
+
+def _second_step_passed(request: HttpRequest, user: User, pending: dict) -> HttpResponse:
+    del request.session[TOTP_PENDING_KEY]
+    post = request.POST.copy()
+    post["next"] = pending["next"]
+    request.POST = post  # type: ignore[assignment]  # stubs type request.POST as immutable
+    return _finish_login(request, user, pending["backend"], two_factor=True)
+
+
+def login_totp(request: HttpRequest) -> HttpResponse:
+    """The second step: the authenticator's code (or a recovery code); a staff account without an
+    authenticator enrols one here first, since staff cannot work without it."""
+    pending, user = _pending_user(request)
+    if pending is None or user is None:
         return redirect("login")
-    user = User.objects.filter(pk=pending["user"], is_active=True).first()
-    if user is None:
-        return redirect("login")
-    form = forms.TotpForm(request.POST or None)
+    if not user.totp_enabled_at:
+        return _enrol(request, user, pending)
+    form = forms.SecondStepForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if totp.totp_login_check(user=user, code=form.cleaned_data["code"]):
-            del request.session[TOTP_PENDING_KEY]
-            post = request.POST.copy()
-            post["next"] = pending["next"]
-            request.POST = post  # type: ignore[assignment]  # stubs type request.POST as immutable
-            return _finish_login(request, user, pending["backend"])
+            return _second_step_passed(request, user, pending)
         account_sessions.login_event_record(
             user=user, ip=client_ip(request), user_agent=user_agent(request), succeeded=False, detail="totp"
         )
@@ -95,9 +121,42 @@ def login_totp(request: HttpRequest) -> HttpResponse:
         request,
         form,
         title="两步验证 / two-step sign-in",
-        intro="请输入身份验证器应用中显示的 6 位数字。/ Enter the 6 digits your authenticator app shows.",
+        intro="请输入身份验证器应用中显示的 6 位数字，或一个未用过的恢复码。/ Enter the 6 digits your "
+        "authenticator app shows, or one unused recovery code.",
         buttons=[("", "", "验证 / verify")],
     )
+
+
+def _enrol(request: HttpRequest, user: User, pending: dict) -> HttpResponse:
+    secret = request.session.get(TOTP_SETUP_KEY) or totp.totp_new_secret()
+    request.session[TOTP_SETUP_KEY] = secret
+    form = forms.TotpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            totp.totp_enable(user=user, secret=secret, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            forms.apply_errors(form, error)
+        else:
+            del request.session[TOTP_SETUP_KEY]
+            codes = totp.recovery_codes_issue(user=user)
+            pending["next"] = reverse("accounts:recovery_codes") + "?" + urlencode({"next": pending["next"]})
+            response = _second_step_passed(request, user, pending)
+            request.session[RECOVERY_CODES_KEY] = codes
+            return response
+    uri = totp.totp_uri(user=user, secret=secret)
+    qr = segno.make(uri, error="m").svg_inline(scale=4, title="TOTP QR")
+    return render(
+        request, "accounts/two_factor.html", {"form": form, "enabled": False, "qr": qr, "secret": secret, "staff": True}
+    )
+
+
+@login_required
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """The recovery codes, shown once right after they are issued."""
+    codes = request.session.pop(RECOVERY_CODES_KEY, None)
+    if not codes:
+        return redirect(safe_next(request))
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": safe_next(request)})
 
 
 @require_POST

@@ -12,7 +12,7 @@ import pytest
 
 from xuedang.archive.tests.helpers import PDF
 from xuedang.conftest import PASSWORD
-from xuedang.demo.builder import DEMO_PASSWORD
+from xuedang.demo.builder import DEMO_PASSWORD, demo_totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -61,6 +61,10 @@ def _sign_in(page, base: str, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+    if "/login/totp/" in page.url:  # staff: the demo staff's authenticator code
+        page.fill("#id_code", demo_totp_code())
+        page.click(".buttons button[type=submit]")
+        page.wait_for_load_state()
 
 
 def test_a_student_binds_checks_the_photo_and_sees_a_correction_applied(

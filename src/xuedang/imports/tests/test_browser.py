@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 
-from xuedang.demo.builder import DEMO_PASSWORD
+from xuedang.demo.builder import DEMO_PASSWORD, demo_totp_code
 from xuedang.imports.tests.helpers import student_row, write_file
 
 pytestmark = pytest.mark.browser
@@ -17,6 +17,10 @@ def test_a_registrar_uploads_fixes_and_sees_the_students(live_app, browser, tmp_
     page.fill("#id_username", "registrar10001")
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_url("**/login/totp/**")  # staff sign in with two factors
+    page.fill("#id_code", demo_totp_code())
+    page.click(".buttons button[type=submit]")
+    page.wait_for_load_state()
     page.goto(f"{live_app}/school/imports/")
 
     rows = [student_row(n) for n in range(30_000)]

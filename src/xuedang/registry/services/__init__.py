@@ -10,10 +10,12 @@ of the submodules is here, and other apps and tests import from `xuedang.registr
 
 from xuedang.registry.services.access_events import access_event_record, access_event_staff_view
 from xuedang.registry.services.admissions import ADMISSION_OUTCOMES, admission_confirm, admission_decline
+from xuedang.registry.services.change_rules import CHANGE_RULES, change_label
 from xuedang.registry.services.common import (
     CREDENTIAL_FIELDS,
     ENROLLMENT_FIELDS,
     IDENTITY_FIELDS,
+    major_code_problem,
     snapshot,
 )
 from xuedang.registry.services.credentials import (
@@ -34,16 +36,20 @@ from xuedang.registry.services.enrollments import (
     CANCELLATION_WORKING_DAYS,
     CANCELLATIONS,
     CHANGEABLE_FIELDS,
+    CORRECTABLE_FIELDS,
     YEAR_CHANGES,
     Cancellation,
     Identity,
     annual_registration_record,
     enrollment_cancel,
     enrollment_change_record,
+    enrollment_correct,
     enrollment_note_add,
     enrollment_register,
     identity_validate,
 )
+from xuedang.registry.services.notices import NOTICE_TEXTS, record_notice, record_notice_claim
+from xuedang.registry.services.revocations import REVOCATION_PENDING, revocation_decide, revocation_file
 from xuedang.registry.services.transfers import (
     TRANSFER_FORBIDDEN,
     TRANSFER_NOT_FOUND,
@@ -64,12 +70,16 @@ __all__ = [
     "CANCELLATIONS",
     "CANCELLATION_WORKING_DAYS",
     "CHANGEABLE_FIELDS",
+    "CHANGE_RULES",
+    "CORRECTABLE_FIELDS",
     # common
     "CREDENTIAL_FIELDS",
     "ENROLLMENT_FIELDS",
     "IDENTITY_FIELDS",
+    "NOTICE_TEXTS",
     "PHOTO_MAX_BYTES",
     "PHOTO_SIZE",
+    "REVOCATION_PENDING",
     # transfers
     "TRANSFER_FORBIDDEN",
     "TRANSFER_NOT_FOUND",
@@ -83,6 +93,7 @@ __all__ = [
     "admission_confirm",
     "admission_decline",
     "annual_registration_record",
+    "change_label",
     "credential_annotate",
     "credential_missing_fields",
     "credential_publish",
@@ -91,13 +102,19 @@ __all__ = [
     "credentials_publish_due",
     "enrollment_cancel",
     "enrollment_change_record",
+    "enrollment_correct",
     "enrollment_note_add",
     "enrollment_register",
     "enrollment_transfer",
     "identity_validate",
+    "major_code_problem",
     "photo_dispute_close",
     "photo_dispute_open",
     "photo_register",
+    "record_notice",
+    "record_notice_claim",
+    "revocation_decide",
+    "revocation_file",
     "snapshot",
     "transfer_request_file",
     "transfer_request_province_decide",

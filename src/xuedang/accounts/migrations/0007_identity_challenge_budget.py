@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_notification_moves_here"),
+        ("accounts", "0006_staff_invitations"),
     ]
 
     operations = [
