@@ -3,6 +3,7 @@ the per-address failure count that slows password guessing."""
 
 from __future__ import annotations
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
@@ -104,3 +105,11 @@ def login_failure_record(*, ip: str, account: str) -> None:
 def login_success_record(*, account: str) -> None:
     """The person got in: the account's count starts again (an attacker's next failures count anew)."""
     cache.delete(_account_failures_key(account))
+
+
+def login_limits_clear(*, user: User, ip: str) -> None:
+    """A password reset proved the phone or email: the account's captcha count and the axes lock
+    of this (address, account) pair go, so the lockout page's "reset your password" lets the
+    person in now. Other addresses' locks stay (they are someone else's failures)."""
+    login_success_record(account=user.get_username())
+    AxesProxyHandler.reset_attempts(ip_address=address_group(ip), username=user.get_username())

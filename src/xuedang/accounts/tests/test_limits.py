@@ -162,6 +162,25 @@ def test_ten_failures_lock_the_account_from_that_address_only(limits_cache, stud
 
 
 @pytest.mark.django_db
+def test_a_password_reset_lifts_the_lock_of_that_address(limits_cache, student) -> None:
+    from xuedang.core import crypto
+
+    student.phone, student.phone_digest = PHONE, crypto.digest(PHONE, purpose="phone")
+    student.save()
+    client = Client(REMOTE_ADDR="198.51.100.77")
+    for _ in range(10):
+        _fail(client)
+    assert "登录已暂时锁定" in _fail(client).content.decode()
+    client.post("/account/password/reset/", {"phone": PHONE, "action": "send_code"})
+    new = "Brand-new-2026!"
+    reset = {"phone": PHONE, "code": last_code(), "new_password1": new, "new_password2": new}
+    assert client.post("/account/password/reset/", reset).status_code == 302
+    response = client.post("/login/", {"username": "student", "password": new})
+    assert response.status_code == 302  # no lock and no captcha left for the person who proved the phone
+    assert "_auth_user_id" in client.session
+
+
+@pytest.mark.django_db
 def test_switching_login_names_does_not_buy_more_guesses(limits_cache, student) -> None:
     client = Client()
     for name in ["student", "11010519491231002X", "110105194912310 02x".replace(" ", "")]:
