@@ -37,9 +37,10 @@ $(CHROMIUM):
 	elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -q && sudo apt-get install -y -q chromium; \
 	else echo "browser tests need Debian's chromium: apt-get install chromium"; fi
 
-# Report PDFs embed these fonts; the tests read PDFs back with poppler (pdftotext, pdfsig …) and zbarimg (QR).
+# Report PDFs embed these fonts (the fallback chain is core/pdf.py's FONT_CHAIN; BabelStone Han draws
+# CJK Extensions G and H); the tests read PDFs back with poppler (pdftotext, pdfsig …) and zbarimg (QR).
 # flite speaks the captcha for those who cannot read the picture.
-DEBS := fonts-liberation fonts-arphic-uming fonts-hanazono poppler-utils zbar-tools flite
+DEBS := fonts-liberation fonts-arphic-uming fonts-hanazono fonts-babelstone-han poppler-utils zbar-tools flite
 debs:
 	@dpkg -s $(DEBS) >/dev/null 2>&1 || { \
 	if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $(DEBS); \

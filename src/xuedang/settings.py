@@ -6,6 +6,7 @@ the variable with a `_FILE` suffix (e.g. `SECRET_KEY_FILE=/run/secrets/key`).
 
 import os
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,31 @@ TRUSTED_PROXIES = [p.strip() for p in env("TRUSTED_PROXIES", "").split(",") if p
 if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- HTTPS and the browser's protections (docs/deploy.md) ----------------------------------------
+# With SITE_URL on https and DEBUG off: plain-HTTP requests are redirected (behind the trusted
+# proxies, a request is secure when the proxy says X-Forwarded-Proto: https), and browsers are told
+# to come back over HTTPS only (HSTS, a year). The probes of load balancers and Prometheus reach
+# /healthz, /readyz and /metrics over plain HTTP on the private network, so they are not redirected.
+SERVES_HTTPS = SITE_URL.startswith("https://")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SERVES_HTTPS and not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000" if SERVES_HTTPS and not DEBUG else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Links out of the registry never carry a page's path (a verification code is in /verify/<code>).
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Scripts, styles, images and forms from this origin only, no inline code, no framing
+# (core.middleware.ContentSecurityPolicyMiddleware; core.checks warns on 'unsafe-inline').
+# The templates hold no inline <script>, <style> or style="" (core/tests/test_security_headers.py).
+CONTENT_SECURITY_POLICY = env(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
+
 INSTALLED_APPS = [
     "xuedang.institutions.admin_apps.XuedangAdminConfig",
     "django.contrib.auth",
@@ -80,7 +106,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "xuedang.core.middleware.ClientAddressMiddleware",  # first: REMOTE_ADDR is the client's behind proxies
+    "xuedang.core.metrics.RequestMetricsMiddleware",  # times everything below it (METRICS_ENABLED)
     "django.middleware.security.SecurityMiddleware",
+    # Static files, served with far-future caching and compression by the application itself, so a
+    # node needs nothing beside gunicorn (nginx may serve STATIC_ROOT directly; docs/deploy.md).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "xuedang.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -258,6 +289,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Without `collectstatic` (development, the test servers) files are found in the apps' static/.
+WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")  # before collectstatic
 MEDIA_ROOT = DATA_DIR / "media"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -265,6 +299,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 API_KEY_RATE = env("API_KEY_RATE", "120/m")
 # Processes that validate one large import file between them (0: one per CPU core).
 IMPORT_PROCESSES = int(env("IMPORT_PROCESSES", "0"))
+# Import error reports (ID numbers masked) and left-over uploads are deleted this long after the job.
+IMPORT_FILES_RETENTION_DAYS = int(env("IMPORT_FILES_RETENTION_DAYS", "30"))
+CELERY_BEAT_SCHEDULE["expire-import-files"] = {
+    "task": "xuedang.imports.tasks.expire_import_files",
+    "schedule": 24 * 3600.0,
+}
 
 # --- Logging: personal data is redacted from every record ------------------------------------
 LOGGING: dict[str, Any] = {
@@ -288,3 +328,9 @@ RATELIMIT_IP_META_KEY = "xuedang.core.addresses.ratelimit_ip"
 RATELIMIT_IPV6_MASK = 64
 LOGGING["filters"]["redact_report_codes"] = {"()": "xuedang.reports.logging.RedactCodesFilter"}
 LOGGING["handlers"]["console"]["filters"].append("redact_report_codes")
+
+# --- Health and metrics (core/health.py, core/metrics.py; docs/deploy.md) ----------------------------
+# /metrics answers these addresses or networks only (404 to anyone else); Prometheus scrapes each
+# node directly. Under gunicorn, PROMETHEUS_MULTIPROC_DIR (deploy/) makes the workers' samples one.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+METRICS_NETWORKS = [n.strip() for n in env("METRICS_NETWORKS", "127.0.0.0/8,::1").split(",") if n.strip()]

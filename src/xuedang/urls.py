@@ -14,6 +14,8 @@ urlpatterns = [
     path("verify/", include((verify_patterns, "verify"))),
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", core_views.metrics, name="metrics"),
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
     path("account/", include((account_urls.urlpatterns + archive_account_patterns, "accounts"))),

@@ -190,16 +190,22 @@ class IdentityAppeal(models.Model):
 
 
 class IdentityChallenge(models.Model):
-    """The institution question an account answers before first opening its archive.
+    """The questions an account answers before first opening its archive (身份核验).
 
-    The options are fixed once drawn, so reloading the page cannot reveal the right answer
-    by elimination. Holds the account link and institution codes only.
+    `options` holds the record asked about and each question's options, drawn once per identity
+    and kept (decision 0017: fresh decoys would give the answer away as the one option every
+    draw shares). `failures` counts wrong answers; the budget is the sum over every account
+    that has held the identity, so a new account buys no more guesses. Holds the account link,
+    the identity digest, institution codes, major names and years only.
     """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_challenge")
-    options = models.JSONField(default=list)  # institution codes, shuffled
+    identity_digest = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    options = models.JSONField(default=dict)
+    failures = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     passed_at = models.DateTimeField(null=True, blank=True)
+    exhausted_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"challenge for {self.user_id}"

@@ -19,6 +19,7 @@ from xuedang.accounts import codes
 from xuedang.accounts.models import Notification, User
 from xuedang.accounts.sms import SmsError, SmsMessage, sms_send
 from xuedang.core.masking import mask_email
+from xuedang.core.metrics import message_count
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,12 @@ def sms_delivers() -> bool:
 
 def email_send(*, to: str, subject: str, body: str) -> bool:
     """Send one plain-text email; True when an SMTP server accepted it."""
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    except Exception:
+        message_count("email", "failed")
+        raise
+    message_count("email", "delivered" if email_delivers() else "written")
     log.info("email '%s' to %s (smtp=%s)", subject, mask_email(to), email_delivers())
     return email_delivers()
 

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from xuedang.core.masking import mask_phone
+from xuedang.core.metrics import message_count
 
 log = logging.getLogger(__name__)
 NOT_DELIVERED = "【未发送 NOT DELIVERED】开发环境短信，仅写入本地 / development backend, nothing was sent"
@@ -173,6 +174,11 @@ def sms_backend() -> SmsBackend:
 
 
 def sms_send(message: SmsMessage) -> SmsResult:
-    result = sms_backend().send(message)
+    try:
+        result = sms_backend().send(message)
+    except Exception:
+        message_count("sms", "failed")
+        raise
+    message_count("sms", "delivered" if result.delivered else "written")
     log.info("sms %s to %s delivered=%s", message.kind, mask_phone(message.phone), result.delivered)
     return result

@@ -142,10 +142,40 @@ class FormerIdentityDecisionForm(BilingualForm):
 
 
 class ChallengeForm(forms.Form):
+    """身份核验: four answers about one of the person's records, all needed (decision 0017)."""
+
     institution = forms.ChoiceField(
         label="您就读（或被录取）的学校 / the institution you attended or were admitted to", widget=forms.RadioSelect
     )
+    major = forms.ChoiceField(label="您在该校的专业 / your major there", widget=forms.RadioSelect)
+    year = forms.TypedChoiceField(label="入学（录取）年份 / year of entry", coerce=int, widget=forms.RadioSelect)
+    number = forms.CharField(max_length=40)
 
-    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+    NUMBER_LABELS = {
+        "student": "您在该校的学号（已毕业者也可填写毕业证书编号）/ your student number there "
+        "(graduates may give the certificate number instead)",
+        "candidate": "您的考生号（14 位）/ your candidate number (14 digits)",
+    }
+
+    def __init__(
+        self,
+        *args: Any,
+        schools: list[tuple[str, str]],
+        majors: list[str],
+        years: list[int],
+        number_kind: str,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["institution"]).choices = choices
+        cast(forms.ChoiceField, self.fields["institution"]).choices = schools
+        cast(forms.ChoiceField, self.fields["major"]).choices = [(m, m) for m in majors]
+        cast(forms.ChoiceField, self.fields["year"]).choices = [(y, str(y)) for y in years]
+        self.fields["number"].label = self.NUMBER_LABELS[number_kind]
+        for name, field in self.fields.items():
+            field.error_messages["required"] = {
+                "institution": "请选择学校 / choose the institution",
+                "major": "请选择专业 / choose the major",
+                "year": "请选择入学年份 / choose the year",
+                "number": "请填写号码 / type the number",
+            }[name]
+            field.error_messages["invalid_choice"] = "请从列表中选择 / choose one of the listed options"

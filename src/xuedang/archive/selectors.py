@@ -9,10 +9,10 @@ from datetime import date
 from typing import Any, cast
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from xuedang.accounts.models import User
+from xuedang.accounts.models import IdentityChallenge, User
 from xuedang.archive.models import Binding, Correction, CorrectionState, FormerIdentity, PhotoCheck
 from xuedang.core import validators
 from xuedang.core.masking import mask_name
@@ -77,7 +77,8 @@ def bind_attempts_left(*, user: Any) -> int:
 
 # --- The identity question (身份核验) ------------------------------------------------------------
 
-CHALLENGE_TRIES_PER_DAY = 5
+# Wrong answers an identity gets in total, over every account that held it (decision 0017).
+CHALLENGE_FAILURES = 5
 
 
 def true_institutions(user: User) -> set[str]:
@@ -91,12 +92,16 @@ def true_institutions(user: User) -> set[str]:
     return codes
 
 
-def challenge_tries_key(user: User) -> str:
-    return f"xd:challenge-tries:{user.pk}:{timezone.localdate()}"
+def challenge_failures(user: User) -> int:
+    """Wrong answers to the identity questions so far under the account's identity."""
+    if not user.identity_digest:
+        return 0
+    rows = IdentityChallenge.objects.filter(identity_digest=user.identity_digest)
+    return rows.aggregate(total=Sum("failures"))["total"] or 0
 
 
-def challenge_tries_left(user: User) -> int:
-    return max(CHALLENGE_TRIES_PER_DAY - cache.get(challenge_tries_key(user), 0), 0)
+def challenge_failures_left(user: User) -> int:
+    return max(CHALLENGE_FAILURES - challenge_failures(user), 0)
 
 
 # --- The student's records ----------------------------------------------------------------------

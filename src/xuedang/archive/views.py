@@ -373,21 +373,39 @@ def identity_challenge(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     if not user.identity_digest:
         return redirect("accounts:appeal")
-    question = services.challenge_get(user=user)
-    if question is None:
+    challenge = services.challenge_get(user=user)
+    if challenge is None:
         return render(request, "accounts/challenge.html", {"nothing": True})
-    names = dict(Institution.objects.filter(code__in=question.options).values_list("code", "name"))
-    form = ChallengeForm(request.POST or None, choices=[(c, names.get(c, c)) for c in question.options])
+    left = selectors.challenge_failures_left(user)
+    if not left:
+        return render(request, "accounts/challenge.html", {"exhausted": True})
+    question = services.challenge_question(challenge)
+    names = dict(Institution.objects.filter(code__in=question.schools).values_list("code", "name"))
+    form = ChallengeForm(
+        request.POST or None,
+        schools=[(c, names.get(c, c)) for c in question.schools],
+        majors=question.majors,
+        years=question.years,
+        number_kind=question.number_kind,
+    )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            right = services.challenge_answer(user=user, institution_code=form.cleaned_data["institution"])
+            right = services.challenge_answer(
+                user=user,
+                institution_code=data["institution"],
+                major=data["major"],
+                year=data["year"],
+                number=data["number"],
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
             if right:
                 messages.success(request, "核验通过 / identity checked")
                 return redirect(safe_next(request))
-            form.add_error("institution", "回答不正确 / that is not right")
-    return render(
-        request, "accounts/challenge.html", {"form": form, "tries_left": selectors.challenge_tries_left(user)}
-    )
+            if not selectors.challenge_failures_left(user):
+                return render(request, "accounts/challenge.html", {"exhausted": True})
+            messages.error(request, "回答有误（不提示是哪一项）/ something is not right (we do not say which)")
+            return redirect(request.get_full_path())  # the options in their new order
+    return render(request, "accounts/challenge.html", {"form": form, "left": left}, status=400 if form.errors else 200)

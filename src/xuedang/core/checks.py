@@ -128,3 +128,37 @@ def refuse_unsafe_configuration() -> None:
             f"拒绝以不安全的生产配置启动（DEBUG 关闭） / refusing to start with unsafe production settings "
             f"(DEBUG is off):\n{lines}"
         )
+
+
+CSP_MIDDLEWARE = "xuedang.core.middleware.ContentSecurityPolicyMiddleware"
+CSP_HINT = (
+    "保留默认策略，或只放开具体来源 / keep the default policy, or allow named sources only "
+    "(settings.py, docs/deploy.md); 内联脚本和样式放进静态文件 / move inline scripts and styles into static files"
+)
+
+
+@checks.register(checks.Tags.security, TAG, deploy=True)
+def content_security_policy_check(app_configs: Sequence[AppConfig] | None = None, **kwargs: object) -> list[Problem]:
+    """`check --deploy`: a Content-Security-Policy is sent, and it does not let inline code run.
+
+    Warnings (so `--fail-level WARNING`, as docs/deploy.md runs it, fails), not start refusals."""
+    policy = settings.CONTENT_SECURITY_POLICY.strip()
+    if not policy or CSP_MIDDLEWARE not in settings.MIDDLEWARE:
+        return [
+            checks.Warning(
+                "CONTENT_SECURITY_POLICY: 未发送内容安全策略 / no Content-Security-Policy is sent",
+                hint=CSP_HINT,
+                id="xuedang.W002",
+            )
+        ]
+    weak = [word for word in ("'unsafe-inline'", "'unsafe-eval'", "*") if word in policy.replace(";", " ").split()]
+    if weak:
+        return [
+            checks.Warning(
+                f"CONTENT_SECURITY_POLICY: 含 {' '.join(weak)}，注入的脚本可以执行 / contains {' '.join(weak)}: "
+                "injected code would run",
+                hint=CSP_HINT,
+                id="xuedang.W003",
+            )
+        ]
+    return []

@@ -4,8 +4,13 @@ Why not ReportLab's defaults:
 - Its CJK fonts (STSong-Light) are not embedded, and it cannot load Noto CJK's CFF fonts. We embed
   subsets of TrueType fonts from Debian packages instead: Liberation Serif for Latin text, AR PL
   UMing CN (宋体-like, the look of the official forms) for Chinese, then HanaMinA and HanaMinB for
-  the rare characters of names (𠮷 U+20BB7, 𡒄 U+21484 …) that UMing lacks. Each character is
-  drawn in the first font whose cmap maps it to a real glyph, so none is left as a blank box.
+  the rare characters of names (𠮷 U+20BB7, 𡒄 U+21484 …) that UMing lacks, then BabelStone Han
+  for CJK Extensions G and H (张𰻞 U+30EDE). Each character is drawn in the first font whose cmap
+  maps it to a real glyph, so none is left as a blank box. FONT_CHAIN below is the one place
+  the chain is defined; the Makefile's DEBS installs its packages.
+- A character the name validator accepts but no installed font draws (parts of Extensions G–I
+  are in no free font yet) still prints: the text layer carries it exactly (invisible text over
+  glyph 0, with its ToUnicode entry) and a box marks the gap on the page. Never an error.
 - Its ToUnicode map writes characters beyond U+FFFF as five hex digits, so 𠮷 copies out as U+20BB.
   `_EmbeddedTTFont` rewrites each subset's map with UTF-16 surrogate pairs, so search, copy and
   `pdftotext` give back exactly the text that was drawn.
@@ -20,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
@@ -40,10 +45,6 @@ class FontMissingError(RuntimeError):
     """A font file the PDFs need is not installed; the message names the Debian package."""
 
 
-class GlyphMissingError(ValueError):
-    """No installed font has a glyph for a character; drawing it would leave a blank box."""
-
-
 @dataclass(frozen=True)
 class FontSpec:
     """One font of the fallback chain: where Debian installs it and which package provides it."""
@@ -52,6 +53,7 @@ class FontSpec:
     paths: tuple[str, ...]
     package: str
     subfont: int = 0
+    lazy: bool = False  # loaded only when an earlier font lacks a character (BabelStone: 51 MB, ~1 s)
 
 
 # Order matters: the first font that has a character's glyph draws it. Latin letters and digits
@@ -61,7 +63,15 @@ FONT_CHAIN: tuple[FontSpec, ...] = (
     FontSpec("XdUMingCN", ("/usr/share/fonts/truetype/arphic/uming.ttc",), "fonts-arphic-uming", subfont=0),
     FontSpec("XdHanaMinA", ("/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",), "fonts-hanazono"),
     FontSpec("XdHanaMinB", ("/usr/share/fonts/truetype/hanazono/HanaMinB.ttf",), "fonts-hanazono"),
+    FontSpec(
+        "XdBabelStoneHan",
+        ("/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf",),
+        "fonts-babelstone-han",
+        lazy=True,
+    ),
 )
+# Characters no font has are drawn invisibly in this font (its glyph 0), with a box over the gap.
+GAP_FONT = "XdUMingCN"
 
 # Variation selectors refine a glyph but draw nothing of their own; no font here needs them.
 _VARIATION_SELECTORS = set(range(0xFE00, 0xFE10)) | set(range(0xE0100, 0xE01F0))
@@ -148,45 +158,68 @@ class _EmbeddedTTFont(TTFont):
 class FontChain:
     """The registered fonts, in fallback order, with each one's set of covered code points."""
 
-    def __init__(self, fonts: Sequence[TTFont]) -> None:
-        self.fonts = fonts
+    def __init__(self, fonts: Sequence[TTFont], later: Sequence[FontSpec] = ()) -> None:
+        self.fonts = list(fonts)
         # Glyph 0 is .notdef: a cmap entry pointing at it is a blank box, not coverage.
-        self.coverage = [frozenset(cp for cp, gid in f.face.charToGlyph.items() if gid) for f in fonts]
-        self._font_of: dict[str, str] = {}
+        self.coverage = [_covered(f) for f in self.fonts]
+        self._later = list(later)
+        self._font_of: dict[str, tuple[str, bool]] = {}
 
     def font_for(self, char: str) -> str:
-        font = self._font_of.get(char)
-        if font is None:
-            font = self._font_of[char] = self._first_covering(char)
-        return font
+        """The font that draws char (GAP_FONT for a character no font has; see `runs_marked`)."""
+        return self._lookup(char)[0]
 
-    def _first_covering(self, char: str) -> str:
+    def _lookup(self, char: str) -> tuple[str, bool]:
+        found = self._font_of.get(char)
+        if found is None:
+            found = self._font_of[char] = self._first_covering(char)
+        return found
+
+    def _first_covering(self, char: str) -> tuple[str, bool]:
         code = ord(char)
-        for font, covered in zip(self.fonts, self.coverage, strict=True):
-            if code in covered:
-                return font.fontName
-        raise GlyphMissingError(
-            f"字符 U+{code:04X} 在已安装的字体中都没有字形 / no installed font has a glyph for U+{code:04X}"
-        )
+        while True:
+            for font, covered in zip(self.fonts, self.coverage, strict=True):
+                if code in covered:
+                    return font.fontName, True
+            if not self._load_later():
+                # ReportLab gives every unmapped character the one code 0, which cannot carry its
+                # own ToUnicode entry; mapped explicitly to glyph 0, it gets a code of its own.
+                gap = next(font for font in self.fonts if font.fontName == GAP_FONT)
+                gap.face.charToGlyph.setdefault(code, 0)
+                return GAP_FONT, False
+
+    def _load_later(self) -> bool:
+        """Register the next lazily loaded font; False when there is none left."""
+        with _register_lock:
+            if not self._later:
+                return False
+            font = _registered(self._later.pop(0))
+            self.fonts.append(font)
+            self.coverage.append(_covered(font))
+            return True
+
+    def runs_marked(self, text: str) -> list[tuple[str, str, bool]]:
+        """(font name, characters, drawable) runs; undrawable characters form runs of their own."""
+        runs: list[tuple[str, list[str], bool]] = []
+        for char in normalise_text(text):
+            font, drawable = self._lookup(char)
+            if runs and runs[-1][0] == font and runs[-1][2] == drawable:
+                runs[-1][1].append(char)
+            else:
+                runs.append((font, [char], drawable))
+        return [(font, "".join(chars), drawable) for font, chars, drawable in runs]
 
     def runs(self, text: str) -> list[tuple[str, str]]:
         """Split text into (font name, characters) runs, each run drawn by the first font that has it."""
-        runs: list[tuple[str, list[str]]] = []
-        for char in normalise_text(text):
-            font = self.font_for(char)
-            if runs and runs[-1][0] == font:
-                runs[-1][1].append(char)
-            else:
-                runs.append((font, [char]))
-        return [(font, "".join(chars)) for font, chars in runs]
+        return [(font, chars) for font, chars, _ in self.runs_marked(text)]
 
     def missing(self, text: str) -> set[str]:
-        """Characters of text that no font can draw (to reject or report before rendering)."""
-        found = set()
-        for char in normalise_text(text):
-            if not any(ord(char) in covered for covered in self.coverage):
-                found.add(char)
-        return found
+        """Characters of text that no font can draw (they print as a marked gap)."""
+        return {char for char in normalise_text(text) if not self._lookup(char)[1]}
+
+
+def _covered(font: TTFont) -> frozenset[int]:
+    return frozenset(cp for cp, gid in font.face.charToGlyph.items() if gid)
 
 
 def normalise_text(text: str) -> str:
@@ -215,17 +248,20 @@ def _font_path(spec: FontSpec) -> str:
 _register_lock = threading.Lock()
 
 
+def _registered(spec: FontSpec) -> TTFont:
+    # asciiReadable=False: else each subset carries all of ASCII whether drawn or not.
+    font = _EmbeddedTTFont(spec.name, _font_path(spec), subfontIndex=spec.subfont, asciiReadable=False)
+    pdfmetrics.registerFont(font)
+    return font
+
+
 @cache
 def font_chain() -> FontChain:
-    """Register the embedded fonts once per process (~0.15 s) and return the fallback chain."""
+    """Register the embedded fonts once per process (~0.15 s) and return the fallback chain; the
+    lazy ones are registered the first time a character needs them."""
     with _register_lock:
-        fonts = []
-        for spec in FONT_CHAIN:
-            # asciiReadable=False: else each subset carries all of ASCII whether drawn or not.
-            font = _EmbeddedTTFont(spec.name, _font_path(spec), subfontIndex=spec.subfont, asciiReadable=False)
-            pdfmetrics.registerFont(font)
-            fonts.append(font)
-        return FontChain(fonts)
+        fonts = [_registered(spec) for spec in FONT_CHAIN if not spec.lazy]
+        return FontChain(fonts, [spec for spec in FONT_CHAIN if spec.lazy])
 
 
 # --- Drawing -----------------------------------------------------------------------------------
@@ -243,23 +279,46 @@ def draw_text(
     No CJK font here has a bold face; `bold` strokes the outlines as well as filling them, as
     printed forms do with a 宋体 that has no bold weight.
     """
-    runs = font_chain().runs(text)
-    width = sum(pdfmetrics.stringWidth(run, font, size) for font, run in runs)
+    runs = font_chain().runs_marked(text)
+    width = sum(pdfmetrics.stringWidth(run, font, size) for font, run, _ in runs)
     if align == "center":
         x -= width / 2
     elif align == "right":
         x -= width
     text_object = canvas.beginText(x, y)
+    drawn_mode: Literal[0, 2] = 2 if bold else 0
     if bold:
         text_object.setTextRenderMode(2)
         canvas.setLineWidth(size * 0.035)
-    for font, run in runs:
+    gaps: list[tuple[float, float]] = []
+    at = x
+    for font, run, drawable in runs:
         text_object.setFont(font, size)
+        if not drawable:  # invisible, so the text layer holds the character; a box marks the gap
+            text_object.setTextRenderMode(3)
         text_object.textOut(run)
+        if not drawable:
+            text_object.setTextRenderMode(drawn_mode)
+        for char in run if not drawable else ():
+            gaps.append((at, pdfmetrics.stringWidth(char, font, size)))
+            at += gaps[-1][1]
+        at += pdfmetrics.stringWidth(run, font, size) if drawable else 0
     if bold:  # the render mode is graphics state: it outlives the text object
         text_object.setTextRenderMode(0)
     canvas.drawText(text_object)
+    _mark_gaps(canvas, gaps, y, size)
     return width
+
+
+def _mark_gaps(canvas: Canvas, gaps: list[tuple[float, float]], y: float, size: float) -> None:
+    """A thin box over each character no font can draw, so the reader sees something is there."""
+    if not gaps:
+        return
+    canvas.saveState()
+    canvas.setLineWidth(max(size * 0.04, 0.3))
+    for left, width in gaps:
+        canvas.rect(left + size * 0.05, y - size * 0.1, width - size * 0.1, size * 0.85, stroke=1, fill=0)
+    canvas.restoreState()
 
 
 def wrap_text(text: str, max_width: float, size: float) -> list[str]:

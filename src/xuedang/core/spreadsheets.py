@@ -2,7 +2,9 @@
 
 A cell whose text starts with = + - @, a tab or a carriage return (or their full-width forms)
 would be evaluated as a formula by Excel or WPS; such text gets a leading apostrophe, which
-spreadsheets show as text and never evaluate.
+spreadsheets show as text and never evaluate. Control characters, which XLSX cannot hold at all
+(openpyxl raises), are written as visible <U+0001> markers, so a rejected value like 张\x01三
+still reaches the person who has to fix it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import IO, TYPE_CHECKING
 
@@ -17,6 +20,14 @@ if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+# What XML 1.0 (and so XLSX) cannot carry: the C0 controls but tab, newline and carriage return.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def visible_controls(value: str) -> str:
+    return _XML_ILLEGAL.sub(lambda m: f"<U+{ord(m.group()):04X}>", value)
 
 
 def safe_cell(value: object) -> object:
@@ -50,6 +61,7 @@ def write_xlsx(
 
     def cell(value: object, *, header_cell: bool = False) -> Cell:
         # The stubs list fewer value types (no date, Decimal) than Cell itself accepts.
+        value = visible_controls(value) if isinstance(value, str) else value
         made = WriteOnlyCell(sheet, value=safe_cell(value))  # type: ignore[arg-type]
         if isinstance(made.value, str):
             made.data_type = "s"  # text, never a formula

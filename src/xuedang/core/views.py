@@ -2,10 +2,13 @@ from captcha.conf import settings as captcha_settings
 from captcha.models import CaptchaStore
 from captcha.views import captcha_audio as spoken_captcha
 from django.conf import settings
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django_ratelimit.core import is_ratelimited
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from xuedang.core import health
+from xuedang.core import metrics as metrics_module
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -13,10 +16,30 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for the load balancer: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness: the process answers. Touches nothing else (core/health.py)."""
     return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: database, replica, Redis and broker answer; 503 naming the failing parts."""
+    asked = [name.strip() for name in request.GET.get("parts", "").split(",") if name.strip()]
+    answers, unknown = health.readiness(asked)
+    if unknown:
+        return JsonResponse(
+            {"status": "unknown parts", "unknown": unknown, "parts": sorted(health.readiness_parts())}, status=400
+        )
+    failing = [name for name, answer in answers.items() if answer != "ok"]
+    body = {"status": "unavailable" if failing else "ok", "failing": failing, "parts": answers}
+    return JsonResponse(body, status=503 if failing else 200)
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format for METRICS_NETWORKS only; the missing-page 404 for anyone else."""
+    if not settings.METRICS_ENABLED or not metrics_module.metrics_allowed(
+        request.META.get("REMOTE_ADDR", ""), settings.METRICS_NETWORKS
+    ):
+        raise Http404
+    return HttpResponse(metrics_module.metrics_text(), content_type=CONTENT_TYPE_LATEST)
 
 
 def captcha_audio(request: HttpRequest, key: str) -> HttpResponse:

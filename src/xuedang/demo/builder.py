@@ -208,6 +208,7 @@ def _seed_history(enrollment: Enrollment, rng: random.Random, photo: bytes) -> N
             change_date=date(entry_year + 1, 3, 1),
             changes={"state": "suspended"},
             reason="疾病 / illness",
+            decision_number="校〔2022〕1号",
         )
         return
     graduation = date(entry_year + 4, 7, 1)

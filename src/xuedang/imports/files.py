@@ -1,11 +1,14 @@
 """Where an import's files live while it runs: the upload, the staging parts, the error report.
 
 .. pii: the upload and staging parts hold students' identities (ID numbers sealed in the
-   parts); both are removed when the job finishes. The error report stays for download.
+   parts); both are removed when the job finishes. The error report (ID numbers masked) stays
+   for download until IMPORT_FILES_RETENTION_DAYS have passed (services.import_files_expire).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -33,3 +36,14 @@ def remove_work_files(job: ImportJob) -> None:
     for path in imports_dir().glob(f"job-{job.pk}.*"):
         if path.suffix in (".copy", ".json"):
             path.unlink(missing_ok=True)
+
+
+_JOB_FILE = re.compile(r"^job-(\d+)\.")
+
+
+def expired_job_files(job_ids: set[int]) -> Iterator[Path]:
+    """Every file under the imports directory that belongs to one of these jobs."""
+    for path in imports_dir().iterdir():
+        found = _JOB_FILE.match(path.name)
+        if found and int(found.group(1)) in job_ids:
+            yield path

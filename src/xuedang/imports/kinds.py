@@ -358,7 +358,44 @@ def _changes_recorded(institution_id: int, now: datetime) -> Iterator[list[tuple
         ]
 
 
-CHANGED = ("major_code", "major_name", "department", "state", "expected_graduation_date")
+CHANGED = ("major_code", "major_name", "department", "class_name", "state", "expected_graduation_date", "level")
+
+
+def _change_rule_checks() -> list[tuple[str, str]]:
+    """SQL conditions (on staging row `s` and enrollment `e`) under which a row's change does not
+    apply to the enrollment as it stands, with the message; built from registry's CHANGE_RULES."""
+    from xuedang.registry.services import CHANGE_RULES
+
+    def codes(pick: Any) -> str:
+        return ", ".join(f"'{code}'" for code, rule in CHANGE_RULES.items() if pick(rule))
+
+    by_states: dict[tuple[str, ...], list[str]] = {}
+    for code, rule in CHANGE_RULES.items():
+        by_states.setdefault(tuple(rule.from_states), []).append(code)
+    state_sql = " OR ".join(
+        f"(s.change_code IN ({', '.join(repr(c) for c in group)})"
+        f" AND e.state NOT IN ({', '.join(repr(str(st)) for st in states)}))"
+        for states, group in by_states.items()
+    )
+    levels = " OR ".join(
+        f"(s.change_code = '{code}' AND e.level <> '{rule.level_from}')"
+        for code, rule in CHANGE_RULES.items()
+        if rule.level_from
+    )
+    return [
+        (state_sql, "学籍当前状态不适用该异动（如复学须先休学）/ the change does not apply to the enrollment's state"),
+        (levels, "该异动不适用于该学生的层次 / the change does not apply to the student's level"),
+        (
+            f"s.change_code IN ({codes(lambda r: r.graduation == 'earlier')})"
+            " AND s.expected_graduation_date >= e.expected_graduation_date",
+            "新预计毕业日期须早于原日期 / the new expected graduation must be earlier",
+        ),
+        (
+            f"s.change_code IN ({codes(lambda r: r.graduation == 'later')})"
+            " AND s.expected_graduation_date <= e.expected_graduation_date",
+            "新预计毕业日期须晚于原日期 / the new expected graduation must be later",
+        ),
+    ]
 
 
 class ChangeKind(Kind):
@@ -371,12 +408,16 @@ class ChangeKind(Kind):
         ("student_number", "text"),
         ("change_code", "text"),
         ("change_date", "date"),
+        ("decision_number", "text"),
+        ("decision_date", "date"),
         ("reason", "text"),
         ("major_code", "text"),
         ("major_name", "text"),
         ("department", "text"),
+        ("class_name", "text"),
         ("state", "text"),
         ("expected_graduation_date", "date"),
+        ("level", "text"),
     ]
     audit_action = "registry.enrollment.changed"
     not_done = (
@@ -410,6 +451,15 @@ class ChangeKind(Kind):
             "学分制学校不办理留级、降级、跳级 / credit-system institutions do not record "
             "repeating, moving down or skipping a year",
         )
+        for condition, message in _change_rule_checks():
+            errors += loaders.errors_from(
+                "SELECT s.row_no, s.change_code FROM import_staging s JOIN registry_enrollment e"
+                " ON e.institution_id = %s AND e.student_number = s.student_number"
+                f" WHERE ({condition}) AND e.state IN ({ACTIVE}) AND {self.not_done}",
+                [institution_id],
+                "异动类别",
+                message,
+            )
         return sorted(errors, key=lambda e: (e.row, e.column))
 
     def insert(self, institution_id: int, now: datetime, actor_id: int | None, job_id: int) -> int:
@@ -424,12 +474,16 @@ class ChangeKind(Kind):
             cursor.execute(
                 "INSERT INTO registry_enrollmentchange (enrollment_id, change_code, change_date, decision_date,"
                 " decision_number, reason, before, after, late, recorded_by_id, recorded_at)"
-                f" SELECT e.id, s.change_code, s.change_date, NULL, '', s.reason, {before}, {after}, %s, %s, %s"
+                f" SELECT e.id, s.change_code, s.change_date, s.decision_date, s.decision_number, s.reason,"
+                f" {before}, {after}, %s, %s, %s"
                 f" {join} WHERE {self.not_done} ORDER BY s.row_no",
                 [False, actor_id, stamp, institution_id],
             )
             inserted = cursor.rowcount
             assignments = ", ".join(f"{f} = COALESCE(s.{f}, registry_enrollment.{f})" for f in CHANGED)
+            assignments += (
+                ", state_date = CASE WHEN s.state IS NULL THEN registry_enrollment.state_date ELSE s.change_date END"
+            )
             cursor.execute(
                 f"UPDATE registry_enrollment SET {assignments}, updated_at = %s FROM import_staging s"
                 " JOIN registry_enrollmentchange c ON c.change_code = s.change_code AND c.change_date = s.change_date"
@@ -441,6 +495,12 @@ class ChangeKind(Kind):
 
     def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
         return _changes_recorded(institution_id, now)
+
+
+def _months(column: str) -> str:
+    """A date column as a count of months (year × 12 + month), the same on SQLite and PostgreSQL."""
+    text = f"CAST({column} AS TEXT)"
+    return f"(CAST(SUBSTR({text}, 1, 4) AS INTEGER) * 12 + CAST(SUBSTR({text}, 6, 2) AS INTEGER))"
 
 
 IDENTITY = ("name", "gender", "birth_date", "ethnicity", "document_type", "document_number", "identity_digest")
@@ -538,6 +598,22 @@ class CredentialKind(Kind):
             [institution_id],
             "毕结业日期",
             "毕（结）业日期须晚于入学日期 / the end of study must be after entry",
+        )
+        errors += loaders.errors_from(
+            f"SELECT s.row_no, s.student_number {join} WHERE e.state NOT IN ('registered', 'deferred')"
+            " AND NOT EXISTS (SELECT 1 FROM registry_credential c WHERE c.enrollment_id = e.id)",
+            [institution_id],
+            "学号",
+            "该学籍不在读（休学、保留学籍、已注销或已结束），不能注册学历 / no credential for an enrollment "
+            "that is suspended, reserved, cancelled or finished",
+        )
+        errors += loaders.errors_from(
+            f"SELECT s.row_no, s.study_end {join} WHERE {_months('s.study_end')}"
+            f" < {_months('e.expected_graduation_date')} - 1",
+            [institution_id],
+            "毕结业日期",
+            "毕（结）业日期早于预计毕业日期，须先办理“提前毕业”学籍异动 / before the expected graduation: "
+            "record 提前毕业 (61) first",
         )
         return sorted(errors, key=lambda e: (e.row, e.column))
 

@@ -495,28 +495,24 @@ class CancellationRowValidator:
 CHANGE_COLUMNS = [
     Column("student_number", "学号", "student_number", example="2026000001"),
     Column("change_code", "异动类别", "change_code", example="转专业"),
-    Column("change_date", "异动日期", "change_date", example="2027-09-01"),
+    Column("change_date", "异动日期", "change_date", example="2026-09-01"),
+    Column("decision_number", "文号", "decision_number", example="校教〔2026〕12号"),
+    Column("decision_date", "决定日期", "decision_date", required=False, example="2026-08-25"),
     Column("reason", "原因", "reason", example="本人申请，经学校批准"),
     Column("major_code", "专业代码", "major_code", required=False, example="080717T"),
     Column("major_name", "专业名称", "major_name", required=False, example="人工智能"),
     Column("department", "院系", "department", required=False, example="人工智能学院"),
+    Column("class_name", "班级", "class_name", required=False, example=""),
     Column("state", "学籍状态", "state", required=False, example=""),
     Column("expected_graduation_date", "预计毕业日期", "expected_graduation_date", required=False, example=""),
 ]
-# Changes that carry their own state when the file leaves 学籍状态 empty.
-CHANGE_STATES = {
-    "11": "suspended",
-    "12": "registered",
-    "19": "reserved",
-    "08": "registered",
-    "62": "completed",
-    "63": "left",
-}
-ELSEWHERE = {"31": "学籍注销", "18": "学籍注销", "42": "学籍注销", "51": "学籍注销", "21": "转学", "22": "转学"}
+CHANGE_VALUES = ("major_code", "major_name", "department", "class_name", "state", "expected_graduation_date", "level")
 
 
 class ChangeRowValidator:
-    """Checks rows of a 学籍异动 file (one change per student per file)."""
+    """Checks rows of a 学籍异动 file (one change per student per file). The code decides the
+    state and the fields the row needs (registry's `CHANGE_RULES`); the state column, when
+    filled, must agree with it."""
 
     def __init__(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> None:
         from xuedang.registry.models import EnrollmentState
@@ -524,25 +520,23 @@ class ChangeRowValidator:
         states = {s.value: s.value for s in EnrollmentState} | {
             s.label.split(" / ")[0]: s.value for s in EnrollmentState
         }
-        allowed = {
-            k: v
-            for k, v in states.items()
-            if v not in ("withdrawn", "revoked", "expelled", "deceased", "transferred_out")
-        }
 
         def state(value: str) -> str:
-            if value not in allowed:
-                raise ValidationError(f"学籍状态“{value}”不能通过异动设置 / this state cannot be set by a change")
-            return allowed[value]
+            if value not in states:
+                raise ValidationError(f"学籍状态“{value}”无效 / unknown state")
+            return states[value]
 
         converters = {
             "student_number": _student_number,
             "change_code": _coded(lookups, "change_type", "异动类别"),
             "change_date": _date,
+            "decision_number": lambda v: _text(v, 60),
+            "decision_date": _date,
             "reason": lambda v: _text(v, 500),
             "major_code": _major_code,
             "major_name": _text100,
             "department": _text100,
+            "class_name": lambda v: _text(v, 60),
             "state": state,
             "expected_graduation_date": _date,
         }
@@ -550,35 +544,57 @@ class ChangeRowValidator:
         self.today = today
 
     def __call__(self, row: SourceRow) -> dict[str, Any]:
+        from xuedang.registry.services import CHANGE_RULES, change_label
+        from xuedang.registry.services.change_rules import ELSEWHERE, FIELD_LABELS, state_label
+
         clean, errors = run_steps(row, self.steps)
         code = clean.get("change_code")
-        if code in ELSEWHERE:
-            errors.append(
-                RowError(
-                    row.number,
-                    "异动类别",
-                    code,
-                    f"请用“{ELSEWHERE[code]}”办理 / use the "
-                    f"{'cancellation' if ELSEWHERE[code] == '学籍注销' else 'transfer'} form",
+        for field in ("change_date", "decision_date"):
+            if clean.get(field) and clean[field] > self.today:
+                column = "异动日期" if field == "change_date" else "决定日期"
+                errors.append(
+                    RowError(
+                        row.number, column, str(clean[field]), "日期不能晚于今天 / the date cannot be in the future"
+                    )
                 )
-            )
-        if clean.get("change_date") and clean["change_date"] > self.today:
+        rule = CHANGE_RULES.get(code or "")
+        if code and rule is None:
+            where = ELSEWHERE.get(code, "其他流程 / another procedure")
             errors.append(
-                RowError(
-                    row.number,
-                    "异动日期",
-                    str(clean["change_date"]),
-                    "异动日期不能晚于今天 / the change cannot be in the future",
-                )
+                RowError(row.number, "异动类别", code, f"“{change_label(code)}”请通过{where}办理 / not a plain change")
             )
-        if code and "state" not in clean and code in CHANGE_STATES:
-            clean["state"] = CHANGE_STATES[code]
-        changed = {"major_code", "major_name", "department", "state", "expected_graduation_date"} & set(clean)
-        if code and not changed and not errors:
-            errors.append(RowError(row.number, "异动类别", code, "没有填写任何变化 / the row changes nothing"))
+        if rule is not None:
+            for field in rule.needs:
+                if clean.get(field) in (None, ""):
+                    label = FIELD_LABELS[field]
+                    column = next(c.zh for c in CHANGE_COLUMNS if c.key == field)
+                    errors.append(
+                        RowError(
+                            row.number,
+                            column,
+                            "",
+                            f"“{change_label(code or '')}”须填写{label.split(' / ')[0]} / the change needs the "
+                            f"{label.split(' / ')[1]}",
+                        )
+                    )
+            given = clean.get("state")
+            if given and given != rule.state:
+                implied = state_label(rule.state).split(" / ")[0] if rule.state else "不变"
+                errors.append(
+                    RowError(
+                        row.number,
+                        "学籍状态",
+                        given,
+                        f"“{change_label(code or '')}”的学籍状态应为“{implied}” / the state follows from the change",
+                    )
+                )
+            clean["state"] = rule.state
+            clean["level"] = rule.level_to
         if errors:
             raise RowInvalid(errors)
-        for key in ("major_code", "major_name", "department", "state", "expected_graduation_date"):
+        if clean.get("decision_date") is None:
+            clean["decision_date"] = clean.get("change_date")
+        for key in CHANGE_VALUES:
             clean.setdefault(key, None)
         return clean
 

@@ -30,8 +30,8 @@ from django.utils import timezone
 
 from xuedang.core.audit import AuditDraft, audit_log, audit_log_bulk, audit_rows_copy
 from xuedang.imports import loaders
-from xuedang.imports.exports import error_report_xlsx
-from xuedang.imports.files import job_file, remove_work_files, staging_files
+from xuedang.imports.exports import error_report_xlsx, masked_errors
+from xuedang.imports.files import expired_job_files, job_file, remove_work_files, staging_files
 from xuedang.imports.kinds import KINDS, Kind
 from xuedang.imports.models import ImportJob, ImportState
 from xuedang.imports.parallel import MAX_ERRORS, ValidationCrashed, ValidationWork, collect_all, streamed_chunks
@@ -169,6 +169,21 @@ def import_jobs_reap(*, now: datetime | None = None) -> int:
         remove_work_files(job)
         count += 1
     return count
+
+
+def import_files_expire(*, now: datetime | None = None) -> int:
+    """Delete what jobs left on disk (the error report, and the upload of a job that never ran to
+    its end) once IMPORT_FILES_RETENTION_DAYS have passed since the job was created. Returns how
+    many files went. The job row stays: counts, state and masked errors are its history."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.IMPORT_FILES_RETENTION_DAYS)
+    old = ImportJob.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)
+    removed = 0
+    for path in expired_job_files(set(old)):
+        path.unlink(missing_ok=True)
+        removed += 1
+    if removed:
+        log.info("import files expired: %d removed", removed)
+    return removed
 
 
 def _estimate_rows(path: Path) -> int:
@@ -346,7 +361,7 @@ def _finish(job: ImportJob, state: str, *, errors: list[RowError] | None = None,
     job.message = message
     if errors:
         job.error_count = len(errors)
-        job.errors = [e.__dict__ for e in errors[:KEEP_ERRORS]]
+        job.errors = [e.__dict__ for e in masked_errors(errors[:KEEP_ERRORS])]
         with job_file(job, "errors.xlsx").open("wb") as out:
             error_report_xlsx(errors, out)
     job.save()
@@ -360,6 +375,12 @@ def _finish(job: ImportJob, state: str, *, errors: list[RowError] | None = None,
 @shared_task(name="xuedang.imports.tasks.run_import_job", acks_late=True)
 def run_import_job(job_id: int) -> None:
     import_job_run(job_id=job_id)
+
+
+@shared_task(name="xuedang.imports.tasks.expire_import_files")
+def expire_import_files() -> int:
+    """Run daily (celery beat): error reports and left-over uploads past their retention go."""
+    return import_files_expire()
 
 
 @shared_task(name="xuedang.imports.tasks.reap_import_jobs")

@@ -14,12 +14,11 @@ from xuedang.registry.models import (
     AnnualRegistrationStatus,
     CredentialKind,
     EnrollmentNote,
-    EnrollmentState,
     Gender,
     Level,
     StudyForm,
 )
-from xuedang.registry.services import CANCELLATIONS
+from xuedang.registry.services import CANCELLATIONS, CHANGE_RULES
 
 if TYPE_CHECKING:
     from xuedang.institutions.models import Institution
@@ -109,12 +108,16 @@ class CredentialForm(BilingualForm):
 
 
 class ChangeForm(BilingualForm):
+    """学籍异动: the code decides the new state and which fields are required (change_rules)."""
+
     change_code = forms.ChoiceField(label="异动类别 / change")
     change_date = forms.DateField(widget=DATE, label="异动日期 / date")
+    decision_number = forms.CharField(max_length=60, label="学校决定文号 / the school's decision no.")
+    decision_date = forms.DateField(widget=DATE, label="决定日期 / decision date")
     major_code = forms.CharField(max_length=10, required=False, label="新专业代码 / new major code")
     major_name = forms.CharField(max_length=100, required=False, label="新专业名称 / new major")
     department = forms.CharField(max_length=100, required=False, label="新院系 / new department")
-    state = forms.ChoiceField(required=False, label="新学籍状态 / new state")
+    class_name = forms.CharField(max_length=60, required=False, label="新班级 / new class")
     expected_graduation_date = forms.DateField(
         widget=DATE, required=False, label="新预计毕业日期 / new expected graduation"
     )
@@ -122,17 +125,14 @@ class ChangeForm(BilingualForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # 学籍注销 has its own page and deadline; 转学 has its own three-step request (decision 0008)
-        elsewhere = {"31", "18", "42", "51", "21", "22"}
-        cast(forms.ChoiceField, self.fields["change_code"]).choices = [
-            c for c in code_choices("change_type") if c[0] not in elsewhere
-        ]
-        cast(forms.ChoiceField, self.fields["state"]).choices = [("", "—")] + [
-            (s.value, s.label) for s in EnrollmentState if s not in CANCELLATIONS
+        # 学籍注销, 转学, 结业 and the admission outcomes have their own flows; 毕业 comes only
+        # from publication. The state is never typed: it follows from the code.
+        cast(forms.ChoiceField, self.fields["change_code"]).choices = [("", "—")] + [
+            c for c in code_choices("change_type") if c[0] in CHANGE_RULES
         ]
 
     def changes(self) -> dict[str, Any]:
-        fields = ("major_code", "major_name", "department", "state", "expected_graduation_date")
+        fields = ("major_code", "major_name", "department", "class_name", "expected_graduation_date")
         return {f: self.cleaned_data[f] for f in fields if self.cleaned_data.get(f) not in (None, "")}
 
 

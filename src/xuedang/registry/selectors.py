@@ -11,7 +11,8 @@ from django.db.models import Q, QuerySet
 from xuedang.core import validators
 from xuedang.core.models import AuditEntry
 from xuedang.registry.access import enrollments_for, transfer_requests_for
-from xuedang.registry.models import Enrollment, TransferRequest, TransferState
+from xuedang.registry.models import Enrollment, EnrollmentChange, TransferRequest, TransferState
+from xuedang.registry.services.change_rules import change_label, state_label
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ def enrollment_timeline(*, enrollment: Enrollment) -> list[TimelineEvent]:
             )
         )
     for change in enrollment.changes.all():
-        events.append(TimelineEvent(change.change_date, f"学籍异动 {change.change_code} / change", change.reason))
+        events.append(
+            TimelineEvent(change.change_date, f"学籍异动：{change_label(change.change_code)}", _change_detail(change))
+        )
     for note in enrollment.notes.all():
         events.append(TimelineEvent(note.decided_on, note.get_kind_display(), note.title))
     credential = getattr(enrollment, "credential", None)
@@ -76,6 +79,24 @@ def enrollment_timeline(*, enrollment: Enrollment) -> list[TimelineEvent]:
             )
         )
     return sorted(events, key=lambda e: e.on if isinstance(e.on, date) else e.on.date())
+
+
+def _change_detail(change: EnrollmentChange) -> str:
+    """What a change did, in words: the new state and major, the 文号, the reason."""
+    after = change.after or {}
+    parts = []
+    if after.get("state"):
+        parts.append(f"学籍状态 → {state_label(after['state']).split(' / ')[0]}")
+    if after.get("major_name"):
+        parts.append(f"专业 → {after['major_name']}")
+    if after.get("department"):
+        parts.append(f"院系 → {after['department']}")
+    if after.get("expected_graduation_date"):
+        parts.append(f"预计毕业 → {after['expected_graduation_date']}")
+    if change.decision_number:
+        parts.append(f"文号 {change.decision_number}")
+    parts.append(change.reason)
+    return "；".join(p for p in parts if p)
 
 
 def record_history(*, target_type: str, target_id: int) -> QuerySet[AuditEntry]:

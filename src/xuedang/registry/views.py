@@ -297,6 +297,8 @@ def enrollment_change(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
                 change_date=form.cleaned_data["change_date"],
                 changes=form.changes(),
                 reason=form.cleaned_data["reason"],
+                decision_number=form.cleaned_data["decision_number"],
+                decision_date=form.cleaned_data["decision_date"],
             )
         except ValidationError as error:
             form.add_service_errors(error)

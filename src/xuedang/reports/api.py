@@ -18,6 +18,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import StringConstraints
 
+from xuedang.core.metrics import verification_count
 from xuedang.core.middleware import coarse_origin
 from xuedang.registry.models import ViewerKind
 from xuedang.registry.services import access_event_record
@@ -121,6 +122,7 @@ def _result(typed: str, verification: Verification) -> dict:
 def verify_reports(request: OrganisationKeyRequest, payload: VerifyIn) -> Status:
     key: VerifierKey = request.auth
     if limits.api_key_limited(request, key):
+        verification_count("api", "rate_limited")
         return Status(429, {"detail": "调用过于频繁，请稍后再试 / this key is over its rate limit; retry later"})
     today, origin = timezone.localdate(), coarse_origin(request)
     with transaction.atomic():  # one commit for the call's access-log rows, not one per code
@@ -130,6 +132,7 @@ def verify_reports(request: OrganisationKeyRequest, payload: VerifyIn) -> Status
 
 def _verify_one(typed: str, key: VerifierKey, today: date, origin: str) -> dict:
     verification = report_verify(typed=typed, today=today)
+    verification_count("api", verification.status)
     if verification.shows_content:
         report = verification.report
         assert report is not None  # a verification that shows content carries its report

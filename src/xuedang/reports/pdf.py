@@ -30,9 +30,10 @@ LANGS = ("zh", "en")
 def render_report_pdf(content: ReportContent) -> bytes:
     """The signed PDF of one report (one A4 page, ~100 KB with a ~24 KB photo, ~25 ms).
 
-    Call from synchronous code (pyHanko runs its own event loop). Raises `GlyphMissingError`
-    (a ValueError) for a character no embedded font can draw, and `ImproperlyConfigured` when
-    no usable signing key is configured (see docs/decisions/0005-report-signing.md).
+    Call from synchronous code (pyHanko runs its own event loop). A character no embedded font
+    can draw prints as a marked gap with the exact text layer (core.pdf). Raises
+    `ImproperlyConfigured` when no usable signing key is configured (see
+    docs/decisions/0005-report-signing.md).
     """
     if content.kind not in KINDS or content.lang not in LANGS:
         raise ValueError(f"unknown report kind or language: {content.kind!r}, {content.lang!r}")

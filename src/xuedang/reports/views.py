@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from xuedang.archive import selectors as archive
 from xuedang.archive.access import access_student_credential, access_student_enrollment, archive_view
 from xuedang.archive.session import bind_new_records
+from xuedang.core.metrics import verification_count
 from xuedang.core.middleware import coarse_origin
 from xuedang.registry.models import ViewerKind
 from xuedang.registry.services import access_event_record
@@ -119,10 +120,12 @@ def _verify_template() -> Any:
 
 def _verify(request: HttpRequest, typed: str, form: VerifyForm | None, *, limited: bool) -> HttpResponse:
     if limited:
+        verification_count("page", "rate_limited")
         return _verify_page(request, form, limited=True, status=429)
     verification = services.report_verify_logged(
         typed=typed, viewer_label=_viewer(request, PUBLIC_LABEL), origin=coarse_origin(request)
     )
+    verification_count("page", verification.status)
     if verification.is_miss:
         limits.miss_record(request)
     return _verify_page(request, form, verification=verification)

@@ -112,6 +112,9 @@ def own_report(status: int) -> dict[str, int]:
 ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "": ("/", everyone(200)),
     "healthz": ("/healthz", everyone(200)),
+    "readyz": ("/readyz", everyone(200)),
+    # the test client is 127.0.0.1, inside METRICS_NETWORKS; other addresses: core/tests/test_health.py
+    "metrics": ("/metrics", everyone(200)),
     "login/": ("/login/", everyone(200)),
     "logout/": ("/logout/", everyone(405)),
     "school/enrollments/": ("/school/enrollments/", staff_page()),

@@ -45,8 +45,10 @@ def photo_clean(upload: IO[bytes], *, size: int) -> tuple[bytes, str]:
 
 @transaction.atomic
 def appeal_start(*, user: User, document_type: str, document_number: str) -> IdentityAppeal:
-    """Open an appeal for an account without an identity (after a rejected or withdrawn one)."""
-    if user.identity_digest:
+    """Open an appeal for an account without an identity (after a rejected or withdrawn one), or
+    for an account whose own identity is not checked yet (the identity questions' answers are
+    used up, decision 0017): staff then compare the person with the document."""
+    if user.identity_checked_at:
         raise ValidationError("您的账号已有证件信息，无需申诉 / your account already has an identity")
     if selectors.open_appeal(user=user):
         raise ValidationError("您已有一个未完成的申诉 / you already have an open appeal")
@@ -54,6 +56,8 @@ def appeal_start(*, user: User, document_type: str, document_number: str) -> Ide
         document_type, number = validators.identify_document(document_type, document_number)
     except ValidationError as error:
         raise ValidationError({"document_number": error.messages}) from error
+    if user.identity_digest and crypto.identity_digest(document_type, number) != user.identity_digest:
+        raise ValidationError({"document_number": ["请填写您账号中的证件号码 / give the ID number your account holds"]})
     appeal = IdentityAppeal.objects.create(
         appellant=user,
         real_name=user.real_name,

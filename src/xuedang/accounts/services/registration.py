@@ -4,7 +4,9 @@ Step one (`registration_check`) validates everything and spends the SMS code; th
 a draft the confirmation page shows (username, name, masked ID) and keeps in the session
 with the password already hashed. Step two (`student_register`) creates the account after
 the student answers 「是」. An ID number that another account holds does not stop the
-registration: the new account is created without it and an appeal draft holds the claim.
+registration: the new account is created without it, an appeal draft holds the claim, and the
+holder is told. Neither step tells the registrant that the number was taken: the registrant has
+proved control of their own phone, not of the holder's (decision 0018).
 """
 
 from __future__ import annotations
@@ -44,7 +46,6 @@ class RegistrationDraft:
     document_type: str
     document_number: str
     email: str
-    identity_taken: bool
     # 第三条: a student without a mainland phone registers with email alone; the code proved it.
     email_verified: bool = False
 
@@ -57,6 +58,7 @@ class RegistrationDraft:
 
     @classmethod
     def from_session(cls, data: dict[str, Any]) -> RegistrationDraft:
+        data = {name: value for name, value in data.items() if name in cls.__dataclass_fields__}
         return cls(**(data | {name: crypto.unseal(data[name]) for name in cls.SEALED if data[name]}))
 
     @property
@@ -152,10 +154,8 @@ def registration_check(
         document_type=document_type,
         document_number=number,
         email=address or "",
-        identity_taken=False,
         email_verified=not number_phone,
     )
-    draft.identity_taken = selectors.identity_owners(identity_digest=draft.identity_digest).exists()
     return draft
 
 
@@ -200,6 +200,7 @@ def student_register(*, draft: RegistrationDraft) -> User:
         },
     )
     if taken:
+        _tell_holders(draft.identity_digest)
         IdentityAppeal.objects.create(
             appellant=user,
             real_name=draft.real_name,
@@ -213,6 +214,18 @@ def student_register(*, draft: RegistrationDraft) -> User:
     if draft.email and not draft.email_verified:
         transaction.on_commit(lambda: _activation_after_commit(user))
     return user
+
+
+def _tell_holders(identity_digest: str) -> None:
+    """The account holding the ID hears that someone registered with it (it may be the holder's
+    own forgotten account, or a thief; either way the holder should know)."""
+    text = (
+        "有人用您账号中的证件号码注册了新的学档账号，新账号不含证件信息，也不能查看您的档案。如果是您本人，"
+        "请继续使用本账号；如果不是，请留意，必要时联系学档中心。/ Someone registered a new xuedang account "
+        "with the ID number on your account; the new account has no ID and cannot see your archive."
+    )
+    for holder in selectors.identity_owners(identity_digest=identity_digest).filter(is_active=True):
+        notify.notify(user=holder, text=text, url=reverse("accounts:profile"))
 
 
 def _activation_after_commit(user: User) -> None:

@@ -126,7 +126,7 @@ def test_an_identity_appeal_from_both_sides(live_app, browser, tmp_path):
     _register(thief, live_app, data_dir, phone="13500135000", name="钱多多", password=PASSWORD_1)
 
     owner = browser.new_page(viewport={"width": 390, "height": 844})
-    _register(owner, live_app, data_dir, phone="13600136000", name="钱多多", password=PASSWORD_2, expect_taken=True)
+    _register(owner, live_app, data_dir, phone="13600136000", name="钱多多", password=PASSWORD_2)
     _login(owner, live_app, "13600136000", PASSWORD_2)
     owner.goto(f"{live_app}/account/appeal/")
     photo = tmp_path / "holding-id.jpg"
@@ -156,9 +156,7 @@ def test_an_identity_appeal_from_both_sides(live_app, browser, tmp_path):
     assert {m["to"] for m in notices} == {"135****5000", "136****6000"}  # both sides told
 
 
-def _register(
-    page, base: str, data_dir: Path, *, phone: str, name: str, password: str, expect_taken: bool = False
-) -> None:
+def _register(page, base: str, data_dir: Path, *, phone: str, name: str, password: str) -> None:
     page.goto(f"{base}/account/register/")
     page.fill("#id_phone", phone)
     code = _send_code(page, data_dir, "button[value=send_code]")
@@ -169,6 +167,7 @@ def _register(
     page.fill("#id_document_number", ID_NUMBER)
     page.click("button[value=register]:not(.default-action)")
     page.wait_for_url("**/account/register/confirm/")
-    assert page.locator("#identity-taken").count() == (1 if expect_taken else 0)
+    assert page.locator("#identity-taken").count() == 0  # a stranger is not told (issue 20, decision 0018)
+    assert page.locator("#already-registered").count() == 1  # recovery and the appeal, offered to all
     page.click("#confirm-yes")
     page.wait_for_url("**/account/register/done/")

@@ -83,17 +83,48 @@ def test_field_errors_do_not_spend_the_code() -> None:
     assert response.status_code == 302
 
 
+def _pages(phone: str, document_number: str, real_name: str) -> list[str]:
+    """What a registrant sees: the confirmation page and the page after 「是」, with the parts
+    that differ for everyone (username, name, masked ID, CSRF token) taken out."""
+    import re
+
+    cache.clear()  # a fresh network and number: no sending limits in the way
+    client = Client()
+    assert _start(client, phone=phone, document_number=document_number, real_name=real_name).status_code == 302
+    confirm = client.get("/account/register/confirm/")
+    done = client.post("/account/register/confirm/", {"answer": "yes"}, follow=True)
+    out = []
+    for response in (confirm, done):
+        page = response.content.decode()
+        page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+        page = re.sub(r"xd[a-z2-9]{8}", "USERNAME", page).replace(real_name, "NAME")
+        out.append(re.sub(r"\d{6}\*+\w{4}", "MASKED", page) + str(response.status_code))
+    return out
+
+
 @pytest.mark.django_db
-def test_an_id_already_registered_makes_an_account_with_an_appeal_draft(student) -> None:
+def test_registration_with_a_taken_id_shows_a_stranger_no_difference(student) -> None:
+    """Issue 20: registering used to tell anyone, for one SMS code, whether an ID was taken."""
+    taken = _pages("13800138001", "11010519491231002X", "吉𠮷")  # the student's ID
+    free = _pages("13800138002", "650102200001010020", "吉𠮷")  # nobody's
+    assert taken == free
+    assert "已被其他账号注册" not in "".join(taken)
+    assert "找回密码" in taken[0]  # recovery and the appeal are offered to everyone
+    assert "证件号申诉" in taken[0]
+
+
+@pytest.mark.django_db
+def test_an_id_already_registered_makes_an_account_with_an_appeal_draft_and_tells_the_holder(student) -> None:
+    from xuedang.accounts.models import Notification
+
     client = Client()
     _start(client)
-    page = client.get("/account/register/confirm/").content.decode()
-    assert "已被其他账号注册" in page
     client.post("/account/register/confirm/", {"answer": "yes"})
     newcomer = User.objects.get(phone_digest__isnull=False, username__startswith="xd")
     assert newcomer.identity_digest == ""
     assert IdentityAppeal.objects.get(appellant=newcomer).state == AppealState.DRAFT
     assert User.objects.get(pk=student.pk).identity_digest  # the holder keeps it until an appeal decides
+    assert "有人用您账号中的证件号码注册了新的学档账号" in Notification.objects.get(user=student).text
 
 
 @pytest.mark.django_db

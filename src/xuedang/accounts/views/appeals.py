@@ -26,7 +26,7 @@ def appeal(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("accounts:profile")
     if current is None:
         form: forms.AppealStartForm | forms.AppealSubmitForm = forms.AppealStartForm(request.POST or None)
-        if user.identity_digest:
+        if user.identity_checked_at:
             return redirect("accounts:profile")
         if request.method == "POST" and form.is_valid():
             try:

@@ -81,7 +81,6 @@ def register_confirm(request: HttpRequest) -> HttpResponse:
         del request.session[DRAFT_KEY]
         request.session["accounts:registered"] = {
             "username": user.username,
-            "identity_taken": draft.identity_taken,
             "email": bool(draft.email),
         }
         return redirect("accounts:register_done")

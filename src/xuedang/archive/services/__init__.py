@@ -17,7 +17,7 @@ from xuedang.archive.services.bindings import (
     bindings_refresh,
     bindings_release,
 )
-from xuedang.archive.services.challenge import challenge_answer, challenge_get
+from xuedang.archive.services.challenge import challenge_answer, challenge_get, challenge_question
 from xuedang.archive.services.corrections import (
     SCHOOL_DECISIONS,
     correction_file,
@@ -43,6 +43,7 @@ __all__ = [
     # identity question
     "challenge_answer",
     "challenge_get",
+    "challenge_question",
     "correction_file",
     "correction_needs_province",
     "correction_province_decide",

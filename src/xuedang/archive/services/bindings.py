@@ -90,16 +90,13 @@ def _give_back_attempt(user: Any) -> None:
         cache.decr(bind_attempts_key(user))
 
 
+# One answer for "no such record" and "a record, but someone else's": telling them apart would
+# confirm to a stranger that a certificate or student number exists (issue 20, decision 0018).
 NOT_FOUND = (
-    "没有找到符合这些信息的{what}，请核对后再试（今天还可尝试 {left} 次）/ no {what_en} matches these "
-    "details; check them and try again ({left} attempts left today)"
-)
-NOT_YOURS = (
-    "找到了该{what}，但其登记的身份信息与您的账号不一致，不能绑定。"
-    "如果您改过姓名或证件号码，请先申请曾用身份；"
-    "如果登记信息有误，请联系学校更正 / the {what_en} was found but is registered under another identity; "
-    "if your name or ID changed, apply for your former identity first; if the record is wrong, ask the "
-    "school to correct it"
+    "没有找到与您的身份相符的{what}，请核对后再试（今天还可尝试 {left} 次）。如果您改过姓名或证件号码，"
+    "请先申请曾用身份；如果登记信息有误，请联系学校更正 / no {what_en} under your identity matches these "
+    "details; check them and try again ({left} attempts left today). If your name or ID changed, apply for "
+    "your former identity first; if the record is wrong, ask the school to correct it"
 )
 TAKEN = (
     "该{what}已绑定到其他账号。如确属本人，请通过身份申诉找回 / this {what_en} is bound to another account; "
@@ -162,7 +159,7 @@ def _bind_companion(user: Any, record: Record | None) -> None:
 def _claim(user: Any, record: Record | None, *, what: tuple[str, str]) -> Binding:
     """Bind `record` to `user` when it exists, is theirs and is free; the attempt stays used otherwise."""
     zh, en = what
-    if record is None:
+    if record is None or not identity_matches(user, record):
         left = bind_attempts_left(user=user)
         raise _fail("__all__", NOT_FOUND.format(what=zh, what_en=en, left=left), "not_found")
     field = RECORD_FIELDS[type(record)]
@@ -170,8 +167,6 @@ def _claim(user: Any, record: Record | None, *, what: tuple[str, str]) -> Bindin
     if existing is not None and existing.user_id == user.pk:
         _give_back_attempt(user)
         return existing
-    if not identity_matches(user, record):
-        raise _fail("__all__", NOT_YOURS.format(what=zh, what_en=en), "identity")
     if existing is not None:
         raise _fail("__all__", TAKEN.format(what=zh, what_en=en), "taken")
     binding = _bind(user=user, record=record, method=BindingMethod.MANUAL)

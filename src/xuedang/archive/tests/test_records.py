@@ -27,6 +27,7 @@ def test_the_enrollment_page_shows_every_field_in_words_and_the_timeline(student
         change_date=date(2023, 3, 1),
         changes={"state": "suspended"},
         reason="疾病",
+        decision_number="校〔2022〕1号",
     )
     page = login(student).get(f"/archive/enrollments/{enrollment.pk}/").content.decode()
     for words in (

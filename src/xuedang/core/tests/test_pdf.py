@@ -73,11 +73,22 @@ def test_each_character_is_drawn_by_the_first_font_that_has_its_glyph() -> None:
     assert runs == [("XdLatinSerif", "Li "), ("XdUMingCN", "李"), ("XdHanaMinA", "𠮷"), ("XdHanaMinB", "𡒄")]
 
 
-def test_a_character_no_font_can_draw_is_refused_rather_than_left_blank() -> None:
-    unassigned = "\U000e0080"  # a reserved tag code point: no font maps it
-    assert core_pdf.font_chain().missing(f"张{unassigned}") == {unassigned}
-    with pytest.raises(core_pdf.GlyphMissingError, match=r"U\+E0080"):
-        core_pdf.text_width(f"张{unassigned}", 10)
+def test_a_character_no_font_can_draw_prints_as_a_marked_gap_with_the_exact_text(tmp_path: Path) -> None:
+    undrawable = "\U0002ebf0"  # CJK Extension I: accepted in names, in no installed font
+    assert core_pdf.font_chain().missing(f"张{undrawable}三") == {undrawable}
+    buffer = io.BytesIO()
+    canvas = core_pdf.new_canvas(buffer, title="gap")
+    core_pdf.draw_text(canvas, 100, 410, f"张{undrawable}三", size=72)
+    canvas.save()
+    assert pdf_text(buffer.getvalue(), tmp_path).strip() == f"张{undrawable}三"
+    # The gap is marked: ink where the character would be (72 pt after 张), none without it.
+    gap_box = (180, 405, 236, 470)
+    assert len(ink(buffer.getvalue(), tmp_path, gap_box)) > 100
+    alone = io.BytesIO()
+    canvas = core_pdf.new_canvas(alone, title="alone")
+    core_pdf.draw_text(canvas, 100, 410, "张", size=72)
+    canvas.save()
+    assert not ink(alone.getvalue(), tmp_path, gap_box)
 
 
 def test_invisible_format_characters_and_line_breaks_do_not_need_glyphs() -> None:

@@ -72,3 +72,21 @@ def test_wrong_numbers_second_credentials_and_strangers_are_refused(tmp_path, gr
         (6, "毕结业"),
     }
     assert Credential.objects.count() == 1
+
+
+def test_no_credential_by_file_for_a_suspended_student_nor_before_the_expected_graduation(tmp_path, graduates) -> None:
+    from xuedang.registry.services import enrollment_change_record
+
+    enrollment_change_record(
+        actor=None,
+        enrollment=graduates[0],
+        change_code="11",
+        change_date=date(2024, 3, 1),
+        changes={},
+        reason="疾病",
+        decision_number="校学〔2024〕1号",
+    )
+    job = run(tmp_path, "S1,毕业,2025-07-01,,\nS2,毕业,2025-05-31,,\nS3,毕业,2025-06-30,,\n")
+    assert job.state == ImportState.INVALID
+    assert {(e["row"], e["column"]) for e in job.errors} == {(2, "学号"), (3, "毕结业日期")}
+    assert not Credential.objects.exists()

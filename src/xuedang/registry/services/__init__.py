@@ -10,6 +10,7 @@ of the submodules is here, and other apps and tests import from `xuedang.registr
 
 from xuedang.registry.services.access_events import access_event_record, access_event_staff_view
 from xuedang.registry.services.admissions import ADMISSION_OUTCOMES, admission_confirm, admission_decline
+from xuedang.registry.services.change_rules import CHANGE_RULES, change_label
 from xuedang.registry.services.common import (
     CREDENTIAL_FIELDS,
     ENROLLMENT_FIELDS,
@@ -64,6 +65,7 @@ __all__ = [
     "CANCELLATIONS",
     "CANCELLATION_WORKING_DAYS",
     "CHANGEABLE_FIELDS",
+    "CHANGE_RULES",
     # common
     "CREDENTIAL_FIELDS",
     "ENROLLMENT_FIELDS",
@@ -83,6 +85,7 @@ __all__ = [
     "admission_confirm",
     "admission_decline",
     "annual_registration_record",
+    "change_label",
     "credential_annotate",
     "credential_missing_fields",
     "credential_publish",

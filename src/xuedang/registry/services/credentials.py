@@ -26,7 +26,7 @@ from xuedang.registry.models import (
     Photo,
 )
 from xuedang.registry.services.common import CREDENTIAL_FIELDS, _check_choice, _fail, _save_unique, snapshot
-from xuedang.registry.services.enrollments import enrollment_change_record
+from xuedang.registry.services.enrollments import _flow_change_record
 from xuedang.registry.services.transfer_steps import _transfers_lapse
 
 # 第十七条: a credential is not queryable until every one of these is filled in.
@@ -134,6 +134,8 @@ def credential_register(
         )
     if study_end <= enrollment.entry_date:
         raise _fail("study_end", "毕（结）业日期须晚于入学日期 / the end of study must be after entry")
+    _check_may_finish(enrollment)
+    _check_not_early(enrollment, study_end)
     institution = enrollment.institution
     number = _certificate_number(enrollment, study_end, certificate_number)
     credential = Credential(
@@ -166,6 +168,35 @@ def credential_register(
         after=snapshot(credential, CREDENTIAL_FIELDS),
     )
     return credential
+
+
+# A credential ends a 学籍 that is studying: never one on 休学 or 保留学籍, cancelled or finished.
+MAY_FINISH = (EnrollmentState.REGISTERED, EnrollmentState.DEFERRED)
+
+
+def _check_may_finish(enrollment: Enrollment) -> None:
+    if enrollment.state in MAY_FINISH:
+        return
+    state = enrollment.get_state_display().split(" / ")[0]
+    raise _fail(
+        "enrollment",
+        f"该学籍状态为“{state}”，不能注册或发布学历 / no credential for an enrollment in state {enrollment.state}",
+        code="wrong_state",
+    )
+
+
+def _check_not_early(enrollment: Enrollment, study_end: date) -> None:
+    """提前毕业 is a 学籍异动 (61) that moves the expected graduation first. The month before the
+    expected one still counts as on time (schools date graduations 30 June or 1 July alike)."""
+    expected = enrollment.expected_graduation_date
+    if study_end.year * 12 + study_end.month >= expected.year * 12 + expected.month - 1:
+        return
+    raise _fail(
+        "study_end",
+        f"毕（结）业日期早于预计毕业日期 {expected}，须先办理“提前毕业”学籍异动 / "
+        "the end of study is before the expected graduation; record 提前毕业 (61) first",
+        code="early",
+    )
 
 
 def _certificate_number(enrollment: Enrollment, study_end: date, supplied: str) -> str:
@@ -210,6 +241,7 @@ def credential_publish(*, actor: Any, credential: Credential, today: date | None
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
     if credential.state != CredentialState.DRAFT:
         raise _fail("state", "该学历已发布或已撤销 / this credential is already published or revoked")
+    _check_may_finish(credential.enrollment)
     missing = credential_missing_fields(credential)
     if missing:
         raise _fail(
@@ -250,7 +282,7 @@ def _enrollment_finish(*, actor: Any, credential: Credential) -> None:
     """The enrollment ends with its credential: 结业 is a 学籍异动 (62); 毕业 is not."""
     enrollment = credential.enrollment
     if credential.kind == CredentialKind.COMPLETION:
-        enrollment_change_record(
+        _flow_change_record(
             actor=actor,
             enrollment=enrollment,
             change_code="62",
@@ -331,9 +363,15 @@ def credentials_publish_due(*, actor: Any, institution: Institution, today: date
     """
     today = today or timezone.localdate()
     published = incomplete = 0
-    drafts = Credential.objects.filter(institution=institution, state=CredentialState.DRAFT, issue_date__lte=today)
+    drafts = Credential.objects.filter(
+        institution=institution, state=CredentialState.DRAFT, issue_date__lte=today
+    ).select_related("enrollment")
     for credential in drafts.iterator(chunk_size=500):
-        if credential_missing_fields(credential) or _photo_disputed(credential):
+        if (
+            credential_missing_fields(credential)
+            or _photo_disputed(credential)
+            or credential.enrollment.state not in MAY_FINISH
+        ):
             incomplete += 1
             continue
         credential_publish(actor=actor, credential=credential, today=today)

@@ -30,6 +30,7 @@ from xuedang.registry.models import (
     Level,
     StudyForm,
 )
+from xuedang.registry.services.change_rules import change_resolve
 from xuedang.registry.services.common import (
     ENROLLMENT_FIELDS,
     IDENTITY_FIELDS,
@@ -242,13 +243,38 @@ def enrollment_change_record(
     change_date: date,
     changes: dict[str, Any],
     reason: str,
+    decision_number: str,
     decision_date: date | None = None,
-    decision_number: str = "",
-    counterpart: Enrollment | None = None,
-    late: bool = False,
 ) -> EnrollmentChange:
-    """学籍异动 — record a change with its official code, keeping the values before it."""
+    """学籍异动 — record a change with its official code, keeping the values before it.
+
+    The code decides the state (休学 → 休学, 复学 → 注册学籍 …) and the fields it needs
+    (`change_rules`); every change carries the school's decision number (文号) and date.
+    Cancellations, transfers and completion have their own services.
+    """
     enrollment = Enrollment.objects.select_for_update().select_related("institution").get(pk=enrollment.pk)
+    _check_change_code(enrollment, change_code)
+    if not decision_number.strip():
+        raise _fail("decision_number", "请填写学校决定文号 / the school's decision number (文号) is required")
+    unknown = set(changes) - (CHANGEABLE_FIELDS - {"level"})
+    if unknown:
+        raise _fail(
+            "changes", f"异动不能修改这些字段：{', '.join(sorted(unknown))} / a change cannot modify these fields"
+        )
+    resolved = change_resolve(enrollment=enrollment, change_code=change_code, changes=changes)
+    return _change_apply(
+        actor=actor,
+        enrollment=enrollment,
+        change_code=change_code,
+        change_date=change_date,
+        changes=resolved,
+        reason=reason,
+        decision_date=decision_date or change_date,
+        decision_number=decision_number.strip(),
+    )
+
+
+def _check_change_code(enrollment: Enrollment, change_code: str) -> None:
     if not _code_exists("change_type", change_code):
         raise _fail("change_code", f"异动类别代码“{change_code}”无效 / change code {change_code!r} is not valid")
     if change_code in YEAR_CHANGES and enrollment.institution.credit_system:
@@ -258,11 +284,59 @@ def enrollment_change_record(
             "repeating, moving down or skipping a year",
             code="credit_system",
         )
-    unknown = set(changes) - CHANGEABLE_FIELDS
-    if unknown:
+    if not enrollment.is_active:
         raise _fail(
-            "changes", f"异动不能修改这些字段：{', '.join(sorted(unknown))} / a change cannot modify these fields"
+            "enrollment",
+            f"该学籍已{enrollment.get_state_display().split(' / ')[0]}，不能再办理异动 / "
+            "this enrollment is no longer active",
+            code="inactive",
         )
+
+
+def _flow_change_record(
+    *,
+    actor: Any,
+    enrollment: Enrollment,
+    change_code: str,
+    change_date: date,
+    changes: dict[str, Any],
+    reason: str,
+    decision_date: date | None = None,
+    decision_number: str = "",
+    counterpart: Enrollment | None = None,
+    late: bool = False,
+) -> EnrollmentChange:
+    """The change a flow records (学籍注销, 转学, 结业): the flow has checked its own rules."""
+    enrollment = Enrollment.objects.select_for_update().select_related("institution").get(pk=enrollment.pk)
+    _check_change_code(enrollment, change_code)
+    resolved = change_resolve(enrollment=enrollment, change_code=change_code, changes=changes, flow=True)
+    return _change_apply(
+        actor=actor,
+        enrollment=enrollment,
+        change_code=change_code,
+        change_date=change_date,
+        changes=resolved,
+        reason=reason,
+        decision_date=decision_date,
+        decision_number=decision_number,
+        counterpart=counterpart,
+        late=late,
+    )
+
+
+def _change_apply(
+    *,
+    actor: Any,
+    enrollment: Enrollment,
+    change_code: str,
+    change_date: date,
+    changes: dict[str, Any],
+    reason: str,
+    decision_date: date | None,
+    decision_number: str,
+    counterpart: Enrollment | None = None,
+    late: bool = False,
+) -> EnrollmentChange:
     if "state" in changes:
         _check_choice("state", changes["state"], EnrollmentState, "学籍状态")
     if not reason.strip():
@@ -294,7 +368,7 @@ def enrollment_change_record(
         action="registry.enrollment.changed",
         target=enrollment,
         before=before,
-        after={"change_code": change_code, **changes},
+        after={"change_code": change_code, "decision_number": decision_number, **changes},
         reason=reason,
     )
     return change
@@ -380,7 +454,7 @@ def enrollment_cancel(
         raise _fail("decision_date", "决定日期不能晚于登记日期 / the decision cannot be after the day it is recorded")
     deadline, estimated = working_calendar.add_working_days(decision_date, CANCELLATION_WORKING_DAYS)
     late = recorded_on > deadline
-    change = enrollment_change_record(
+    change = _flow_change_record(
         actor=actor,
         enrollment=enrollment,
         change_code=CANCELLATIONS[EnrollmentState(state)],

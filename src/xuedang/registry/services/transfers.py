@@ -24,7 +24,7 @@ from xuedang.registry.models import (
     TransferState,
 )
 from xuedang.registry.services.common import _fail, _save_unique
-from xuedang.registry.services.enrollments import Identity, enrollment_change_record, enrollment_register
+from xuedang.registry.services.enrollments import Identity, _flow_change_record, enrollment_register
 from xuedang.registry.services.transfer_steps import _transfer_step
 
 
@@ -48,7 +48,7 @@ def enrollment_transfer(
         raise _fail("enrollment", "该学籍已不在籍，不能转学 / this enrollment is no longer active")
     if to_institution.pk == source.institution_id:
         raise _fail("to_institution", "转入学校不能是原学校 / a transfer goes to another institution")
-    out = enrollment_change_record(
+    out = _flow_change_record(
         actor=actor,
         enrollment=source,
         change_code="21",

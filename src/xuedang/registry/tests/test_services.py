@@ -52,13 +52,14 @@ def test_the_database_refuses_a_second_active_full_time_enrollment_too() -> None
 def test_a_part_time_or_finished_enrollment_does_not_block_a_new_one() -> None:
     make_enrollment(is_full_time=False, study_form="2", student_number="P1")
     first = make_enrollment(student_number="F1")
-    services.enrollment_change_record(
+    services.enrollment_cancel(
         actor=None,
         enrollment=first,
-        change_code="31",
-        change_date=date(2023, 3, 1),
-        changes={"state": "withdrawn"},
+        state="withdrawn",
+        decision_date=date(2023, 3, 1),
+        decision_number="校学〔2023〕3号",
         reason="自动退学 / withdrew",
+        recorded_on=date(2023, 3, 2),
     )
     again = make_enrollment(school="10246", student_number="F2")
     assert again.state == EnrollmentState.REGISTERED
@@ -66,13 +67,14 @@ def test_a_part_time_or_finished_enrollment_does_not_block_a_new_one() -> None:
 
 def test_returning_to_school_is_refused_while_another_full_time_enrollment_is_active() -> None:
     first = make_enrollment()
-    services.enrollment_change_record(
+    services.enrollment_cancel(
         actor=None,
         enrollment=first,
-        change_code="31",
-        change_date=date(2023, 3, 1),
-        changes={"state": "withdrawn"},
+        state="withdrawn",
+        decision_date=date(2023, 3, 1),
+        decision_number="校学〔2023〕3号",
         reason="退学",
+        recorded_on=date(2023, 3, 2),
     )
     make_enrollment(school="10246", student_number="F2")
     with pytest.raises(ValidationError):
@@ -83,6 +85,7 @@ def test_returning_to_school_is_refused_while_another_full_time_enrollment_is_ac
             change_date=date(2023, 9, 1),
             changes={"state": "registered"},
             reason="恢复学籍",
+            decision_number="校〔2022〕1号",
         )
     first.refresh_from_db()
     assert first.state == "withdrawn"
@@ -117,6 +120,7 @@ def test_a_change_keeps_the_values_before_it_and_is_audited() -> None:
         change_date=date(2022, 9, 1),
         changes={"major_code": "080717T", "major_name": "人工智能"},
         reason="转专业",
+        decision_number="校〔2022〕1号",
     )
     assert change.before == {"major_code": "080901", "major_name": "计算机科学与技术"}
     assert change.after == {"major_code": "080717T", "major_name": "人工智能"}
@@ -128,7 +132,13 @@ def test_an_unknown_change_code_is_refused() -> None:
     enrollment = make_enrollment()
     with pytest.raises(ValidationError) as error:
         services.enrollment_change_record(
-            actor=None, enrollment=enrollment, change_code="00", change_date=date(2022, 9, 1), changes={}, reason="x"
+            actor=None,
+            enrollment=enrollment,
+            change_code="00",
+            change_date=date(2022, 9, 1),
+            changes={},
+            reason="x",
+            decision_number="校〔2022〕1号",
         )
     assert "change_code" in error.value.message_dict
 

@@ -92,6 +92,7 @@ def test_a_credit_system_school_refuses_repeating_a_year() -> None:
             change_date=date(2023, 9, 1),
             changes={"expected_graduation_date": date(2026, 7, 1)},
             reason="留级",
+            decision_number="校〔2022〕1号",
         )
     assert error.value.message_dict["change_code"][0].startswith("学分制学校")
     Institution.objects.filter(pk=enrollment.institution_id).update(credit_system=False)
@@ -102,6 +103,7 @@ def test_a_credit_system_school_refuses_repeating_a_year() -> None:
         change_date=date(2023, 9, 1),
         changes={"expected_graduation_date": date(2026, 7, 1)},
         reason="留级",
+        decision_number="校〔2022〕1号",
     )
     assert change.before == {"expected_graduation_date": "2025-07-01"}
 

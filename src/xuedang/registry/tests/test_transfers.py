@@ -382,6 +382,7 @@ def test_graduation_lapses_an_open_request_and_a_suspension_does_not(registrar, 
         change_date=date(2023, 3, 1),
         changes={"state": "suspended"},
         reason="休学一年",
+        decision_number="校〔2022〕1号",
     )
     transfer.refresh_from_db()
     assert transfer.state == TransferState.PENDING_SENDING  # 休学 is still 在籍: the request waits
@@ -392,6 +393,7 @@ def test_graduation_lapses_an_open_request_and_a_suspension_does_not(registrar, 
         change_date=date(2023, 9, 1),
         changes={"state": "registered"},
         reason="复学",
+        decision_number="校〔2022〕1号",
     )
     president_appoint(institution=source.institution, name="龚旗煌", start_date=date(2022, 10, 1))
     photo = services.photo_register(actor=registrar, enrollment=source, purpose="graduation", image=_jpeg())

@@ -221,6 +221,8 @@ def test_a_change_of_major_by_form_keeps_the_old_values(registrar) -> None:
             "major_code": "080717T",
             "major_name": "人工智能",
             "reason": "转专业",
+            "decision_number": "校教〔2022〕8号",
+            "decision_date": "2022-08-25",
         },
     )
     change = EnrollmentChange.objects.get()

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0006_staff_invitations"),
+        ("accounts", "0007_identity_challenge_budget"),
     ]
 
     operations = [
