@@ -112,3 +112,11 @@ def test_a_lost_device_is_reset_by_a_user_admin_of_the_scope_only(registrar, oth
     # the next sign-in enrols a new authenticator
     client = _password_step("registrar")
     assert "工作人员账号必须启用两步验证" in client.get("/account/login/totp/").content.decode()
+
+
+def test_the_admin_has_no_password_only_sign_in_of_its_own(centre_admin) -> None:
+    client = Client()
+    response = client.post("/admin/login/?next=/admin/", {"username": "centre_admin", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+    assert client.get("/admin/").status_code == 302  # not signed in by that form
