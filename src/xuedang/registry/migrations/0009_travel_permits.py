@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0006_photo_disputed_access_event"),
+        ("registry", "0008_record_notices"),
     ]
 
     operations = [
