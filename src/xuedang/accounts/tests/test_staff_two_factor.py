@@ -120,3 +120,20 @@ def test_the_admin_has_no_password_only_sign_in_of_its_own(centre_admin) -> None
     assert response.status_code == 302
     assert response["Location"].startswith("/login/?next=")
     assert client.get("/admin/").status_code == 302  # not signed in by that form
+
+
+def test_a_staff_member_replaces_their_recovery_codes_with_the_authenticator(registrar) -> None:
+    secret = _enrolled(registrar)
+    old = recovery_codes_issue(user=registrar)
+    client = _password_step("registrar")
+    client.post("/account/login/totp/", {"code": old[0]})
+    page = client.get("/account/staff/security/").content.decode()
+    assert "剩余可用恢复码：9 个" in page
+    assert "动态口令不正确" in client.post("/account/staff/security/", {"code": "12345x"}).content.decode()
+    done = client.post("/account/staff/security/", {"code": pyotp.TOTP(secret).now()})
+    assert done["Location"].startswith("/account/login/recovery-codes/")
+    assert client.get(done["Location"]).content.decode().count("<li><code>") == 10
+    assert "剩余可用恢复码：10 个" in client.get("/account/staff/security/").content.decode()
+    assert (
+        _password_step("registrar").post("/account/login/totp/", {"code": old[1]}).status_code == 200
+    )  # old ones void
