@@ -20,7 +20,7 @@ from xuedang.accounts.forms import TotpForm
 from xuedang.accounts.http import AuthenticatedHttpRequest
 from xuedang.accounts.services import invitations, memberships, staff, two_factor
 from xuedang.accounts.views.common import NOT_DELIVERED, RECOVERY_CODES_KEY, TOTP_PENDING_KEY
-from xuedang.institutions.access import INSTITUTION_ADMIN_GRANTS, administered_memberships
+from xuedang.institutions.access import INSTITUTION_ADMIN_GRANTS, administered_memberships, is_user_admin
 from xuedang.institutions.access import memberships as held
 from xuedang.institutions.models import Institution, Role, Scope
 
@@ -181,5 +181,10 @@ def staff_security(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/staff_security.html",
-        {"form": form, "left": two_factor.recovery_codes_left(user=user), "enabled_at": user.totp_enabled_at},
+        {
+            "form": form,
+            "left": two_factor.recovery_codes_left(user=user),
+            "enabled_at": user.totp_enabled_at,
+            "administers": is_user_admin(user),
+        },
     )
