@@ -22,6 +22,7 @@ from xuedang.accounts.services import invitations, memberships, staff, two_facto
 from xuedang.accounts.views.common import NOT_DELIVERED, RECOVERY_CODES_KEY, TOTP_PENDING_KEY
 from xuedang.institutions.access import INSTITUTION_ADMIN_GRANTS, administered_memberships, is_user_admin
 from xuedang.institutions.access import memberships as held
+from xuedang.core.validators import PROVINCE_CODES
 from xuedang.institutions.models import Institution, Role, Scope
 
 LOGIN_BACKEND = "xuedang.accounts.backends.AccountBackend"
@@ -160,7 +161,14 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             request.session[TOTP_PENDING_KEY] = {"user": user.pk, "backend": LOGIN_BACKEND, "next": "/"}
             return redirect("accounts:login_totp")
     roles = [dict(Role.choices)[r] for r in invitation.roles]
-    return render(request, "accounts/invitation.html", {"invitation": invitation, "roles": roles, "form": form})
+    if invitation.institution is not None:
+        where = invitation.institution.name
+    elif invitation.province_code:
+        where = f"{PROVINCE_CODES.get(invitation.province_code, invitation.province_code)} / province"
+    else:
+        where = "全国学籍学历注册中心 / national centre"
+    context = {"invitation": invitation, "roles": roles, "where": where, "form": form}
+    return render(request, "accounts/invitation.html", context)
 
 
 @login_required
