@@ -20,9 +20,9 @@ from xuedang.accounts.forms import TotpForm
 from xuedang.accounts.http import AuthenticatedHttpRequest
 from xuedang.accounts.services import invitations, memberships, staff, two_factor
 from xuedang.accounts.views.common import NOT_DELIVERED, RECOVERY_CODES_KEY, TOTP_PENDING_KEY
+from xuedang.core.validators import PROVINCE_CODES
 from xuedang.institutions.access import INSTITUTION_ADMIN_GRANTS, administered_memberships, is_user_admin
 from xuedang.institutions.access import memberships as held
-from xuedang.core.validators import PROVINCE_CODES
 from xuedang.institutions.models import Institution, Role, Scope
 
 LOGIN_BACKEND = "xuedang.accounts.backends.AccountBackend"
