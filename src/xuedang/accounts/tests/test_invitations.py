@@ -230,6 +230,7 @@ def test_only_an_admin_of_the_scope_withdraws_an_invitation(centre_admin) -> Non
     listing = login(centre_admin).get("/account/staff/").content.decode()
     assert "137****7000" in listing
     assert "13700137000" not in listing
+    assert "审核员 / approver" in listing
     login(centre_admin).post(f"/account/staff/invitations/{invitation.pk}/withdraw/")
     assert Client().get(f"/account/invitation/{token}/").status_code == 404
     assert AuditEntry.objects.filter(action="accounts.invitation.withdrawn").count() == 1
