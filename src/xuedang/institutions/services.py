@@ -38,6 +38,39 @@ def president_appoint(*, institution: Institution, name: str, start_date: date, 
     return president
 
 
+@transaction.atomic
+def president_record(
+    *, actor: Any, institution: Institution, name: str, start_date: date, end_date: date | None = None
+) -> President:
+    """Record one president's term (校（院）长任期), past or current, by the institution's user
+    administrator. Terms never overlap; a credential dated in a gap has no president and stays
+    unpublished as incomplete, never published with an empty name (issue 13 item 4)."""
+    name = validators.normalize_name(name)
+    if end_date is not None and end_date < start_date:
+        raise ValidationError({"end_date": ["任期结束日期不能早于开始日期 / the term cannot end before it starts"]})
+    terms = President.objects.select_for_update().filter(institution=institution)
+    far = date.max
+    for term in terms:
+        if start_date <= (term.end_date or far) and term.start_date <= (end_date or far):
+            until = term.end_date or "至今 / present"
+            raise ValidationError(
+                {
+                    "start_date": [
+                        f"与{term.name}的任期（{term.start_date}—{until}）重叠 / the term overlaps "
+                        f"{term.name}'s term ({term.start_date} to {until})"
+                    ]
+                }
+            )
+    president = President.objects.create(institution=institution, name=name, start_date=start_date, end_date=end_date)
+    audit_log(
+        actor=actor,
+        action="institutions.president.recorded",
+        target=institution,
+        after={"president": name, "start_date": start_date, "end_date": end_date},
+    )
+    return president
+
+
 KEY_PREFIX = "xd"
 
 

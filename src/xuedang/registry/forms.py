@@ -304,3 +304,18 @@ class RevocationDecisionForm(BilingualForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         label="审核意见（不予批准时必填）/ note (required when rejecting)",
     )
+
+
+class PresidentForm(BilingualForm):
+    """校（院）长任期 — recorded by the institution's user administrator."""
+
+    institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
+        queryset=None, empty_label=None, label="学校 / institution"
+    )
+    name = forms.CharField(max_length=100, label="校（院）长姓名 / president", strip=False)
+    start_date = forms.DateField(widget=DATE, label="任职起 / from")
+    end_date = forms.DateField(widget=DATE, required=False, label="任职止（现任留空）/ to (blank: in office)")
+
+    def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions

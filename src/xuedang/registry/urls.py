@@ -21,6 +21,7 @@ urlpatterns = [
     path("credentials/<int:pk>/", views.credential_detail, name="credential_detail"),
     path("credentials/<int:pk>/annotate/", views.credential_annotate, name="credential_annotate"),
     path("credentials/<int:pk>/revoke/", views.credential_revoke, name="credential_revoke"),
+    path("presidents/", views.president_list, name="president_list"),
     path("revocations/", views.revocation_list, name="revocation_list"),
     path("revocations/<int:pk>/", views.revocation_detail, name="revocation_detail"),
     path("credentials/publish/", views.credentials_publish, name="credentials_publish"),

@@ -12,7 +12,9 @@ from xuedang.core.codetables import code_choices
 from xuedang.core.masking import mask_document
 from xuedang.core.middleware import coarse_origin
 from xuedang.core.spreadsheets import write_csv, write_xlsx
+from xuedang.institutions import services as institution_services
 from xuedang.institutions.access import APPROVING, REGISTERING, institutions_for
+from xuedang.institutions.models import President, Role
 from xuedang.registry import selectors, services
 from xuedang.registry.access import (
     access_admission,
@@ -38,6 +40,7 @@ from xuedang.registry.forms import (
     CredentialForm,
     EnrollmentForm,
     NoteForm,
+    PresidentForm,
     PublishForm,
     RevocationDecisionForm,
     RevocationForm,
@@ -644,4 +647,30 @@ def revocation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         "registry/revocation_detail.html",
         {"revocation": revocation, "credential": revocation.credential, "form": form},
         status=400 if form is not None and form.errors else 200,
+    )
+
+
+ADMINISTERING = (Role.USER_ADMIN,)
+
+
+@staff_view(ADMINISTERING)
+def president_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """校（院）长任期 of the institutions this user administers; a new term by form."""
+    institutions = institutions_for(request.user, ADMINISTERING).order_by("code")
+    form = PresidentForm(request.POST or None, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            institution_services.president_record(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "任期已登记 / term recorded")
+            return redirect("registry:president_list")
+    terms = President.objects.filter(institution__in=institutions).select_related("institution")
+    page = Paginator(terms.order_by("institution__code", "-start_date"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "registry/president_list.html",
+        {"form": form, "page": page},
+        status=400 if form.errors else 200,
     )
