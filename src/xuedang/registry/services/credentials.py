@@ -16,7 +16,7 @@ from xuedang.core import validators
 from xuedang.core.audit import audit_log
 from xuedang.core.images import ImageRefused, image_intake
 from xuedang.institutions.models import Institution
-from xuedang.institutions.selectors import president_on
+from xuedang.institutions.selectors import institution_name_on, president_on
 from xuedang.registry.models import (
     Credential,
     CredentialKind,
@@ -145,7 +145,7 @@ def credential_register(
         kind=kind,
         certificate_number=number,
         certificate_key=validators.certificate_key(number),
-        institution_name=institution.name,
+        institution_name=institution_name_on(institution=institution, on=study_end),
         president_name=president_on(institution=institution, on=study_end),
         major_code=enrollment.major_code,
         major_name=enrollment.major_name,
