@@ -9,7 +9,7 @@ SEED_STUDENTS ?= 3000
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test test-sqlite test-postgres lint bench debs pdf-debs bench-verify
+.PHONY: install run run-prod test test-sqlite test-postgres lint bench debs pdf-debs bench-verify
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,16 @@ run: install debs
 	$(BIN)/xuedang demo_logins
 	$(BIN)/xuedang signing_devca
 	$(BIN)/xuedang runserver 127.0.0.1:8000
+
+# The production profile (docs/deploy.md) on this machine: deploy/xuedang.env with local secrets,
+# PostgreSQL and Redis on 127.0.0.1, migrate, collectstatic, a Celery worker and gunicorn
+# (deploy/gunicorn.conf.py) on http://127.0.0.1:$(PROD_PORT)/. Ctrl-C stops it.
+PROD_PORT ?= 8110
+PROD_DB ?= postgres://postgres@127.0.0.1:5432/xuedang_prod
+PROD_REDIS ?= redis://127.0.0.1:6379/1
+run-prod: install
+	$(BIN)/python deploy/run_prod.py --port $(PROD_PORT) --database-url $(PROD_DB) --redis-url $(PROD_REDIS) \
+	  --seed $(or $(SEED_STUDENTS),0)
 
 # Browser journeys drive Debian's Chromium (never `playwright install`, which cannot download here).
 $(CHROMIUM):
@@ -74,7 +84,7 @@ bench-verify: install $(WRK)
 
 # The same checks run before each commit with `.venv/bin/pre-commit install` (.pre-commit-config.yaml).
 lint: install
-	$(BIN)/ruff check src bench
-	$(BIN)/ruff format --check src bench
+	$(BIN)/ruff check src bench deploy
+	$(BIN)/ruff format --check src bench deploy
 	$(BIN)/mypy
 	$(BIN)/lint-imports

@@ -107,6 +107,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "xuedang.core.middleware.ClientAddressMiddleware",  # first: REMOTE_ADDR is the client's behind proxies
     "xuedang.core.metrics.RequestMetricsMiddleware",  # times everything below it (METRICS_ENABLED)
+    "xuedang.core.middleware.RequestBodyLimitMiddleware",  # before anything reads (or spools) a body
+    "xuedang.core.replicas.ReplicaMiddleware",  # with DATABASE_REPLICA_URL only: where this request reads
     "django.middleware.security.SecurityMiddleware",
     # Static files, served with far-future caching and compression by the application itself, so a
     # node needs nothing beside gunicorn (nginx may serve STATIC_ROOT directly; docs/deploy.md).
@@ -164,6 +166,35 @@ elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
     # for it (the public verification lookup) be prepared once per connection. Behind a pooler in
     # transaction mode without prepared-statement support, set DATABASE_PREPARED_STATEMENTS=false.
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
+# Requests that notice a dropped connection (a PostgreSQL restart) reconnect instead of failing.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming standby for the reads of REPLICA_VIEWS (core/replicas.py, decision 0012). Reads fall
+# back to the primary when it is unreachable or more than REPLICA_MAX_LAG_S behind; a person who
+# has just written reads from the primary for REPLICA_STICKY_S seconds.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", "")
+REPLICA_MAX_LAG_S = float(env("REPLICA_MAX_LAG_S", "5"))
+REPLICA_STICKY_S = int(env("REPLICA_STICKY_S", "15"))
+REPLICA_CHECK_S = float(env("REPLICA_CHECK_S", "1"))
+REPLICA_VIEWS = [
+    "verify:verify",
+    "verify:verify_code",
+    "verify:verify_photo",
+    "verify:lookup",
+    "registry:*",
+    "archive:*",
+    "archive_school:*",
+]
+# POSTs that only look up and log the look-up: they read from the standby too, their log rows go
+# to the primary without moving their reads there, and they set no read-your-writes cookie.
+REPLICA_LOOKUP_POSTS = ["verify:lookup", "api:verify_reports"]
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["xuedang.core.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, rate limits and jobs: Redis when REDIS_URL is set, local memory otherwise -----
@@ -295,10 +326,19 @@ warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.
 MEDIA_ROOT = DATA_DIR / "media"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest request body, refused (413) from its Content-Length before anything reads or spools
+# it (core.middleware.RequestBodyLimitMiddleware); nginx's client_max_body_size mirrors it. Only the
+# routes of LARGE_BODY_PATHS (import files: 512 MB and the form around them) may come near it;
+# every other route (photos, evidence, forms) is held to MAX_FORM_BODY_BYTES.
+MAX_REQUEST_BODY_BYTES = int(env("MAX_REQUEST_BODY_BYTES", str(520 * 1024 * 1024)))
+MAX_FORM_BODY_BYTES = int(env("MAX_FORM_BODY_BYTES", str(16 * 1024 * 1024)))
+LARGE_BODY_PATHS = ("/school/imports/", "/api/v1/school/imports")
 # Requests each school's or province's API key may make (django-ratelimit rate: N/s, N/m, N/h).
 API_KEY_RATE = env("API_KEY_RATE", "120/m")
 # Processes that validate one large import file between them (0: one per CPU core).
 IMPORT_PROCESSES = int(env("IMPORT_PROCESSES", "0"))
+# An import job past this is stopped, its worker process included, and the next file runs.
+IMPORT_TIME_BUDGET_SECONDS = int(env("IMPORT_TIME_BUDGET_SECONDS", "3600"))
 # Import error reports (ID numbers masked) and left-over uploads are deleted this long after the job.
 IMPORT_FILES_RETENTION_DAYS = int(env("IMPORT_FILES_RETENTION_DAYS", "30"))
 CELERY_BEAT_SCHEDULE["expire-import-files"] = {
@@ -328,6 +368,17 @@ RATELIMIT_IP_META_KEY = "xuedang.core.addresses.ratelimit_ip"
 RATELIMIT_IPV6_MASK = 64
 LOGGING["filters"]["redact_report_codes"] = {"()": "xuedang.reports.logging.RedactCodesFilter"}
 LOGGING["handlers"]["console"]["filters"].append("redact_report_codes")
+# The development server's access log (Django's own "django.server" handler has no filters):
+# through the redacting console handler instead, so codes and numbers in paths never reach it.
+LOGGING["filters"]["strip_query_strings"] = {"()": "xuedang.core.logging.StripQueryStringFilter"}
+LOGGING["loggers"] = {
+    "django.server": {
+        "handlers": ["console"],
+        "filters": ["strip_query_strings"],
+        "level": "INFO",
+        "propagate": False,
+    }
+}
 
 # --- Health and metrics (core/health.py, core/metrics.py; docs/deploy.md) ----------------------------
 # /metrics answers these addresses or networks only (404 to anyone else); Prometheus scrapes each

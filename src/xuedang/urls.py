@@ -30,3 +30,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("archive/reports/", include((report_patterns, "reports"))),
 ]
+
+# A database or Redis outage answers 503 "try again in a moment", not a bare 500 (core.views).
+handler500 = "xuedang.core.views.server_error"

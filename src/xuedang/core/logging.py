@@ -44,3 +44,22 @@ class RedactPIIFilter(logging.Filter):
         if cleaned != message or record.args:
             record.msg, record.args = cleaned, None
         return True
+
+
+_QUERY = re.compile(r"\?[^\s\"]*")
+
+
+class StripQueryStringFilter(logging.Filter):
+    """For access logs (the development server's "django.server"): request lines lose their query
+    strings, where a searched name or a code could sit. gunicorn's access log and nginx's
+    log_format leave them out the same way (deploy/)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        cleaned = _QUERY.sub("", message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True

@@ -1,14 +1,35 @@
+import sys
+
 from captcha.conf import settings as captcha_settings
 from captcha.models import CaptchaStore
 from captcha.views import captcha_audio as spoken_captcha
 from django.conf import settings
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import get_template
+from django.views import defaults
 from django_ratelimit.core import is_ratelimited
 from prometheus_client import CONTENT_TYPE_LATEST
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from xuedang.core import health
 from xuedang.core import metrics as metrics_module
+
+# What a request cannot do without for a moment: the database (a restart, a failover) or Redis.
+UNAVAILABLE = (DatabaseInterfaceError, DatabaseOperationalError, RedisConnectionError, RedisTimeoutError)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. When the error is a database or Redis outage, a 503 page asking to retry soon
+    (rendered without the request: no session or user lookups, which would fail the same way);
+    any other error, Django's own 500 page. Django's handler already logged the error."""
+    if isinstance(sys.exc_info()[1], UNAVAILABLE):
+        page = get_template("core/unavailable.html").render({})
+        return HttpResponse(page, status=503, headers={"Retry-After": "5", "Cache-Control": "no-store"})
+    return defaults.server_error(request)
 
 
 def home(request: HttpRequest) -> HttpResponse:

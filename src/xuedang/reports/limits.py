@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from django_ratelimit.core import (
@@ -35,16 +38,74 @@ from xuedang.core.middleware import coarse_origin
 
 VERIFY, LOOKUP, MISSES, API = "reports.verify", "reports.lookup", "reports.misses", "reports.api"
 
+# --- Redis down (docs/decisions/0013-redis-outage.md) ------------------------------------------------
+# Public verification keeps answering: each limit below falls back to counters in this process's
+# memory (per gunicorn worker: with W workers a client gets at most W times its rate) until Redis
+# answers again. Sign-in does not fall back: its lockout counts must be shared, so it fails closed
+# (core.views.server_error answers 503).
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+_local = LocMemCache("xuedang-reports-limits-fallback", {"TIMEOUT": 3600 + 60, "OPTIONS": {"MAX_ENTRIES": 100_000}})
+log = logging.getLogger(__name__)
+
+
+def _or_in_memory(fallback: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def wrap(function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except REDIS_DOWN as error:
+                log.warning(
+                    "Redis unavailable (%s): %s counted in this process", type(error).__name__, function.__name__
+                )
+                return fallback(*args, **kwargs)
+
+        return call
+
+    return wrap
+
+
+def _local_count(key: str, lifetime: int) -> int:
+    if _local.add(key, 1, timeout=lifetime):
+        return 1
+    try:
+        return _local.incr(key)
+    except ValueError:  # expired between add and incr
+        _local.add(key, 1, timeout=lifetime)
+        return 1
+
+
+def _local_over(request: HttpRequest, group: str, rate: str, value: str | None = None) -> bool:
+    limit, period = _rate(rate)
+    value = value or _get_ip(request)
+    return _local_count(f"{group}:{value}:{int(time.time()) // period}", period + EXPIRATION_FUDGE) > limit
+
+
+def _local_captcha_required(request: HttpRequest) -> bool:
+    return (_local.get(_misses_key(request)) or 0) >= settings.REPORTS_MISSES_BEFORE_CAPTCHA
+
+
+def _local_miss_record(request: HttpRequest) -> None:
+    _local_count(_misses_key(request), 3600 + 60)
+
+
+def _local_verify_gate(request: HttpRequest) -> tuple[bool, bool]:
+    if _local_captcha_required(request):
+        return True, False
+    return False, _local_over(request, VERIFY, settings.REPORTS_VERIFY_RATE)
+
 
 def over_rate(request: HttpRequest, group: str, rate: str) -> bool:
     """Count one attempt from this address; True once it is over `rate`."""
     return is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
 
 
+@_or_in_memory(lambda request: _local_over(request, VERIFY, settings.REPORTS_VERIFY_RATE))
 def verify_limited(request: HttpRequest) -> bool:
     return over_rate(request, VERIFY, settings.REPORTS_VERIFY_RATE)
 
 
+@_or_in_memory(lambda request: _local_over(request, LOOKUP, settings.REPORTS_LOOKUP_RATE))
 def lookup_limited(request: HttpRequest) -> bool:
     return over_rate(request, LOOKUP, settings.REPORTS_LOOKUP_RATE)
 
@@ -54,11 +115,13 @@ def _misses_key(request: HttpRequest) -> str:
     return f"{MISSES}:{coarse_origin(request)}:{int(time.time()) // 3600}"
 
 
+@_or_in_memory(_local_captcha_required)
 def captcha_required(request: HttpRequest) -> bool:
     """Whether this network has missed often enough this hour to be asked for a captcha."""
     return (cache.get(_misses_key(request)) or 0) >= settings.REPORTS_MISSES_BEFORE_CAPTCHA
 
 
+@_or_in_memory(_local_miss_record)
 def miss_record(request: HttpRequest) -> None:
     key = _misses_key(request)
     if not cache.add(key, 1, timeout=3600 + 60):
@@ -131,6 +194,7 @@ def _gate_call(backend: RedisCache, args: list[Any]) -> Any:
     raise AssertionError("unreachable")
 
 
+@_or_in_memory(_local_verify_gate)
 def verify_gate(request: HttpRequest) -> tuple[bool, bool]:
     """(captcha required, over the rate) for a verification by code: the captcha is asked first,
     and only an attempt past it is counted, exactly as captcha_required() then verify_limited()."""
@@ -145,6 +209,7 @@ def verify_gate(request: HttpRequest) -> tuple[bool, bool]:
     return bool(captcha), (not captcha and count > limit)
 
 
+@_or_in_memory(lambda request, key: _local_over(request, API, settings.REPORTS_API_RATE, key.prefix))
 def api_key_limited(request: HttpRequest, key: Any) -> bool:
     """One call of the verification API by `key`; True once the key is over its rate."""
     return is_ratelimited(
