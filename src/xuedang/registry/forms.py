@@ -275,9 +275,13 @@ class NoteForm(BilingualForm):
 
 
 class PublishForm(BilingualForm):
+    """发布到期学历: previewed first, published only once confirmed (issue 13 item 12)."""
+
     institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
         queryset=None, empty_label=None, label="学校 / institution"
     )
+    due_by = forms.DateField(widget=DATE, label="发证日期不晚于 / issue date on or before")
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -575,19 +575,50 @@ def enrollment_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @staff_view(REGISTERING)
 def credentials_publish(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """发布 — every complete credential whose issue date has come, for one institution."""
+    """发布到期学历 — first a preview of what will (and will not) be published, then, confirmed,
+    every complete credential whose issue date has come by the chosen day."""
     institutions = institutions_for(request.user, REGISTERING).order_by("code")
-    form = PublishForm(request.POST or None, institutions=institutions)
-    if request.method == "POST" and form.is_valid():
-        published, incomplete = services.credentials_publish_due(
-            actor=request.user, institution=form.cleaned_data["institution"]
+    today = timezone.localdate()
+    form = PublishForm(request.POST or None, institutions=institutions, initial={"due_by": today})
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "registry/publish.html", {"form": form, "today": today})
+    institution, due_by = form.cleaned_data["institution"], form.cleaned_data["due_by"]
+    if due_by > today:
+        form.add_error(
+            "due_by", "发证日期未到的学历不能提前发布（第十八条）/ a credential is published on its issue date"
         )
-        messages.success(
+        return render(request, "registry/publish.html", {"form": form, "today": today}, status=400)
+    if not form.cleaned_data["confirmed"]:
+        rows = [
+            (c, services.credential_lacks(c))
+            for c in services.credentials_due(institution=institution, due_by=due_by)[:PREVIEW_ROWS]
+        ]
+        confirm = PublishForm(
+            initial={"institution": institution, "due_by": due_by, "confirmed": True}, institutions=institutions
+        )
+        return render(
             request,
-            f"已发布 {published} 条，{incomplete} 条信息不全未发布 / {published} published, {incomplete} incomplete",
+            "registry/publish.html",
+            {"form": confirm, "preview": rows, "ready": sum(not lacks for _, lacks in rows), "today": today},
         )
-        return redirect("registry:credentials_publish")
-    return render(request, "registry/form.html", {"form": form, "title": "发布到期学历 / publish due credentials"})
+    published, incomplete = services.credentials_publish_due(actor=request.user, institution=institution, due_by=due_by)
+    messages.success(
+        request,
+        f"已发布 {published} 条，{incomplete} 条信息不全未发布 / {published} published, {incomplete} incomplete",
+    )
+    return redirect("registry:credentials_publish")
+
+
+PREVIEW_ROWS = 1000
+
+
+@staff_view(REGISTERING)
+def credentials_unpublished(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """待发布学历 — every unpublished credential of the registrar's schools, with what it lacks."""
+    drafts = selectors.credentials_unpublished(actor=request.user)
+    page = Paginator(drafts, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(c, services.credential_lacks(c)) for c in page]
+    return render(request, "registry/unpublished.html", {"page": page, "rows": rows})
 
 
 @staff_view(REGISTERING)

@@ -236,6 +236,18 @@ def credential_missing_fields(credential: Credential) -> list[str]:
     return missing
 
 
+def credential_lacks(credential: Credential) -> list[str]:
+    """Everything that keeps a draft from publication, in words: the 第十七条 fields still empty
+    (photo and president among them), an open photo dispute, an enrollment no longer studying."""
+    lacks = credential_missing_fields(credential)
+    if _photo_disputed(credential):
+        lacks.append("照片异议未处理 / the photo is disputed")
+    if credential.enrollment.state not in MAY_FINISH:
+        state = credential.enrollment.get_state_display().split(" / ")[0]
+        lacks.append(f"学籍状态为{state} / the enrollment is {credential.enrollment.state}")
+    return lacks
+
+
 @transaction.atomic
 def credential_publish(*, actor: Any, credential: Credential, today: date | None = None) -> Credential:
     """发布 — make a complete credential queryable; the enrollment ends as 毕业 or 结业."""
@@ -358,22 +370,26 @@ def _credential_apply(
     return credential
 
 
-def credentials_publish_due(*, actor: Any, institution: Institution, today: date | None = None) -> tuple[int, int]:
-    """Publish every complete draft credential of `institution` whose issue date has come.
+def credentials_due(*, institution: Institution, due_by: date) -> Any:
+    """Draft credentials of `institution` whose issue date is on or before `due_by`."""
+    return (
+        Credential.objects.filter(institution=institution, state=CredentialState.DRAFT, issue_date__lte=due_by)
+        .select_related("enrollment")
+        .order_by("issue_date", "certificate_number")
+    )
 
-    Returns (published, still incomplete); each publication is its own transaction and audit entry.
-    """
+
+def credentials_publish_due(
+    *, actor: Any, institution: Institution, today: date | None = None, due_by: date | None = None
+) -> tuple[int, int]:
+    """Publish every complete draft credential of `institution` due by `due_by` (never later
+    than today: 第十八条). Returns (published, still incomplete); each publication is its own
+    transaction and audit entry."""
     today = today or timezone.localdate()
     published = incomplete = 0
-    drafts = Credential.objects.filter(
-        institution=institution, state=CredentialState.DRAFT, issue_date__lte=today
-    ).select_related("enrollment")
+    drafts = credentials_due(institution=institution, due_by=min(due_by or today, today))
     for credential in drafts.iterator(chunk_size=500):
-        if (
-            credential_missing_fields(credential)
-            or _photo_disputed(credential)
-            or credential.enrollment.state not in MAY_FINISH
-        ):
+        if credential_lacks(credential):
             incomplete += 1
             continue
         credential_publish(actor=actor, credential=credential, today=today)
