@@ -323,3 +323,19 @@ class PresidentForm(BilingualForm):
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
+
+
+class PhotoArchiveForm(BilingualForm):
+    """学历照片压缩包: JPEG files named by ID number, 考生号 or student number."""
+
+    institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
+        queryset=None, empty_label=None, label="学校 / institution"
+    )
+    archive = forms.FileField(
+        label="照片压缩包（ZIP；JPEG，480×640，≤40 KB，以证件号码、考生号或学号命名）/ "
+        "ZIP of JPEG photos (480×640, ≤ 40 KB) named by ID number, candidate number or student number"
+    )
+
+    def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions

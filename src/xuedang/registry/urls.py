@@ -24,6 +24,7 @@ urlpatterns = [
     path("presidents/", views.president_list, name="president_list"),
     path("revocations/", views.revocation_list, name="revocation_list"),
     path("revocations/<int:pk>/", views.revocation_detail, name="revocation_detail"),
+    path("photos/", views.photos_upload, name="photos_upload"),
     path("credentials/unpublished/", views.credentials_unpublished, name="credentials_unpublished"),
     path("credentials/publish/", views.credentials_publish, name="credentials_publish"),
     path("enrollments/<int:pk>/note/", views.enrollment_note, name="enrollment_note"),

@@ -40,6 +40,7 @@ from xuedang.registry.forms import (
     CredentialForm,
     EnrollmentForm,
     NoteForm,
+    PhotoArchiveForm,
     PresidentForm,
     PublishForm,
     RevocationDecisionForm,
@@ -610,6 +611,35 @@ def credentials_publish(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 PREVIEW_ROWS = 1000
+
+
+@staff_view(REGISTERING)
+def photos_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """学历照片压缩包 — all photos or none; every bad file listed with its reason."""
+    institutions = institutions_for(request.user, REGISTERING).order_by("code")
+    form = PhotoArchiveForm(request.POST or None, request.FILES or None, institutions=institutions)
+    problems: list[services.PhotoProblem] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["archive"]
+        try:
+            count = services.photos_register_archive(
+                actor=request.user,
+                institution=form.cleaned_data["institution"],
+                data=upload.read(services.ZIP_MAX_BYTES + 1),
+            )
+        except services.PhotoArchiveRefused as refused:
+            problems = refused.problems
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"已登记 {count} 张学历照片 / {count} graduation photos registered")
+            return redirect("registry:photos_upload")
+    return render(
+        request,
+        "registry/photos_upload.html",
+        {"form": form, "problems": problems},
+        status=400 if problems or form.errors else 200,
+    )
 
 
 @staff_view(REGISTERING)

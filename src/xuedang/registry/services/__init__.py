@@ -51,6 +51,12 @@ from xuedang.registry.services.enrollments import (
     identity_validate,
 )
 from xuedang.registry.services.notices import NOTICE_TEXTS, record_notice, record_notice_claim
+from xuedang.registry.services.photo_archives import (
+    ZIP_MAX_BYTES,
+    PhotoArchiveRefused,
+    PhotoProblem,
+    photos_register_archive,
+)
 from xuedang.registry.services.revocations import REVOCATION_PENDING, revocation_decide, revocation_file
 from xuedang.registry.services.transfers import (
     TRANSFER_FORBIDDEN,
@@ -87,8 +93,11 @@ __all__ = [
     "TRANSFER_NOT_FOUND",
     "TRANSFER_OPEN",
     "YEAR_CHANGES",
+    "ZIP_MAX_BYTES",
     "Cancellation",
     "Identity",
+    "PhotoArchiveRefused",
+    "PhotoProblem",
     # access log
     "access_event_record",
     "access_event_staff_view",
@@ -115,6 +124,7 @@ __all__ = [
     "photo_dispute_close",
     "photo_dispute_open",
     "photo_register",
+    "photos_register_archive",
     "record_notice",
     "record_notice_claim",
     "revocation_decide",

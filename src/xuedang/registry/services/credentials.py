@@ -53,15 +53,8 @@ PHOTO_MAX_BYTES = 40 * 1024
 PHOTO_SIZE = (480, 640)
 
 
-@transaction.atomic
-def photo_register(*, actor: Any, enrollment: Enrollment, purpose: str, image: bytes) -> Photo:
-    """Register a student's photo: JPEG, 480×640, at most 40 KB (学历照片 rules).
-
-    The picture goes through `core.images.image_intake` (declared size checked before decoding,
-    metadata dropped by re-encoding); earlier photos of the same purpose are superseded.
-    """
-    if purpose not in Photo.Purpose.values:
-        raise _fail("purpose", "照片类型无效 / unknown photo purpose")
+def photo_clean(image: bytes) -> bytes:
+    """The photo re-encoded (metadata dropped) once it is a JPEG of 480×640 within 40 KB."""
     try:
         clean = image_intake(
             image, max_bytes=PHOTO_MAX_BYTES, formats=("JPEG",), output="JPEG", max_output_bytes=PHOTO_MAX_BYTES
@@ -71,7 +64,19 @@ def photo_register(*, actor: Any, enrollment: Enrollment, purpose: str, image: b
     if clean.size != PHOTO_SIZE:
         width, height = clean.size
         raise _fail("image", f"照片须为 480×640 像素（实际 {width}×{height}）/ the photo must be 480×640 pixels")
-    data = clean.data
+    return clean.data
+
+
+@transaction.atomic
+def photo_register(*, actor: Any, enrollment: Enrollment, purpose: str, image: bytes) -> Photo:
+    """Register a student's photo: JPEG, 480×640, at most 40 KB (学历照片 rules).
+
+    The picture goes through `core.images.image_intake` (declared size checked before decoding,
+    metadata dropped by re-encoding); earlier photos of the same purpose are superseded.
+    """
+    if purpose not in Photo.Purpose.values:
+        raise _fail("purpose", "照片类型无效 / unknown photo purpose")
+    data = photo_clean(image)
     Photo.objects.filter(enrollment=enrollment, purpose=purpose, superseded=False).update(superseded=True)
     photo = Photo.objects.create(
         enrollment=enrollment,
