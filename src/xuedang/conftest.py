@@ -311,11 +311,17 @@ def live_app(tmp_path, redis_url):
             )
         )
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        # A loaded machine can take a minute to start Django; wait for it, and say so if it never came.
+        deadline = time.monotonic() + 180
+        while True:
             try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                urllib.request.urlopen(f"{base}/healthz", timeout=2)
                 break
             except OSError:
+                if processes[0].poll() is not None:
+                    pytest.fail(f"the test server exited with status {processes[0].returncode}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the test server at {base} did not answer within 180 s")
                 time.sleep(0.2)
         yield base
     finally:

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "xuedang.core.middleware.ClientAddressMiddleware",  # first: REMOTE_ADDR is the client's behind proxies
     "xuedang.core.metrics.RequestMetricsMiddleware",  # times everything below it (METRICS_ENABLED)
+    "xuedang.core.middleware.RequestBodyLimitMiddleware",  # before anything reads (or spools) a body
     "xuedang.core.replicas.ReplicaMiddleware",  # with DATABASE_REPLICA_URL only: where this request reads
     "django.middleware.security.SecurityMiddleware",
     # Static files, served with far-future caching and compression by the application itself, so a
@@ -329,10 +330,19 @@ warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.
 MEDIA_ROOT = DATA_DIR / "media"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest request body, refused (413) from its Content-Length before anything reads or spools
+# it (core.middleware.RequestBodyLimitMiddleware); nginx's client_max_body_size mirrors it. Only the
+# routes of LARGE_BODY_PATHS (import files: 512 MB and the form around them) may come near it;
+# every other route (photos, evidence, forms) is held to MAX_FORM_BODY_BYTES.
+MAX_REQUEST_BODY_BYTES = int(env("MAX_REQUEST_BODY_BYTES", str(520 * 1024 * 1024)))
+MAX_FORM_BODY_BYTES = int(env("MAX_FORM_BODY_BYTES", str(16 * 1024 * 1024)))
+LARGE_BODY_PATHS = ("/school/imports/", "/api/v1/school/imports")
 # Requests each school's or province's API key may make (django-ratelimit rate: N/s, N/m, N/h).
 API_KEY_RATE = env("API_KEY_RATE", "120/m")
 # Processes that validate one large import file between them (0: one per CPU core).
 IMPORT_PROCESSES = int(env("IMPORT_PROCESSES", "0"))
+# An import job past this is stopped, its worker process included, and the next file runs.
+IMPORT_TIME_BUDGET_SECONDS = int(env("IMPORT_TIME_BUDGET_SECONDS", "3600"))
 # Import error reports (ID numbers masked) and left-over uploads are deleted this long after the job.
 IMPORT_FILES_RETENTION_DAYS = int(env("IMPORT_FILES_RETENTION_DAYS", "30"))
 CELERY_BEAT_SCHEDULE["expire-import-files"] = {

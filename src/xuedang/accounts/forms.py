@@ -63,7 +63,14 @@ class SecondStepForm(forms.Form):
 
 
 class RegisterForm(forms.Form):
-    phone = forms.CharField(label="手机号 / mobile", max_length=20, widget=forms.TextInput(attrs=PHONE_ATTRS))
+    phone = forms.CharField(
+        label="手机号 / mobile",
+        max_length=20,
+        required=False,
+        help_text="境外号码请加国家或地区代码，如 +852；没有手机号可只填邮箱 / outside the mainland with its "
+        "country code, e.g. +852; without a mobile, give an email",
+        widget=forms.TextInput(attrs=PHONE_ATTRS),
+    )
     code = code_field()
     password = password_field("密码 / password")
     password2 = password_field("确认密码 / password again")

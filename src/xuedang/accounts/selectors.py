@@ -22,16 +22,16 @@ _MOBILE = re.compile(r"^(?:\+?86[- ]?)?1[3-9]\d{9}$")
 
 def _by_phone(name: str) -> User | None:
     try:
-        phone = validators.normalize_mobile(name)
+        phone = validators.normalize_any_mobile(name)
     except ValidationError:
         return None
     return User.objects.filter(phone_digest=crypto.digest(phone, purpose="phone")).first()
 
 
 def _by_document(name: str) -> User | None:
-    for document_type in ("resident_id", "passport"):
+    for typed in ("resident_id", "passport", "hk_macao_permit", "taiwan_permit"):
         try:
-            number = validators.normalize_document(document_type, name)
+            document_type, number = validators.identify_document(typed, name)
         except ValidationError:
             continue
         user = User.objects.filter(identity_digest=crypto.identity_digest(document_type, number)).first()
@@ -50,7 +50,8 @@ def user_by_login_name(name: str) -> User | None:
     user = User.objects.filter(username=name).first()
     if user is not None:
         return user
-    if _MOBILE.match(validators.to_half_width(name).replace(" ", "")):
+    compact = validators.to_half_width(name).replace(" ", "")
+    if _MOBILE.match(compact) or compact.startswith(("+", "00")):  # mainland, or with a country code
         return _by_phone(name)
     return _by_document(name)
 

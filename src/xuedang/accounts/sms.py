@@ -145,7 +145,7 @@ class AliyunSmsBackend:
             "SignatureVersion": "1.0",
             "Timestamp": timestamp,
             "Version": "2017-05-25",
-            "PhoneNumbers": message.phone,
+            "PhoneNumbers": message.phone.removeprefix("+"),  # outside the mainland: country code first
             "SignName": self.sign_name,
             "TemplateCode": self.templates[message.kind],
             "TemplateParam": json.dumps(message.params, ensure_ascii=False, separators=(",", ":")),

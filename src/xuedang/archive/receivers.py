@@ -10,7 +10,8 @@ from xuedang.accounts.models import User
 from xuedang.accounts.signals import account_deactivating, identity_confirmed
 from xuedang.archive import services
 from xuedang.archive.selectors import Record
-from xuedang.registry.signals import record_step
+from xuedang.registry.models import RecordNotice
+from xuedang.registry.signals import record_noticed, record_step
 
 
 def bind_confirmed_identity(sender: Any, *, user: User, **kwargs: Any) -> None:
@@ -28,7 +29,13 @@ def tell_record_holder(sender: Any, *, record: Record, text: str, **kwargs: Any)
     services.bindings_notify(record=record, text=text)
 
 
+def tell_record_notice(sender: Any, *, notice: RecordNotice, **kwargs: Any) -> None:
+    """第十一条: a registered, published, cancelled or revoked record is announced to its holder."""
+    services.bindings_tell(notice=notice)
+
+
 def connect() -> None:
     identity_confirmed.connect(bind_confirmed_identity, dispatch_uid="archive.bind_confirmed_identity")
     account_deactivating.connect(release_deactivated_account, dispatch_uid="archive.release_deactivated_account")
     record_step.connect(tell_record_holder, dispatch_uid="archive.tell_record_holder")
+    record_noticed.connect(tell_record_notice, dispatch_uid="archive.tell_record_notice")

@@ -139,7 +139,8 @@ def identity_digest(document_type: str, document_number: str) -> str:
     """The digest that identifies a person across records (and shards them, see DESIGN §4).
 
     Resident IDs, residence permits and foreign permanent residence IDs share one number
-    space, so they share a digest; passports are keyed by type as well as number.
+    space, so they share a digest; passports and the two travel permits (港澳、台湾居民来往内地通行证)
+    each have a number space of their own, so they are keyed by type as well as number.
     """
-    kind = "passport" if document_type == "passport" else "id"
+    kind = document_type if document_type in ("passport", "hk_macao_permit", "taiwan_permit") else "id"
     return digest(f"{kind}:{document_number.upper()}", purpose="identity")

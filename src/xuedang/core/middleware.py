@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 FORWARDED_HEADERS = (
@@ -147,3 +147,39 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response.headers:
             response.headers["Content-Security-Policy"] = self.policy
         return response
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses (413) a request whose declared body is larger than its route may take, before
+    anything reads it: Django would otherwise spool a 1 GB upload to disk before any form or
+    service looked at its size. Import routes (LARGE_BODY_PATHS) may send MAX_REQUEST_BODY_BYTES,
+    every other route MAX_FORM_BODY_BYTES. A body without Content-Length (chunked) is not read by
+    Django at all, and nginx caps it first in production (docs/deploy.md)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        large = request.path_info.startswith(tuple(settings.LARGE_BODY_PATHS))
+        limit = settings.MAX_REQUEST_BODY_BYTES if large else settings.MAX_FORM_BODY_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            return _refusal(request, 400, "请求长度（Content-Length）无效 / the Content-Length header is not valid")
+        if length > limit:
+            mb = f"{limit / 1024 / 1024:g}"
+            return _refusal(
+                request,
+                413,
+                f"请求内容超过 {mb} MB 上限，未保存任何内容 / the request is larger than the limit of {mb} MB; "
+                "nothing was saved",
+            )
+        return self.get_response(request)
+
+
+def _refusal(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

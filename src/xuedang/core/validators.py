@@ -194,6 +194,38 @@ def normalize_hmt_permit(value: str, *, today: date | None = None) -> str:
     return number
 
 
+def normalize_hk_macao_permit(value: str) -> str:
+    """港澳居民来往内地通行证: H (Hong Kong) or M (Macao) and 8 digits (10 on cards before 2013)."""
+    number = _clean(value).replace(" ", "")
+    if not re.fullmatch(r"[HM]\d{8}(\d{2})?", number):
+        raise _error(
+            "港澳居民来往内地通行证号码应为 H 或 M 加 8 位数字 / a Mainland travel permit for Hong Kong and "
+            "Macao residents is H or M and 8 digits",
+            "format",
+        )
+    return number
+
+
+def normalize_taiwan_permit(value: str) -> str:
+    """台湾居民来往大陆通行证: 8 digits (10 on booklets before 2015)."""
+    number = _clean(value).replace(" ", "")
+    if not re.fullmatch(r"\d{8}(\d{2})?", number):
+        raise _error(
+            "台湾居民来往大陆通行证号码应为 8 位数字 / a Mainland travel permit for Taiwan residents has 8 digits",
+            "format",
+        )
+    return number
+
+
+def identify_document(document_type: str, number: str, *, today: date | None = None) -> tuple[str, str]:
+    """(type, number) as normalised; an 18-character number beginning with 9 typed as a resident
+    ID is the 2023 外国人永久居留身份证 (resident IDs never begin with 9), so it is read as one
+    instead of refused."""
+    if document_type == "resident_id" and _clean(number).startswith("9") and len(_clean(number)) == 18:
+        return "foreign_permanent", normalize_foreign_permanent_id(number, today=today)
+    return document_type, normalize_document(document_type, number, today=today)
+
+
 def normalize_passport(value: str) -> str:
     number = _clean(value).replace(" ", "")
     if not re.fullmatch(r"[A-Z0-9]{5,20}", number):
@@ -210,6 +242,10 @@ def normalize_document(document_type: str, number: str, *, today: date | None = 
         return normalize_hmt_permit(number, today=today)
     if document_type == "passport":
         return normalize_passport(number)
+    if document_type == "hk_macao_permit":
+        return normalize_hk_macao_permit(number)
+    if document_type == "taiwan_permit":
+        return normalize_taiwan_permit(number)
     raise _error(f"证件类型“{document_type}”无效 / unknown document type {document_type!r}", "document_type")
 
 
@@ -393,6 +429,33 @@ def normalize_mobile(value: str) -> str:
     ):
         raise _error("请填写手机号码，而非固定电话 / enter a mobile, not a landline number", "landline")
     return str(parsed.national_number)
+
+
+def normalize_any_mobile(value: str) -> str:
+    """A person's own mobile (第三条: international and 港澳台 students too): a mainland number as
+    its 11 digits (exactly as `normalize_mobile`), any other country's mobile as E.164 ("+852…"),
+    typed with its "+" or "00" country prefix."""
+    text = to_half_width(value.strip()).replace(" ", "").replace("-", "")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if not text.startswith("+") or text.startswith("+86"):
+        return normalize_mobile(value)
+    try:
+        parsed = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException as error:
+        raise _error("手机号码格式不正确 / the mobile number is not valid", "format") from error
+    if not phonenumbers.is_valid_number(parsed):
+        raise _error(
+            "请填写有效的手机号码（境外号码请带国家或地区代码，如 +852）/ enter a valid mobile number "
+            "(outside the mainland with its country code, e.g. +852)",
+            "invalid",
+        )
+    if phonenumbers.number_type(parsed) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise _error("请填写手机号码，而非固定电话 / enter a mobile, not a landline number", "landline")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 _email = EmailValidator(message="电子邮箱格式不正确 / the email address is not valid")

@@ -11,13 +11,16 @@ Children use no database connection (code tables are read before the fork) and l
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
+import signal
 from collections.abc import Callable, Generator
 from typing import IO, Any
 
 from xuedang.imports import loaders
+from xuedang.imports.budget import Deadline, TimeBudgetExceeded, alarm, die_with_parent
 from xuedang.imports.files import job_file
 from xuedang.imports.kinds import Kind
 from xuedang.imports.models import ImportJob
@@ -37,8 +40,9 @@ class ValidationCrashed(RuntimeError):
 class ValidationWork:
     """One file's validation, split into `shares` interleaved parts."""
 
-    def __init__(self, job: ImportJob, kind: Kind, shares: int, *, today: Any) -> None:
+    def __init__(self, job: ImportJob, kind: Kind, shares: int, *, today: Any, deadline: Deadline) -> None:
         self.job, self.kind, self.shares, self.today = job, kind, shares, today
+        self.deadline = deadline
         self.lookups = Lookups()
         self.lookups.institution_code = job.institution.code
 
@@ -59,6 +63,7 @@ class ValidationWork:
             job_file(self.job, f"rows-{share}.copy").open("w", encoding="utf-8", newline="\n") as out,
         ):
             for row in iter_rows(stream, filename=self.job.filename, share=(share, self.shares)):
+                self.deadline.check()
                 if validate is None:
                     headers = validated_headers(self.kind.title, self.kind.columns, list(row.values))
                     validate = self.kind.validator(headers, self.lookups, today=self.today)
@@ -87,14 +92,18 @@ class ValidationWork:
         if pid == 0:  # the child: validate one share, write the outcome, leave without cleanup
             status = 1
             try:
+                die_with_parent()
                 if stream:
                     os.close(read_end)
                 pipe = os.fdopen(write_end, "wb", buffering=1 << 16) if stream else None
                 try:
-                    count, errors = self.run(share, pipe=pipe, convert=stream)
+                    with alarm(self.deadline):
+                        count, errors = self.run(share, pipe=pipe, convert=stream)
                     outcome: dict[str, Any] = {"count": count, "errors": [e.__dict__ for e in errors]}
                 except ImportFileError as error:
                     outcome = {"file_error": str(error)}
+                except TimeBudgetExceeded:
+                    outcome = {"over_budget": True}
                 if pipe:
                     pipe.close()
                 job_file(self.job, f"share-{share}.json").write_text(json.dumps(outcome, ensure_ascii=False))
@@ -111,14 +120,28 @@ class Child:
 
     def __init__(self, job: ImportJob, share: int, pid: int, fd: int | None) -> None:
         self.job, self.share, self.pid, self.fd = job, share, pid, fd
+        self.reaped = False  # once waited for, the pid may belong to another process: never signal it
+
+    def kill(self) -> None:
+        """Stop the child now and reap it (its work is abandoned with the job)."""
+        if self.reaped:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        self.reaped = True
 
     def collect(self) -> tuple[int, list[RowError]]:
         """Wait for the child; its count and errors, or ImportFileError if it could not read the file."""
         _, status = os.waitpid(self.pid, 0)
+        self.reaped = True
         result = job_file(self.job, f"share-{self.share}.json")
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not result.exists():
             raise ValidationCrashed(f"validation process {self.share} of import job {self.job.pk} failed")
         outcome = json.loads(result.read_text())
+        if "over_budget" in outcome:
+            raise TimeBudgetExceeded()
         if "file_error" in outcome:
             raise ImportFileError(outcome["file_error"])
         return outcome["count"], [RowError(**e) for e in outcome["errors"]]
@@ -130,7 +153,7 @@ def collect_all(children: list[Child]) -> tuple[int, list[RowError]]:
     for child in children:
         try:
             share_count, share_errors = child.collect()
-        except (ImportFileError, ValidationCrashed) as error:
+        except (ImportFileError, ValidationCrashed, TimeBudgetExceeded) as error:
             failure = failure or error
             continue
         count += share_count

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -30,6 +31,7 @@ from django.utils import timezone
 
 from xuedang.core.audit import AuditDraft, audit_log, audit_log_bulk, audit_rows_copy
 from xuedang.imports import loaders
+from xuedang.imports.budget import Deadline, TimeBudgetExceeded, alarm
 from xuedang.imports.exports import error_report_xlsx, masked_errors
 from xuedang.imports.files import expired_job_files, job_file, remove_work_files, staging_files
 from xuedang.imports.kinds import KINDS, Kind
@@ -94,21 +96,15 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("institution", "created_by").get(pk=job_id)
     if not claimed:  # another worker has it, or it already ran
         return job
+    deadline = Deadline(settings.IMPORT_TIME_BUDGET_SECONDS)
     try:
-        kind = KINDS[job.kind]
-        estimate = _estimate_rows(job_file(job, "upload"))
-        _set(job, state=ImportState.VALIDATING, total_rows=estimate)
-        shares = _shares(estimate)
-        if kind.direct and shares > 1:
-            errors = _validate_streaming(job, kind, shares)
-        else:
-            errors = _validate(job, kind, shares)
-            if not errors:
-                _set(job, state=ImportState.LOADING)
-                _load(job, kind)
-        if errors:  # report cross-row problems of the good rows in the same go
-            errors = sorted(errors + _staging_errors(job), key=lambda e: (e.row, e.column))
+        with alarm(deadline):
+            errors = _validate_and_load(job, deadline)
+        if errors:
             return _finish(job, ImportState.INVALID, errors=errors)
+    except (TimeBudgetExceeded, SoftTimeLimitExceeded):
+        log.warning("import job %s: over its time budget, stopped", job.pk)
+        return _finish(job, ImportState.FAILED, message=str(TimeBudgetExceeded()))
     except ImportFileError as error:
         return _finish(job, ImportState.INVALID, message=str(error))
     except RowsRejected as rejected:
@@ -119,6 +115,24 @@ def import_job_run(*, job_id: int) -> ImportJob:
     finally:
         remove_work_files(job)
     return job
+
+
+def _validate_and_load(job: ImportJob, deadline: Deadline) -> list[RowError]:
+    """Both phases; the rows' errors if there were any (then nothing was written)."""
+    kind = KINDS[job.kind]
+    estimate = _estimate_rows(job_file(job, "upload"))
+    _set(job, state=ImportState.VALIDATING, total_rows=estimate)
+    shares = _shares(estimate)
+    if kind.direct and shares > 1:
+        errors = _validate_streaming(job, kind, shares, deadline)
+    else:
+        errors = _validate(job, kind, shares, deadline)
+        if not errors:
+            _set(job, state=ImportState.LOADING)
+            _load(job, kind)
+    if errors:  # report cross-row problems of the good rows in the same go
+        return sorted(errors + _staging_errors(job), key=lambda e: (e.row, e.column))
+    return []
 
 
 class RowsRejected(Exception):
@@ -201,15 +215,18 @@ def _shares(estimated_rows: int) -> int:
     return max(1, settings.IMPORT_PROCESSES or os.cpu_count() or 1)
 
 
-def _validate(job: ImportJob, kind: Kind, shares: int) -> list[RowError]:
+def _validate(job: ImportJob, kind: Kind, shares: int, deadline: Deadline) -> list[RowError]:
     """Phase 1: every row checked, clean rows written to staging files; this process takes
     share 0 and forked children the others (parallel.py)."""
-    work = ValidationWork(job, kind, shares, today=timezone.localdate(job.created_at))
+    work = ValidationWork(job, kind, shares, today=timezone.localdate(job.created_at), deadline=deadline)
     children = [work.fork(share) for share in range(1, shares)]
     try:
         count, errors = work.run(0, progress=_progress(job))
-    finally:
         outcome = collect_all(children)
+    except BaseException:  # a bad file, the time budget: the other shares' work is moot
+        for child in children:
+            child.kill()
+        raise
     return _checked(job, count + outcome[0], errors + outcome[1])
 
 
@@ -224,12 +241,12 @@ class _Discard(Exception):
     """Rolls back a load whose file turned out to have bad rows or to clash with the registry."""
 
 
-def _validate_streaming(job: ImportJob, kind: Kind, shares: int) -> list[RowError]:
+def _validate_streaming(job: ImportJob, kind: Kind, shares: int, deadline: Deadline) -> list[RowError]:
     """Phases 1 and 2 at once (PostgreSQL): forked validators stream clean rows to this process,
     which feeds them to COPY into the registry inside the load transaction. Only if every row
     proves valid and nothing clashes is it committed; otherwise it is rolled back and the job
     takes the ordinary path on the staging files the validators wrote as well."""
-    work = ValidationWork(job, kind, shares, today=timezone.localdate(job.created_at))
+    work = ValidationWork(job, kind, shares, today=timezone.localdate(job.created_at), deadline=deadline)
     now = timezone.now()
     convert = kind.direct_line(job.institution_id, now, job.pk)
     children = [work.fork(share, stream=convert) for share in range(shares)]
@@ -253,6 +270,10 @@ def _validate_streaming(job: ImportJob, kind: Kind, shares: int) -> list[RowErro
             return errors
         _set(job, state=ImportState.LOADING)
         _load(job, kind)
+    except BaseException:
+        for child in children:
+            child.kill()
+        raise
     finally:
         chunks.close()
     return []
@@ -372,7 +393,14 @@ def _finish(job: ImportJob, state: str, *, errors: list[RowError] | None = None,
 # autodiscovery and keeps their names, which queued messages and the beat schedule carry.
 
 
-@shared_task(name="xuedang.imports.tasks.run_import_job", acks_late=True)
+@shared_task(
+    name="xuedang.imports.tasks.run_import_job",
+    acks_late=True,
+    # Past the budget the task is interrupted (soft), and a worker that does not return is killed
+    # and replaced (hard), so the institution's next file runs (decision 0019).
+    soft_time_limit=settings.IMPORT_TIME_BUDGET_SECONDS + 30,
+    time_limit=settings.IMPORT_TIME_BUDGET_SECONDS + 120,
+)
 def run_import_job(job_id: int) -> None:
     import_job_run(job_id=job_id)
 

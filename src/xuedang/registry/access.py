@@ -13,9 +13,24 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
 
-from xuedang.institutions.access import APPROVING, READING, REGISTERING, institution_scope, institutions_for
-from xuedang.institutions.models import Institution
-from xuedang.registry.models import Admission, Credential, Enrollment, TransferRequest, TransferState
+from xuedang.institutions.access import (
+    APPROVING,
+    READING,
+    REGISTERING,
+    institution_scope,
+    institutions_for,
+    memberships,
+)
+from xuedang.institutions.models import Institution, Scope
+from xuedang.registry.models import (
+    Admission,
+    Credential,
+    Enrollment,
+    RevocationRequest,
+    RevocationState,
+    TransferRequest,
+    TransferState,
+)
 
 View = Callable[..., HttpResponseBase]
 
@@ -123,3 +138,36 @@ def may_decide_as_province(actor: object, transfer: TransferRequest) -> bool:
 
 def may_withdraw(actor: object, transfer: TransferRequest) -> bool:
     return transfer.is_open and may_file_transfer(actor, transfer.to_institution_id)
+
+
+# --- 撤销申请: the school files, its province decides ----------------------------------------------
+
+
+def revocation_requests_for(actor: object) -> QuerySet[RevocationRequest]:
+    """Requests of the schools the actor registers for, or approves for (one condition per party)."""
+    filing = institution_scope(actor, REGISTERING, prefix="institution")
+    deciding = institution_scope(actor, APPROVING, prefix="institution")
+    return RevocationRequest.objects.filter(filing | deciding)
+
+
+def access_revocation_request(actor: object, pk: int) -> RevocationRequest:
+    revocation = (
+        revocation_requests_for(actor)
+        .select_related("credential", "credential__enrollment", "institution")
+        .filter(pk=pk)
+        .first()
+    )
+    if revocation is None:
+        raise Http404
+    return revocation
+
+
+def may_decide_revocation(actor: object, revocation: RevocationRequest) -> bool:
+    """Only an approver of the school's province decides (第二十六条: the provincial authority);
+    a school's own approvers do not approve their school's revocations."""
+    return (
+        revocation.state == RevocationState.PENDING
+        and memberships(actor, APPROVING)
+        .filter(scope=Scope.PROVINCE, province_code=revocation.institution.province_code)
+        .exists()
+    )

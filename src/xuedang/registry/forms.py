@@ -16,14 +16,19 @@ from xuedang.registry.models import (
     EnrollmentNote,
     Gender,
     Level,
+    RevocationKind,
     StudyForm,
 )
-from xuedang.registry.services import CANCELLATIONS, CHANGE_RULES
+from xuedang.registry.services import CANCELLATIONS, CHANGE_RULES, major_code_problem
 
 if TYPE_CHECKING:
     from xuedang.institutions.models import Institution
 
 DATE = forms.DateInput(attrs={"type": "date"})
+
+
+# Ages at entry beyond which a birth date is more likely a typing mistake than a fact.
+PLAUSIBLE_AGE = {"06": (14, 45), "05": (14, 45), "04": (18, 55), "02": (18, 60), "01": (20, 65)}
 
 
 class EnrollmentForm(BilingualForm):
@@ -49,15 +54,64 @@ class EnrollmentForm(BilingualForm):
     expected_graduation_date = forms.DateField(widget=DATE, label="预计毕业日期 / expected graduation")
     admission_type = forms.ChoiceField(required=False, label="录取类型 / admission type")
     class_name = forms.CharField(max_length=60, required=False, label="班级 / class")
+    birth_date_confirmed = forms.BooleanField(
+        required=False, label="出生日期已核对无误 / I have checked the birth date"
+    )
 
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
+        # Nothing preselected that changes what the record says: a 博士 was once created by
+        # leaving the level at its default (issue 13 item 12).
+        for field, choices in (("gender", Gender.choices), ("level", Level.choices), ("study_form", StudyForm.choices)):
+            cast(forms.ChoiceField, self.fields[field]).choices = [("", "请选择 / choose"), *choices]
         cast(forms.ChoiceField, self.fields["ethnicity"]).choices = code_choices("ethnicity")
         cast(forms.ChoiceField, self.fields["admission_type"]).choices = [("", "—"), *code_choices("admission_type")]
         self.fields["length_years"].error_messages.update(
             min_value="学制至少 1 年 / at least 1 year", max_value="学制至多 9 年 / at most 9 years"
         )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        assert data is not None  # Form.clean() hands back cleaned_data
+        level, code = data.get("level"), data.get("major_code")
+        if level and code:
+            problem = major_code_problem(level, code.strip().upper())
+            if problem:
+                self.add_error("major_code", problem)
+        born, entry = data.get("birth_date"), data.get("entry_date")
+        if level and born and entry and not data.get("birth_date_confirmed"):
+            age = entry.year - born.year - ((entry.month, entry.day) < (born.month, born.day))
+            low, high = PLAUSIBLE_AGE[level]
+            if not low <= age <= high:
+                self.add_error(
+                    "birth_date",
+                    f"入学时 {age} 岁，与{Level(level).label.split(' / ')[0]}不太相符；请核对，无误请勾选确认 / "
+                    f"{age} at entry is unusual for this level: check it and tick the confirmation",
+                )
+        return data
+
+
+class CorrectionForm(BilingualForm):
+    """更正 — the school's own entry, before publication; the ID number is the province's to correct."""
+
+    name = forms.CharField(max_length=100, label="姓名 / name", strip=False)
+    gender = forms.ChoiceField(label="性别 / gender")
+    birth_date = forms.DateField(widget=DATE, label="出生日期 / birth date")
+    ethnicity = forms.ChoiceField(label="民族 / ethnicity")
+    major_code = forms.CharField(max_length=10, label="专业代码 / major code")
+    major_name = forms.CharField(max_length=100, label="专业名称 / major")
+    department = forms.CharField(max_length=100, required=False, label="院系 / department")
+    class_name = forms.CharField(max_length=60, required=False, label="班级 / class")
+    reason = forms.CharField(max_length=200, label="更正原因 / reason")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["gender"]).choices = [("", "—"), *Gender.choices]
+        cast(forms.ChoiceField, self.fields["ethnicity"]).choices = [("", "—"), *code_choices("ethnicity")]
+
+    def changes(self) -> dict[str, Any]:
+        return {f: v for f, v in self.cleaned_data.items() if f != "reason"}
 
 
 class CancelForm(BilingualForm):
@@ -228,3 +282,25 @@ class PublishForm(BilingualForm):
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
+
+
+class RevocationForm(BilingualForm):
+    """撤销申请 — filed by the school; the province decides (第二十六条)."""
+
+    kind = forms.ChoiceField(choices=RevocationKind.choices, widget=forms.RadioSelect, label="类型 / kind")
+    decision_number = forms.CharField(max_length=60, label="学校决定文号 / the school's decision no.")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500, label="撤销原因 / reason")
+
+
+class RevocationDecisionForm(BilingualForm):
+    decision = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        choices=[("approve", "批准撤销 / approve"), ("reject", "不予批准 / reject")],
+        label="审核 / decision",
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="审核意见（不予批准时必填）/ note (required when rejecting)",
+    )

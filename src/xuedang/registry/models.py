@@ -546,3 +546,95 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_kind} {self.record_type}#{self.record_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RevocationKind(models.TextChoices):
+    CREDENTIAL = "credential", "撤销学历（第二十六条）/ revoke the credential"
+    ENROLLMENT = "enrollment", "取消学籍 / revoke the enrollment (and its credential)"
+
+
+class RevocationState(models.TextChoices):
+    PENDING = "pending", "待省级教育行政部门审核 / waiting for the province"
+    APPROVED = "approved", "已批准，已撤销 / approved: revoked"
+    REJECTED = "rejected", "不予批准 / rejected"
+
+
+class RevocationRequest(models.Model):
+    """撤销 — a school asks its province to revoke a published credential (第二十六条) or to cancel a
+    学籍 registered against the rules after its credential was published (取消学籍). Nothing changes
+    until the province approves; then the record reads 「已撤销」 everywhere it is shown.
+
+    .. pii: ties a named student's record to the reason it is revoked.
+    """
+
+    kind = models.CharField("类型 / kind", max_length=12, choices=RevocationKind.choices)
+    credential = models.ForeignKey(Credential, on_delete=models.PROTECT, related_name="revocation_requests")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField("撤销原因 / reason")
+    decision_number = models.CharField("学校决定文号 / the school's decision no.", max_length=60)
+    state = models.CharField(
+        "状态 / state", max_length=10, choices=RevocationState.choices, default=RevocationState.PENDING
+    )
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("省级处理时间 / province acted", null=True, blank=True)
+    decision_note = models.TextField("审核意见 / the province's note", blank=True, default="")
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = "撤销申请 / revocation request"
+        verbose_name_plural = "撤销申请 / revocation requests"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credential"],
+                condition=models.Q(state="pending"),
+                name="revocation_one_pending_per_credential",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"撤销 #{self.pk} {self.kind} {self.state}"
+
+
+class RecordNotice(models.Model):
+    """第十一条: the student is told when their 学籍 is registered, their 学历 published, their
+    学籍 cancelled or their credential revoked. One row per event (`event_key` unique), so the same
+    event is never announced twice; kept by identity digest, so a person who has no account yet
+    reads it when their records first bind.
+
+    .. pii: a notice about a named person's record (the text names the record, not the person).
+    """
+
+    event_key = models.CharField(max_length=80, unique=True)
+    identity_digest = models.CharField(max_length=64, db_index=True)
+    record_type = models.CharField(max_length=12)  # enrollment | credential
+    record_id = models.BigIntegerField()
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "学籍学历通知 / record notice"
+        verbose_name_plural = "学籍学历通知 / record notices"
+
+    def __str__(self) -> str:
+        return self.event_key
+
+
+class RecordNoticeDelivery(models.Model):
+    """That `user` was told of `notice` (in-app, and by SMS/email once): at most once each.
+
+    .. pii: links a person's account to a notice about their record.
+    """
+
+    notice = models.ForeignKey(RecordNotice, on_delete=models.PROTECT, related_name="deliveries")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    delivered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notice", "user"], name="record_notice_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} → {self.user_id}"

@@ -6,12 +6,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
 
 from xuedang.core import validators
 from xuedang.core.models import AuditEntry
-from xuedang.registry.access import enrollments_for, transfer_requests_for
-from xuedang.registry.models import Enrollment, EnrollmentChange, TransferRequest, TransferState
+from xuedang.registry.access import enrollments_for, revocation_requests_for, transfer_requests_for
+from xuedang.registry.models import (
+    Enrollment,
+    EnrollmentChange,
+    RevocationRequest,
+    RevocationState,
+    TransferRequest,
+    TransferState,
+)
 from xuedang.registry.services.change_rules import change_label, state_label
 
 
@@ -140,4 +147,14 @@ def transfers_waiting(*, actor: Any) -> QuerySet[TransferRequest]:
         TransferRequest.objects.filter(sending | province)
         .select_related("source", "from_institution", "to_institution")
         .order_by("filed_at", "id")
+    )
+
+
+def revocation_request_list(*, actor: Any) -> QuerySet[RevocationRequest]:
+    """撤销申请 the actor may read, those waiting for the province first."""
+    waiting_first = Case(When(state=RevocationState.PENDING, then=0), default=1)
+    return (
+        revocation_requests_for(actor)
+        .select_related("credential", "institution")
+        .order_by(waiting_first, "-filed_at", "-id")
     )

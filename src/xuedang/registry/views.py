@@ -18,10 +18,12 @@ from xuedang.registry.access import (
     access_admission,
     access_credential,
     access_enrollment,
+    access_revocation_request,
     access_transfer_request,
     admissions_for,
     may_answer_as_sending,
     may_decide_as_province,
+    may_decide_revocation,
     may_withdraw,
     staff_view,
 )
@@ -32,10 +34,13 @@ from xuedang.registry.forms import (
     AnnualRegistrationForm,
     CancelForm,
     ChangeForm,
+    CorrectionForm,
     CredentialForm,
     EnrollmentForm,
     NoteForm,
     PublishForm,
+    RevocationDecisionForm,
+    RevocationForm,
     TransferDecisionForm,
     TransferForm,
 )
@@ -191,6 +196,30 @@ def enrollment_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, "学籍已注册 / enrollment registered")
             return redirect("registry:enrollment_detail", pk=enrollment.pk)
     return render(request, "registry/form.html", {"form": form, "title": "注册学籍 / register a student"})
+
+
+@staff_view(REGISTERING)
+def enrollment_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """更正 — the school fixes its own entry while the credential is unpublished (第十九条 after)."""
+    enrollment = access_enrollment(request.user, pk, roles=REGISTERING)
+    initial = {f: getattr(enrollment, f) for f in services.CORRECTABLE_FIELDS}
+    form = CorrectionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrollment_correct(
+                actor=request.user, enrollment=enrollment, changes=form.changes(), reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "已更正 / corrected")
+            return redirect("registry:enrollment_detail", pk=enrollment.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "enrollment": enrollment, "title": "更正学籍信息 / correct the school's entry"},
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_view(REGISTERING)
@@ -556,3 +585,63 @@ def credentials_publish(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         return redirect("registry:credentials_publish")
     return render(request, "registry/form.html", {"form": form, "title": "发布到期学历 / publish due credentials"})
+
+
+@staff_view(REGISTERING)
+def credential_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """撤销申请 — the school asks its province to revoke a published credential (or its 学籍)."""
+    credential = access_credential(request.user, pk, roles=REGISTERING)
+    form = RevocationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revocation = services.revocation_file(actor=request.user, credential=credential, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "撤销申请已提交，待省级审核 / filed; waiting for the province")
+            return redirect("registry:revocation_detail", pk=revocation.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "credential": credential, "title": "申请撤销学历 / ask to revoke the credential"},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_view(REGISTERING + APPROVING)
+def revocation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """撤销申请 of the officer's schools, waiting ones first."""
+    qs = selectors.revocation_request_list(actor=request.user)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "registry/revocation_list.html", {"page": page})
+
+
+@staff_view(REGISTERING + APPROVING)
+def revocation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One 撤销申请; its province's approvers decide it here."""
+    revocation = access_revocation_request(request.user, pk)
+    may_decide = may_decide_revocation(request.user, revocation)
+    form = RevocationDecisionForm(request.POST or None) if may_decide else None
+    if request.method == "POST":
+        if form is None:
+            messages.error(request, "该申请已处理，或不由您审核 / decided already, or not yours to decide")
+            return redirect("registry:revocation_detail", pk=revocation.pk)
+        if form.is_valid():
+            try:
+                services.revocation_decide(
+                    actor=request.user,
+                    revocation=revocation,
+                    approve=form.cleaned_data["decision"] == "approve",
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "已处理 / done")
+                return redirect("registry:revocation_detail", pk=revocation.pk)
+    return render(
+        request,
+        "registry/revocation_detail.html",
+        {"revocation": revocation, "credential": revocation.credential, "form": form},
+        status=400 if form is not None and form.errors else 200,
+    )

@@ -6,4 +6,9 @@ class ReportsConfig(AppConfig):
     verbose_name = "在线验证报告 / verification reports"
 
     def ready(self) -> None:
-        from xuedang.reports import checks  # noqa: F401 — registers the signing refusal (core/checks.py)
+        from xuedang.reports import (
+            checks,  # noqa: F401 — registers the signing refusal (core/checks.py)
+            receivers,
+        )
+
+        receivers.connect()

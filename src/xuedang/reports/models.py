@@ -31,6 +31,9 @@ class ReportState(models.TextChoices):
     ACTIVE = "active", "有效 / active"
     CLOSED = "closed", "已关闭 / closed by the student"
     REPLACED = "replaced", "已更换验证码 / replaced by a new code"
+    # The record was revoked (第二十六条) or its 学籍 cancelled: the report stops being usable,
+    # and its code keeps answering 「已撤销」, not "closed by the student".
+    REVOKED = "revoked", "记录已撤销 / the record was revoked"
 
 
 class Report(models.Model):

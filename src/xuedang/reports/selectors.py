@@ -271,7 +271,7 @@ def _compare(report: Report, now: dict[str, Any]) -> Verification:
 
 def _answer(report: Report, today: date | None) -> Verification | None:
     """The answers that do not need the record: closed, expired."""
-    if report.state != ReportState.ACTIVE:
+    if report.state not in (ReportState.ACTIVE, ReportState.REVOKED):
         return Verification(Status.CLOSED, report=report)
     if report.is_expired(today or timezone.localdate()):
         return Verification(Status.EXPIRED, report=report)

@@ -170,6 +170,21 @@ def report_close(*, student: Any, report: Report) -> Report:
 
 
 @transaction.atomic
+def reports_stop_revoked(*, actor: Any, record: Credential | Enrollment) -> int:
+    """The student's open reports of a revoked record stop (撤销, 第二十六条); their codes go on
+    answering 「已撤销」. Called by the registry's `record_revoked`, inside its transaction."""
+    field = "credential" if isinstance(record, Credential) else "enrollment"
+    reports = Report.objects.select_for_update().filter(**{field: record}, state=ReportState.ACTIVE)
+    stopped = 0
+    for report in reports:
+        report.state, report.closed_at = ReportState.REVOKED, timezone.now()
+        report.save(update_fields=["state", "closed_at"])
+        _audit(actor, "revoked", report, before={"state": ReportState.ACTIVE})
+        stopped += 1
+    return stopped
+
+
+@transaction.atomic
 def report_replace(*, student: Any, report: Report, months: int | None = None, today: date | None = None) -> Report:
     """重新生成 — a new report with a new code and the record as it is now; the old code stops."""
     report = _locked(report)
@@ -323,7 +338,15 @@ def report_verify_logged(*, typed: str, viewer_label: str, origin: str, today: d
         return Verification(selectors.Status.UNKNOWN)
     row, logged = found
     verification = selectors.verification_found(*selectors.verification_row_parse(row), today=today)
-    if logged is not None and verification.status != selectors.Status.VALID:
+    if logged is None and verification.shows_content:  # a report stopped by revocation: rare, log it here
+        assert verification.report is not None
+        verification_log(
+            report=verification.report,
+            viewer_label=viewer_label,
+            origin=origin,
+            seen=_seen(verification.report.kind, code, verification.message[0]),
+        )
+    elif logged is not None and verification.status != selectors.Status.VALID:
         AccessEvent.objects.filter(pk=logged).update(
             seen=_seen(
                 verification.report.kind,  # type: ignore[union-attr]

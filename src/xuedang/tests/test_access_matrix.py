@@ -130,6 +130,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
         nobody() | {"registrar": 200, "other_school_registrar": 200, "province_officer": 200},
     ),
     "school/enrollments/<int:pk>/cancel/": ("/school/enrollments/{pk}/cancel/", registrars(own_only=True)),
+    "school/enrollments/<int:pk>/correct/": ("/school/enrollments/{pk}/correct/", registrars(own_only=True)),
     "school/enrollments/<int:pk>/annual/": ("/school/enrollments/{pk}/annual/", registrars(own_only=True)),
     "school/admissions/": ("/school/admissions/", registrars(own_only=False)),
     "school/admissions/<int:pk>/": ("/school/admissions/{admission}/", registrars(own_only=True)),
@@ -137,6 +138,13 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/<int:pk>/credential/": ("/school/enrollments/{pk}/credential/", registrars(own_only=True)),
     "school/credentials/<int:pk>/": ("/school/credentials/{credential}/", scoped(anonymous=302)),
     "school/credentials/<int:pk>/annotate/": ("/school/credentials/{credential}/annotate/", registrars(own_only=True)),
+    "school/credentials/<int:pk>/revoke/": ("/school/credentials/{credential}/revoke/", registrars(own_only=True)),
+    # 撤销申请: the filing school's registrars and the approvers of its province (北京) only.
+    "school/revocations/": ("/school/revocations/", queue_page()),
+    "school/revocations/<int:pk>/": (
+        "/school/revocations/{revocation}/",
+        nobody() | {"registrar": 200, "province_officer": 200},
+    ),
     "school/credentials/publish/": ("/school/credentials/publish/", registrars(own_only=False)),
     "school/enrollments/<int:pk>/note/": ("/school/enrollments/{pk}/note/", registrars(own_only=True)),
     "school/late/": ("/school/late/", staff_page()),
@@ -244,6 +252,7 @@ MISSING = {
     "school/imports/<int:pk>/": "/school/imports/999999/",
     "school/enrollments/<int:pk>/": "/school/enrollments/999999/",
     "school/transfers/<int:pk>/": "/school/transfers/999999/",
+    "school/revocations/<int:pk>/": "/school/revocations/999999/",
     "api/v1/enrollments/<pk>": "/api/v1/enrollments/999999",
     "archive/enrollments/<int:pk>/": "/archive/enrollments/999999/",
     "archive/credentials/<int:pk>/": "/archive/credentials/999999/",
@@ -414,6 +423,23 @@ def _transfer() -> int:
     ).pk
 
 
+def _revocation(registrar) -> int:
+    """A pending 撤销申请 of a published credential at the registrar's school."""
+    from datetime import date
+
+    from xuedang.registry import services
+    from xuedang.registry.models import Credential
+
+    enrollment = make_enrollment(student_number="PKU219", name="张三", document_number="440304200306151232")
+    credential = services.credential_register(
+        actor=None, enrollment=enrollment, kind="graduation", study_end=date(2025, 7, 1)
+    )
+    Credential.objects.filter(pk=credential.pk).update(state="published")
+    return services.revocation_file(
+        actor=registrar, credential=credential, kind="credential", reason="学历造假", decision_number="北大〔2026〕1号"
+    ).pk
+
+
 def _invitation() -> int:
     from xuedang.accounts.models import User
     from xuedang.accounts.services.invitations import invitation_create
@@ -475,6 +501,7 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar,
         "credential": credential,
         "appeal": _appeal(),
         "transfer": _transfer(),
+        "revocation": _revocation(registrar),
         "province_officer": User.objects.get(username="province_officer").pk,
         "invitation": _invitation(),
     }

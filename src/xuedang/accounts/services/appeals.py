@@ -53,7 +53,7 @@ def appeal_start(*, user: User, document_type: str, document_number: str) -> Ide
     if selectors.open_appeal(user=user):
         raise ValidationError("您已有一个未完成的申诉 / you already have an open appeal")
     try:
-        number = validators.normalize_document(document_type, document_number)
+        document_type, number = validators.identify_document(document_type, document_number)
     except ValidationError as error:
         raise ValidationError({"document_number": error.messages}) from error
     if user.identity_digest and crypto.identity_digest(document_type, number) != user.identity_digest:

@@ -17,7 +17,7 @@ def phone_code_send(*, user: User, which: str, new_phone: str = "", ip: str) -> 
     """Codes for changing the phone: to the current number ("old") or to the new one ("new")."""
     if which == "old":
         return notify.code_send(purpose="phone_old", target=codes.Target("sms", user.phone), ip=ip)
-    number = validators.normalize_mobile(new_phone)
+    number = validators.normalize_any_mobile(new_phone)
     return notify.code_send(purpose="phone_new", target=codes.Target("sms", number), ip=ip)
 
 
@@ -25,7 +25,7 @@ def phone_code_send(*, user: User, which: str, new_phone: str = "", ip: str) -> 
 def phone_change(*, user: User, new_phone: str, new_code: str, old_code: str = "", password: str = "") -> User:
     """更换手机号: proven by the current number's code or the password, plus the new number's code."""
     try:
-        number = validators.normalize_mobile(new_phone)
+        number = validators.normalize_any_mobile(new_phone)
     except ValidationError as error:
         raise ValidationError({"new_phone": error.messages}) from error
     if number == user.phone:

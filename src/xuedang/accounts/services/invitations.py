@@ -53,7 +53,7 @@ def _contact(phone: str, email: str) -> tuple[str, str]:
         errors["phone"] = ["请填写手机号或邮箱，邀请链接将发送至此 / give a mobile or an email to send the link to"]
     if phone.strip():
         try:
-            phone = validators.normalize_mobile(phone)
+            phone = validators.normalize_any_mobile(phone)
         except ValidationError as error:
             errors["phone"] = error.messages
     if email.strip():

@@ -45,7 +45,7 @@ def password_change(*, user: User, old_password: str, new_password: str, confirm
 def password_reset_code_send(*, phone: str, ip: str) -> bool:
     """找回密码 by SMS. The answer is the same whether or not an account has the number; a
     code goes out only when one does, and the limits count either way."""
-    number = validators.normalize_mobile(phone)
+    number = validators.normalize_any_mobile(phone)
     target = codes.Target("sms", number)
     owner = selectors.phone_owner(number)
     if owner is None or not owner.is_active:
@@ -56,7 +56,7 @@ def password_reset_code_send(*, phone: str, ip: str) -> bool:
 
 @transaction.atomic
 def password_reset_by_code(*, phone: str, code: str, new_password: str, confirm: str) -> User:
-    number = validators.normalize_mobile(phone)
+    number = validators.normalize_any_mobile(phone)
     try:
         codes.code_check(purpose="reset", target=codes.Target("sms", number), code=code)
     except codes.CodeRefused as refused:
@@ -129,7 +129,7 @@ def usernames_recover(*, document_type: str, document_number: str, real_name: st
         raise ValidationError("此网络今天查询次数过多，请明天再试 / too many look-ups from this network today")
     errors: dict[str, list[str]] = {}
     try:
-        number = validators.normalize_document(document_type, document_number)
+        document_type, number = validators.identify_document(document_type, document_number)
     except ValidationError as error:
         errors["document_number"] = error.messages
     try:

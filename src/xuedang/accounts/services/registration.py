@@ -46,6 +46,8 @@ class RegistrationDraft:
     document_type: str
     document_number: str
     email: str
+    # 第三条: a student without a mainland phone registers with email alone; the code proved it.
+    email_verified: bool = False
 
     # Sessions live in the database: the numbers wait there sealed, like every other copy at rest.
     SEALED = ("phone", "document_number")
@@ -72,10 +74,19 @@ def new_username() -> str:
             return name
 
 
-def registration_code_send(*, phone: str, ip: str) -> bool:
-    """Send the registration code to `phone` (validated), within the limits."""
-    number = validators.normalize_mobile(phone)
+def registration_code_send(*, phone: str, ip: str, email: str = "") -> bool:
+    """Send the registration code to `phone` (validated; mainland or with a country code), or to
+    `email` when no phone is given (第三条: students without a mainland phone), within the limits."""
+    if not phone.strip() and email.strip():
+        return notify.code_send(
+            purpose="register", target=codes.Target("email", validators.normalize_email(email)), ip=ip
+        )
+    number = validators.normalize_any_mobile(phone)
     return notify.code_send(purpose="register", target=codes.Target("sms", number), ip=ip)
+
+
+def _code_target(phone: str | None, address: str) -> codes.Target:
+    return codes.Target("sms", phone) if phone else codes.Target("email", address)
 
 
 def _field(errors: dict[str, list[str]], name: str, check: Any) -> Any:
@@ -98,19 +109,34 @@ def registration_check(
 ) -> RegistrationDraft:
     """Validate step one and spend the code; raise ValidationError naming each wrong field."""
     errors: dict[str, list[str]] = {}
-    number_phone = _field(errors, "phone", lambda: validators.normalize_mobile(phone))
+    if not phone.strip() and not email.strip():
+        errors["phone"] = [
+            "请填写手机号，或仅用邮箱注册时填写邮箱 / give a mobile, or an email to register with email alone"
+        ]
+    number_phone = _field(errors, "phone", lambda: validators.normalize_any_mobile(phone)) if phone.strip() else ""
     name = _field(errors, "real_name", lambda: validators.normalize_name(real_name))
-    number = _field(errors, "document_number", lambda: validators.normalize_document(document_type, document_number))
+    identified = _field(errors, "document_number", lambda: validators.identify_document(document_type, document_number))
+    document_type, number = identified or (document_type, "")
     address = _field(errors, "email", lambda: validators.normalize_email(email)) if email.strip() else ""
     username = new_username()
     _field(errors, "password", lambda: validate_password(password, User(username=username, real_name=name or "")))
     if errors:
         raise ValidationError(errors)
     try:
-        codes.code_check(purpose="register", target=codes.Target("sms", number_phone), code=code)
+        codes.code_check(purpose="register", target=_code_target(number_phone, address or ""), code=code)
     except codes.CodeRefused as refused:
         raise ValidationError({"code": [refused.message]}) from refused
-    if selectors.phone_owner(number_phone) is not None:
+    if not number_phone and selectors.email_owner(address or "") is not None:
+        # Said only after the code proved the address is the registrant's own.
+        raise ValidationError(
+            {
+                "email": [
+                    "该邮箱已注册账号，请直接登录或找回密码 / "
+                    "this email already has an account; sign in or reset the password"
+                ]
+            }
+        )
+    if number_phone and selectors.phone_owner(number_phone) is not None:
         # Said only after the code proved the number is the registrant's own.
         raise ValidationError(
             {
@@ -128,6 +154,7 @@ def registration_check(
         document_type=document_type,
         document_number=number,
         email=address or "",
+        email_verified=not number_phone,
     )
     return draft
 
@@ -136,15 +163,18 @@ def registration_check(
 def student_register(*, draft: RegistrationDraft) -> User:
     """Create the account the student confirmed. Binds records when the identity is theirs;
     otherwise opens an appeal draft for the identity another account holds."""
-    if selectors.phone_owner(draft.phone) is not None:
+    if draft.phone and selectors.phone_owner(draft.phone) is not None:
         raise ValidationError({"phone": ["该手机号已注册账号 / this number already has an account"]})
+    if draft.email_verified and selectors.email_owner(draft.email) is not None:
+        raise ValidationError({"email": ["该邮箱已注册账号 / this email already has an account"]})
     user = User(
         username=draft.username,
         password=draft.password_hash,
         real_name=draft.real_name,
         phone=draft.phone,
-        phone_digest=crypto.digest(draft.phone, purpose="phone"),
+        phone_digest=crypto.digest(draft.phone, purpose="phone") if draft.phone else "",
         email=draft.email,
+        email_verified_at=timezone.now() if draft.email_verified else None,
     )
     taken = selectors.identity_owners(identity_digest=draft.identity_digest).exists()
     if not taken:
@@ -181,7 +211,7 @@ def student_register(*, draft: RegistrationDraft) -> User:
         )
     else:
         identity_confirmed.send(sender=User, user=user)
-    if draft.email:
+    if draft.email and not draft.email_verified:
         transaction.on_commit(lambda: _activation_after_commit(user))
     return user
 

@@ -45,13 +45,13 @@ def user_create(
         errors["password"] = error.messages
     if phone:
         try:
-            user.phone = validators.normalize_mobile(phone)
+            user.phone = validators.normalize_any_mobile(phone)
             user.phone_digest = crypto.digest(user.phone, purpose="phone")
         except ValidationError as error:
             errors["phone"] = error.messages
     if document_number:
         try:
-            number = validators.normalize_document(document_type, document_number)
+            document_type, number = validators.identify_document(document_type, document_number)
             user.document_type, user.document_number = document_type, number
             user.identity_digest = crypto.identity_digest(document_type, number)
         except ValidationError as error:

@@ -27,7 +27,7 @@ NOT_DELIVERED = (
 
 def masked_phone(phone: str) -> str:
     try:
-        return mask_phone(validators.normalize_mobile(phone))
+        return mask_phone(validators.normalize_any_mobile(phone))
     except ValidationError:
         return ""
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from xuedang.accounts import forms, notify
 from xuedang.accounts.services import registration
 from xuedang.accounts.views.common import DRAFT_KEY, client_ip, masked_phone, render_form, send_code
-from xuedang.core.masking import mask_document
+from xuedang.core.masking import mask_document, mask_email
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -19,13 +19,14 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "send_code":
         form.is_valid()
         form.errors.clear()
-        phone = request.POST.get("phone", "")
+        phone, email = request.POST.get("phone", ""), request.POST.get("email", "")
+        by_email = not phone.strip() and bool(email.strip())
         send_code(
             request,
             form,
-            "phone",
-            lambda: registration.registration_code_send(phone=phone, ip=client_ip(request)),
-            lambda: masked_phone(phone),
+            "email" if by_email else "phone",
+            lambda: registration.registration_code_send(phone=phone, email=email, ip=client_ip(request)),
+            lambda: mask_email(email.strip()) if by_email else masked_phone(phone),
         )
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -49,7 +50,9 @@ def register(request: HttpRequest) -> HttpResponse:
         form,
         title="注册账号 / create an account",
         strength=True,
-        intro="用手机号和证件注册。带 * 的均为必填。/ Register with your mobile and ID document.",
+        intro="用手机号（境外号码请加国家或地区代码，如 +852）和证件注册；没有手机号时可只填邮箱，验证码发至邮箱。"
+        "带 * 的均为必填。/ Register with your mobile (outside the mainland with its country code, e.g. +852) "
+        "and ID document; without a mobile, give your email alone and the code goes there.",
         buttons=[("action", "send_code", "获取短信验证码 / send SMS code"), ("action", "register", "下一步 / next")],
         links=[
             (reverse("accounts:username_recover"), "找回用户名 / forgot username"),

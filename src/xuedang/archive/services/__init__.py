@@ -16,6 +16,7 @@ from xuedang.archive.services.bindings import (
     bindings_notify,
     bindings_refresh,
     bindings_release,
+    bindings_tell,
 )
 from xuedang.archive.services.challenge import challenge_answer, challenge_get, challenge_question
 from xuedang.archive.services.corrections import (
@@ -40,6 +41,7 @@ __all__ = [
     "bindings_notify",
     "bindings_refresh",
     "bindings_release",
+    "bindings_tell",
     # identity question
     "challenge_answer",
     "challenge_get",

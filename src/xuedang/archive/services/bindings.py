@@ -28,7 +28,8 @@ from xuedang.archive.selectors import (
 from xuedang.archive.services.common import _fail
 from xuedang.core import validators
 from xuedang.core.audit import audit_log
-from xuedang.registry.models import Credential, Enrollment
+from xuedang.registry.models import Credential, Enrollment, RecordNotice
+from xuedang.registry.services import record_notice_claim
 
 # --- Automatic binding -----------------------------------------------------------------------
 
@@ -65,6 +66,8 @@ def _bind(*, user: Any, record: Record, method: str) -> Binding | None:
     except IntegrityError:
         return None
     audit_log(actor=user, action=f"archive.{field}.bound", target=record, after={"method": method})
+    for notice in RecordNotice.objects.filter(record_type=field, record_id=record.pk).order_by("id"):
+        _tell(user=user, notice=notice)  # 第十一条 notices kept before the person had an account
     return binding
 
 
@@ -210,3 +213,18 @@ def bindings_notify(*, record: Record, text: str) -> int:
         notify(user=binding.user, text=text, url=reverse(f"archive:{field}_detail", args=[record.pk]))
         told += 1
     return told
+
+
+def _tell(*, user: Any, notice: RecordNotice) -> bool:
+    """One 第十一条 notice to one account, at most once (registry.record_notice_claim)."""
+    if not record_notice_claim(notice=notice, user=user):
+        return False
+    notify(user=user, text=notice.text, url=reverse(f"archive:{notice.record_type}_detail", args=[notice.record_id]))
+    return True
+
+
+def bindings_tell(*, notice: RecordNotice) -> int:
+    """第十一条: the account bound to the notice's record hears of it once (in-app, SMS/email
+    after commit). A record not yet bound tells its person when it binds (`_bind`)."""
+    bindings = Binding.objects.filter(**{f"{notice.record_type}_id": notice.record_id}).select_related("user")
+    return sum(_tell(user=binding.user, notice=notice) for binding in bindings)

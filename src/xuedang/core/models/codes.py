@@ -50,3 +50,5 @@ class DocumentType(models.TextChoices):
     FOREIGN_PERMANENT = "foreign_permanent", "外国人永久居留身份证 / Foreign permanent residence ID"
     HMT_PERMIT = "hmt_permit", "港澳台居民居住证 / HK, Macao and Taiwan residence permit"
     PASSPORT = "passport", "护照 / Passport"
+    HK_MACAO_PERMIT = "hk_macao_permit", "港澳居民来往内地通行证 / Mainland travel permit for HK and Macao residents"
+    TAIWAN_PERMIT = "taiwan_permit", "台湾居民来往大陆通行证 / Mainland travel permit for Taiwan residents"

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 
 from xuedang.core import codetables
 from xuedang.registry.models import EnrollmentState, Level
-from xuedang.registry.services.common import _fail
+from xuedang.registry.services.common import _check_major_code, _fail
 
 S = EnrollmentState
 # A student taking classes (or registered late for the year) may change major, class, department…
@@ -137,6 +137,8 @@ def change_resolve(*, enrollment: Any, change_code: str, changes: dict[str, Any]
             )
         resolved["level"] = rule.level_to
     _check_graduation(enrollment, change_code, rule, resolved)
+    if "major_code" in resolved:
+        _check_major_code(resolved.get("level", enrollment.level), resolved["major_code"])
     return resolved
 
 

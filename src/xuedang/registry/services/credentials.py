@@ -27,6 +27,7 @@ from xuedang.registry.models import (
 )
 from xuedang.registry.services.common import CREDENTIAL_FIELDS, _check_choice, _fail, _save_unique, snapshot
 from xuedang.registry.services.enrollments import _flow_change_record
+from xuedang.registry.services.notices import record_notice
 from xuedang.registry.services.transfer_steps import _transfers_lapse
 
 # 第十七条: a credential is not queryable until every one of these is filled in.
@@ -270,6 +271,7 @@ def credential_publish(*, actor: Any, credential: Credential, today: date | None
         before={"state": CredentialState.DRAFT},
         after={"state": credential.state},
     )
+    record_notice(record=credential, event="credential.published", number=credential.certificate_number)
     return credential
 
 

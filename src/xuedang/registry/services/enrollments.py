@@ -35,12 +35,14 @@ from xuedang.registry.services.common import (
     ENROLLMENT_FIELDS,
     IDENTITY_FIELDS,
     _check_choice,
+    _check_major_code,
     _code_exists,
     _fail,
     _json_safe,
     _save_unique,
     snapshot,
 )
+from xuedang.registry.services.notices import record_notice
 from xuedang.registry.services.transfer_steps import _transfers_lapse
 
 
@@ -176,6 +178,7 @@ def enrollment_register(
     _check_choice("level", level, Level, "层次")
     _check_choice("study_form", study_form, StudyForm, "学习形式")
     _check_choice("education_type", education_type, EducationType, "办学类型")
+    _check_major_code(level, major_code)
     if expected_graduation_date <= entry_date:
         raise _fail("expected_graduation_date", "预计毕业日期须晚于入学日期 / expected graduation must be after entry")
     enrollment = Enrollment(
@@ -214,6 +217,7 @@ def enrollment_register(
         after=snapshot(enrollment, IDENTITY_FIELDS + ENROLLMENT_FIELDS),
         reason=reason,
     )
+    record_notice(record=enrollment, event="enrollment.registered", school=institution.name, major=major_name)
     return enrollment
 
 
@@ -465,6 +469,10 @@ def enrollment_cancel(
         decision_number=decision_number,
         late=late,
     )
+    state_words = EnrollmentState(state).label.split(" / ")[0]
+    record_notice(
+        record=enrollment, event="enrollment.cancelled", school=enrollment.institution.name, state=state_words
+    )
     return Cancellation(change, deadline, late, estimated)
 
 
@@ -500,3 +508,73 @@ def enrollment_note_add(
         after={"title": note.title, "decided_on": decided_on, "decision_number": note.decision_number},
     )
     return note
+
+
+# A registrar's own typing mistakes, fixed before the credential is published (issue 13 item 10).
+# The document number is not here: it is the person's key (binding, 第八条), changed only
+# through the province's correction of a record.
+CORRECTABLE_FIELDS = frozenset(
+    {"name", "gender", "birth_date", "ethnicity", "major_code", "major_name", "department", "class_name"}
+)
+# What a draft credential copies from its enrollment and must follow.
+_CREDENTIAL_COPIES = ("name", "gender", "birth_date", "ethnicity", "major_code", "major_name")
+
+
+@transaction.atomic
+def enrollment_correct(*, actor: Any, enrollment: Enrollment, changes: dict[str, Any], reason: str) -> Enrollment:
+    """更正 — the school corrects its own entry (a name typo, a wrong major) while no credential of
+    the enrollment is published; afterwards only the province may (第十九条). A draft credential
+    follows the corrected values."""
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    credential = getattr(enrollment, "credential", None)
+    if credential is not None and credential.state != "draft":
+        raise _fail(
+            "enrollment",
+            "学历已发布，学校不能直接更正，请经省级教育行政部门审核 / the credential is published; "
+            "corrections now go through the province (第十九条)",
+            code="published",
+        )
+    unknown = set(changes) - CORRECTABLE_FIELDS
+    if unknown:
+        raise _fail(
+            "changes", f"不能更正这些字段：{', '.join(sorted(unknown))} / these fields cannot be corrected here"
+        )
+    if not reason.strip():
+        raise _fail("reason", "请填写更正原因 / the reason is required")
+    changes = {field: value for field, value in changes.items() if getattr(enrollment, field) != value}
+    if not changes:
+        raise _fail("changes", "没有需要更正的内容 / nothing differs from the record")
+    if "major_code" in changes:
+        _check_major_code(enrollment.level, changes["major_code"])
+    before = {field: getattr(enrollment, field) for field in changes}
+    if changes.keys() & {"name", "gender", "birth_date", "ethnicity"}:
+        _apply_identity(enrollment, _identity_with(enrollment, changes))
+    for field in changes.keys() - {"name", "gender", "birth_date", "ethnicity"}:
+        setattr(enrollment, field, changes[field])
+    enrollment.save()
+    if credential is not None:
+        for field in _CREDENTIAL_COPIES:
+            setattr(credential, field, getattr(enrollment, field))
+        credential.save()
+    after = {field: getattr(enrollment, field) for field in changes}
+    audit_log(
+        actor=actor,
+        action="registry.enrollment.corrected",
+        target=enrollment,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    return enrollment
+
+
+def _identity_with(enrollment: Enrollment, changes: dict[str, Any]) -> Identity:
+    """The enrollment's identity with the corrected fields, checked against the ID number."""
+    return identity_validate(
+        name=changes.get("name", enrollment.name),
+        gender=changes.get("gender", enrollment.gender),
+        birth_date=changes.get("birth_date", enrollment.birth_date),
+        ethnicity=changes.get("ethnicity", enrollment.ethnicity),
+        document_type=enrollment.document_type,
+        document_number=enrollment.document_number,
+    )

@@ -84,6 +84,7 @@ def _student_form(**overrides) -> dict:
         "expected_graduation_date": "2030-07-01",
         "admission_type": "01",
         "class_name": "",
+        "birth_date_confirmed": "on",  # the sample ID number's holder was born in 1949
     }
     return data | overrides
 
