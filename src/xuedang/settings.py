@@ -12,6 +12,7 @@ from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("XUEDANG_DATA_DIR", Path.cwd() / "var"))
@@ -166,6 +167,10 @@ elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
     # for it (the public verification lookup) be prepared once per connection. Behind a pooler in
     # transaction mode without prepared-statement support, set DATABASE_PREPARED_STATEMENTS=false.
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
+if not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A server that does not answer (a network cut, a failover in progress) fails the request within
+    # this many seconds with the 503 page (decision 0013), instead of holding a worker.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(env("DATABASE_CONNECT_TIMEOUT", "3"))
 # Requests that notice a dropped connection (a PostgreSQL restart) reconnect instead of failing.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A streaming standby for the reads of REPLICA_VIEWS (core/replicas.py, decision 0012). Reads fall
@@ -206,6 +211,12 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Fair import queueing (imports.services.import_queue): each institution's jobs go to one of
+# IMPORT_QUEUE_SLOTS queues, chosen by its code; every worker consumes all of them in turn, so one
+# institution's many files cannot starve the others. Other tasks use the default queue.
+IMPORT_QUEUE_SLOTS = int(env("IMPORT_QUEUE_SLOTS", "32"))
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue("celery"), *(Queue(f"imports.{slot}") for slot in range(IMPORT_QUEUE_SLOTS))]
 CELERY_BEAT_SCHEDULE = {
     "reap-import-jobs": {"task": "xuedang.imports.tasks.reap_import_jobs", "schedule": 300.0},
 }
