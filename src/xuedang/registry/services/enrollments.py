@@ -424,7 +424,7 @@ def _year_state(enrollment: Enrollment, registration: AnnualRegistration) -> str
     latest = AnnualRegistration.objects.filter(enrollment=enrollment).order_by("-academic_year").first()
     if latest is None or latest.pk != registration.pk:
         return enrollment.state
-    moves = {
+    moves: dict[tuple[str, str], str] = {
         (AnnualRegistrationStatus.DEFERRED, EnrollmentState.REGISTERED): EnrollmentState.DEFERRED,
         (AnnualRegistrationStatus.REGISTERED, EnrollmentState.DEFERRED): EnrollmentState.REGISTERED,
     }
