@@ -185,7 +185,21 @@ class AnnualRegistrationKind(Kind):
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [stamp, actor_id, institution_id])
-            return cursor.rowcount
+            inserted = cursor.rowcount
+            # 暂缓注册 is the enrollment's state for the year it was recorded for (the latest year);
+            # registering that year lifts it (registry.services.annual_registration_record).
+            cursor.execute(
+                "UPDATE registry_enrollment SET state = CASE registry_enrollment.state"
+                " WHEN 'registered' THEN 'deferred' ELSE 'registered' END, state_date = a.registered_on,"
+                " updated_at = %s FROM registry_annualregistration a WHERE a.enrollment_id = registry_enrollment.id"
+                " AND a.recorded_at = %s AND registry_enrollment.institution_id = %s"
+                " AND a.academic_year = (SELECT MAX(b.academic_year) FROM registry_annualregistration b"
+                " WHERE b.enrollment_id = registry_enrollment.id)"
+                " AND (a.status = 'deferred' AND registry_enrollment.state = 'registered'"
+                " OR a.status = 'registered' AND registry_enrollment.state = 'deferred')",
+                [stamp, stamp, institution_id],
+            )
+            return inserted
 
     def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
         stamp = connection.ops.adapt_datetimefield_value(now)
