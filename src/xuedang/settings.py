@@ -345,11 +345,11 @@ MEDIA_ROOT = DATA_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The largest request body, refused (413) from its Content-Length before anything reads or spools
 # it (core.middleware.RequestBodyLimitMiddleware); nginx's client_max_body_size mirrors it. Only the
-# routes of LARGE_BODY_PATHS (import files: 512 MB and the form around them) may come near it;
+# routes of LARGE_BODY_PATHS (import files: 512 MB and the form around them; the photo ZIP) may come near it;
 # every other route (photos, evidence, forms) is held to MAX_FORM_BODY_BYTES.
 MAX_REQUEST_BODY_BYTES = int(env("MAX_REQUEST_BODY_BYTES", str(520 * 1024 * 1024)))
 MAX_FORM_BODY_BYTES = int(env("MAX_FORM_BODY_BYTES", str(16 * 1024 * 1024)))
-LARGE_BODY_PATHS = ("/school/imports/", "/api/v1/school/imports")
+LARGE_BODY_PATHS = ("/school/imports/", "/api/v1/school/imports", "/school/photos/")
 # Requests each school's or province's API key may make (django-ratelimit rate: N/s, N/m, N/h).
 API_KEY_RATE = env("API_KEY_RATE", "120/m")
 # Processes that validate one large import file between them (0: one per CPU core).
