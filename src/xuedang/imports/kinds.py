@@ -624,6 +624,10 @@ class CredentialKind(Kind):
             " AND p.start_date <= s.study_end AND (p.end_date IS NULL OR p.end_date >= s.study_end)"
             " ORDER BY p.start_date DESC LIMIT 1), '')"
         )
+        name_then = (  # the name in force on the graduation date (更名、合并)
+            "COALESCE((SELECT f.name FROM institutions_formername f WHERE f.institution_id = i.id"
+            " AND f.until >= s.study_end ORDER BY f.until LIMIT 1), i.name)"
+        )
         copied = IDENTITY + FROM_ENROLLMENT
         columns = [
             "enrollment_id",
@@ -649,7 +653,7 @@ class CredentialKind(Kind):
             "s.kind",
             "s.certificate_number",
             "s.certificate_number",
-            "i.name",
+            name_then,
             president,
             "e.entry_date",
             "s.study_end",

@@ -164,13 +164,13 @@ def _row(header: list[str], number: int, cells: Sequence[str]) -> SourceRow | No
     if number > MAX_DATA_ROWS + 1:
         raise _limit("数据行数", "the number of data rows", MAX_DATA_ROWS, " 行", " rows")
     cells = list(cells)
-    for column, cell in enumerate(cells, start=1):
-        if len(cell) > MAX_CELL_CHARS:
-            raise ImportFileError(
-                f"第 {number} 行第 {column} 列超过单元格上限 {MAX_CELL_CHARS:,} 个字符，未导入任何数据 / row "
-                f"{number}, column {column} is longer than the limit of {MAX_CELL_CHARS:,} characters; nothing was "
-                "imported"
-            )
+    if max(map(len, cells), default=0) > MAX_CELL_CHARS:
+        column = next(n for n, cell in enumerate(cells, start=1) if len(cell) > MAX_CELL_CHARS)
+        raise ImportFileError(
+            f"第 {number} 行第 {column} 列超过单元格上限 {MAX_CELL_CHARS:,} 个字符，未导入任何数据 / row "
+            f"{number}, column {column} is longer than the limit of {MAX_CELL_CHARS:,} characters; nothing was "
+            "imported"
+        )
     while len(cells) > len(header) and not cells[-1].strip():
         cells.pop()
     if len(cells) > len(header):
@@ -267,10 +267,10 @@ def _xlsx_rows(stream: BinaryIO, share: tuple[int, int]) -> Iterator[SourceRow]:
 
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?\"")
-_LONG_TEXT = re.compile(rb"[^<]{%d,}" % (MAX_CELL_CHARS * 6 + 1))  # "&quot;" is 6 bytes for one character
-# A cell beyond column BL (64) or a row numbered in the millions, wherever the dimension says otherwise.
-_FAR_CELL = re.compile(rb"<(?:\w+:)?c\s+r=\"(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z])\d")
-_FAR_ROW = re.compile(rb"<(?:\w+:)?row\s+r=\"(\d{7,})\"")
+MAX_TEXT_BYTES = MAX_CELL_CHARS * 6  # "&quot;" is 6 bytes of XML for one character
+# A cell beyond column BL (64), or a row numbered in the millions, whatever the dimension says.
+# Anchored on the attribute's literal r=" so the search skips ahead at C speed.
+_FAR = re.compile(rb'r="(?:(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z])\d|(\d{7,})")')
 DAMAGED = "XLSX 文件已损坏或无法读取 / the XLSX file is damaged or unreadable"
 
 
@@ -299,20 +299,45 @@ def _scanned_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, 
                 continue
             if total == len(chunk):
                 _check_dimension(chunk[:SNIFF_BYTES])
-            first = chunk.find(b"<")
-            carry += len(chunk) if first == -1 else first
-            if carry > MAX_CELL_CHARS * 6 or (first != -1 and _LONG_TEXT.search(chunk, first)):
-                raise _limit("单元格长度", "a cell", MAX_CELL_CHARS, " 个字符", " characters")
-            if first != -1:
-                carry = len(chunk) - chunk.rfind(b"<") - 1
-            window = tail + chunk
-            if _FAR_CELL.search(window):
-                raise _limit("列数", "the number of columns", MAX_COLUMNS)
-            for found in _FAR_ROW.finditer(window):
-                if int(found.group(1)) > MAX_DATA_ROWS + 1:
-                    raise _limit("数据行数", "the number of data rows", MAX_DATA_ROWS, " 行", " rows")
+            carry = _check_text_runs(chunk, carry)
+            _check_far_cells(tail + chunk)
             tail = chunk[-32:]
     return total
+
+
+def _check_text_runs(chunk: bytes, carry: int) -> int:
+    """Refuse a run of text (no "<") longer than MAX_TEXT_BYTES. Such a run fills at least one
+    aligned block of half that length, so one `find` per block (not per byte) finds every
+    candidate. `carry` is the run still open at the end of the previous chunk; returns the new one."""
+    first = chunk.find(b"<")
+    if first == -1:
+        carry += len(chunk)
+    elif carry + first > MAX_TEXT_BYTES:
+        raise _cell_too_long()
+    step = MAX_TEXT_BYTES // 2
+    for start in range(0, len(chunk), step):
+        if chunk.find(b"<", start, start + step) == -1:
+            begin = chunk.rfind(b"<", 0, start) + 1
+            end = chunk.find(b"<", start)
+            if (len(chunk) if end == -1 else end) - begin > MAX_TEXT_BYTES:
+                raise _cell_too_long()
+    if first != -1:
+        carry = len(chunk) - chunk.rfind(b"<") - 1
+    if carry > MAX_TEXT_BYTES:
+        raise _cell_too_long()
+    return carry
+
+
+def _cell_too_long() -> ImportFileError:
+    return _limit("单元格长度", "a cell", MAX_CELL_CHARS, " 个字符", " characters")
+
+
+def _check_far_cells(window: bytes) -> None:
+    for found in _FAR.finditer(window):
+        if found.group(1) is None:
+            raise _limit("列数", "the number of columns", MAX_COLUMNS)
+        if int(found.group(1)) > MAX_DATA_ROWS + 1:
+            raise _limit("数据行数", "the number of data rows", MAX_DATA_ROWS, " 行", " rows")
 
 
 def _check_dimension(head: bytes) -> None:

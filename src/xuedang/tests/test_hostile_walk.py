@@ -35,6 +35,7 @@ from xuedang.tests.test_access_matrix import (
     _failed_import,
     _invitation,
     _reports,
+    _revocation,
     _transfer,
 )
 
@@ -168,6 +169,7 @@ def _ids(registrar, student) -> dict:
         "transfer": _transfer(),
         "province_officer": User.objects.get(username="province_officer").pk,
         "invitation": _invitation(),
+        "revocation": _revocation(registrar),
     }
     return ids | _archive_ids(enrollment) | _reports(student, enrollment)
 
