@@ -9,7 +9,7 @@ SEED_STUDENTS ?= 3000
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run run-prod test test-sqlite test-postgres lint bench debs pdf-debs bench-verify
+.PHONY: install run run-prod test test-sqlite test-postgres lint bench debs pdf-debs bench-verify bench-storm
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,9 @@ $(WRK):
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q wrk; \
 	elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -q && sudo apt-get install -y -q wrk; \
 	else echo "bench/verify.py needs wrk: apt-get install wrk"; fi
+
+bench-storm: install $(WRK)
+	$(BIN)/python bench/storm.py $(STORM_ARGS)
 
 bench-verify: install $(WRK)
 	$(BIN)/python bench/verify.py --credentials $(or $(CREDENTIALS),1000000)

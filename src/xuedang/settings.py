@@ -12,6 +12,7 @@ from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("XUEDANG_DATA_DIR", Path.cwd() / "var"))
@@ -166,6 +167,10 @@ elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
     # for it (the public verification lookup) be prepared once per connection. Behind a pooler in
     # transaction mode without prepared-statement support, set DATABASE_PREPARED_STATEMENTS=false.
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
+if not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A server that does not answer (a network cut, a failover in progress) fails the request within
+    # this many seconds with the 503 page (decision 0013), instead of holding a worker.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(env("DATABASE_CONNECT_TIMEOUT", "3"))
 # Requests that notice a dropped connection (a PostgreSQL restart) reconnect instead of failing.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A streaming standby for the reads of REPLICA_VIEWS (core/replicas.py, decision 0012). Reads fall
@@ -206,6 +211,12 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Fair import queueing (imports.services.import_queue): each institution's jobs go to one of
+# IMPORT_QUEUE_SLOTS queues, chosen by its code; every worker consumes all of them in turn, so one
+# institution's many files cannot starve the others. Other tasks use the default queue.
+IMPORT_QUEUE_SLOTS = int(env("IMPORT_QUEUE_SLOTS", "32"))
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue("celery"), *(Queue(f"imports.{slot}") for slot in range(IMPORT_QUEUE_SLOTS))]
 CELERY_BEAT_SCHEDULE = {
     "reap-import-jobs": {"task": "xuedang.imports.tasks.reap_import_jobs", "schedule": 300.0},
 }
@@ -232,24 +243,30 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # --- Student accounts: sign-in, lockout, codes, messages (accounts app) ----------------------
 # Axes watches every sign-in (it needs the request); the accounts backend accepts a username,
-# phone, activated email or ID number. Failures are counted in the cache (Redis in production)
-# per account, whatever name was typed; the cool-off doubles with each lockout of the day.
+# phone, activated email or ID number. Sign-in limits (decision 0018), counted in the cache
+# (Redis in production), every address being an IPv4 address or an IPv6 /64:
+# - per account, whatever name was typed: a captcha after LOGIN_ACCOUNT_FAILURES_BEFORE_CAPTCHA
+#   failures in a day, from any address; never a lock a stranger can set off;
+# - per address: a captcha for everyone there after LOGIN_IP_HOURLY_FAILURES failures in the
+#   hour (high enough for a campus or carrier NAT); a person who passes it can always try;
+# - per (address, account) pair: axes locks after AXES_FAILURE_LIMIT failures; the cool-off
+#   doubles with each lockout of the day (up to 24 h).
 AUTHENTICATION_BACKENDS = [
     "xuedang.accounts.backends.AxesRequestBackend",
     "xuedang.accounts.backends.AccountBackend",
 ]
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
-AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "10"))
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_CLIENT_IP_CALLABLE = "xuedang.core.addresses.request_address_group"
 AXES_USERNAME_CALLABLE = "xuedang.accounts.backends.lockout_username"
 AXES_COOLOFF_TIME = "xuedang.accounts.backends.lockout_cool_off"
 AXES_LOCKOUT_CALLABLE = "xuedang.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
-# Failures count per account, not per IP: a campus or mobile carrier puts thousands of honest
-# students behind one address. Codes and look-ups have their own per-IP caps (accounts.codes).
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+LOGIN_ACCOUNT_FAILURES_BEFORE_CAPTCHA = int(env("LOGIN_ACCOUNT_FAILURES_BEFORE_CAPTCHA", "3"))
+SILENCED_SYSTEM_CHECKS: list[str] = []
 if not REDIS_URL:
     # Without Redis, failures are counted in this process's memory: right for one development
     # server, which is the only setup without Redis (production sets REDIS_URL).
@@ -328,11 +345,11 @@ MEDIA_ROOT = DATA_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The largest request body, refused (413) from its Content-Length before anything reads or spools
 # it (core.middleware.RequestBodyLimitMiddleware); nginx's client_max_body_size mirrors it. Only the
-# routes of LARGE_BODY_PATHS (import files: 512 MB and the form around them) may come near it;
+# routes of LARGE_BODY_PATHS (import files: 512 MB and the form around them; the photo ZIP) may come near it;
 # every other route (photos, evidence, forms) is held to MAX_FORM_BODY_BYTES.
 MAX_REQUEST_BODY_BYTES = int(env("MAX_REQUEST_BODY_BYTES", str(520 * 1024 * 1024)))
 MAX_FORM_BODY_BYTES = int(env("MAX_FORM_BODY_BYTES", str(16 * 1024 * 1024)))
-LARGE_BODY_PATHS = ("/school/imports/", "/api/v1/school/imports")
+LARGE_BODY_PATHS = ("/school/imports/", "/api/v1/school/imports", "/school/photos/")
 # Requests each school's or province's API key may make (django-ratelimit rate: N/s, N/m, N/h).
 API_KEY_RATE = env("API_KEY_RATE", "120/m")
 # Processes that validate one large import file between them (0: one per CPU core).

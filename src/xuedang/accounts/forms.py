@@ -46,6 +46,18 @@ class LoginForm(forms.Form):
     password = password_field("密码 / password", "current-password")
 
 
+class LoginCaptchaForm(LoginForm):
+    """Sign-in after many failures from this network or for this account (decision 0018)."""
+
+    captcha = CaptchaField(
+        label="图片验证码 / characters in the picture",
+        error_messages={
+            "invalid": "验证码不正确，请重新输入 / the characters in the picture do not match; try again",
+            "required": "请输入图片中的字符 / type the characters in the picture",
+        },
+    )
+
+
 class TotpForm(forms.Form):
     code = forms.CharField(
         label="动态口令 / authenticator code",

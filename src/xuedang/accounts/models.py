@@ -8,6 +8,7 @@ from django.utils.crypto import salted_hmac
 from xuedang.core.fields import EncryptedTextField
 from xuedang.core.masking import mask_document, mask_email, mask_phone
 from xuedang.core.models import DocumentType
+from xuedang.institutions.models import Role
 
 
 class User(AbstractUser):
@@ -291,6 +292,10 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation #{self.pk} {self.scope} {','.join(self.roles)}"
+
+    @property
+    def role_labels(self) -> str:
+        return "、".join(Role(role).label for role in self.roles if role in Role.values)
 
     @property
     def masked_phone(self) -> str:

@@ -11,8 +11,8 @@ Three rules keep a reader from seeing the past:
   cookie, `xd_rw`, for `REPLICA_STICKY_S` seconds, and reads from the primary while it lasts: the
   page after "saved" shows what was saved;
 - the standby is asked, at most every `REPLICA_CHECK_S` seconds per process, how far behind it is
-  (no lag when everything it received is replayed; otherwise the age of the last replayed
-  transaction). Unreachable, or more than `REPLICA_MAX_LAG_S` behind: every read goes to the
+  (no lag when everything it received is replayed; otherwise, or when its replay is paused, the
+  age of the last replayed transaction). Unreachable, or more than `REPLICA_MAX_LAG_S` behind: every read goes to the
   primary until a later check finds it well again.
 
 Without a replica the router is not installed and the middleware removes itself.
@@ -44,6 +44,7 @@ _lookup: ContextVar[bool] = ContextVar("xuedang_replica_lookup", default=False)
 LAG_SQL = """
 SELECT CASE
   WHEN NOT pg_is_in_recovery() THEN NULL
+  WHEN pg_is_wal_replay_paused() THEN EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())
   WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
   ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)
 END

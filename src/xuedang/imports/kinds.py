@@ -185,7 +185,21 @@ class AnnualRegistrationKind(Kind):
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [stamp, actor_id, institution_id])
-            return cursor.rowcount
+            inserted = cursor.rowcount
+            # 暂缓注册 is the enrollment's state for the year it was recorded for (the latest year);
+            # registering that year lifts it (registry.services.annual_registration_record).
+            cursor.execute(
+                "UPDATE registry_enrollment SET state = CASE registry_enrollment.state"
+                " WHEN 'registered' THEN 'deferred' ELSE 'registered' END, state_date = a.registered_on,"
+                " updated_at = %s FROM registry_annualregistration a WHERE a.enrollment_id = registry_enrollment.id"
+                " AND a.recorded_at = %s AND registry_enrollment.institution_id = %s"
+                " AND a.academic_year = (SELECT MAX(b.academic_year) FROM registry_annualregistration b"
+                " WHERE b.enrollment_id = registry_enrollment.id)"
+                " AND (a.status = 'deferred' AND registry_enrollment.state = 'registered'"
+                " OR a.status = 'registered' AND registry_enrollment.state = 'deferred')",
+                [stamp, stamp, institution_id],
+            )
+            return inserted
 
     def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
         stamp = connection.ops.adapt_datetimefield_value(now)
@@ -624,6 +638,10 @@ class CredentialKind(Kind):
             " AND p.start_date <= s.study_end AND (p.end_date IS NULL OR p.end_date >= s.study_end)"
             " ORDER BY p.start_date DESC LIMIT 1), '')"
         )
+        name_then = (  # the name in force on the graduation date (更名、合并)
+            "COALESCE((SELECT f.name FROM institutions_formername f WHERE f.institution_id = i.id"
+            " AND f.until >= s.study_end ORDER BY f.until LIMIT 1), i.name)"
+        )
         copied = IDENTITY + FROM_ENROLLMENT
         columns = [
             "enrollment_id",
@@ -649,7 +667,7 @@ class CredentialKind(Kind):
             "s.kind",
             "s.certificate_number",
             "s.certificate_number",
-            "i.name",
+            name_then,
             president,
             "e.entry_date",
             "s.study_end",

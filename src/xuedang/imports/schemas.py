@@ -38,7 +38,7 @@ IDENTITY_COLUMNS = [
     Column("birth_date", "出生日期", "birth_date", example="2008-03-01"),
     Column("ethnicity", "民族", "ethnicity", example="汉族"),
     Column("document_type", "证件类型", "document_type", required=False, example="居民身份证"),
-    Column("document_number", "证件号码", "document_number", example="110105200803010012"),
+    Column("document_number", "证件号码", "document_number", example="110105200803010018"),
 ]
 PROGRAMME_COLUMNS = [
     Column("major_code", "专业代码", "major_code", example="080901"),
@@ -247,6 +247,12 @@ def _coded(lookups: Lookups, table: str, label: str) -> Callable[[str], str]:
 
 
 def _cross_check(row: SourceRow, clean: dict[str, Any], errors: list[RowError]) -> None:
+    from xuedang.registry.services.common import major_code_problem
+
+    if clean.get("level") and clean.get("major_code"):
+        problem = major_code_problem(clean["level"], clean["major_code"])
+        if problem:  # a 博士 with an undergraduate major is a typing mistake, not a record
+            errors.append(RowError(row.number, "专业代码", clean["major_code"], problem))
     number, doc_type = clean.get("document_number"), clean.get("document_type")
     if number and doc_type in ("resident_id", "hmt_permit"):
         if "birth_date" in clean and validators.birth_date_from_resident_id(number) != clean["birth_date"]:

@@ -59,6 +59,34 @@ class President(models.Model):
         return f"{self.institution.code} {self.name} {self.start_date}–{self.end_date or ''}"
 
 
+class FormerName(models.Model):
+    """A name the institution carried until a rename or merger took effect (更名、合并). A
+    credential and its reports show the name in force on the graduation date
+    (`institutions.selectors.institution_name_on`).
+
+    Holds no personal data.
+    """
+
+    class Kind(models.TextChoices):
+        RENAME = "rename", "更名 / renamed"
+        MERGER = "merger", "合并 / merged"
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="former_names")
+    name = models.CharField("原名称 / former name", max_length=100)
+    until = models.DateField("使用至 / in force until")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.RENAME)
+    note = models.CharField("说明 / note", max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["institution", "until"]
+        verbose_name = "曾用名 / former name"
+        verbose_name_plural = "曾用名 / former names"
+        constraints = [models.UniqueConstraint(fields=["institution", "until"], name="former_name_until_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.name} (–{self.until})"
+
+
 class Scope(models.TextChoices):
     CENTRE = "centre", "中心 / national centre"
     PROVINCE = "province", "省级 / province"

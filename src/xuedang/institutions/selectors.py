@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from xuedang.core import codetables
 from xuedang.institutions.access import memberships
-from xuedang.institutions.models import Institution, President, Scope
+from xuedang.institutions.models import FormerName, Institution, President, Scope
 
 
 def president_on(*, institution: Institution, on: date) -> str:
@@ -18,6 +18,13 @@ def president_on(*, institution: Institution, on: date) -> str:
         .first()
     )
     return president.name if president else ""
+
+
+def institution_name_on(*, institution: Institution, on: date) -> str:
+    """The institution's name in force on `on`: the first former name still in force then, or
+    today's name (更名、合并 with their effective dates)."""
+    former = FormerName.objects.filter(institution=institution, until__gte=on).order_by("until").first()
+    return former.name if former else institution.name
 
 
 def institution_by_code(code: str) -> Institution | None:

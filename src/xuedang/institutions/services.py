@@ -8,7 +8,7 @@ from django.db import transaction
 
 from xuedang.core import apikeys, validators
 from xuedang.core.audit import audit_log
-from xuedang.institutions.models import ApiKey, Institution, President
+from xuedang.institutions.models import ApiKey, FormerName, Institution, President
 
 
 @transaction.atomic
@@ -36,6 +36,86 @@ def president_appoint(*, institution: Institution, name: str, start_date: date, 
         after={"president": name, "start_date": start_date},
     )
     return president
+
+
+@transaction.atomic
+def president_record(
+    *, actor: Any, institution: Institution, name: str, start_date: date, end_date: date | None = None
+) -> President:
+    """Record one president's term (校（院）长任期), past or current, by the institution's user
+    administrator. Terms never overlap; a credential dated in a gap has no president and stays
+    unpublished as incomplete, never published with an empty name (issue 13 item 4)."""
+    name = validators.normalize_name(name)
+    if end_date is not None and end_date < start_date:
+        raise ValidationError({"end_date": ["任期结束日期不能早于开始日期 / the term cannot end before it starts"]})
+    terms = President.objects.select_for_update().filter(institution=institution)
+    far = date.max
+    for term in terms:
+        if start_date <= (term.end_date or far) and term.start_date <= (end_date or far):
+            until = term.end_date or "至今 / present"
+            raise ValidationError(
+                {
+                    "start_date": [
+                        f"与{term.name}的任期（{term.start_date}—{until}）重叠 / the term overlaps "
+                        f"{term.name}'s term ({term.start_date} to {until})"
+                    ]
+                }
+            )
+    president = President.objects.create(institution=institution, name=name, start_date=start_date, end_date=end_date)
+    audit_log(
+        actor=actor,
+        action="institutions.president.recorded",
+        target=institution,
+        after={"president": name, "start_date": start_date, "end_date": end_date},
+    )
+    return president
+
+
+@transaction.atomic
+def institution_rename(
+    *,
+    actor: Any,
+    institution: Institution,
+    new_name: str,
+    effective: date,
+    kind: str = FormerName.Kind.RENAME,
+    note: str = "",
+    today: date | None = None,
+) -> Institution:
+    """更名 or 合并 (centre): from `effective` the institution carries `new_name`; credentials of
+    graduations before it keep the name then in force."""
+    institution = Institution.objects.select_for_update().get(pk=institution.pk)
+    new_name = new_name.strip()
+    if not new_name or len(new_name) > 100 or new_name == institution.name:
+        raise ValidationError(
+            {"new_name": ["请填写新的学校名称（不超过 100 字）/ give the new name (at most 100 characters)"]}
+        )
+    if kind not in FormerName.Kind.values:
+        raise ValidationError({"kind": ["类型应为更名或合并 / a rename or a merger"]})
+    if effective > (today or date.today()):  # noqa: DTZ011 — a calendar day, compared with dates
+        raise ValidationError(
+            {"effective": ["生效日期不能晚于今天，生效后再登记 / record a rename once it has taken effect"]}
+        )
+    last = FormerName.objects.filter(institution=institution).order_by("-until").first()
+    if last and effective <= last.until:
+        raise ValidationError(
+            {"effective": [f"生效日期须晚于上次更名（{last.until}）/ must follow the previous rename"]}
+        )
+    FormerName.objects.create(
+        institution=institution, name=institution.name, until=effective - timedelta(days=1), kind=kind, note=note
+    )
+    before = institution.name
+    institution.name = new_name
+    institution.save(update_fields=["name"])
+    audit_log(
+        actor=actor,
+        action=f"institutions.institution.{kind}d" if kind == "rename" else "institutions.institution.merged",
+        target=institution,
+        before={"name": before},
+        after={"name": new_name, "effective": effective},
+        reason=note,
+    )
+    return institution
 
 
 KEY_PREFIX = "xd"

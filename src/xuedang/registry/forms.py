@@ -275,9 +275,13 @@ class NoteForm(BilingualForm):
 
 
 class PublishForm(BilingualForm):
+    """发布到期学历: previewed first, published only once confirmed (issue 13 item 12)."""
+
     institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
         queryset=None, empty_label=None, label="学校 / institution"
     )
+    due_by = forms.DateField(widget=DATE, label="发证日期不晚于 / issue date on or before")
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -304,3 +308,34 @@ class RevocationDecisionForm(BilingualForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         label="审核意见（不予批准时必填）/ note (required when rejecting)",
     )
+
+
+class PresidentForm(BilingualForm):
+    """校（院）长任期 — recorded by the institution's user administrator."""
+
+    institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
+        queryset=None, empty_label=None, label="学校 / institution"
+    )
+    name = forms.CharField(max_length=100, label="校（院）长姓名 / president", strip=False)
+    start_date = forms.DateField(widget=DATE, label="任职起 / from")
+    end_date = forms.DateField(widget=DATE, required=False, label="任职止（现任留空）/ to (blank: in office)")
+
+    def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
+
+
+class PhotoArchiveForm(BilingualForm):
+    """学历照片压缩包: JPEG files named by ID number, 考生号 or student number."""
+
+    institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
+        queryset=None, empty_label=None, label="学校 / institution"
+    )
+    archive = forms.FileField(
+        label="照片压缩包（ZIP；JPEG，480×640，≤40 KB，以证件号码、考生号或学号命名）/ "
+        "ZIP of JPEG photos (480×640, ≤ 40 KB) named by ID number, candidate number or student number"
+    )
+
+    def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions

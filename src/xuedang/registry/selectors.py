@@ -10,8 +10,11 @@ from django.db.models import Case, Q, QuerySet, When
 
 from xuedang.core import validators
 from xuedang.core.models import AuditEntry
-from xuedang.registry.access import enrollments_for, revocation_requests_for, transfer_requests_for
+from xuedang.institutions.access import REGISTERING
+from xuedang.registry.access import credentials_for, enrollments_for, revocation_requests_for, transfer_requests_for
 from xuedang.registry.models import (
+    Credential,
+    CredentialState,
     Enrollment,
     EnrollmentChange,
     RevocationRequest,
@@ -157,4 +160,14 @@ def revocation_request_list(*, actor: Any) -> QuerySet[RevocationRequest]:
         revocation_requests_for(actor)
         .select_related("credential", "institution")
         .order_by(waiting_first, "-filed_at", "-id")
+    )
+
+
+def credentials_unpublished(*, actor: Any) -> QuerySet[Credential]:
+    """Draft credentials of the schools the actor registers for, oldest issue date first."""
+    return (
+        credentials_for(actor, REGISTERING)
+        .filter(state=CredentialState.DRAFT)
+        .select_related("enrollment", "institution")
+        .order_by("issue_date", "institution__code", "certificate_number")
     )

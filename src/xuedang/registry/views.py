@@ -12,7 +12,9 @@ from xuedang.core.codetables import code_choices
 from xuedang.core.masking import mask_document
 from xuedang.core.middleware import coarse_origin
 from xuedang.core.spreadsheets import write_csv, write_xlsx
+from xuedang.institutions import services as institution_services
 from xuedang.institutions.access import APPROVING, REGISTERING, institutions_for
+from xuedang.institutions.models import President, Role
 from xuedang.registry import selectors, services
 from xuedang.registry.access import (
     access_admission,
@@ -38,6 +40,8 @@ from xuedang.registry.forms import (
     CredentialForm,
     EnrollmentForm,
     NoteForm,
+    PhotoArchiveForm,
+    PresidentForm,
     PublishForm,
     RevocationDecisionForm,
     RevocationForm,
@@ -572,19 +576,79 @@ def enrollment_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @staff_view(REGISTERING)
 def credentials_publish(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """发布 — every complete credential whose issue date has come, for one institution."""
+    """发布到期学历 — first a preview of what will (and will not) be published, then, confirmed,
+    every complete credential whose issue date has come by the chosen day."""
     institutions = institutions_for(request.user, REGISTERING).order_by("code")
-    form = PublishForm(request.POST or None, institutions=institutions)
-    if request.method == "POST" and form.is_valid():
-        published, incomplete = services.credentials_publish_due(
-            actor=request.user, institution=form.cleaned_data["institution"]
+    today = timezone.localdate()
+    form = PublishForm(request.POST or None, institutions=institutions, initial={"due_by": today})
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "registry/publish.html", {"form": form, "today": today})
+    institution, due_by = form.cleaned_data["institution"], form.cleaned_data["due_by"]
+    if due_by > today:
+        form.add_error(
+            "due_by", "发证日期未到的学历不能提前发布（第十八条）/ a credential is published on its issue date"
         )
-        messages.success(
+        return render(request, "registry/publish.html", {"form": form, "today": today}, status=400)
+    if not form.cleaned_data["confirmed"]:
+        rows = [
+            (c, services.credential_lacks(c))
+            for c in services.credentials_due(institution=institution, due_by=due_by)[:PREVIEW_ROWS]
+        ]
+        confirm = PublishForm(
+            initial={"institution": institution, "due_by": due_by, "confirmed": True}, institutions=institutions
+        )
+        return render(
             request,
-            f"已发布 {published} 条，{incomplete} 条信息不全未发布 / {published} published, {incomplete} incomplete",
+            "registry/publish.html",
+            {"form": confirm, "preview": rows, "ready": sum(not lacks for _, lacks in rows), "today": today},
         )
-        return redirect("registry:credentials_publish")
-    return render(request, "registry/form.html", {"form": form, "title": "发布到期学历 / publish due credentials"})
+    published, incomplete = services.credentials_publish_due(actor=request.user, institution=institution, due_by=due_by)
+    messages.success(
+        request,
+        f"已发布 {published} 条，{incomplete} 条信息不全未发布 / {published} published, {incomplete} incomplete",
+    )
+    return redirect("registry:credentials_publish")
+
+
+PREVIEW_ROWS = 1000
+
+
+@staff_view(REGISTERING)
+def photos_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """学历照片压缩包 — all photos or none; every bad file listed with its reason."""
+    institutions = institutions_for(request.user, REGISTERING).order_by("code")
+    form = PhotoArchiveForm(request.POST or None, request.FILES or None, institutions=institutions)
+    problems: list[services.PhotoProblem] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["archive"]
+        try:
+            count = services.photos_register_archive(
+                actor=request.user,
+                institution=form.cleaned_data["institution"],
+                data=upload.read(services.ZIP_MAX_BYTES + 1),
+            )
+        except services.PhotoArchiveRefused as refused:
+            problems = refused.problems
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"已登记 {count} 张学历照片 / {count} graduation photos registered")
+            return redirect("registry:photos_upload")
+    return render(
+        request,
+        "registry/photos_upload.html",
+        {"form": form, "problems": problems},
+        status=400 if problems or form.errors else 200,
+    )
+
+
+@staff_view(REGISTERING)
+def credentials_unpublished(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """待发布学历 — every unpublished credential of the registrar's schools, with what it lacks."""
+    drafts = selectors.credentials_unpublished(actor=request.user)
+    page = Paginator(drafts, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(c, services.credential_lacks(c)) for c in page]
+    return render(request, "registry/unpublished.html", {"page": page, "rows": rows})
 
 
 @staff_view(REGISTERING)
@@ -644,4 +708,30 @@ def revocation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         "registry/revocation_detail.html",
         {"revocation": revocation, "credential": revocation.credential, "form": form},
         status=400 if form is not None and form.errors else 200,
+    )
+
+
+ADMINISTERING = (Role.USER_ADMIN,)
+
+
+@staff_view(ADMINISTERING)
+def president_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """校（院）长任期 of the institutions this user administers; a new term by form."""
+    institutions = institutions_for(request.user, ADMINISTERING).order_by("code")
+    form = PresidentForm(request.POST or None, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            institution_services.president_record(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "任期已登记 / term recorded")
+            return redirect("registry:president_list")
+    terms = President.objects.filter(institution__in=institutions).select_related("institution")
+    page = Paginator(terms.order_by("institution__code", "-start_date"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "registry/president_list.html",
+        {"form": form, "page": page},
+        status=400 if form.errors else 200,
     )

@@ -11,10 +11,12 @@ import logging
 import re
 
 _CODE_IN_PATH = re.compile(r"(/verify/)(?!lookup/)[^/\s\"'?#]+")
+# A staff invitation's single-use link carries its token in the path too (accounts.urls).
+_TOKEN_IN_PATH = re.compile(r"(/account/invitation/)[^/\s\"'?#]+")
 
 
 def redact_codes(text: str) -> str:
-    return _CODE_IN_PATH.sub(r"\1[code]", text)
+    return _TOKEN_IN_PATH.sub(r"\1[token]", _CODE_IN_PATH.sub(r"\1[code]", text))
 
 
 class RedactCodesFilter(logging.Filter):

@@ -140,7 +140,11 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/credentials/<int:pk>/annotate/": ("/school/credentials/{credential}/annotate/", registrars(own_only=True)),
     "school/credentials/<int:pk>/revoke/": ("/school/credentials/{credential}/revoke/", registrars(own_only=True)),
     # 撤销申请: the filing school's registrars and the approvers of its province (北京) only.
+    "school/photos/": ("/school/photos/", registrars(own_only=False)),
+    "school/credentials/unpublished/": ("/school/credentials/unpublished/", registrars(own_only=False)),
     "school/revocations/": ("/school/revocations/", queue_page()),
+    # 校（院）长任期: user administrators (here the centre's) only
+    "school/presidents/": ("/school/presidents/", nobody() | {"centre_admin": 200}),
     "school/revocations/<int:pk>/": (
         "/school/revocations/{revocation}/",
         nobody() | {"registrar": 200, "province_officer": 200},
@@ -214,6 +218,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     # Staff pages: user administrators, for the people of the scopes they administer (issue 13)
     "account/staff/": ("/account/staff/", user_admins()),
     "account/staff/invite/": ("/account/staff/invite/", user_admins()),
+    "account/staff/security/": ("/account/staff/security/", staff_page()),  # every staff member's own
     # the province officer is centre-administered; anyone else's staff page is the missing-record 404
     "account/staff/<int:pk>/": ("/account/staff/{province_officer}/", user_admins()),
     "account/staff/invitations/<int:pk>/withdraw/": (

@@ -3,6 +3,7 @@ the per-address failure count that slows password guessing."""
 
 from __future__ import annotations
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
@@ -60,18 +61,55 @@ def session_end(*, user: User, session_id: int) -> None:
     audit_log(actor=user, action="accounts.session.ended", target=user, after={"session": session.pk})
 
 
+# --- Sign-in throttles (decision 0018) ----------------------------------------------------------
+# Axes locks an (address, account) pair on its own; these two counters only ever ask for a
+# captcha, so no stranger can keep anyone out: whoever passes the captcha can always try.
+
+
 def _ip_failures_key(ip: str) -> str:
     hour = timezone.now().strftime("%Y%m%d%H")
     return f"xd:login-fail-ip:{crypto.digest(address_group(ip), purpose='client-ip')[:32]}:{hour}"
 
 
-def login_ip_blocked(*, ip: str) -> bool:
-    """Many failures from one network within the hour (credential stuffing across accounts):
-    further sign-ins from it wait for the next hour. Per-account lockout is axes' job."""
-    return cache.get(_ip_failures_key(ip), 0) >= settings.LOGIN_IP_HOURLY_FAILURES
+def _account_failures_key(account: str) -> str:
+    """`account` is axes' name for it (`backends.lockout_username`: the username, or a digest of
+    an unknown typed name), so every login name of one account shares the count."""
+    day = timezone.now().strftime("%Y%m%d")
+    return f"xd:login-fail-account:{crypto.digest(account, purpose='lockout')[:32]}:{day}"
 
 
-def login_ip_failure(*, ip: str) -> None:
-    key = _ip_failures_key(ip)
-    cache.add(key, 0, timeout=3600)
-    cache.incr(key)
+def _incr(key: str, timeout: int) -> None:
+    cache.add(key, 0, timeout=timeout)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=timeout)
+
+
+def login_captcha_required(*, ip: str, account: str | None = None) -> bool:
+    """Whether a sign-in from `ip` (to `account`, when known) must come with a captcha: many
+    failures from that address this hour (credential stuffing across accounts), or a few
+    failures for that account today (guessing one password from many addresses)."""
+    if cache.get(_ip_failures_key(ip), 0) >= settings.LOGIN_IP_HOURLY_FAILURES:
+        return True
+    if account is None:
+        return False
+    return cache.get(_account_failures_key(account), 0) >= settings.LOGIN_ACCOUNT_FAILURES_BEFORE_CAPTCHA
+
+
+def login_failure_record(*, ip: str, account: str) -> None:
+    _incr(_ip_failures_key(ip), 3600)
+    _incr(_account_failures_key(account), 24 * 3600)
+
+
+def login_success_record(*, account: str) -> None:
+    """The person got in: the account's count starts again (an attacker's next failures count anew)."""
+    cache.delete(_account_failures_key(account))
+
+
+def login_limits_clear(*, user: User, ip: str) -> None:
+    """A password reset proved the phone or email: the account's captcha count and the axes lock
+    of this (address, account) pair go, so the lockout page's "reset your password" lets the
+    person in now. Other addresses' locks stay (they are someone else's failures)."""
+    login_success_record(account=user.get_username())
+    AxesProxyHandler.reset_attempts(ip_address=address_group(ip), username=user.get_username())

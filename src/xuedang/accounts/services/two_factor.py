@@ -132,3 +132,14 @@ def two_factor_reset(*, actor: Any, user: User, reason: str) -> None:
     user.recovery_codes.all().delete()
     audit_log(actor=actor, action="accounts.totp.reset", target=user, reason=reason.strip())
     sessions_end_all(user=user)
+
+
+def recovery_codes_regenerate(*, user: User, code: str) -> list[str]:
+    """New recovery codes (the old ones stop working), confirmed with the authenticator's code."""
+    if not totp_verify(secret=user.totp_secret, code=code):
+        raise _wrong_code()
+    return recovery_codes_issue(user=user)
+
+
+def recovery_codes_left(*, user: User) -> int:
+    return user.recovery_codes.filter(used_at__isnull=True).count()

@@ -230,6 +230,22 @@ def test_only_an_admin_of_the_scope_withdraws_an_invitation(centre_admin) -> Non
     listing = login(centre_admin).get("/account/staff/").content.decode()
     assert "137****7000" in listing
     assert "13700137000" not in listing
+    assert "审核员 / approver" in listing
     login(centre_admin).post(f"/account/staff/invitations/{invitation.pk}/withdraw/")
     assert Client().get(f"/account/invitation/{token}/").status_code == 404
     assert AuditEntry.objects.filter(action="accounts.invitation.withdrawn").count() == 1
+
+
+def test_a_second_centre_admin_approves_a_waiting_centre_role_on_the_staff_page(centre_admin) -> None:
+    from xuedang.accounts.services import membership_grant
+
+    newcomer = User.objects.create_user(username="zhousj", password=PASSWORD, real_name="周审计")
+    membership = membership_grant(actor=centre_admin, user=newcomer, scope="centre", role="auditor")
+    own = login(centre_admin).post(
+        f"/account/staff/{newcomer.pk}/", {"action": f"approve:{membership.pk}", "reason": "复核"}
+    )
+    assert "另一位用户管理员" in own.content.decode()  # not by the one who granted it
+    assert not is_centre(newcomer)
+    second = _staff("second_admin", "centre", "user_admin")
+    login(second).post(f"/account/staff/{newcomer.pk}/", {"action": f"approve:{membership.pk}", "reason": "复核"})
+    assert is_centre(newcomer)

@@ -50,7 +50,7 @@ def test_a_student_registers_with_an_sms_code_and_confirms(registrar) -> None:
     assert user.phone == PHONE
     assert user.check_password(FORM["password"])
     assert user.bindings.filter(enrollment=enrollment).exists()  # records bound by ID + name
-    assert user.identity_checked_at is None  # the archive still asks the institution question
+    assert user.identity_checked_at is None  # the archive still asks the identity questions
 
 
 @pytest.mark.django_db

@@ -112,3 +112,28 @@ def test_a_lost_device_is_reset_by_a_user_admin_of_the_scope_only(registrar, oth
     # the next sign-in enrols a new authenticator
     client = _password_step("registrar")
     assert "工作人员账号必须启用两步验证" in client.get("/account/login/totp/").content.decode()
+
+
+def test_the_admin_has_no_password_only_sign_in_of_its_own(centre_admin) -> None:
+    client = Client()
+    response = client.post("/admin/login/?next=/admin/", {"username": "centre_admin", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+    assert client.get("/admin/").status_code == 302  # not signed in by that form
+
+
+def test_a_staff_member_replaces_their_recovery_codes_with_the_authenticator(registrar) -> None:
+    secret = _enrolled(registrar)
+    old = recovery_codes_issue(user=registrar)
+    client = _password_step("registrar")
+    client.post("/account/login/totp/", {"code": old[0]})
+    page = client.get("/account/staff/security/").content.decode()
+    assert "剩余可用恢复码：9 个" in page
+    assert "动态口令不正确" in client.post("/account/staff/security/", {"code": "12345x"}).content.decode()
+    done = client.post("/account/staff/security/", {"code": pyotp.TOTP(secret).now()})
+    assert done["Location"].startswith("/account/login/recovery-codes/")
+    assert client.get(done["Location"]).content.decode().count("<li><code>") == 10
+    assert "剩余可用恢复码：10 个" in client.get("/account/staff/security/").content.decode()
+    assert (
+        _password_step("registrar").post("/account/login/totp/", {"code": old[1]}).status_code == 200
+    )  # old ones void

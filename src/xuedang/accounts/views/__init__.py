@@ -15,7 +15,14 @@ from xuedang.accounts.views.profile import (
 )
 from xuedang.accounts.views.recovery import password_reset, password_reset_email, password_reset_link, username_recover
 from xuedang.accounts.views.registration import email_activate, register, register_confirm, register_done
-from xuedang.accounts.views.staff import invitation_accept, invitation_withdraw, staff_detail, staff_invite, staff_list
+from xuedang.accounts.views.staff import (
+    invitation_accept,
+    invitation_withdraw,
+    staff_detail,
+    staff_invite,
+    staff_list,
+    staff_security,
+)
 
 __all__ = [
     "appeal",
@@ -46,6 +53,7 @@ __all__ = [
     "staff_detail",
     "staff_invite",
     "staff_list",
+    "staff_security",
     "two_factor",
     "username_recover",
 ]

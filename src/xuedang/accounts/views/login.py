@@ -33,6 +33,7 @@ from xuedang.accounts.views.common import (
 
 def _finish_login(request: HttpRequest, user: User, backend: str, *, two_factor: bool = False) -> HttpResponse:
     login(request, user, backend=backend)
+    account_sessions.login_success_record(account=user.get_username())
     if two_factor:
         request.session[TWO_FACTOR_KEY] = user.pk
     # login() has just cycled the session, so it has a key by now.
@@ -50,22 +51,19 @@ def _finish_login(request: HttpRequest, user: User, backend: str, *, two_factor:
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
-    """登录: username, mobile, activated email or ID number, and the password."""
-    form = forms.LoginForm(request.POST or None)
-    if request.method == "POST" and account_sessions.login_ip_blocked(ip=client_ip(request)):
-        form.add_error(
-            None,
-            "此网络登录失败次数过多，请 1 小时后再试 / too many failed sign-ins from this network; "
-            "try again within the next hour",
-        )
-        return render(request, "registration/login.html", {"form": form}, status=429)
+    """登录: username, mobile, activated email or ID number, and the password; a captcha too once
+    this network or this account has failed often (decision 0018)."""
+    typed = request.POST.get("username", "") if request.method == "POST" else ""
+    account = backends.lockout_username(request, {"username": typed}) if typed else None
+    captcha = account_sessions.login_captcha_required(ip=client_ip(request), account=account)
+    form = (forms.LoginCaptchaForm if captcha else forms.LoginForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["username"]
         user = authenticate(request, username=name, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
         if user is None:
-            account_sessions.login_ip_failure(ip=client_ip(request))
+            account_sessions.login_failure_record(ip=client_ip(request), account=account or "")
             known = selectors.user_by_login_name(name)
             if known is not None:
                 account_sessions.login_event_record(

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from xuedang.accounts import codes, forms, notify
 from xuedang.accounts.services import passwords
+from xuedang.accounts.services import sessions as account_sessions
 from xuedang.accounts.views.common import NOT_DELIVERED, client_ip, render_form
 
 
@@ -37,7 +38,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            passwords.password_reset_by_code(
+            user = passwords.password_reset_by_code(
                 phone=data["phone"],
                 code=data["code"],
                 new_password=data["new_password1"],
@@ -46,6 +47,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             forms.apply_errors(form, error)
         else:
+            account_sessions.login_limits_clear(user=user, ip=client_ip(request))
             messages.success(request, "密码已重置，请用新密码登录 / your password was reset; sign in with the new one")
             return redirect("login")
     return render_form(
@@ -112,6 +114,7 @@ def password_reset_link(request: HttpRequest, uidb64: str, token: str) -> HttpRe
         except ValidationError as error:
             forms.apply_errors(form, error)
         else:
+            account_sessions.login_limits_clear(user=user, ip=client_ip(request))
             messages.success(request, "密码已重置，请用新密码登录 / your password was reset; sign in with the new one")
             return redirect("login")
     return render_form(

@@ -4,19 +4,24 @@ two-factor resets and deactivation; and the invitee's page that accepts an invit
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from xuedang.accounts import forms, notify, selectors
 from xuedang.accounts.access import access_invitation, access_staff_person, staff_admin_page
+from xuedang.accounts.forms import TotpForm
 from xuedang.accounts.http import AuthenticatedHttpRequest
 from xuedang.accounts.services import invitations, memberships, staff, two_factor
-from xuedang.accounts.views.common import NOT_DELIVERED, TOTP_PENDING_KEY
-from xuedang.institutions.access import INSTITUTION_ADMIN_GRANTS, administered_memberships
+from xuedang.accounts.views.common import NOT_DELIVERED, RECOVERY_CODES_KEY, TOTP_PENDING_KEY
+from xuedang.core.validators import PROVINCE_CODES
+from xuedang.institutions.access import INSTITUTION_ADMIN_GRANTS, administered_memberships, is_user_admin
 from xuedang.institutions.access import memberships as held
 from xuedang.institutions.models import Institution, Role, Scope
 
@@ -113,6 +118,11 @@ def staff_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             elif action == "deactivate":
                 staff.staff_deactivate(actor=request.user, user=person, reason=reason)
                 messages.success(request, "账号已停用 / the login is deactivated")
+            elif action.startswith("approve:") and action[8:].isdigit():
+                waiting = administered_memberships(request.user).filter(user=person, pk=int(action[8:])).first()
+                if waiting is not None:
+                    memberships.membership_approve(actor=request.user, membership=waiting)
+                    messages.success(request, "岗位已复核生效 / role approved")
             elif action.startswith("revoke:") and action[7:].isdigit():
                 membership = administered_memberships(request.user).filter(user=person, pk=int(action[7:])).first()
                 if membership is not None:
@@ -151,4 +161,38 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             request.session[TOTP_PENDING_KEY] = {"user": user.pk, "backend": LOGIN_BACKEND, "next": "/"}
             return redirect("accounts:login_totp")
     roles = [dict(Role.choices)[r] for r in invitation.roles]
-    return render(request, "accounts/invitation.html", {"invitation": invitation, "roles": roles, "form": form})
+    if invitation.institution is not None:
+        where = invitation.institution.name
+    elif invitation.province_code:
+        where = f"{PROVINCE_CODES.get(invitation.province_code, invitation.province_code)} / province"
+    else:
+        where = "全国学籍学历注册中心 / national centre"
+    context = {"invitation": invitation, "roles": roles, "where": where, "form": form}
+    return render(request, "accounts/invitation.html", context)
+
+
+@login_required
+def staff_security(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A staff member's own two-step sign-in: its state, the recovery codes left, new codes."""
+    user = request.user
+    if not two_factor.two_factor_required(user):
+        raise Http404
+    form = TotpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = two_factor.recovery_codes_regenerate(user=user, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            forms.apply_errors(form, error)
+        else:
+            request.session[RECOVERY_CODES_KEY] = codes
+            return redirect(reverse("accounts:recovery_codes") + "?" + urlencode({"next": request.path}))
+    return render(
+        request,
+        "accounts/staff_security.html",
+        {
+            "form": form,
+            "left": two_factor.recovery_codes_left(user=user),
+            "enabled_at": user.totp_enabled_at,
+            "administers": is_user_admin(user),
+        },
+    )

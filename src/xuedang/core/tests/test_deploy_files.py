@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 
 from xuedang.imports.parsing import MAX_BYTES
+from xuedang.registry.services.photo_archives import ZIP_MAX_BYTES
 
 DEPLOY = Path(__file__).resolve().parents[4] / "deploy"
 NGINX = (DEPLOY / "nginx-xuedang.conf").read_text(encoding="utf-8")
@@ -43,11 +44,14 @@ def _body_caps() -> dict[str, int]:
 
 def test_nginx_body_caps_match_the_django_limits() -> None:
     caps = _body_caps()
-    # everywhere: what Django reads into memory, plus the multipart envelope, not more
-    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= caps["server"] <= 2 * settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    # the import routes: the import file limit, plus the envelope
-    for route in ("/school/imports/", "/api/v1/school/imports"):
-        assert MAX_BYTES <= caps[route] <= MAX_BYTES + 8 * 1024**2, route
+    # everywhere: the form limit Django itself answers with a bilingual 413 (RequestBodyLimitMiddleware)
+    assert caps["server"] == settings.MAX_FORM_BODY_BYTES
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= settings.MAX_FORM_BODY_BYTES
+    # the large routes (imports, the photo ZIP): the same cap as Django's, which holds the largest file
+    assert settings.MAX_REQUEST_BODY_BYTES >= MAX_BYTES + 1024**2
+    assert settings.MAX_REQUEST_BODY_BYTES >= ZIP_MAX_BYTES + 1024**2
+    for route in settings.LARGE_BODY_PATHS:
+        assert caps.get(route) == settings.MAX_REQUEST_BODY_BYTES, route
 
 
 def test_nginx_rate_limits_the_public_verification_routes() -> None:

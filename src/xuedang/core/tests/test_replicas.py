@@ -73,6 +73,9 @@ while not replica_row("SELECT 1 FROM django_session WHERE session_key = 'early'"
 seen["lag_caught_up"] = replicas.replica_lag_s()
 with connections["replica"].cursor() as cursor:
     cursor.execute("SELECT pg_wal_replay_pause()")
+while replica_row("SELECT pg_get_wal_replay_pause_state()")[0] != "paused":  # a pause is only requested at first
+    assert time.monotonic() < deadline + 60, "the standby's replay never paused"
+    time.sleep(0.1)
 session("late")  # on the primary only: the standby receives it but does not replay it
 seen["eligible"] = ask("archive:home")
 seen["not_eligible"] = ask("home")
@@ -85,6 +88,7 @@ with connections["default"].cursor() as cursor:  # wait until the standby has re
 while not replica_row("SELECT pg_last_wal_receive_lsn() >= %s::pg_lsn", [sent])[0]:
     assert time.monotonic() < deadline + 60, "the standby never received the WAL"
     time.sleep(0.2)
+seen["lag_while_paused"] = replicas.replica_lag_s()
 settings.REPLICA_MAX_LAG_S = 0  # the standby is now behind by more than that
 seen["eligible_when_lagging"] = ask("archive:home")
 settings.REPLICA_MAX_LAG_S = 3600
@@ -139,6 +143,7 @@ def test_reads_go_to_the_standby_and_fall_back_to_the_primary(primary_and_standb
     assert seen["eligible_after_own_write"] == ["yes", False]  # read-your-writes cookie: primary
     assert seen["post"] == ["yes", True]  # wrote, then read its own write; marked for the next pages
     assert seen["lookup_post"] == ["no", False]  # a look-up logs on the primary but reads the standby
+    assert seen["lag_while_paused"] > 0, seen
     assert seen["eligible_when_lagging"] == ["yes", False]  # over REPLICA_MAX_LAG_S: primary
     assert seen["eligible_again"] == ["no", False]
     assert seen["eligible_standby_down"] == ["yes", False]  # unreachable: primary, no error

@@ -45,6 +45,9 @@ def test_a_year_is_registered_in_bulk_and_late_rows_are_flagged(tmp_path, studen
     on_time, late = AnnualRegistration.objects.order_by("enrollment__student_number")
     assert (on_time.status, on_time.deadline, on_time.late) == ("registered", date(2022, 10, 1), False)
     assert (late.status, late.late) == ("deferred", True)
+    # 暂缓注册 is the state of the enrollment for that year (issue 13 item 7)
+    assert late.enrollment.state == "deferred"
+    assert on_time.enrollment.state == "registered"
 
 
 def test_the_same_file_twice_registers_each_year_once(tmp_path, students) -> None:

@@ -23,10 +23,12 @@ from xuedang.registry.services.credentials import (
     PHOTO_MAX_BYTES,
     PHOTO_SIZE,
     credential_annotate,
+    credential_lacks,
     credential_missing_fields,
     credential_publish,
     credential_register,
     credential_update,
+    credentials_due,
     credentials_publish_due,
     photo_dispute_close,
     photo_dispute_open,
@@ -49,6 +51,12 @@ from xuedang.registry.services.enrollments import (
     identity_validate,
 )
 from xuedang.registry.services.notices import NOTICE_TEXTS, record_notice, record_notice_claim
+from xuedang.registry.services.photo_archives import (
+    ZIP_MAX_BYTES,
+    PhotoArchiveRefused,
+    PhotoProblem,
+    photos_register_archive,
+)
 from xuedang.registry.services.revocations import REVOCATION_PENDING, revocation_decide, revocation_file
 from xuedang.registry.services.transfers import (
     TRANSFER_FORBIDDEN,
@@ -85,8 +93,11 @@ __all__ = [
     "TRANSFER_NOT_FOUND",
     "TRANSFER_OPEN",
     "YEAR_CHANGES",
+    "ZIP_MAX_BYTES",
     "Cancellation",
     "Identity",
+    "PhotoArchiveRefused",
+    "PhotoProblem",
     # access log
     "access_event_record",
     "access_event_staff_view",
@@ -95,10 +106,12 @@ __all__ = [
     "annual_registration_record",
     "change_label",
     "credential_annotate",
+    "credential_lacks",
     "credential_missing_fields",
     "credential_publish",
     "credential_register",
     "credential_update",
+    "credentials_due",
     "credentials_publish_due",
     "enrollment_cancel",
     "enrollment_change_record",
@@ -111,6 +124,7 @@ __all__ = [
     "photo_dispute_close",
     "photo_dispute_open",
     "photo_register",
+    "photos_register_archive",
     "record_notice",
     "record_notice_claim",
     "revocation_decide",

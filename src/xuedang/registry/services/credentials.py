@@ -16,7 +16,7 @@ from xuedang.core import validators
 from xuedang.core.audit import audit_log
 from xuedang.core.images import ImageRefused, image_intake
 from xuedang.institutions.models import Institution
-from xuedang.institutions.selectors import president_on
+from xuedang.institutions.selectors import institution_name_on, president_on
 from xuedang.registry.models import (
     Credential,
     CredentialKind,
@@ -53,15 +53,8 @@ PHOTO_MAX_BYTES = 40 * 1024
 PHOTO_SIZE = (480, 640)
 
 
-@transaction.atomic
-def photo_register(*, actor: Any, enrollment: Enrollment, purpose: str, image: bytes) -> Photo:
-    """Register a student's photo: JPEG, 480×640, at most 40 KB (学历照片 rules).
-
-    The picture goes through `core.images.image_intake` (declared size checked before decoding,
-    metadata dropped by re-encoding); earlier photos of the same purpose are superseded.
-    """
-    if purpose not in Photo.Purpose.values:
-        raise _fail("purpose", "照片类型无效 / unknown photo purpose")
+def photo_clean(image: bytes) -> bytes:
+    """The photo re-encoded (metadata dropped) once it is a JPEG of 480×640 within 40 KB."""
     try:
         clean = image_intake(
             image, max_bytes=PHOTO_MAX_BYTES, formats=("JPEG",), output="JPEG", max_output_bytes=PHOTO_MAX_BYTES
@@ -71,7 +64,19 @@ def photo_register(*, actor: Any, enrollment: Enrollment, purpose: str, image: b
     if clean.size != PHOTO_SIZE:
         width, height = clean.size
         raise _fail("image", f"照片须为 480×640 像素（实际 {width}×{height}）/ the photo must be 480×640 pixels")
-    data = clean.data
+    return clean.data
+
+
+@transaction.atomic
+def photo_register(*, actor: Any, enrollment: Enrollment, purpose: str, image: bytes) -> Photo:
+    """Register a student's photo: JPEG, 480×640, at most 40 KB (学历照片 rules).
+
+    The picture goes through `core.images.image_intake` (declared size checked before decoding,
+    metadata dropped by re-encoding); earlier photos of the same purpose are superseded.
+    """
+    if purpose not in Photo.Purpose.values:
+        raise _fail("purpose", "照片类型无效 / unknown photo purpose")
+    data = photo_clean(image)
     Photo.objects.filter(enrollment=enrollment, purpose=purpose, superseded=False).update(superseded=True)
     photo = Photo.objects.create(
         enrollment=enrollment,
@@ -145,7 +150,7 @@ def credential_register(
         kind=kind,
         certificate_number=number,
         certificate_key=validators.certificate_key(number),
-        institution_name=institution.name,
+        institution_name=institution_name_on(institution=institution, on=study_end),
         president_name=president_on(institution=institution, on=study_end),
         major_code=enrollment.major_code,
         major_name=enrollment.major_name,
@@ -234,6 +239,18 @@ def credential_missing_fields(credential: Credential) -> list[str]:
         if value in (None, ""):
             missing.append(label)
     return missing
+
+
+def credential_lacks(credential: Credential) -> list[str]:
+    """Everything that keeps a draft from publication, in words: the 第十七条 fields still empty
+    (photo and president among them), an open photo dispute, an enrollment no longer studying."""
+    lacks = credential_missing_fields(credential)
+    if _photo_disputed(credential):
+        lacks.append("照片异议未处理 / the photo is disputed")
+    if credential.enrollment.state not in MAY_FINISH:
+        state = credential.enrollment.get_state_display().split(" / ")[0]
+        lacks.append(f"学籍状态为{state} / the enrollment is {credential.enrollment.state}")
+    return lacks
 
 
 @transaction.atomic
@@ -358,22 +375,26 @@ def _credential_apply(
     return credential
 
 
-def credentials_publish_due(*, actor: Any, institution: Institution, today: date | None = None) -> tuple[int, int]:
-    """Publish every complete draft credential of `institution` whose issue date has come.
+def credentials_due(*, institution: Institution, due_by: date) -> Any:
+    """Draft credentials of `institution` whose issue date is on or before `due_by`."""
+    return (
+        Credential.objects.filter(institution=institution, state=CredentialState.DRAFT, issue_date__lte=due_by)
+        .select_related("enrollment")
+        .order_by("issue_date", "certificate_number")
+    )
 
-    Returns (published, still incomplete); each publication is its own transaction and audit entry.
-    """
+
+def credentials_publish_due(
+    *, actor: Any, institution: Institution, today: date | None = None, due_by: date | None = None
+) -> tuple[int, int]:
+    """Publish every complete draft credential of `institution` due by `due_by` (never later
+    than today: 第十八条). Returns (published, still incomplete); each publication is its own
+    transaction and audit entry."""
     today = today or timezone.localdate()
     published = incomplete = 0
-    drafts = Credential.objects.filter(
-        institution=institution, state=CredentialState.DRAFT, issue_date__lte=today
-    ).select_related("enrollment")
+    drafts = credentials_due(institution=institution, due_by=min(due_by or today, today))
     for credential in drafts.iterator(chunk_size=500):
-        if (
-            credential_missing_fields(credential)
-            or _photo_disputed(credential)
-            or credential.enrollment.state not in MAY_FINISH
-        ):
+        if credential_lacks(credential):
             incomplete += 1
             continue
         credential_publish(actor=actor, credential=credential, today=today)

@@ -408,13 +408,31 @@ def annual_registration_record(
     _save_unique(
         registration, "academic_year", f"{academic_year} 学年已注册 / this academic year is already registered"
     )
+    state = _year_state(enrollment, registration)
     audit_log(
         actor=actor,
         action="registry.annual_registration.recorded",
         target=enrollment,
-        after={"academic_year": academic_year, "status": status, "late": registration.late},
+        after={"academic_year": academic_year, "status": status, "late": registration.late, "state": state},
     )
     return registration
+
+
+def _year_state(enrollment: Enrollment, registration: AnnualRegistration) -> str:
+    """暂缓注册 is the enrollment's state for the latest year recorded (item 7): deferring that
+    year moves 注册学籍 to 暂缓注册, registering it moves it back. Earlier years change nothing."""
+    latest = AnnualRegistration.objects.filter(enrollment=enrollment).order_by("-academic_year").first()
+    if latest is None or latest.pk != registration.pk:
+        return enrollment.state
+    moves: dict[tuple[str, str], str] = {
+        (AnnualRegistrationStatus.DEFERRED, EnrollmentState.REGISTERED): EnrollmentState.DEFERRED,
+        (AnnualRegistrationStatus.REGISTERED, EnrollmentState.DEFERRED): EnrollmentState.REGISTERED,
+    }
+    new = moves.get((registration.status, enrollment.state))
+    if new is not None:
+        enrollment.state, enrollment.state_date = new, registration.registered_on
+        enrollment.save(update_fields=["state", "state_date", "updated_at"])
+    return enrollment.state
 
 
 CANCELLATIONS = {  # 学籍注销: the state it leaves and its 学籍异动 code

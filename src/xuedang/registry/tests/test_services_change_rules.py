@@ -181,3 +181,37 @@ def test_the_change_form_offers_neither_graduation_nor_transfer_nor_a_typed_stat
         assert f'value="{code}"' not in page
     assert 'name="state"' not in page
     assert 'name="decision_number"' in page
+
+
+def test_a_deferred_year_shows_as_the_enrollments_state_until_the_year_is_registered() -> None:
+    enrollment = make_enrollment()
+    services.annual_registration_record(
+        actor=None,
+        enrollment=enrollment,
+        academic_year=2022,
+        status="deferred",
+        semester_start=date(2022, 9, 1),
+        registered_on=date(2022, 9, 5),
+    )
+    enrollment.refresh_from_db()
+    assert enrollment.state == EnrollmentState.DEFERRED
+    services.annual_registration_record(
+        actor=None,
+        enrollment=enrollment,
+        academic_year=2021,  # an earlier year recorded late changes nothing
+        status="registered",
+        semester_start=date(2021, 9, 1),
+        registered_on=date(2022, 9, 6),
+    )
+    enrollment.refresh_from_db()
+    assert enrollment.state == EnrollmentState.DEFERRED
+    services.annual_registration_record(
+        actor=None,
+        enrollment=enrollment,
+        academic_year=2023,
+        status="registered",
+        semester_start=date(2023, 9, 1),
+        registered_on=date(2023, 9, 5),
+    )
+    enrollment.refresh_from_db()
+    assert enrollment.state == EnrollmentState.REGISTERED

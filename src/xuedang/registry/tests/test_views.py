@@ -246,9 +246,14 @@ def test_a_reward_by_form_appears_on_the_timeline(registrar) -> None:
 def test_publishing_due_credentials_from_the_page(registrar) -> None:
     from xuedang.institutions.models import Institution
 
+    pku = Institution.objects.get(code="10001").pk
     page = (
         login(registrar)
-        .post("/school/credentials/publish/", {"institution": Institution.objects.get(code="10001").pk}, follow=True)
+        .post(
+            "/school/credentials/publish/",
+            {"institution": pku, "due_by": "2025-07-01", "confirmed": "True"},
+            follow=True,
+        )
         .content.decode()
     )
     assert "已发布 0 条" in page

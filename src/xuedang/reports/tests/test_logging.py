@@ -17,6 +17,11 @@ def test_codes_in_verification_paths_are_redacted() -> None:
     assert redact_codes("POST /verify/lookup/ 200") == "POST /verify/lookup/ 200"
 
 
+def test_invitation_tokens_in_paths_are_redacted() -> None:
+    line = '"GET /account/invitation/Xk3_9-abcDEF/ HTTP/1.1" 200'
+    assert redact_codes(line) == '"GET /account/invitation/[token]/ HTTP/1.1" 200'
+
+
 @pytest.mark.django_db
 def test_a_refused_qr_link_is_logged_without_its_code(settings, caplog) -> None:
     cache.clear()

@@ -38,7 +38,9 @@ class Command(BaseCommand):
         table, column, pk = model._meta.db_table, field.column, model._meta.pk.column
         qn = connection.ops.quote_name
         select = f"SELECT {qn(pk)}, {qn(column)} FROM {qn(table)} WHERE {qn(column)} <> '' AND {qn(pk)} > %s ORDER BY {qn(pk)}"  # noqa: S608,E501 — names from the model, not input
-        update = f"UPDATE {qn(table)} SET {qn(column)} = %s WHERE {qn(pk)} = %s"  # noqa: S608
+        # Only if the row still holds the token read: a value the service wrote meanwhile (already
+        # under the active key) is never overwritten by the re-encryption of the old one.
+        update = f"UPDATE {qn(table)} SET {qn(column)} = %s WHERE {qn(pk)} = %s AND {qn(column)} = %s"  # noqa: S608
         done, last = 0, 0
         while True:
             with transaction.atomic(), connection.cursor() as cursor:
@@ -47,7 +49,7 @@ class Command(BaseCommand):
                 if not rows:
                     return done
                 stale = [
-                    (crypto.seal(crypto.unseal(token)), key)
+                    (crypto.seal(crypto.unseal(token)), key, token)
                     for key, token in rows
                     if crypto.token_key_id(token) != active
                 ]
