@@ -52,6 +52,15 @@ def _fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate limits, captcha counts and sign-in failures live in the cache: each test starts
+    without the counters an earlier test left (the hostile walk exhausts many of them)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _data_dir(settings, tmp_path) -> None:
     """Files a test writes (uploads, reports) go to its own directory, never ./var."""
     settings.DATA_DIR = tmp_path / "var"
