@@ -43,8 +43,8 @@ def _by_document(name: str) -> User | None:
 def user_by_login_name(name: str) -> User | None:
     """The account a typed login name points to: username, mobile, activated email or ID number."""
     name = (name or "").strip()
-    if not name:
-        return None
+    if not name or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        return None  # no login name holds a control character (and PostgreSQL refuses NUL outright)
     if "@" in name:
         return email_owner(name)
     user = User.objects.filter(username=name).first()

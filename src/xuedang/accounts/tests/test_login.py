@@ -31,6 +31,15 @@ def test_a_student_signs_in_by_username_phone_or_id_number(student) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("name", ["stu\x00dent", "student\x01", "\x00"])
+def test_a_login_name_with_a_control_character_is_refused_not_a_500(student, name) -> None:
+    # PostgreSQL refuses NUL in any text parameter; the name must never reach a query
+    response = Client().post("/login/", {"username": name, "password": PASSWORD})
+    assert response.status_code == 200  # the form again, with its error; nobody signed in
+    assert "_auth_user_id" not in response.client.session
+
+
+@pytest.mark.django_db
 def test_an_email_not_yet_activated_is_not_a_login_name(student) -> None:
     student.email = "ji@example.com"
     student.save()
