@@ -65,7 +65,8 @@ def test_moved_models_keep_their_rows_and_open_disputes_mark_their_photo(student
     _migrate(BEFORE_THE_MOVE)
     _migrate(_latest())
 
-    assert Notification.objects.get(user=student).text == "纠错申请 #1：已更正 / applied"
+    # (binding also told the student their 学籍 was registered, 第十一条: a second notice)
+    assert Notification.objects.get(user=student, url="/archive/corrections/1/").text == "纠错申请 #1：已更正 / applied"
     assert [e.viewer_label for e in selectors.access_events(student=student)] == ["北京大学"]
     assert Photo.objects.get(pk=disputed.pk).disputed
     assert AccessEvent._meta.db_table == "archive_accessevent"
