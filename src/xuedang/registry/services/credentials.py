@@ -368,7 +368,9 @@ def credential_update(*, actor: Any, credential: Credential, changes: dict[str, 
         raise _fail("reason", "请填写修改原因 / give the reason for the change")
     changes = _draft_changes_checked(credential, changes)
     if not changes:
-        raise _fail("changes", "没有需要修改的内容 / nothing differs from the credential as it stands")
+        raise _fail(
+            "changes", "没有需要修改的内容 / nothing differs from the credential as it stands", code="unchanged"
+        )
     return _credential_apply(
         actor=actor, credential=credential, changes=changes, reason=reason, action="registry.credential.updated"
     )
