@@ -287,6 +287,33 @@ class AnnualRegistration(models.Model):
         return f"{self.enrollment} {self.academic_year}-{self.academic_year + 1}"
 
 
+class SemesterStart(models.Model):
+    """开学日期 — an institution's first-semester start of one academic year. 学年注册 is due one
+    month later (第十三条); the date is recorded once per year by the institution, visible to its
+    province, and every change is audited, so the registrar no longer types it per registration.
+
+    .. pii: none.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="semester_starts")
+    academic_year = models.PositiveSmallIntegerField("学年 / academic year (start)")
+    starts_on = models.DateField("第一学期开学日期 / first-semester start")
+    deadline = models.DateField("学年注册截止 / annual registration due")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-academic_year"]
+        verbose_name = "开学日期 / semester start"
+        verbose_name_plural = "开学日期 / semester starts"
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "academic_year"], name="semester_start_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.academic_year}: {self.starts_on}"
+
+
 class Photo(models.Model):
     """A student's photo (admission or graduation) as registered by the school.
 

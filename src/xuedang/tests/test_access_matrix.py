@@ -118,6 +118,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "login/": ("/login/", everyone(200)),
     "logout/": ("/logout/", everyone(405)),
     "school/enrollments/": ("/school/enrollments/", staff_page()),
+    "school/semester-starts/": ("/school/semester-starts/?institution=10001", scoped(anonymous=302)),
     "school/enrollments/<int:pk>/": ("/school/enrollments/{pk}/", scoped(anonymous=302)),
     "school/enrollments/export.<str:fmt>": ("/school/enrollments/export.csv", staff_page()),
     "school/enrollments/new/": ("/school/enrollments/new/", registrars(own_only=False)),

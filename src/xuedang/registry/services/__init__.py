@@ -34,6 +34,12 @@ from xuedang.registry.services.credentials import (
     photo_dispute_open,
     photo_register,
 )
+from xuedang.registry.services.deadlines import (
+    SEMESTER_START_MISSING,
+    semester_start_for,
+    semester_start_problem,
+    semester_start_record,
+)
 from xuedang.registry.services.enrollments import (
     CANCELLATION_WORKING_DAYS,
     CANCELLATIONS,
@@ -89,6 +95,8 @@ __all__ = [
     "PHOTO_MAX_BYTES",
     "PHOTO_SIZE",
     "REVOCATION_PENDING",
+    # deadlines
+    "SEMESTER_START_MISSING",
     # transfers
     "TRANSFER_FORBIDDEN",
     "TRANSFER_NOT_FOUND",
@@ -132,6 +140,9 @@ __all__ = [
     "record_notice_claim",
     "revocation_decide",
     "revocation_file",
+    "semester_start_for",
+    "semester_start_problem",
+    "semester_start_record",
     "snapshot",
     "transfer_request_file",
     "transfer_request_province_decide",
