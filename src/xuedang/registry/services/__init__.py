@@ -58,6 +58,16 @@ from xuedang.registry.services.photo_archives import (
     photos_register_archive,
 )
 from xuedang.registry.services.revocations import REVOCATION_PENDING, revocation_decide, revocation_file
+from xuedang.registry.services.self_study import (
+    SELF_STUDY_COLUMNS,
+    RowProblem,
+    SelfStudyRejected,
+    self_study_credential_correct,
+    self_study_credential_publish,
+    self_study_credentials_register,
+    self_study_photo_register,
+    self_study_rows_check,
+)
 from xuedang.registry.services.transfers import (
     TRANSFER_FORBIDDEN,
     TRANSFER_NOT_FOUND,
@@ -88,6 +98,7 @@ __all__ = [
     "PHOTO_MAX_BYTES",
     "PHOTO_SIZE",
     "REVOCATION_PENDING",
+    "SELF_STUDY_COLUMNS",
     # transfers
     "TRANSFER_FORBIDDEN",
     "TRANSFER_NOT_FOUND",
@@ -98,6 +109,8 @@ __all__ = [
     "Identity",
     "PhotoArchiveRefused",
     "PhotoProblem",
+    "RowProblem",
+    "SelfStudyRejected",
     # access log
     "access_event_record",
     "access_event_staff_view",
@@ -129,6 +142,11 @@ __all__ = [
     "record_notice_claim",
     "revocation_decide",
     "revocation_file",
+    "self_study_credential_correct",
+    "self_study_credential_publish",
+    "self_study_credentials_register",
+    "self_study_photo_register",
+    "self_study_rows_check",
     "snapshot",
     "transfer_request_file",
     "transfer_request_province_decide",

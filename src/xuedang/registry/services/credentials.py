@@ -20,6 +20,7 @@ from xuedang.institutions.selectors import institution_name_on, president_on
 from xuedang.registry.models import (
     Credential,
     CredentialKind,
+    CredentialSource,
     CredentialState,
     Enrollment,
     EnrollmentState,
@@ -247,9 +248,10 @@ def credential_lacks(credential: Credential) -> list[str]:
     lacks = credential_missing_fields(credential)
     if _photo_disputed(credential):
         lacks.append("照片异议未处理 / the photo is disputed")
-    if credential.enrollment.state not in MAY_FINISH:
-        state = credential.enrollment.get_state_display().split(" / ")[0]
-        lacks.append(f"学籍状态为{state} / the enrollment is {credential.enrollment.state}")
+    enrollment = credential.enrollment
+    if enrollment is not None and enrollment.state not in MAY_FINISH:
+        state = enrollment.get_state_display().split(" / ")[0]
+        lacks.append(f"学籍状态为{state} / the enrollment is {enrollment.state}")
     return lacks
 
 
@@ -259,7 +261,8 @@ def credential_publish(*, actor: Any, credential: Credential, today: date | None
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
     if credential.state != CredentialState.DRAFT:
         raise _fail("state", "该学历已发布或已撤销 / this credential is already published or revoked")
-    _check_may_finish(credential.enrollment)
+    if credential.enrollment is not None:  # 自考 and 补录 credentials stand alone (decision 0029)
+        _check_may_finish(credential.enrollment)
     missing = credential_missing_fields(credential)
     if missing:
         raise _fail(
@@ -280,7 +283,8 @@ def credential_publish(*, actor: Any, credential: Credential, today: date | None
     credential.state = CredentialState.PUBLISHED
     credential.published_at = timezone.now()
     credential.save(update_fields=["state", "published_at", "updated_at"])
-    _enrollment_finish(actor=actor, credential=credential)
+    if credential.enrollment is not None:
+        _enrollment_finish(actor=actor, credential=credential)
     audit_log(
         actor=actor,
         action="registry.credential.published",
@@ -300,6 +304,7 @@ def _photo_disputed(credential: Credential) -> bool:
 def _enrollment_finish(*, actor: Any, credential: Credential) -> None:
     """The enrollment ends with its credential: 结业 is a 学籍异动 (62); 毕业 is not."""
     enrollment = credential.enrollment
+    assert enrollment is not None  # called only for a credential with a 学籍
     if credential.kind == CredentialKind.COMPLETION:
         _flow_change_record(
             actor=actor,
@@ -328,6 +333,8 @@ def _enrollment_finish(*, actor: Any, credential: Credential) -> None:
 def credential_update(*, actor: Any, credential: Credential, changes: dict[str, Any], reason: str) -> Credential:
     """Correct an unpublished credential; after publication only the province may (第十九条)."""
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    if credential.source == CredentialSource.SELF_STUDY:
+        raise _fail("state", "自考学历由省级自考办修改 / the province's 自考办 edits a self-study credential")
     if credential.state != CredentialState.DRAFT:
         raise _fail(
             "state",
@@ -379,6 +386,7 @@ def credentials_due(*, institution: Institution, due_by: date) -> Any:
     """Draft credentials of `institution` whose issue date is on or before `due_by`."""
     return (
         Credential.objects.filter(institution=institution, state=CredentialState.DRAFT, issue_date__lte=due_by)
+        .exclude(source=CredentialSource.SELF_STUDY)  # the 自考办 publishes those, not the 主考学校
         .select_related("enrollment")
         .order_by("issue_date", "certificate_number")
     )
