@@ -78,6 +78,7 @@ MENU: tuple[Item, ...] = (
     Item("registry:admission_list", "新生录取", "Admissions", lambda w: w.holds(REGISTERING), "admissions"),
     Item("imports:import_list", "批量导入", "Imports", lambda w: w.holds(REGISTERING)),
     Item("registry:enrollment_list", "学籍查询", "Enrollments", lambda w: w.holds(READING)),
+    Item("registry:semester_starts", "开学日期", "Semester starts", lambda w: w.holds(QUEUES)),
     Item("registry:transfer_list", "转学申请", "Transfers", lambda w: w.holds(QUEUES), "transfers"),
     Item("archive_school:corrections", "纠错申请", "Corrections", lambda w: w.holds(QUEUES), "corrections"),
     Item("archive_school:photo_disputes", "图像异议", "Photo disputes", lambda w: w.holds(QUEUES), "disputes"),
