@@ -246,6 +246,15 @@ def make_enrollment(
     )
 
 
+def record_semester_start(year: int, starts_on, *, school: str = REGISTRAR_SCHOOL, actor=None):
+    """The institution's first-semester start of `year` (学年注册 is due a month later; issue 14)."""
+    from xuedang.institutions.models import Institution
+    from xuedang.registry import services
+
+    institution = Institution.objects.get(code=school)
+    return services.semester_start_record(actor=actor, institution=institution, academic_year=year, starts_on=starts_on)
+
+
 # --- A running service for browser journeys ---------------------------------------------------
 def _free_port() -> int:
     import socket

@@ -21,6 +21,7 @@ from xuedang.certification.access import (
 from xuedang.certification.forms import PhotoForm, SelfStudyCorrectionForm, SelfStudyFileForm
 from xuedang.core.masking import mask_document
 from xuedang.institutions.access import APPROVING, REGISTERING
+from xuedang.registry import selectors as registry_selectors
 from xuedang.registry import services as registry
 from xuedang.registry.models import CredentialState
 
@@ -78,7 +79,7 @@ def self_study_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     context = {
         "credential": credential,
         "document": mask_document(credential.document_number),
-        "lacks": registry.credential_lacks(credential) if credential.state == CredentialState.DRAFT else [],
+        "lacks": registry_selectors.credential_lacks(credential) if credential.state == CredentialState.DRAFT else [],
         "photo_form": photo_form,
         "correction_form": correction_form,
         "may_publish": registers and credential.state == CredentialState.DRAFT,

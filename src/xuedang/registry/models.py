@@ -287,6 +287,33 @@ class AnnualRegistration(models.Model):
         return f"{self.enrollment} {self.academic_year}-{self.academic_year + 1}"
 
 
+class SemesterStart(models.Model):
+    """开学日期 — an institution's first-semester start of one academic year. 学年注册 is due one
+    month later (第十三条); the date is recorded once per year by the institution, visible to its
+    province, and every change is audited, so the registrar no longer types it per registration.
+
+    .. pii: none.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="semester_starts")
+    academic_year = models.PositiveSmallIntegerField("学年 / academic year (start)")
+    starts_on = models.DateField("第一学期开学日期 / first-semester start")
+    deadline = models.DateField("学年注册截止 / annual registration due")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-academic_year"]
+        verbose_name = "开学日期 / semester start"
+        verbose_name_plural = "开学日期 / semester starts"
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "academic_year"], name="semester_start_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.academic_year}: {self.starts_on}"
+
+
 class Photo(models.Model):
     """A student's photo (admission or graduation) as registered by the school.
 
@@ -667,3 +694,40 @@ class RecordNoticeDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id} → {self.user_id}"
+
+
+class PublicationJob(models.Model):
+    """发布到期学历 in the background: every complete draft of one school due by `due_by`,
+    published one by one (each its own transaction and audit entry) with progress for the page.
+
+    .. pii: none (counts only; the credentials keep their own history).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "排队中 / queued"
+        RUNNING = "running", "发布中 / publishing"
+        DONE = "done", "已完成 / done"
+        FAILED = "failed", "中断，已发布的保持发布 / interrupted; what was published stays published"
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    due_by = models.DateField("发证日期截至 / issue dates up to")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    published = models.PositiveIntegerField(default=0)
+    incomplete = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "学历发布任务 / publication job"
+        verbose_name_plural = "学历发布任务 / publication jobs"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.institution_id} ≤{self.due_by} {self.state}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else self.processed * 100 // self.total

@@ -23,16 +23,22 @@ from xuedang.registry.services.credentials import (
     PHOTO_MAX_BYTES,
     PHOTO_SIZE,
     credential_annotate,
-    credential_lacks,
     credential_missing_fields,
     credential_publish,
     credential_register,
     credential_update,
-    credentials_due,
+    credentials_due_pks,
     credentials_publish_due,
+    credentials_publish_each,
     photo_dispute_close,
     photo_dispute_open,
     photo_register,
+)
+from xuedang.registry.services.deadlines import (
+    SEMESTER_START_MISSING,
+    semester_start_for,
+    semester_start_problem,
+    semester_start_record,
 )
 from xuedang.registry.services.enrollments import (
     CANCELLATION_WORKING_DAYS,
@@ -57,6 +63,7 @@ from xuedang.registry.services.photo_archives import (
     PhotoProblem,
     photos_register_archive,
 )
+from xuedang.registry.services.publication import publication_job_run, publication_job_start
 from xuedang.registry.services.revocations import REVOCATION_PENDING, revocation_decide, revocation_file
 from xuedang.registry.services.self_study import (
     SELF_STUDY_COLUMNS,
@@ -99,6 +106,8 @@ __all__ = [
     "PHOTO_SIZE",
     "REVOCATION_PENDING",
     "SELF_STUDY_COLUMNS",
+    # deadlines
+    "SEMESTER_START_MISSING",
     # transfers
     "TRANSFER_FORBIDDEN",
     "TRANSFER_NOT_FOUND",
@@ -119,13 +128,13 @@ __all__ = [
     "annual_registration_record",
     "change_label",
     "credential_annotate",
-    "credential_lacks",
     "credential_missing_fields",
     "credential_publish",
     "credential_register",
     "credential_update",
-    "credentials_due",
+    "credentials_due_pks",
     "credentials_publish_due",
+    "credentials_publish_each",
     "enrollment_cancel",
     "enrollment_change_record",
     "enrollment_correct",
@@ -138,6 +147,8 @@ __all__ = [
     "photo_dispute_open",
     "photo_register",
     "photos_register_archive",
+    "publication_job_run",
+    "publication_job_start",
     "record_notice",
     "record_notice_claim",
     "revocation_decide",
@@ -147,6 +158,9 @@ __all__ = [
     "self_study_credentials_register",
     "self_study_photo_register",
     "self_study_rows_check",
+    "semester_start_for",
+    "semester_start_problem",
+    "semester_start_record",
     "snapshot",
     "transfer_request_file",
     "transfer_request_province_decide",

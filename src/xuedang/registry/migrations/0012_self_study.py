@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("institutions", "0007_self_study"),
-        ("registry", "0009_travel_permits"),
+        ("registry", "0011_semester_starts"),
     ]
 
     operations = [
