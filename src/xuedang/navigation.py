@@ -93,6 +93,13 @@ MENU: tuple[Item, ...] = (
         "Supervision",
         lambda w: w.holds(READING, Scope.PROVINCE.value) or w.holds(READING, Scope.CENTRE.value),
     ),
+    # 自考办 (a province's office and the national office) and the centre overseeing them
+    Item(
+        "certification:self_study_list",
+        "自考学历",
+        "Self-study credentials",
+        lambda w: w.holds(READING, Scope.SELF_STUDY.value) or w.holds(READING, Scope.CENTRE.value),
+    ),
     # the centre: identities, appeals, staff, the administration site
     Item(
         "archive_school:former_identities",
@@ -123,7 +130,11 @@ ROLE_LABELS = {
     Role.USER_ADMIN.value: ("用户管理员", "user administrator"),
     Role.AUDITOR.value: ("审计员", "auditor"),
 }
-SCOPE_LABELS = {Scope.CENTRE.value: ("中心", "centre"), Scope.PROVINCE.value: ("省级", "province")}
+SCOPE_LABELS = {
+    Scope.CENTRE.value: ("中心", "centre"),
+    Scope.PROVINCE.value: ("省级", "province"),
+    Scope.SELF_STUDY.value: ("自考办", "self-study office"),
+}
 
 
 def who(user: Any) -> Who:

@@ -30,6 +30,7 @@ urlpatterns = [
     path("archive/", include("xuedang.archive.urls")),
     path("school/archive/", include("xuedang.archive.school_urls")),
     path("supervision/", include("xuedang.supervision.urls")),
+    path("self-study/", include("xuedang.certification.urls")),  # 自考办 (decision 0029)
     path("admin/", admin.site.urls),
     path("archive/reports/", include((report_patterns, "reports"))),
 ]

@@ -277,8 +277,17 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "archive/reports/<int:pk>/qr.svg": ("/archive/reports/{report}/qr.svg", own_report(200)),
     "api/v1/verify/reports": ("/api/v1/verify/reports", everyone(405)),  # POST only, with an organisation key
     "captcha/refresh/": ("/captcha/refresh/", everyone(404)),  # answers XMLHttpRequest only
+    # 自考办 pages (decision 0029): the 自考办 of the credential's province, the national one and centre
+    # staff reading; none of the fixed actors is 自考办 staff (certification/tests/test_self_study_pages.py).
+    "self-study/": ("/self-study/", nobody() | {"centre_admin": 200}),
+    "self-study/template.csv": ("/self-study/template.csv", nobody() | {"centre_admin": 200}),
+    "self-study/<int:pk>/": ("/self-study/{self_study}/", nobody() | {"centre_admin": 200}),
+    "self-study/<int:pk>/photo/": ("/self-study/{self_study}/photo/", nobody()),
+    "self-study/<int:pk>/publish/": ("/self-study/{self_study}/publish/", nobody()),
+    "self-study/<int:pk>/correct/": ("/self-study/{self_study}/correct/", nobody()),
 }
 MISSING = {
+    "self-study/<int:pk>/": "/self-study/999999/",
     "school/credentials/<int:pk>/": "/school/credentials/999999/",
     "school/admissions/<int:pk>/": "/school/admissions/999999/",
     "school/imports/<int:pk>/": "/school/imports/999999/",
@@ -350,6 +359,25 @@ def _failed_import(registrar) -> int:
         )
     import_job_run(job_id=job.pk)
     return job.pk
+
+
+def _self_study() -> int:
+    """A draft 自考 credential registered by 北京's 自考办 (its 主考学校 is the registrar's school)."""
+    from xuedang.registry.services import self_study_credentials_register
+
+    row = {
+        "certificate_number": "65110105251000127",
+        "name": "赵六",
+        "gender": "女",
+        "birth_date": "1992-02-02",
+        "document_number": "110105199202020020",
+        "major_name": "汉语言文学",
+        "level": "本科",
+        "examining_institution": "10001",
+        "study_start": "2021-04-10",
+        "study_end": "2025-06-30",
+    }
+    return self_study_credentials_register(actor=None, province_code="11", rows=[(2, row)])[0].pk
 
 
 def _credential(enrollment) -> int:
@@ -552,6 +580,7 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar,
     }
     ids |= _archive_ids(enrollment)
     ids |= _reports(student, enrollment)
+    ids["self_study"] = _self_study()
     failures = []
     for url, expected in ROUTES.values():
         for actor, status in expected.items():
