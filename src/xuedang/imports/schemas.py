@@ -665,3 +665,66 @@ class CredentialRowValidator:
         clean.setdefault("certificate_number", "")
         clean.setdefault("minor", "")
         return clean
+
+
+# 学历注册信息更新: a draft credential named by 学号; a blank cell leaves that field as it is.
+CREDENTIAL_UPDATE_COLUMNS = [
+    Column("student_number", "学号", "student_number", example="2022000001"),
+    Column("reason", "修改原因", "reason", example="专业名称录入有误"),
+    Column("name", "姓名", "name", required=False, example=""),
+    Column("gender", "性别", "gender", required=False, example=""),
+    Column("birth_date", "出生日期", "birth_date", required=False, example=""),
+    Column("study_start", "入学日期", "study_start", required=False, example=""),
+    Column("study_end", "毕结业日期", "study_end", required=False, example=""),
+    Column("major_code", "专业代码", "major_code", required=False, example="080902"),
+    Column("major_name", "专业名称", "major_name", required=False, example="软件工程"),
+    Column("level", "层次", "level", required=False, example=""),
+    Column("length_years", "学制", "length_years", required=False, example=""),
+    Column("kind", "毕结业", "kind", required=False, example=""),
+    Column("study_form", "学习形式", "study_form", required=False, example=""),
+    Column("president_name", "校长姓名", "president_name", required=False, example=""),
+    Column("certificate_number", "证书编号", "certificate_number", required=False, example=""),
+    Column("minor", "辅修", "minor", required=False, example=""),
+]
+CREDENTIAL_UPDATE_FIELDS = tuple(c.key for c in CREDENTIAL_UPDATE_COLUMNS[2:])
+
+
+class CredentialUpdateRowValidator:
+    """Checks the cells of a 学历注册信息更新 file; what the values mean together (level and
+    major, dates, the certificate number) is checked against the credential in `kinds`."""
+
+    def __init__(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> None:
+        converters: dict[str, Callable[[str], Any]] = {
+            "student_number": _student_number,
+            "reason": lambda v: _text(v, 500),
+            "name": validators.normalize_name,
+            "gender": _gender,
+            "birth_date": _date,
+            "study_start": _date,
+            "study_end": _date,
+            "major_code": _major_code,
+            "major_name": _text100,
+            "level": _coded(lookups, "level", "层次"),
+            "length_years": _length,
+            "kind": _credential_kind,
+            "study_form": _coded(lookups, "study_form", "学习形式"),
+            "president_name": validators.normalize_name,
+            "certificate_number": lambda v: _text(v.strip(), 40),
+            "minor": lambda v: _text(v, 200),
+        }
+        self.steps = [(headers.get(c.key, ""), c, converters[c.key]) for c in CREDENTIAL_UPDATE_COLUMNS]
+
+    def __call__(self, row: SourceRow) -> dict[str, Any]:
+        clean, errors = run_steps(row, self.steps)
+        if errors:
+            raise RowInvalid(errors)
+        if not any(key in clean for key in CREDENTIAL_UPDATE_FIELDS):
+            raise RowInvalid([RowError(row.number, "学号", clean["student_number"], NOTHING_TO_CHANGE)])
+        for key in CREDENTIAL_UPDATE_FIELDS:
+            clean.setdefault(key, None)
+        if clean["length_years"] is not None:
+            clean["length_years"] = str(clean["length_years"])
+        return clean
+
+
+NOTHING_TO_CHANGE = "本行没有要修改的字段 / the row changes no field"

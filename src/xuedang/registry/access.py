@@ -26,6 +26,7 @@ from xuedang.registry.models import (
     Admission,
     Credential,
     Enrollment,
+    PublicationJob,
     RevocationRequest,
     RevocationState,
     TransferRequest,
@@ -85,6 +86,18 @@ def access_admission(actor: object, pk: int, *, roles: Iterable[str] = READING) 
     if admission is None:
         raise Http404
     return admission
+
+
+def access_publication_job(actor: object, pk: int) -> PublicationJob:
+    """A publication job of a school the actor registers for."""
+    job = (
+        PublicationJob.objects.filter(institution_scope(actor, REGISTERING, prefix="institution"), pk=pk)
+        .select_related("institution")
+        .first()
+    )
+    if job is None:
+        raise Http404
+    return job
 
 
 # --- 转学申请: three parties, each with its own duty ---------------------------------------------

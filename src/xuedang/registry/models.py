@@ -665,3 +665,40 @@ class RecordNoticeDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id} → {self.user_id}"
+
+
+class PublicationJob(models.Model):
+    """发布到期学历 in the background: every complete draft of one school due by `due_by`,
+    published one by one (each its own transaction and audit entry) with progress for the page.
+
+    .. pii: none (counts only; the credentials keep their own history).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "排队中 / queued"
+        RUNNING = "running", "发布中 / publishing"
+        DONE = "done", "已完成 / done"
+        FAILED = "failed", "中断，已发布的保持发布 / interrupted; what was published stays published"
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    due_by = models.DateField("发证日期截至 / issue dates up to")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    published = models.PositiveIntegerField(default=0)
+    incomplete = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "学历发布任务 / publication job"
+        verbose_name_plural = "学历发布任务 / publication jobs"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.institution_id} ≤{self.due_by} {self.state}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else self.processed * 100 // self.total

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Case, Q, QuerySet, When
+from django.db.models import Case, F, Q, QuerySet, When
 
 from xuedang.core import validators
 from xuedang.core.models import AuditEntry
@@ -20,6 +20,7 @@ from xuedang.registry.models import (
     Enrollment,
     EnrollmentChange,
     EnrollmentState,
+    Photo,
     RevocationRequest,
     RevocationState,
     SemesterStart,
@@ -27,6 +28,7 @@ from xuedang.registry.models import (
     TransferState,
 )
 from xuedang.registry.services.change_rules import change_label, state_label
+from xuedang.registry.services.credentials import MAY_FINISH, credential_missing_fields
 
 
 @dataclass(frozen=True)
@@ -168,13 +170,42 @@ def revocation_request_list(*, actor: Any) -> QuerySet[RevocationRequest]:
 
 
 def credentials_unpublished(*, actor: Any) -> QuerySet[Credential]:
-    """Draft credentials of the schools the actor registers for, oldest issue date first."""
-    return (
+    """Draft credentials of the schools the actor registers for, oldest issue date first, each
+    with what `credential_lacks` needs (one query a page, never one a row)."""
+    return _with_lacks(
         credentials_for(actor, REGISTERING)
         .filter(state=CredentialState.DRAFT)
-        .select_related("enrollment", "institution")
         .order_by("issue_date", "institution__code", "certificate_number")
     )
+
+
+def credentials_due(*, institution: Any, due_by: date) -> QuerySet[Credential]:
+    """Draft credentials of `institution` whose issue date is on or before `due_by` (发布到期学历's preview)."""
+    return _with_lacks(
+        Credential.objects.filter(
+            institution=institution, state=CredentialState.DRAFT, issue_date__lte=due_by
+        ).order_by("issue_date", "certificate_number")
+    )
+
+
+def _with_lacks(qs: QuerySet[Credential]) -> QuerySet[Credential]:
+    return qs.select_related("enrollment", "institution").annotate(photo_is_disputed=F("photo__disputed"))
+
+
+def credential_lacks(credential: Credential) -> list[str]:
+    """Everything that keeps a draft from publication, in words: the 第十七条 fields still empty
+    (photo and president among them), an open photo dispute, an enrollment no longer studying.
+    Rows from `credentials_unpublished` / `credentials_due` carry the dispute already."""
+    lacks = credential_missing_fields(credential)
+    disputed = getattr(credential, "photo_is_disputed", None)
+    if disputed is None and credential.photo_id is not None:
+        disputed = Photo.objects.filter(pk=credential.photo_id, disputed=True).exists()
+    if disputed:
+        lacks.append("照片异议未处理 / the photo is disputed")
+    if credential.enrollment.state not in MAY_FINISH:
+        state = credential.enrollment.get_state_display().split(" / ")[0]
+        lacks.append(f"学籍状态为{state} / the enrollment is {credential.enrollment.state}")
+    return lacks
 
 
 # --- 学年注册 deadlines (issue 14 item 4) ------------------------------------------------------------

@@ -20,6 +20,7 @@ urlpatterns = [
     path("enrollments/<int:pk>/change/", views.enrollment_change, name="enrollment_change"),
     path("enrollments/<int:pk>/credential/", views.credential_new, name="credential_new"),
     path("credentials/<int:pk>/", views.credential_detail, name="credential_detail"),
+    path("credentials/<int:pk>/edit/", views.credential_edit, name="credential_edit"),
     path("credentials/<int:pk>/annotate/", views.credential_annotate, name="credential_annotate"),
     path("credentials/<int:pk>/revoke/", views.credential_revoke, name="credential_revoke"),
     path("presidents/", views.president_list, name="president_list"),
@@ -28,6 +29,7 @@ urlpatterns = [
     path("photos/", views.photos_upload, name="photos_upload"),
     path("credentials/unpublished/", views.credentials_unpublished, name="credentials_unpublished"),
     path("credentials/publish/", views.credentials_publish, name="credentials_publish"),
+    path("credentials/publish/<int:pk>/", views.publication_job, name="publication_job"),
     path("enrollments/<int:pk>/note/", views.enrollment_note, name="enrollment_note"),
     path("enrollments/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
 ]

@@ -161,6 +161,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/<int:pk>/change/": ("/school/enrollments/{pk}/change/", registrars(own_only=True)),
     "school/enrollments/<int:pk>/credential/": ("/school/enrollments/{pk}/credential/", registrars(own_only=True)),
     "school/credentials/<int:pk>/": ("/school/credentials/{credential}/", scoped(anonymous=302)),
+    "school/credentials/<int:pk>/edit/": ("/school/credentials/{credential}/edit/", registrars(own_only=True)),
     "school/credentials/<int:pk>/annotate/": ("/school/credentials/{credential}/annotate/", registrars(own_only=True)),
     "school/credentials/<int:pk>/revoke/": ("/school/credentials/{credential}/revoke/", registrars(own_only=True)),
     # 撤销申请: the filing school's registrars and the approvers of its province (北京) only.
@@ -174,6 +175,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
         nobody() | {"registrar": 200, "province_officer": 200},
     ),
     "school/credentials/publish/": ("/school/credentials/publish/", registrars(own_only=False)),
+    "school/credentials/publish/<int:pk>/": ("/school/credentials/publish/{publication}/", registrars(own_only=True)),
     "school/enrollments/<int:pk>/note/": ("/school/enrollments/{pk}/note/", registrars(own_only=True)),
     "school/late/": ("/school/late/", staff_page()),
     "school/imports/": ("/school/imports/", registrars(own_only=False)),
@@ -282,6 +284,7 @@ MISSING = {
     "school/enrollments/<int:pk>/": "/school/enrollments/999999/",
     "school/transfers/<int:pk>/": "/school/transfers/999999/",
     "school/revocations/<int:pk>/": "/school/revocations/999999/",
+    "school/credentials/publish/<int:pk>/": "/school/credentials/publish/999999/",
     "api/v1/enrollments/<pk>": "/api/v1/enrollments/999999",
     "archive/enrollments/<int:pk>/": "/archive/enrollments/999999/",
     "archive/credentials/<int:pk>/": "/archive/credentials/999999/",
@@ -354,6 +357,17 @@ def _credential(enrollment) -> int:
     from xuedang.registry.services import credential_register
 
     return credential_register(actor=None, enrollment=enrollment, kind="graduation", study_end=date(2025, 7, 1)).pk
+
+
+def _publication(registrar) -> int:
+    """A finished 发布到期学历 job of the registrar's school."""
+    from datetime import date
+
+    from xuedang.institutions.models import Institution
+    from xuedang.registry.services import publication_job_start
+
+    pku = Institution.objects.get(code="10001")
+    return publication_job_start(actor=registrar, institution=pku, due_by=date(2025, 7, 1)).pk
 
 
 def _admission() -> int:
@@ -533,6 +547,7 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar,
         "revocation": _revocation(registrar),
         "province_officer": User.objects.get(username="province_officer").pk,
         "invitation": _invitation(),
+        "publication": _publication(registrar),
     }
     ids |= _archive_ids(enrollment)
     ids |= _reports(student, enrollment)

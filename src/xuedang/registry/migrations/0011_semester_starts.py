@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("institutions", "0006_former_names"),
-        ("registry", "0009_travel_permits"),
+        ("registry", "0010_publication_jobs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
