@@ -115,10 +115,11 @@ SEED_SQL = [
     INSERT INTO registry_credential (name, gender, birth_date, ethnicity, document_type, document_number,
         identity_digest, enrollment_id, institution_id, kind, certificate_number, certificate_key,
         institution_name, president_name, major_code, major_name, level, education_type, study_form,
-        length_years, study_start, study_end, minor, lost_certificate_note, state, created_at, updated_at)
+        length_years, study_start, study_end, minor, lost_certificate_note, state, source, province_code,
+        created_at, updated_at)
     SELECT e.name, e.gender, e.birth_date, '01', 'resident_id', '', '', e.id, e.institution_id, 'graduation',
         '', '', '学校', '', e.major_code, e.major_name, e.level, '1', '1', 4, e.entry_date,
-        e.expected_graduation_date, '', '', 'draft', now(), now()
+        e.expected_graduation_date, '', '', 'draft', 'enrollment', '', now(), now()
     FROM registry_enrollment e WHERE e.expected_graduation_date = DATE '2026-07-01' AND e.id %% 3 <> 0
     """,
 ]
