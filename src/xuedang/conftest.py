@@ -291,10 +291,11 @@ def scratch_database_drop(created: tuple[str, str] | None) -> None:
 
 
 @pytest.fixture
-def live_app(tmp_path, redis_url):
+def live_app(tmp_path, redis_url, request):
     """The real service in its own processes: its own database (SQLite file, or a fresh
     PostgreSQL database in the PostgreSQL pass), Django's server and a Celery worker on Redis,
-    with the demo staff seeded. Yields the base URL."""
+    with the demo staff seeded (and as many demo students as an indirect parameter asks:
+    `@pytest.mark.parametrize("live_app", [40], indirect=True)`). Yields the base URL."""
     import subprocess
     import sys
     import time
@@ -315,7 +316,8 @@ def live_app(tmp_path, redis_url):
     processes = []
     try:
         subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, timeout=300)
-        subprocess.run([*manage, "seed", "--students", "0"], env=env, check=True, timeout=300)
+        students = str(getattr(request, "param", 0))
+        subprocess.run([*manage, "seed", "--students", students], env=env, check=True, timeout=600)
         processes.append(subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env))
         processes.append(
             subprocess.Popen(

@@ -127,6 +127,8 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/semester-starts/": ("/school/semester-starts/?institution=10001", scoped(anonymous=302)),
     # supervision dashboards (issue 14): the province's and the centre's; an institution's figures for its scope
     "supervision/": ("/supervision/", everyone(404) | {"anonymous": 302, "centre_admin": 302, "province_officer": 302}),
+    # 教育统计: everyone with a staff scope reads their own scope's statistics (small cells suppressed outside it)
+    "supervision/statistics/": ("/supervision/statistics/?scope=institution:10001", scoped(anonymous=302)),
     "supervision/centre/": ("/supervision/centre/", everyone(404) | {"anonymous": 302, "centre_admin": 200}),
     "supervision/centre/export.xlsx": (
         "/supervision/centre/export.xlsx",
