@@ -324,7 +324,8 @@ class Photo(models.Model):
         ADMISSION = "admission", "录取照片 / admission photo"
         GRADUATION = "graduation", "毕业照片 / graduation photo"
 
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="photos")
+    # Empty for the photo of a credential that stands without a 学籍 (自考, 补录: decision 0029).
+    enrollment = models.ForeignKey(Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="photos")
     purpose = models.CharField(max_length=12, choices=Purpose.choices)
     image = models.BinaryField()
     content_type = models.CharField(max_length=20, default="image/jpeg")
@@ -349,6 +350,14 @@ class CredentialKind(models.TextChoices):
     COMPLETION = "completion", "结业 / completion"
 
 
+class CredentialSource(models.TextChoices):
+    """Where a credential comes from (decision 0029): the 学籍 it ends, or none at all."""
+
+    ENROLLMENT = "enrollment", "学籍毕（结）业 / from an enrollment"
+    SELF_STUDY = "self_study", "高等教育自学考试 / self-study examinations (自考)"
+    BACK_REGISTERED = "back_registered", "补录 / back-registered (1991–2001)"
+
+
 class CredentialState(models.TextChoices):
     DRAFT = "draft", "待发布 / not yet published"
     PUBLISHED = "published", "已发布 / published"
@@ -363,7 +372,16 @@ class Credential(IdentitySnapshot):
     .. pii: see IdentitySnapshot; the photo through `photo`.
     """
 
-    enrollment = models.OneToOneField(Enrollment, on_delete=models.PROTECT, related_name="credential")
+    # Empty only for a credential that stands alone (`source` 自考 or 补录, decision 0029).
+    enrollment = models.OneToOneField(
+        Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="credential"
+    )
+    source = models.CharField(
+        "来源 / source", max_length=16, choices=CredentialSource.choices, default=CredentialSource.ENROLLMENT
+    )
+    # 自考: the province whose 自考委 registered it (its 自考办 corrects it); empty otherwise.
+    province_code = models.CharField("自考省份 / self-study province", max_length=2, blank=True, default="")
+    # 自考: the 主考学校 that co-signs the certificate; otherwise the awarding school.
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="credentials")
     kind = models.CharField("毕（结）业 / kind", max_length=10, choices=CredentialKind.choices)
     certificate_number = models.CharField("证书编号 / certificate number", max_length=40, blank=True, default="")
@@ -402,10 +420,21 @@ class Credential(IdentitySnapshot):
                 condition=~models.Q(certificate_number=""),
                 name="credential_certificate_unique",
             ),
+            models.CheckConstraint(
+                condition=models.Q(source="enrollment", enrollment__isnull=False, province_code="")
+                | models.Q(source="self_study", enrollment__isnull=True) & ~models.Q(province_code="")
+                | models.Q(source="back_registered", enrollment__isnull=True, province_code=""),
+                name="credential_source_shape",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.certificate_number or f"draft #{self.pk}"
+
+    @property
+    def stands_alone(self) -> bool:
+        """自考 and 补录 credentials have no 学籍 behind them."""
+        return self.enrollment_id is None
 
 
 class EnrollmentNote(models.Model):

@@ -24,6 +24,7 @@ from xuedang.registry.models import (
     AdmissionState,
     AnnualRegistration,
     Credential,
+    CredentialSource,
     CredentialState,
     Enrollment,
     EnrollmentChange,
@@ -202,9 +203,9 @@ def credentials_unpublished(*, actor: Any) -> QuerySet[Credential]:
 def credentials_due(*, institution: Any, due_by: date) -> QuerySet[Credential]:
     """Draft credentials of `institution` whose issue date is on or before `due_by` (发布到期学历's preview)."""
     return _with_lacks(
-        Credential.objects.filter(
-            institution=institution, state=CredentialState.DRAFT, issue_date__lte=due_by
-        ).order_by("issue_date", "certificate_number")
+        Credential.objects.filter(institution=institution, state=CredentialState.DRAFT, issue_date__lte=due_by)
+        .exclude(source=CredentialSource.SELF_STUDY)  # the 自考办 publishes those, not the 主考学校
+        .order_by("issue_date", "certificate_number")
     )
 
 
@@ -222,9 +223,10 @@ def credential_lacks(credential: Credential) -> list[str]:
         disputed = Photo.objects.filter(pk=credential.photo_id, disputed=True).exists()
     if disputed:
         lacks.append("照片异议未处理 / the photo is disputed")
-    if credential.enrollment.state not in MAY_FINISH:
-        state = credential.enrollment.get_state_display().split(" / ")[0]
-        lacks.append(f"学籍状态为{state} / the enrollment is {credential.enrollment.state}")
+    enrollment = credential.enrollment
+    if enrollment is not None and enrollment.state not in MAY_FINISH:
+        state = enrollment.get_state_display().split(" / ")[0]
+        lacks.append(f"学籍状态为{state} / the enrollment is {enrollment.state}")
     return lacks
 
 

@@ -65,6 +65,16 @@ from xuedang.registry.services.photo_archives import (
 )
 from xuedang.registry.services.publication import publication_job_run, publication_job_start
 from xuedang.registry.services.revocations import REVOCATION_PENDING, revocation_decide, revocation_file
+from xuedang.registry.services.self_study import (
+    SELF_STUDY_COLUMNS,
+    RowProblem,
+    SelfStudyRejected,
+    self_study_credential_correct,
+    self_study_credential_publish,
+    self_study_credentials_register,
+    self_study_photo_register,
+    self_study_rows_check,
+)
 from xuedang.registry.services.transfers import (
     TRANSFER_FORBIDDEN,
     TRANSFER_NOT_FOUND,
@@ -95,6 +105,7 @@ __all__ = [
     "PHOTO_MAX_BYTES",
     "PHOTO_SIZE",
     "REVOCATION_PENDING",
+    "SELF_STUDY_COLUMNS",
     # deadlines
     "SEMESTER_START_MISSING",
     # transfers
@@ -107,6 +118,8 @@ __all__ = [
     "Identity",
     "PhotoArchiveRefused",
     "PhotoProblem",
+    "RowProblem",
+    "SelfStudyRejected",
     # access log
     "access_event_record",
     "access_event_staff_view",
@@ -140,6 +153,11 @@ __all__ = [
     "record_notice_claim",
     "revocation_decide",
     "revocation_file",
+    "self_study_credential_correct",
+    "self_study_credential_publish",
+    "self_study_credentials_register",
+    "self_study_photo_register",
+    "self_study_rows_check",
     "semester_start_for",
     "semester_start_problem",
     "semester_start_record",
