@@ -86,6 +86,13 @@ MENU: tuple[Item, ...] = (
     Item("registry:credentials_publish", "发布学历", "Publish credentials", lambda w: w.holds(REGISTERING)),
     Item("registry:photos_upload", "上传照片", "Upload photos", lambda w: w.holds(REGISTERING)),
     Item("registry:late_list", "逾期注册", "Late registrations", lambda w: w.holds(READING)),
+    # provinces and the centre: supervision (supervision.access.supervisor_view)
+    Item(
+        "supervision:home",
+        "监管统计",
+        "Supervision",
+        lambda w: w.holds(READING, Scope.PROVINCE.value) or w.holds(READING, Scope.CENTRE.value),
+    ),
     # the centre: identities, appeals, staff, the administration site
     Item(
         "archive_school:former_identities",

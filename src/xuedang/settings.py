@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "xuedang.imports",
     "xuedang.archive",
     "xuedang.reports",
+    "xuedang.supervision",  # provincial supervision dashboards (issue 14), above the apps it counts
     "xuedang.demo",  # demo data (`make run`); above every app (decision 0011)
     "axes",
     "captcha",
@@ -366,6 +367,12 @@ IMPORT_FILES_RETENTION_DAYS = int(env("IMPORT_FILES_RETENTION_DAYS", "30"))
 CELERY_BEAT_SCHEDULE["expire-import-files"] = {
     "task": "xuedang.imports.tasks.expire_import_files",
     "schedule": 24 * 3600.0,
+}
+# The supervision dashboards read figures recounted this often from the registry (decision 0015).
+SUPERVISION_REFRESH_S = int(env("SUPERVISION_REFRESH_S", "600"))
+CELERY_BEAT_SCHEDULE["refresh-supervision-figures"] = {
+    "task": "xuedang.supervision.tasks.refresh_figures",
+    "schedule": float(SUPERVISION_REFRESH_S),
 }
 
 # --- Logging: personal data is redacted from every record ------------------------------------
