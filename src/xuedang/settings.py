@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "xuedang.demo",  # demo data (`make run`); above every app (decision 0011)
     "axes",
     "captcha",
+    "ninja",  # its templates and static Swagger UI: the API docs work offline (decision 0028)
 ]
 
 MIDDLEWARE = [
