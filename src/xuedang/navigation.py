@@ -86,6 +86,15 @@ MENU: tuple[Item, ...] = (
     Item("registry:credentials_publish", "发布学历", "Publish credentials", lambda w: w.holds(REGISTERING)),
     Item("registry:photos_upload", "上传照片", "Upload photos", lambda w: w.holds(REGISTERING)),
     Item("registry:late_list", "逾期注册", "Late registrations", lambda w: w.holds(READING)),
+    # 录取 review: the province's approvers, then the centre's (issue 14 item 1)
+    Item(
+        "registry:admission_batch_list",
+        "录取审核",
+        "Admission review",
+        lambda w: (
+            w.holds({Role.APPROVER.value}, Scope.PROVINCE.value) or w.holds({Role.APPROVER.value}, Scope.CENTRE.value)
+        ),
+    ),
     # provinces and the centre: supervision (supervision.access.supervisor_view)
     Item(
         "supervision:home",

@@ -4,6 +4,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,17 +21,19 @@ from xuedang.institutions.models import Institution, President, Role
 from xuedang.registry import selectors, services
 from xuedang.registry.access import (
     access_admission,
+    access_admission_batch,
     access_credential,
     access_enrollment,
     access_publication_job,
     access_revocation_request,
     access_transfer_request,
-    admissions_for,
+    admission_batches_for,
     may_answer_as_sending,
     may_decide_as_province,
     may_decide_revocation,
     may_record_semester_start,
     may_withdraw,
+    reviewed_admissions_for,
     staff_view,
 )
 from xuedang.registry.forms import (
@@ -55,6 +58,7 @@ from xuedang.registry.forms import (
     TransferForm,
 )
 from xuedang.registry.models import (
+    AdmissionReview,
     AdmissionState,
     CredentialState,
     EnrollmentState,
@@ -344,7 +348,7 @@ def enrollment_annual(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 def admission_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """录取 data waiting for the school's answer (registrars)."""
     state = request.GET.get("state", "admitted")
-    qs = admissions_for(request.user, REGISTERING).select_related("institution").order_by("exam_number")
+    qs = reviewed_admissions_for(request.user, REGISTERING).select_related("institution").order_by("exam_number")
     if state in AdmissionState.values:
         qs = qs.filter(state=state)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -853,3 +857,39 @@ def president_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         {"form": form, "page": page},
         status=400 if form.errors else 200,
     )
+
+
+@staff_view(APPROVING)
+def admission_batch_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """录取批次 to review: the province's approvers first, then the centre's (issue 14 item 1)."""
+    batches = admission_batches_for(request.user).select_related("institution")
+    state = request.GET.get("state", "")
+    if state in AdmissionReview.values:
+        batches = batches.filter(state=state)
+    batches = batches.annotate(rows=Count("admissions")).order_by("-submitted_at", "-id")
+    page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "state": state, "states": AdmissionReview.choices}
+    return render(request, "registry/admission_batch_list.html", context)
+
+
+@staff_view(APPROVING)
+def admission_batch_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One batch's rows; the reviewer at its step passes it on, returning single rows with reasons."""
+    batch = access_admission_batch(request.user, pk)
+    may_review = services.admission_reviewer_stage(request.user, batch.institution) == batch.state
+    error = ""
+    if request.method == "POST":
+        if not may_review:
+            raise Http404
+        chosen = {int(v) for v in request.POST.getlist("return") if v.isdigit()}
+        returned = {row: request.POST.get(f"reason_{row}", "") for row in chosen}
+        try:
+            services.admission_batch_review(actor=request.user, batch=batch, returned=returned)
+        except ValidationError as problem:
+            error = "；".join(problem.messages)
+        else:
+            messages.success(request, f"已审核，退回 {len(returned)} 条 / reviewed; {len(returned)} returned")
+            return redirect("registry:admission_batch_detail", pk=batch.pk)
+    rows = batch.admissions.order_by("exam_number")
+    context = {"batch": batch, "rows": rows, "may_review": may_review, "error": error}
+    return render(request, "registry/admission_batch_detail.html", context)

@@ -9,6 +9,11 @@ of the submodules is here, and other apps and tests import from `xuedang.registr
 """
 
 from xuedang.registry.services.access_events import access_event_record, access_event_staff_view
+from xuedang.registry.services.admission_review import (
+    admission_batch_open,
+    admission_batch_review,
+    admission_reviewer_stage,
+)
 from xuedang.registry.services.admissions import ADMISSION_OUTCOMES, admission_confirm, admission_decline
 from xuedang.registry.services.change_rules import CHANGE_RULES, change_label
 from xuedang.registry.services.common import (
@@ -123,8 +128,11 @@ __all__ = [
     # access log
     "access_event_record",
     "access_event_staff_view",
+    "admission_batch_open",
+    "admission_batch_review",
     "admission_confirm",
     "admission_decline",
+    "admission_reviewer_stage",
     "annual_registration_record",
     "change_label",
     "credential_annotate",
