@@ -132,6 +132,7 @@ def test_a_nul_in_a_query_matches_nothing_rather_than_failing() -> None:
     assert client.get("/api/v1/institutions/10001%00").status_code == 404
 
 
+@pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_swagger_ui_shows_every_operation_with_the_internet_cut_off(live_server, browser) -> None:
     page = browser.new_page()
