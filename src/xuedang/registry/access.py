@@ -27,6 +27,7 @@ from xuedang.registry.models import (
     AdmissionBatch,
     AdmissionReview,
     Credential,
+    EligibilityWaiver,
     Enrollment,
     PublicationJob,
     RevocationRequest,
@@ -226,3 +227,17 @@ def access_admission_batch(actor: object, pk: int) -> AdmissionBatch:
     if batch is None:
         raise Http404
     return batch
+
+
+# --- 资格复查例外: the school files, its province decides (decision 0026) -----------------------------
+
+
+def waivers_for(actor: object) -> QuerySet[EligibilityWaiver]:
+    return EligibilityWaiver.objects.filter(institution_scope(actor, READING, prefix="institution"))
+
+
+def access_waiver(actor: object, pk: int) -> EligibilityWaiver:
+    waiver = waivers_for(actor).select_related("institution").filter(pk=pk).first()
+    if waiver is None:
+        raise Http404
+    return waiver

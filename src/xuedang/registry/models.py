@@ -335,6 +335,57 @@ class AnnualRegistration(models.Model):
         return f"{self.enrollment} {self.academic_year}-{self.academic_year + 1}"
 
 
+class WaiverCategory(models.TextChoices):
+    """Students with no province 录取 row in this registry (decision 0026)."""
+
+    GRADUATE = "graduate", "研究生（学校录取）/ graduate student admitted by the school"
+    HKMT_INTERNATIONAL = "hkmt_international", "港澳台侨及外国留学生 / from Hong Kong, Macau, Taiwan or abroad"
+    PREPARATORY = "preparatory", "预科结业转入 / preparatory student handed over"
+
+
+class WaiverState(models.TextChoices):
+    PENDING = "pending", "待省级审批 / waiting for the province"
+    APPROVED = "approved", "已批准 / approved"
+    REJECTED = "rejected", "不予批准 / rejected"
+
+
+class EligibilityWaiver(models.Model):
+    """资格复查例外 — the province allows one new student with no reviewed 录取 to be registered at
+    one institution (decision 0026). Used once: the enrollment it allowed is linked.
+
+    .. pii: a named person's document number (encrypted, digest beside it) and the reason.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="eligibility_waivers")
+    category = models.CharField("类别 / category", max_length=20, choices=WaiverCategory.choices)
+    name = models.CharField("姓名 / name", max_length=100)
+    document_type = models.CharField(
+        "证件类型 / document type", max_length=20, choices=DocumentType.choices, default=DocumentType.RESIDENT_ID
+    )
+    document_number = EncryptedTextField("证件号码 / document number")
+    identity_digest = models.CharField(max_length=64, db_index=True)
+    reason = models.TextField("理由 / reason")
+    state = models.CharField(max_length=10, choices=WaiverState.choices, default=WaiverState.PENDING)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True, default="")
+    enrollment = models.OneToOneField(
+        "Enrollment", null=True, blank=True, on_delete=models.PROTECT, related_name="eligibility_waiver"
+    )
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = "资格复查例外 / eligibility waiver"
+        verbose_name_plural = "资格复查例外 / eligibility waivers"
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.category} {self.state}"
+
+
 class SemesterStart(models.Model):
     """开学日期 — an institution's first-semester start of one academic year. 学年注册 is due one
     month later (第十三条); the date is recorded once per year by the institution, visible to its

@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from xuedang.accounts.http import AuthenticatedHttpRequest
 from xuedang.core.codetables import code_choices
@@ -27,14 +28,17 @@ from xuedang.registry.access import (
     access_publication_job,
     access_revocation_request,
     access_transfer_request,
+    access_waiver,
     admission_batches_for,
     may_answer_as_sending,
     may_decide_as_province,
     may_decide_revocation,
     may_record_semester_start,
+    may_supervise,
     may_withdraw,
     reviewed_admissions_for,
     staff_view,
+    waivers_for,
 )
 from xuedang.registry.forms import (
     AdmissionConfirmForm,
@@ -56,6 +60,7 @@ from xuedang.registry.forms import (
     SemesterStartForm,
     TransferDecisionForm,
     TransferForm,
+    WaiverForm,
 )
 from xuedang.registry.models import (
     AdmissionReview,
@@ -242,9 +247,10 @@ def enrollment_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 document_type=data["document_type"],
                 document_number=data["document_number"],
             )
-            enrollment = services.enrollment_register(
+            enrollment = services.new_student_register(  # 资格复查 against the reviewed 录取
                 actor=request.user,
                 institution=data["institution"],
+                exam_number=data["exam_number"],
                 student_number=data["student_number"],
                 identity=identity,
                 major_code=data["major_code"],
@@ -893,3 +899,63 @@ def admission_batch_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
     rows = batch.admissions.order_by("exam_number")
     context = {"batch": batch, "rows": rows, "may_review": may_review, "error": error}
     return render(request, "registry/admission_batch_detail.html", context)
+
+
+@staff_view()
+def waiver_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """资格复查例外 (decision 0026): registrars file them; the province's approvers decide here."""
+    schools = institutions_for(request.user, REGISTERING).order_by("code")
+    form = WaiverForm(request.POST or None, institutions=schools) if schools.exists() else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                identity = services.identity_validate(
+                    name=data["name"],
+                    gender=data["gender"],
+                    birth_date=data["birth_date"],
+                    ethnicity="",
+                    document_type=data["document_type"],
+                    document_number=data["document_number"],
+                )
+                services.eligibility_waiver_file(
+                    actor=request.user,
+                    institution=data["institution"],
+                    category=data["category"],
+                    identity=identity,
+                    reason=data["reason"],
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "已报省级教育行政部门审批 / sent to the province for approval")
+                return redirect("registry:waiver_list")
+    waivers = [
+        {
+            "w": waiver,
+            "masked": mask_document(waiver.document_number),
+            "decidable": waiver.state == "pending" and may_supervise(request.user, waiver.institution),
+        }
+        for waiver in waivers_for(request.user).select_related("institution")[:200]
+    ]
+    return render(request, "registry/waiver_list.html", {"form": form, "waivers": waivers})
+
+
+@require_POST
+@staff_view(APPROVING)
+def waiver_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    waiver = access_waiver(request.user, pk)
+    try:
+        services.eligibility_waiver_decide(
+            actor=request.user,
+            waiver=waiver,
+            approve=request.POST.get("decision") == "approve",
+            note=request.POST.get("note", "")[:500],
+        )
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, "已审批 / decided")
+    return redirect("registry:waiver_list")

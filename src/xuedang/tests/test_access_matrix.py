@@ -161,6 +161,9 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/<int:pk>/annual/": ("/school/enrollments/{pk}/annual/", registrars(own_only=True)),
     "school/admissions/": ("/school/admissions/", registrars(own_only=False)),
     "school/admissions/<int:pk>/": ("/school/admissions/{admission}/", registrars(own_only=True)),
+    # 资格复查例外 (decision 0026): every staff member sees their scope's requests; deciding is a POST
+    "school/waivers/": ("/school/waivers/", staff_page()),
+    "school/waivers/<int:pk>/decide/": ("/school/waivers/1/decide/", everyone(405)),
     # 录取批次: reviewed by the province's approvers, then the centre's (the centre's user admin is neither)
     "school/admission-batches/": (
         "/school/admission-batches/",

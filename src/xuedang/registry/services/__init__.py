@@ -45,6 +45,13 @@ from xuedang.registry.services.deadlines import (
     semester_start_problem,
     semester_start_record,
 )
+from xuedang.registry.services.eligibility import (
+    NO_ADMISSION,
+    eligibility_waiver_decide,
+    eligibility_waiver_file,
+    new_student_register,
+    waiver_category,
+)
 from xuedang.registry.services.enrollments import (
     CANCELLATION_WORKING_DAYS,
     CANCELLATIONS,
@@ -107,6 +114,7 @@ __all__ = [
     "ENROLLMENT_FIELDS",
     "IDENTITY_FIELDS",
     "NOTICE_TEXTS",
+    "NO_ADMISSION",
     "PHOTO_MAX_BYTES",
     "PHOTO_SIZE",
     "REVOCATION_PENDING",
@@ -143,6 +151,8 @@ __all__ = [
     "credentials_due_pks",
     "credentials_publish_due",
     "credentials_publish_each",
+    "eligibility_waiver_decide",
+    "eligibility_waiver_file",
     "enrollment_cancel",
     "enrollment_change_record",
     "enrollment_correct",
@@ -151,6 +161,7 @@ __all__ = [
     "enrollment_transfer",
     "identity_validate",
     "major_code_problem",
+    "new_student_register",
     "photo_dispute_close",
     "photo_dispute_open",
     "photo_register",
@@ -174,4 +185,5 @@ __all__ = [
     "transfer_request_province_decide",
     "transfer_request_sending_answer",
     "transfer_request_withdraw",
+    "waiver_category",
 ]
