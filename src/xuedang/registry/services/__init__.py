@@ -10,6 +10,13 @@ of the submodules is here, and other apps and tests import from `xuedang.registr
 
 from xuedang.registry.services.access_events import access_event_record, access_event_staff_view
 from xuedang.registry.services.admissions import ADMISSION_OUTCOMES, admission_confirm, admission_decline
+from xuedang.registry.services.back_registration import (
+    BACK_REGISTRATION_COLUMNS,
+    BackRegistrationRejected,
+    back_registration_decide,
+    back_registration_rows_check,
+    back_registration_submit,
+)
 from xuedang.registry.services.change_rules import CHANGE_RULES, change_label
 from xuedang.registry.services.common import (
     CREDENTIAL_FIELDS,
@@ -91,6 +98,7 @@ __all__ = [
     "ADMISSION_OUTCOMES",
     # credentials
     "ARTICLE_17_FIELDS",
+    "BACK_REGISTRATION_COLUMNS",
     # enrollments
     "CANCELLATIONS",
     "CANCELLATION_WORKING_DAYS",
@@ -114,6 +122,7 @@ __all__ = [
     "TRANSFER_OPEN",
     "YEAR_CHANGES",
     "ZIP_MAX_BYTES",
+    "BackRegistrationRejected",
     "Cancellation",
     "Identity",
     "PhotoArchiveRefused",
@@ -126,6 +135,9 @@ __all__ = [
     "admission_confirm",
     "admission_decline",
     "annual_registration_record",
+    "back_registration_decide",
+    "back_registration_rows_check",
+    "back_registration_submit",
     "change_label",
     "credential_annotate",
     "credential_missing_fields",
