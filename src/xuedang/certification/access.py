@@ -14,9 +14,16 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
 
-from xuedang.institutions.access import READING, memberships, self_study_provinces, self_study_scope
+from xuedang.institutions.access import (
+    APPROVING,
+    READING,
+    institution_scope,
+    memberships,
+    self_study_provinces,
+    self_study_scope,
+)
 from xuedang.institutions.models import Scope
-from xuedang.registry.models import Credential, CredentialSource
+from xuedang.registry.models import BackRegistrationBatch, BackRegistrationState, Credential, CredentialSource
 
 View = Callable[..., HttpResponseBase]
 
@@ -58,3 +65,27 @@ def access_self_study_credential(actor: object, pk: int, *, roles: Iterable[str]
 def may_register(actor: object, credential: Credential, roles: Iterable[str]) -> bool:
     """Acting on one credential: a role in its own province's 自考办 (never the national office's)."""
     return credential.province_code in registering_provinces(actor, roles)
+
+
+# --- 补录: the school submits, its province decides -------------------------------------------
+
+
+def back_registration_batches_for(actor: object) -> QuerySet[BackRegistrationBatch]:
+    return BackRegistrationBatch.objects.filter(institution_scope(actor, READING, prefix="institution"))
+
+
+def access_back_registration_batch(actor: object, pk: int) -> BackRegistrationBatch:
+    batch = back_registration_batches_for(actor).select_related("institution").filter(pk=pk).first()
+    if batch is None:
+        raise Http404
+    return batch
+
+
+def may_decide_back_registration(actor: object, batch: BackRegistrationBatch) -> bool:
+    """Only an approver of the school's province decides (the provincial authority approves 补录)."""
+    return (
+        batch.state == BackRegistrationState.PENDING
+        and memberships(actor, APPROVING)
+        .filter(scope=Scope.PROVINCE, province_code=batch.institution.province_code)
+        .exists()
+    )

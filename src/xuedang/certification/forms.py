@@ -6,6 +6,7 @@ from django import forms
 
 from xuedang.core import codetables
 from xuedang.core.forms import BilingualForm
+from xuedang.institutions.models import Institution
 from xuedang.registry.services.self_study import SELF_STUDY_CORRECTABLE
 
 
@@ -37,3 +38,26 @@ class SelfStudyCorrectionForm(BilingualForm):
     )
     value = forms.CharField(label="更正后的值 / corrected value", max_length=100)
     reason = forms.CharField(label="更正原因及依据 / reason and grounds", max_length=500, widget=forms.Textarea)
+
+
+class BackRegistrationFileForm(BilingualForm):
+    institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
+        queryset=Institution.objects.none(), label="学校 / institution"
+    )
+    file = forms.FileField(label="补录文件（CSV 或 XLSX）/ back-registration file (CSV or XLSX)")
+
+    def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
+
+
+class BackRegistrationDecisionForm(BilingualForm):
+    decision = forms.ChoiceField(
+        label="审核结果 / decision", choices=[("approve", "批准 / approve"), ("reject", "不予批准 / refuse")]
+    )
+    note = forms.CharField(
+        label="审核意见（不予批准须说明理由）/ note (reasons required to refuse)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea,
+    )

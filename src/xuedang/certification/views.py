@@ -12,17 +12,27 @@ from django.shortcuts import redirect, render
 from xuedang.accounts.http import AuthenticatedHttpRequest
 from xuedang.certification import services
 from xuedang.certification.access import (
+    access_back_registration_batch,
     access_self_study_credential,
+    back_registration_batches_for,
+    may_decide_back_registration,
     may_register,
     registering_provinces,
     self_study_credentials_for,
     self_study_view,
 )
-from xuedang.certification.forms import PhotoForm, SelfStudyCorrectionForm, SelfStudyFileForm
+from xuedang.certification.forms import (
+    BackRegistrationDecisionForm,
+    BackRegistrationFileForm,
+    PhotoForm,
+    SelfStudyCorrectionForm,
+    SelfStudyFileForm,
+)
 from xuedang.core.masking import mask_document
-from xuedang.institutions.access import APPROVING, REGISTERING
+from xuedang.institutions.access import APPROVING, READING, REGISTERING, institutions_for
 from xuedang.registry import selectors as registry_selectors
 from xuedang.registry import services as registry
+from xuedang.registry.access import staff_view
 from xuedang.registry.models import CredentialState
 
 PAGE_SIZE = 50
@@ -63,7 +73,7 @@ def self_study_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @self_study_view()
 def self_study_template(request: AuthenticatedHttpRequest) -> HttpResponse:
-    response = HttpResponse(services.self_study_template_csv(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(services.template_csv(registry.SELF_STUDY_COLUMNS), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="self-study-template.csv"'
     return response
 
@@ -141,3 +151,79 @@ def self_study_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         return _retry(request, pk, error)
     messages.success(request, "已更正 / corrected")
     return redirect("certification:self_study_detail", pk=pk)
+
+
+# --- 补录 (1991–2001) ------------------------------------------------------------------------
+
+
+@staff_view(READING)
+def back_registration_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """补录批次 of the schools in scope; the schools' registrars submit a file here."""
+    institutions = institutions_for(request.user, REGISTERING).order_by("code")
+    form = BackRegistrationFileForm(request.POST or None, request.FILES or None, institutions=institutions)
+    problems: list[registry.RowProblem] = []
+    if request.method == "POST":
+        if not institutions.exists():
+            raise Http404
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                batch = services.back_registration_file_submit(
+                    actor=request.user,
+                    institution=form.cleaned_data["institution"],
+                    upload=upload,
+                    filename=upload.name,
+                )
+            except registry.BackRegistrationRejected as rejected:
+                problems = rejected.problems
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(
+                    request, f"已提交 {batch.rows} 条，待省级审核 / {batch.rows} records sent to the province"
+                )
+                return redirect("certification:back_registration_detail", pk=batch.pk)
+    page = Paginator(back_registration_batches_for(request.user).select_related("institution"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"page": page, "form": form if institutions.exists() else None, "problems": problems}
+    status = 400 if problems or form.errors else 200
+    return render(request, "certification/back_registration_list.html", context, status=status)
+
+
+@staff_view(READING)
+def back_registration_template(request: AuthenticatedHttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        services.template_csv(registry.BACK_REGISTRATION_COLUMNS), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="back-registration-template.csv"'
+    return response
+
+
+@staff_view(READING)
+def back_registration_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One 补录 batch and its records; the school's province approves or refuses it here."""
+    batch = access_back_registration_batch(request.user, pk)
+    may_decide = may_decide_back_registration(request.user, batch)
+    form = BackRegistrationDecisionForm(request.POST or None) if may_decide else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                registry.back_registration_decide(
+                    actor=request.user,
+                    batch=batch,
+                    approve=form.cleaned_data["decision"] == "approve",
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "已处理 / decided")
+                return redirect("certification:back_registration_detail", pk=batch.pk)
+    rows = [(c, mask_document(c.document_number) if c.document_number else "") for c in batch.credentials.all()[:500]]
+    context = {"batch": batch, "rows": rows, "form": form}
+    return render(
+        request, "certification/back_registration_detail.html", context, status=400 if form and form.errors else 200
+    )
