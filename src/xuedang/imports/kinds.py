@@ -662,6 +662,8 @@ class CredentialKind(Kind):
             "minor",
             "lost_certificate_note",
             "state",
+            "source",
+            "province_code",
             "created_at",
             "updated_at",
             *copied,
@@ -680,6 +682,8 @@ class CredentialKind(Kind):
             "s.minor",
             "''",
             "'draft'",
+            "'enrollment'",  # a credential of a 学籍 (decision 0029)
+            "''",
             "%s",
             "%s",
             *(f"e.{f}" for f in copied),

@@ -126,8 +126,20 @@ class CancelForm(BilingualForm):
 class AnnualRegistrationForm(BilingualForm):
     academic_year = forms.IntegerField(min_value=1990, max_value=2100, label="学年（起始年）/ academic year (start)")
     status = forms.ChoiceField(choices=AnnualRegistrationStatus.choices, label="注册状态 / status")
-    semester_start = forms.DateField(widget=DATE, label="开学日期 / semester start")
     registered_on = forms.DateField(widget=DATE, label="注册日期 / registered on")
+
+
+class SemesterStartForm(BilingualForm):
+    """An institution's first-semester start of one academic year (学年注册 is due a month later)."""
+
+    academic_year = forms.IntegerField(min_value=1990, max_value=2100, label="学年（起始年）/ academic year (start)")
+    starts_on = forms.DateField(widget=DATE, label="第一学期开学日期 / first-semester start")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=500,
+        required=False,
+        label="修改原因（修改已登记日期时必填）/ reason (required to change a recorded date)",
+    )
 
 
 class AdmissionConfirmForm(BilingualForm):

@@ -7,6 +7,7 @@ urlpatterns = [
     path("enrollments/", views.enrollment_list, name="enrollment_list"),
     path("enrollments/export.<str:fmt>", views.enrollment_export, name="enrollment_export"),
     path("late/", views.late_list, name="late_list"),
+    path("semester-starts/", views.semester_starts, name="semester_starts"),
     path("admissions/", views.admission_list, name="admission_list"),
     path("admissions/<int:pk>/", views.admission_detail, name="admission_detail"),
     path("enrollments/new/", views.enrollment_new, name="enrollment_new"),

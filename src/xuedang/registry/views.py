@@ -1,10 +1,12 @@
 import tempfile
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from xuedang.accounts.http import AuthenticatedHttpRequest
@@ -13,8 +15,8 @@ from xuedang.core.masking import mask_document
 from xuedang.core.middleware import coarse_origin
 from xuedang.core.spreadsheets import write_csv, write_xlsx
 from xuedang.institutions import services as institution_services
-from xuedang.institutions.access import APPROVING, REGISTERING, institutions_for
-from xuedang.institutions.models import President, Role
+from xuedang.institutions.access import APPROVING, REGISTERING, access_institution, institutions_for
+from xuedang.institutions.models import Institution, President, Role
 from xuedang.registry import selectors, services
 from xuedang.registry.access import (
     access_admission,
@@ -27,6 +29,7 @@ from xuedang.registry.access import (
     may_answer_as_sending,
     may_decide_as_province,
     may_decide_revocation,
+    may_record_semester_start,
     may_withdraw,
     staff_view,
 )
@@ -47,6 +50,7 @@ from xuedang.registry.forms import (
     PublishForm,
     RevocationDecisionForm,
     RevocationForm,
+    SemesterStartForm,
     TransferDecisionForm,
     TransferForm,
 )
@@ -168,6 +172,54 @@ def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 def late_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """逾期 — registrations and cancellations entered after their deadline, for the province to follow up."""
     return render(request, "registry/late_list.html", selectors.late_records(actor=request.user))
+
+
+@staff_view()
+def semester_starts(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """开学日期 and 学年注册 due: the institution records its first-semester start once a year; its
+    province reads it with its history; both see who has not registered yet, with the countdown."""
+    schools = institutions_for(request.user).order_by("code")
+    code = request.GET.get("institution", "")
+    institution = access_institution(request.user, code) if code else schools.first()
+    if institution is None:
+        raise Http404
+    form = SemesterStartForm(request.POST or None) if may_record_semester_start(request.user, institution) else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.semester_start_record(actor=request.user, institution=institution, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "开学日期已登记 / the semester start is recorded")
+                return redirect(f"{reverse('registry:semester_starts')}?institution={institution.code}")
+    return render(request, "registry/semester_starts.html", _semester_context(request, institution, form, schools))
+
+
+def _semester_context(
+    request: HttpRequest, institution: Institution, form: SemesterStartForm | None, schools: Any
+) -> dict[str, Any]:
+    today = timezone.localdate()
+    recorded = list(institution.semester_starts.all())
+    year_param = request.GET.get("year", "")
+    year = int(year_param) if year_param.isdigit() and len(year_param) == 4 else None
+    current = next((r for r in recorded if r.academic_year == year), recorded[0] if recorded else None)
+    missing = page = None
+    if current is not None:
+        missing = selectors.annual_registration_missing(institution=institution, recorded=current)
+        page = Paginator(missing, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        "institution": institution,
+        "schools": schools,
+        "form": form,
+        "recorded": recorded,
+        "current": current,
+        "countdown": selectors.countdown(current.deadline, today) if current else None,
+        "page": page,
+        "history": selectors.semester_start_history(institution)[:50],
+    }
 
 
 @staff_view(REGISTERING)

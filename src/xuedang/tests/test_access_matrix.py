@@ -77,6 +77,11 @@ def queue_page() -> dict[str, int]:
     return registrars(own_only=False) | {"province_officer": 200}
 
 
+def supervisors() -> dict[str, int]:
+    """A province's dashboard: its province's staff and the centre's."""
+    return everyone(404) | {"anonymous": 302, "centre_admin": 200, "province_officer": 200}
+
+
 def nobody() -> dict[str, int]:
     return everyone(404) | {"anonymous": 302}
 
@@ -111,6 +116,7 @@ def own_report(status: int) -> dict[str, int]:
 # expected status per actor)
 ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "": ("/", everyone(200)),
+    "start/": ("/start/", everyone(302)),  # the landing after sign-in: each to their own (navigation.py)
     "healthz": ("/healthz", everyone(200)),
     "readyz": ("/readyz", everyone(200)),
     # the test client is 127.0.0.1, inside METRICS_NETWORKS; other addresses: core/tests/test_health.py
@@ -118,6 +124,25 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "login/": ("/login/", everyone(200)),
     "logout/": ("/logout/", everyone(405)),
     "school/enrollments/": ("/school/enrollments/", staff_page()),
+    "school/semester-starts/": ("/school/semester-starts/?institution=10001", scoped(anonymous=302)),
+    # supervision dashboards (issue 14): the province's and the centre's; an institution's figures for its scope
+    "supervision/": ("/supervision/", everyone(404) | {"anonymous": 302, "centre_admin": 302, "province_officer": 302}),
+    "supervision/centre/": ("/supervision/centre/", everyone(404) | {"anonymous": 302, "centre_admin": 200}),
+    "supervision/centre/export.xlsx": (
+        "/supervision/centre/export.xlsx",
+        everyone(404) | {"anonymous": 302, "centre_admin": 200},
+    ),
+    "supervision/province/<str:province>/": ("/supervision/province/11/", supervisors()),
+    "supervision/province/<str:province>/export.xlsx": ("/supervision/province/11/export.xlsx", supervisors()),
+    "supervision/institutions/<str:code>/": ("/supervision/institutions/10001/", scoped(anonymous=302)),
+    "supervision/institutions/<str:code>/<str:figure>/": (
+        "/supervision/institutions/10001/annual_missing/",
+        scoped(anonymous=302),
+    ),
+    "supervision/institutions/<str:code>/<str:figure>/export.xlsx": (
+        "/supervision/institutions/10001/annual_missing/export.xlsx",
+        scoped(anonymous=302),
+    ),
     "school/enrollments/<int:pk>/": ("/school/enrollments/{pk}/", scoped(anonymous=302)),
     "school/enrollments/export.<str:fmt>": ("/school/enrollments/export.csv", staff_page()),
     "school/enrollments/new/": ("/school/enrollments/new/", registrars(own_only=False)),

@@ -34,6 +34,12 @@ from xuedang.registry.services.credentials import (
     photo_dispute_open,
     photo_register,
 )
+from xuedang.registry.services.deadlines import (
+    SEMESTER_START_MISSING,
+    semester_start_for,
+    semester_start_problem,
+    semester_start_record,
+)
 from xuedang.registry.services.enrollments import (
     CANCELLATION_WORKING_DAYS,
     CANCELLATIONS,
@@ -59,6 +65,16 @@ from xuedang.registry.services.photo_archives import (
 )
 from xuedang.registry.services.publication import publication_job_run, publication_job_start
 from xuedang.registry.services.revocations import REVOCATION_PENDING, revocation_decide, revocation_file
+from xuedang.registry.services.self_study import (
+    SELF_STUDY_COLUMNS,
+    RowProblem,
+    SelfStudyRejected,
+    self_study_credential_correct,
+    self_study_credential_publish,
+    self_study_credentials_register,
+    self_study_photo_register,
+    self_study_rows_check,
+)
 from xuedang.registry.services.transfers import (
     TRANSFER_FORBIDDEN,
     TRANSFER_NOT_FOUND,
@@ -89,6 +105,9 @@ __all__ = [
     "PHOTO_MAX_BYTES",
     "PHOTO_SIZE",
     "REVOCATION_PENDING",
+    "SELF_STUDY_COLUMNS",
+    # deadlines
+    "SEMESTER_START_MISSING",
     # transfers
     "TRANSFER_FORBIDDEN",
     "TRANSFER_NOT_FOUND",
@@ -99,6 +118,8 @@ __all__ = [
     "Identity",
     "PhotoArchiveRefused",
     "PhotoProblem",
+    "RowProblem",
+    "SelfStudyRejected",
     # access log
     "access_event_record",
     "access_event_staff_view",
@@ -132,6 +153,14 @@ __all__ = [
     "record_notice_claim",
     "revocation_decide",
     "revocation_file",
+    "self_study_credential_correct",
+    "self_study_credential_publish",
+    "self_study_credentials_register",
+    "self_study_photo_register",
+    "self_study_rows_check",
+    "semester_start_for",
+    "semester_start_problem",
+    "semester_start_record",
     "snapshot",
     "transfer_request_file",
     "transfer_request_province_decide",

@@ -21,6 +21,7 @@ from xuedang.institutions.selectors import institution_name_on, president_on
 from xuedang.registry.models import (
     Credential,
     CredentialKind,
+    CredentialSource,
     CredentialState,
     Enrollment,
     EnrollmentState,
@@ -258,7 +259,8 @@ def credential_publish(*, actor: Any, credential: Credential, today: date | None
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
     if credential.state != CredentialState.DRAFT:
         raise _fail("state", "该学历已发布或已撤销 / this credential is already published or revoked")
-    _check_may_finish(credential.enrollment)
+    if credential.enrollment is not None:  # 自考 and 补录 credentials stand alone (decision 0029)
+        _check_may_finish(credential.enrollment)
     missing = credential_missing_fields(credential)
     if missing:
         raise _fail(
@@ -279,7 +281,8 @@ def credential_publish(*, actor: Any, credential: Credential, today: date | None
     credential.state = CredentialState.PUBLISHED
     credential.published_at = timezone.now()
     credential.save(update_fields=["state", "published_at", "updated_at"])
-    _enrollment_finish(actor=actor, credential=credential)
+    if credential.enrollment is not None:
+        _enrollment_finish(actor=actor, credential=credential)
     audit_log(
         actor=actor,
         action="registry.credential.published",
@@ -299,6 +302,7 @@ def _photo_disputed(credential: Credential) -> bool:
 def _enrollment_finish(*, actor: Any, credential: Credential) -> None:
     """The enrollment ends with its credential: 结业 is a 学籍异动 (62); 毕业 is not."""
     enrollment = credential.enrollment
+    assert enrollment is not None  # called only for a credential with a 学籍
     if credential.kind == CredentialKind.COMPLETION:
         _flow_change_record(
             actor=actor,
@@ -354,6 +358,8 @@ def credential_update(*, actor: Any, credential: Credential, changes: dict[str, 
     credential = (
         Credential.objects.select_for_update().select_related("enrollment", "institution").get(pk=credential.pk)
     )
+    if credential.source == CredentialSource.SELF_STUDY:
+        raise _fail("state", "自考学历由省级自考办修改 / the province's 自考办 edits a self-study credential")
     if credential.state != CredentialState.DRAFT:
         raise _fail(
             "state",
@@ -399,7 +405,8 @@ def _draft_changes_checked(credential: Credential, changes: dict[str, Any]) -> d
     if merged["study_end"] <= merged["study_start"]:
         raise _fail("study_end", "毕（结）业日期须晚于入学日期 / the end of study must be after its start")
     if "study_end" in changes:
-        _check_not_early(credential.enrollment, merged["study_end"])
+        if credential.enrollment is not None:  # a 自考 credential has no 学籍 to finish early
+            _check_not_early(credential.enrollment, merged["study_end"])
         changes.setdefault("issue_date", merged["study_end"])
         name = institution_name_on(institution=credential.institution, on=merged["study_end"])
         if name != credential.institution_name:
@@ -478,7 +485,9 @@ def credentials_publish_due(
 
 def credentials_due_pks(*, institution: Institution, due_by: date) -> list[int]:
     """The drafts of `institution` due by `due_by`, in publication order (the job's work list)."""
-    drafts = Credential.objects.filter(institution=institution, state=CredentialState.DRAFT, issue_date__lte=due_by)
+    drafts = Credential.objects.filter(
+        institution=institution, state=CredentialState.DRAFT, issue_date__lte=due_by
+    ).exclude(source=CredentialSource.SELF_STUDY)  # the 自考办 publishes those, not the 主考学校
     return list(drafts.order_by("issue_date", "certificate_number").values_list("pk", flat=True))
 
 
