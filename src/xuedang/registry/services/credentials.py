@@ -356,7 +356,9 @@ def credential_update(*, actor: Any, credential: Credential, changes: dict[str, 
     Only the fields that differ are applied and audited; a new graduation date moves the issue
     date with it (第十八条) and brings the school's name then in force."""
     credential = (
-        Credential.objects.select_for_update().select_related("enrollment", "institution").get(pk=credential.pk)
+        Credential.objects.select_for_update(of=("self",))
+        .select_related("enrollment", "institution")
+        .get(pk=credential.pk)
     )
     if credential.source == CredentialSource.SELF_STUDY:
         raise _fail("state", "自考学历由省级自考办修改 / the province's 自考办 edits a self-study credential")
