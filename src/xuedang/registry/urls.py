@@ -28,6 +28,7 @@ urlpatterns = [
     path("credentials/<int:pk>/annotate/", views.credential_annotate, name="credential_annotate"),
     path("credentials/<int:pk>/revoke/", views.credential_revoke, name="credential_revoke"),
     path("presidents/", views.president_list, name="president_list"),
+    path("institutions/names/", views.institution_names, name="institution_names"),
     path("revocations/", views.revocation_list, name="revocation_list"),
     path("revocations/<int:pk>/", views.revocation_detail, name="revocation_detail"),
     path("photos/", views.photos_upload, name="photos_upload"),

@@ -2,6 +2,7 @@ import tempfile
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -17,8 +18,8 @@ from xuedang.core.masking import mask_document
 from xuedang.core.middleware import coarse_origin
 from xuedang.core.spreadsheets import write_csv, write_xlsx
 from xuedang.institutions import services as institution_services
-from xuedang.institutions.access import APPROVING, REGISTERING, access_institution, institutions_for
-from xuedang.institutions.models import Institution, President, Role
+from xuedang.institutions.access import APPROVING, REGISTERING, access_institution, institutions_for, is_centre
+from xuedang.institutions.models import FormerName, Institution, President, Role
 from xuedang.registry import selectors, services
 from xuedang.registry.access import (
     access_admission,
@@ -51,6 +52,7 @@ from xuedang.registry.forms import (
     CredentialEditForm,
     CredentialForm,
     EnrollmentForm,
+    InstitutionRenameForm,
     NoteForm,
     PhotoArchiveForm,
     PresidentForm,
@@ -613,6 +615,9 @@ def credential_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             request, "学历已发布，修改须经省级教育行政部门审核 / published: corrections go through the province"
         )
         return redirect("registry:credential_detail", pk=credential.pk)
+    if credential.enrollment_id is None:  # 自考 credentials: their own batch and corrections (decision 0029)
+        messages.error(request, "自考学历请通过自考办的流程更正 / 自考 credentials are corrected by their own office")
+        return redirect("registry:credential_detail", pk=credential.pk)
     form = CredentialEditForm(request.POST or None, request.FILES or None, credential=credential)
     if request.method == "POST" and form.is_valid():
         try:
@@ -959,3 +964,37 @@ def waiver_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "已审批 / decided")
     return redirect("registry:waiver_list")
+
+
+@login_required
+def institution_names(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """更名、合并 with their effective dates (the centre's user administrators): every credential
+    and report shows the name in force on its graduation date."""
+    if not is_centre(request.user, ADMINISTERING):
+        raise Http404
+    form = InstitutionRenameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            institution_services.institution_rename(
+                actor=request.user,
+                institution=data["institution_code"],
+                new_name=data["new_name"],
+                effective=data["effective"],
+                kind=data["kind"],
+                note=data["note"],
+                today=timezone.localdate(),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "已登记，自生效日期起使用新名称 / recorded; the new name applies from its date")
+            return redirect("registry:institution_names")
+    names = FormerName.objects.select_related("institution").order_by("-until", "institution__code")
+    page = Paginator(names, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "registry/institution_names.html",
+        {"form": form, "page": page},
+        status=400 if form.errors else 200,
+    )

@@ -184,6 +184,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/credentials/unpublished/": ("/school/credentials/unpublished/", registrars(own_only=False)),
     "school/revocations/": ("/school/revocations/", queue_page()),
     # 校（院）长任期: user administrators (here the centre's) only
+    "school/institutions/names/": ("/school/institutions/names/", user_admins()),
     "school/presidents/": ("/school/presidents/", nobody() | {"centre_admin": 200}),
     "school/revocations/<int:pk>/": (
         "/school/revocations/{revocation}/",
