@@ -14,8 +14,14 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, settings
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Property tests check behaviour, never speed: on a loaded 2-core machine hypothesis's own timing
+# (deadline, "too slow" data generation) failed tests whose properties held.
+settings.register_profile("xuedang", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("xuedang")
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -255,6 +261,15 @@ def make_enrollment(
         identity=identity,
         **fields,
     )
+
+
+def record_semester_start(year: int, starts_on, *, school: str = REGISTRAR_SCHOOL, actor=None):
+    """The institution's first-semester start of `year` (学年注册 is due a month later; issue 14)."""
+    from xuedang.institutions.models import Institution
+    from xuedang.registry import services
+
+    institution = Institution.objects.get(code=school)
+    return services.semester_start_record(actor=actor, institution=institution, academic_year=year, starts_on=starts_on)
 
 
 # --- A running service for browser journeys ---------------------------------------------------

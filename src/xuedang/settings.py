@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "xuedang.imports",
     "xuedang.archive",
     "xuedang.reports",
+    "xuedang.supervision",  # provincial supervision dashboards (issue 14), above the apps it counts
     "xuedang.demo",  # demo data (`make run`); above every app (decision 0011)
     "axes",
     "captcha",
@@ -140,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "xuedang.navigation.navigation",  # the menu of the signed-in person's role
             ],
         },
     },
@@ -234,7 +236,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"  # a URL name (reverse())
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "start"  # a URL name: xuedang.navigation.start sends each person to their landing
 LOGOUT_REDIRECT_URL = "/"
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(2 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
@@ -287,6 +289,9 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "学档 xuedang <noreply@localhost>")
+# The service desk's address, printed in every page's footer (navigation.navigation); unset, the
+# footer sends people to their school's registry office, the first contact for a record anyway.
+SERVICE_CONTACT_EMAIL = env("SERVICE_CONTACT_EMAIL")
 CODE_IP_DAILY_LIMIT = int(env("CODE_IP_DAILY_LIMIT", "30"))
 LOGIN_IP_HOURLY_FAILURES = int(env("LOGIN_IP_HOURLY_FAILURES", "200"))
 ACCOUNT_CANCEL_COOLING_DAYS = int(env("ACCOUNT_CANCEL_COOLING_DAYS", "15"))
@@ -361,6 +366,12 @@ IMPORT_FILES_RETENTION_DAYS = int(env("IMPORT_FILES_RETENTION_DAYS", "30"))
 CELERY_BEAT_SCHEDULE["expire-import-files"] = {
     "task": "xuedang.imports.tasks.expire_import_files",
     "schedule": 24 * 3600.0,
+}
+# The supervision dashboards read figures recounted this often from the registry (decision 0015).
+SUPERVISION_REFRESH_S = int(env("SUPERVISION_REFRESH_S", "600"))
+CELERY_BEAT_SCHEDULE["refresh-supervision-figures"] = {
+    "task": "xuedang.supervision.tasks.refresh_figures",
+    "schedule": float(SUPERVISION_REFRESH_S),
 }
 
 # --- Logging: personal data is redacted from every record ------------------------------------

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from xuedang import navigation
 from xuedang.accounts import urls as account_urls
 from xuedang.accounts import views as account_views
 from xuedang.api import api
@@ -13,6 +14,7 @@ urlpatterns = [
     # the public verification page first: the registry's most requested route, resolved on every hit
     path("verify/", include((verify_patterns, "verify"))),
     path("", core_views.home, name="home"),
+    path("start/", navigation.start, name="start"),  # the landing after sign-in, per person
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("metrics", core_views.metrics, name="metrics"),
@@ -27,6 +29,7 @@ urlpatterns = [
     # archive (学信档案): the student's pages and the school's queues
     path("archive/", include("xuedang.archive.urls")),
     path("school/archive/", include("xuedang.archive.school_urls")),
+    path("supervision/", include("xuedang.supervision.urls")),
     path("admin/", admin.site.urls),
     path("archive/reports/", include((report_patterns, "reports"))),
 ]

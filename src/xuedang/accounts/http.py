@@ -3,8 +3,9 @@ and where to go after signing in."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.shortcuts import resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from xuedang.accounts.models import User
@@ -26,8 +27,9 @@ class AuthenticatedApiRequest(AuthenticatedHttpRequest):
 
 
 def safe_next(request: HttpRequest) -> str:
-    """The `next` address of a sign-in or check, if it stays on this site; the profile otherwise."""
+    """The `next` address of a sign-in or check, if it stays on this site; otherwise the landing
+    that fits the person (settings.LOGIN_REDIRECT_URL: a student's archive, staff's work queue)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
-    return reverse("accounts:profile")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)

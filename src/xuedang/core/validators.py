@@ -388,6 +388,52 @@ def validate_certificate_number(
     return cert.number
 
 
+SELF_STUDY_LEVELS = {"5": "05", "6": "06"}  # the one-digit level of a 自考 number: 本科, 专科
+
+
+def validate_self_study_number(value: str, *, province_code: str, graduation_year: int, level: str) -> str:
+    """Check a 17-digit 自考 certificate number (REFERENCE.md): 办学类型 6 (1) + level (1) +
+    province (2) + city (2) + county (2) + year (2) + sitting (1) + candidate serial (5) + check (1).
+
+    The check digit's algorithm is not published, so it is not verified (docs/decisions/0029);
+    every other part must agree with the registering province, the graduation year and the level.
+    """
+    number = _compact(value)
+    if not number:
+        raise _error("请填写证书编号 / the certificate number is required", "required")
+    if not re.fullmatch(r"\d{17}", number):
+        raise _error(
+            f"自考证书编号“{value.strip()[:40]}”应为 17 位数字 / a self-study certificate number has 17 digits",
+            "layout",
+        )
+    if number[0] != "6":
+        raise _error(
+            f"第 1 位办学类型“{number[0]}”应为 6（自考）/ digit 1 (type of education) must be 6 for self-study",
+            "education_type",
+        )
+    if SELF_STUDY_LEVELS.get(number[1]) != level:
+        raise _error(
+            f"第 2 位层次代码“{number[1]}”与层次不符（本科 5，专科 6）/ digit 2 (level) does not match the level "
+            "(5 bachelor, 6 junior college)",
+            "level",
+        )
+    if number[2:4] != province_code:
+        raise _error(
+            f"第 3–4 位省份代码“{number[2:4]}”应为 {province_code} / "
+            f"digits 3–4 must be the province code {province_code}",
+            "province",
+        )
+    if number[8:10] != f"{graduation_year % 100:02d}":
+        raise _error(
+            f"第 9–10 位年份“{number[8:10]}”与毕业年份 {graduation_year} 不符 / "
+            "digits 9–10 are not the graduation year",
+            "year",
+        )
+    if number[10] == "0":
+        raise _error("第 11 位考试次数不能为 0 / digit 11 (sitting) cannot be 0", "sitting")
+    return number
+
+
 def certificate_key(value: str) -> str:
     """A matching key: "NO.00298959", "00298959" and "298959" give the same key."""
     number = _compact(value)

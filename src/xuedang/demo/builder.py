@@ -188,16 +188,22 @@ def _seed_one(
     return enrollment
 
 
+def _semester_start(institution: Institution, year: int) -> None:
+    """Each institution's first-semester start of the year, recorded once (学年注册 is due a month later)."""
+    if not institution.semester_starts.filter(academic_year=year).exists():
+        day = date(year, 9, 1 + int(institution.code) % 7)
+        services.semester_start_record(actor=None, institution=institution, academic_year=year, starts_on=day)
+
+
 def _seed_history(enrollment: Enrollment, rng: random.Random, photo: bytes) -> None:
     entry_year = enrollment.entry_date.year
     for year in range(entry_year, min(entry_year + 4, TODAY.year + (TODAY.month >= 9))):
-        start = date(year, 9, rng.randint(1, 10))
+        _semester_start(enrollment.institution, year)
         services.annual_registration_record(
             actor=None,
             enrollment=enrollment,
             academic_year=year,
             status="registered",
-            semester_start=start,
             registered_on=date(year, 9, rng.randint(10, 28)),
         )
     if rng.random() < 0.02 and enrollment.is_active:

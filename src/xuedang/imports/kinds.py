@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 
 from xuedang.imports import loaders
 from xuedang.imports.parsing import RowError
@@ -17,12 +19,15 @@ from xuedang.imports.schemas import (
     CANCELLATION_COLUMNS,
     CHANGE_COLUMNS,
     CREDENTIAL_COLUMNS,
+    CREDENTIAL_UPDATE_COLUMNS,
+    CREDENTIAL_UPDATE_FIELDS,
     ENROLLMENT_COLUMNS,
     AnnualRegistrationRowValidator,
     CancellationRowValidator,
     ChangeRowValidator,
     Column,
     CredentialRowValidator,
+    CredentialUpdateRowValidator,
     EnrollmentRowValidator,
     Lookups,
 )
@@ -657,6 +662,8 @@ class CredentialKind(Kind):
             "minor",
             "lost_certificate_note",
             "state",
+            "source",
+            "province_code",
             "created_at",
             "updated_at",
             *copied,
@@ -675,6 +682,8 @@ class CredentialKind(Kind):
             "s.minor",
             "''",
             "'draft'",
+            "'enrollment'",  # a credential of a 学籍 (decision 0029)
+            "''",
             "%s",
             "%s",
             *(f"e.{f}" for f in copied),
@@ -704,6 +713,143 @@ class CredentialKind(Kind):
             ]
 
 
+UPDATE_DATES = ("birth_date", "study_start", "study_end")
+
+
+class CredentialUpdateKind(Kind):
+    """学历注册信息更新 by file: corrections of draft credentials before publication (第十九条),
+    one row a credential named by 学号. Each row goes through the registry's own
+    `credential_update` (the form's rules and its audit entry, with the values before); the
+    checks run it once in a savepoint that is rolled back, so a file with one bad row writes
+    nothing. A row that changes nothing (the same file again) is skipped."""
+
+    key, title = "credential_updates", "学历注册信息更新"
+    columns = CREDENTIAL_UPDATE_COLUMNS
+    staging = [
+        ("row_no", "integer"),
+        ("student_number", "text"),
+        ("reason", "text"),
+        *((key, "date" if key in UPDATE_DATES else "text") for key in CREDENTIAL_UPDATE_FIELDS),
+    ]
+    audit_action, audit_target = "registry.credential.updated", "registry.credential"
+    audit_per_row = False  # each row's entry is written by `credential_update` itself
+
+    def validator(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> CredentialUpdateRowValidator:
+        return CredentialUpdateRowValidator(headers, lookups, today=today)
+
+    def check(self, institution_id: int) -> list[RowError]:
+        join = (
+            "FROM import_staging s JOIN registry_enrollment e"
+            " ON e.institution_id = %s AND e.student_number = s.student_number"
+            " JOIN registry_credential c ON c.enrollment_id = e.id"
+        )
+        errors = loaders.errors_from(
+            "SELECT s.row_no, s.student_number FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM"
+            " registry_enrollment e JOIN registry_credential c ON c.enrollment_id = e.id"
+            " WHERE e.institution_id = %s AND e.student_number = s.student_number)",
+            [institution_id],
+            "学号",
+            "本校该学号没有已注册的学历 / no credential registered for this student number here",
+        )
+        errors += loaders.repeated_in_file(
+            ("student_number",), "学号", "同一学历在文件中出现多次 / the same credential twice"
+        )
+        errors += loaders.errors_from(
+            f"SELECT s.row_no, s.student_number {join} WHERE c.state <> 'draft'",
+            [institution_id],
+            "学号",
+            "学历已发布，学校不能直接修改，请经省级教育行政部门审核（第十九条）/ published: corrections need "
+            "provincial approval",
+        )
+        if errors:
+            return sorted(errors, key=lambda e: (e.row, e.column))
+        for row_no, credential, changes, reason in _staged_updates(institution_id):
+            errors += _dry_run(row_no, credential, changes, reason)
+        return sorted(errors, key=lambda e: (e.row, e.column))
+
+    def insert(self, institution_id: int, now: datetime, actor_id: int | None, job_id: int) -> int:
+        from django.contrib.auth import get_user_model
+
+        from xuedang.registry.services import credential_update
+
+        actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+        updated = 0
+        for _row_no, credential, changes, reason in _staged_updates(institution_id):
+            try:
+                credential_update(
+                    actor=actor, credential=credential, changes=changes, reason=f"{reason}（批量导入 #{job_id}）"
+                )
+            except ValidationError as error:
+                if not _unchanged(error):
+                    raise
+            else:
+                updated += 1
+        return updated
+
+
+UPDATE_COLUMN_NAMES = {c.key: c.zh for c in CREDENTIAL_UPDATE_COLUMNS}
+
+
+def _staged_updates(institution_id: int) -> Iterator[tuple[int, Any, dict[str, Any], str]]:
+    """(row, draft credential, the row's filled cells, reason) for every staged row, in file order."""
+    from xuedang.registry.models import Credential
+
+    fields = ", ".join(f"s.{key}" for key in CREDENTIAL_UPDATE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.row_no, c.id, s.reason, {fields} FROM import_staging s JOIN registry_enrollment e"
+            " ON e.institution_id = %s AND e.student_number = s.student_number"
+            " JOIN registry_credential c ON c.enrollment_id = e.id ORDER BY s.row_no",
+            [institution_id],
+        )
+        rows = cursor.fetchall()
+    credentials = Credential.objects.in_bulk([row[1] for row in rows])
+    for row_no, pk, reason, *values in rows:
+        changes = {key: _typed(key, value) for key, value in zip(CREDENTIAL_UPDATE_FIELDS, values, strict=True)}
+        yield row_no, credentials[pk], {k: v for k, v in changes.items() if v is not None}, reason
+
+
+def _typed(key: str, value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if key in UPDATE_DATES:
+        return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    if key == "length_years":
+        return Decimal(str(value))
+    return value
+
+
+class _DryRun(Exception):
+    """Rolls back a row's trial update."""
+
+
+def _dry_run(row_no: int, credential: Any, changes: dict[str, Any], reason: str) -> list[RowError]:
+    from xuedang.registry.services import credential_update
+
+    try:
+        with transaction.atomic():
+            credential_update(actor=None, credential=credential, changes=changes, reason=reason)
+            raise _DryRun
+    except _DryRun:
+        return []
+    except ValidationError as error:
+        if _unchanged(error):
+            return []
+        return [
+            RowError(row_no, UPDATE_COLUMN_NAMES.get(field, "学号"), str(changes.get(field, ""))[:100], message)
+            for field, messages in error.message_dict.items()
+            for message in messages
+        ]
+
+
+def _unchanged(error: ValidationError) -> bool:
+    return (
+        any(e.code == "unchanged" for e in error.error_dict.get("changes", []))
+        if hasattr(error, "error_dict")
+        else False
+    )
+
+
 KINDS: dict[str, Kind] = {
     kind.key: kind
     for kind in (
@@ -713,5 +859,6 @@ KINDS: dict[str, Kind] = {
         ChangeKind(),
         CancellationKind(),
         CredentialKind(),
+        CredentialUpdateKind(),
     )
 }

@@ -11,6 +11,7 @@ class ImportKind(models.TextChoices):
     CHANGES = "changes", "学籍异动 / status changes"
     CANCELLATIONS = "cancellations", "学籍注销 / cancellation"
     CREDENTIALS = "credentials", "学历注册 / credentials"
+    CREDENTIAL_UPDATES = "credential_updates", "学历注册信息更新 / credential corrections before publication"
 
 
 class ImportState(models.TextChoices):

@@ -26,6 +26,7 @@ from xuedang.imports.kinds import Kind
 from xuedang.imports.models import ImportJob
 from xuedang.imports.parsing import ImportFileError, RowError, iter_rows
 from xuedang.imports.schemas import Lookups, RowInvalid, validated_headers
+from xuedang.registry.selectors import semester_starts
 
 MAX_ERRORS = 100_000
 PROGRESS_EVERY = 2000
@@ -45,6 +46,7 @@ class ValidationWork:
         self.deadline = deadline
         self.lookups = Lookups()
         self.lookups.institution_code = job.institution.code
+        self.lookups.semester_starts = semester_starts(job.institution)
 
     def run(
         self,

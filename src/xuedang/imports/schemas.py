@@ -104,6 +104,8 @@ class Lookups:
 
     def __init__(self) -> None:
         self.institution_code = ""
+        # The institution's recorded first-semester starts by academic year (学年注册 deadlines).
+        self.semester_starts: dict[int, date] = {}
         self.tables: dict[str, dict[str, str]] = {}
         for table in ("ethnicity", "level", "study_form", "admission_type", "major", "province", "change_type"):
             pairs = code_choices(table)
@@ -350,7 +352,7 @@ ANNUAL_COLUMNS = [
     Column("student_number", "学号", "student_number", example="2026000001"),
     Column("academic_year", "学年", "academic_year", example="2026-2027"),
     Column("status", "注册状态", "status", example="注册学籍"),
-    Column("semester_start", "开学日期", "semester_start", example="2026-09-01"),
+    Column("semester_start", "开学日期", "semester_start", required=False, example="2026-09-01"),
     Column("registered_on", "注册日期", "registered_on", required=False, example="2026-09-15"),
 ]
 ANNUAL_STATUSES = {
@@ -381,7 +383,26 @@ def _annual_status(value: str) -> str:
 
 
 class AnnualRegistrationRowValidator:
-    """Checks rows of a 学年注册 file; the deadline is one month after the semester start (第十三条)."""
+    """Checks rows of a 学年注册 file; the deadline is one month after the semester start the
+    institution recorded for the year (第十三条). A 开学日期 column, if given, must agree with it."""
+
+    def _semester_problems(self, number: int, clean: dict[str, Any]) -> list[RowError]:
+        year, typed = clean.get("academic_year"), clean.get("semester_start")
+        if year is None:
+            return []
+        recorded = self.semester_starts.get(year)
+        if recorded is None:
+            message = (
+                f"本校尚未登记 {year}-{year + 1} 学年第一学期开学日期 / the institution has not recorded "
+                f"the first-semester start of {year}-{year + 1}"
+            )
+            return [RowError(number, "学年", str(year), message)]
+        if typed is not None and typed != recorded:
+            message = (
+                f"开学日期与本校登记的 {recorded} 不一致 / the semester start differs from the recorded {recorded}"
+            )
+            return [RowError(number, "开学日期", str(typed), message)]
+        return []
 
     def __init__(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> None:
         converters = {
@@ -393,22 +414,15 @@ class AnnualRegistrationRowValidator:
         }
         self.steps = [(headers.get(c.key, ""), c, converters[c.key]) for c in ANNUAL_COLUMNS]
         self.today = today
+        self.semester_starts = lookups.semester_starts
 
     def __call__(self, row: SourceRow) -> dict[str, Any]:
         clean, errors = run_steps(row, self.steps)
-        start, year = clean.get("semester_start"), clean.get("academic_year")
-        if start and year and start.year not in (year, year + 1):
-            errors.append(
-                RowError(
-                    row.number,
-                    "开学日期",
-                    str(start),
-                    "开学日期不在该学年内 / the semester start is outside the academic year",
-                )
-            )
+        errors += self._semester_problems(row.number, clean)
         if errors:
             raise RowInvalid(errors)
         clean.setdefault("registered_on", self.today)
+        clean["semester_start"] = self.semester_starts[clean["academic_year"]]
         clean["deadline"] = add_months(clean["semester_start"], 1)
         clean["late"] = clean["registered_on"] > clean["deadline"]
         return clean
@@ -651,3 +665,66 @@ class CredentialRowValidator:
         clean.setdefault("certificate_number", "")
         clean.setdefault("minor", "")
         return clean
+
+
+# 学历注册信息更新: a draft credential named by 学号; a blank cell leaves that field as it is.
+CREDENTIAL_UPDATE_COLUMNS = [
+    Column("student_number", "学号", "student_number", example="2022000001"),
+    Column("reason", "修改原因", "reason", example="专业名称录入有误"),
+    Column("name", "姓名", "name", required=False, example=""),
+    Column("gender", "性别", "gender", required=False, example=""),
+    Column("birth_date", "出生日期", "birth_date", required=False, example=""),
+    Column("study_start", "入学日期", "study_start", required=False, example=""),
+    Column("study_end", "毕结业日期", "study_end", required=False, example=""),
+    Column("major_code", "专业代码", "major_code", required=False, example="080902"),
+    Column("major_name", "专业名称", "major_name", required=False, example="软件工程"),
+    Column("level", "层次", "level", required=False, example=""),
+    Column("length_years", "学制", "length_years", required=False, example=""),
+    Column("kind", "毕结业", "kind", required=False, example=""),
+    Column("study_form", "学习形式", "study_form", required=False, example=""),
+    Column("president_name", "校长姓名", "president_name", required=False, example=""),
+    Column("certificate_number", "证书编号", "certificate_number", required=False, example=""),
+    Column("minor", "辅修", "minor", required=False, example=""),
+]
+CREDENTIAL_UPDATE_FIELDS = tuple(c.key for c in CREDENTIAL_UPDATE_COLUMNS[2:])
+
+
+class CredentialUpdateRowValidator:
+    """Checks the cells of a 学历注册信息更新 file; what the values mean together (level and
+    major, dates, the certificate number) is checked against the credential in `kinds`."""
+
+    def __init__(self, headers: dict[str, str], lookups: Lookups, *, today: date) -> None:
+        converters: dict[str, Callable[[str], Any]] = {
+            "student_number": _student_number,
+            "reason": lambda v: _text(v, 500),
+            "name": validators.normalize_name,
+            "gender": _gender,
+            "birth_date": _date,
+            "study_start": _date,
+            "study_end": _date,
+            "major_code": _major_code,
+            "major_name": _text100,
+            "level": _coded(lookups, "level", "层次"),
+            "length_years": _length,
+            "kind": _credential_kind,
+            "study_form": _coded(lookups, "study_form", "学习形式"),
+            "president_name": validators.normalize_name,
+            "certificate_number": lambda v: _text(v.strip(), 40),
+            "minor": lambda v: _text(v, 200),
+        }
+        self.steps = [(headers.get(c.key, ""), c, converters[c.key]) for c in CREDENTIAL_UPDATE_COLUMNS]
+
+    def __call__(self, row: SourceRow) -> dict[str, Any]:
+        clean, errors = run_steps(row, self.steps)
+        if errors:
+            raise RowInvalid(errors)
+        if not any(key in clean for key in CREDENTIAL_UPDATE_FIELDS):
+            raise RowInvalid([RowError(row.number, "学号", clean["student_number"], NOTHING_TO_CHANGE)])
+        for key in CREDENTIAL_UPDATE_FIELDS:
+            clean.setdefault(key, None)
+        if clean["length_years"] is not None:
+            clean["length_years"] = str(clean["length_years"])
+        return clean
+
+
+NOTHING_TO_CHANGE = "本行没有要修改的字段 / the row changes no field"

@@ -65,6 +65,23 @@ def access_institution(actor: object, code: str, *, roles: Iterable[str] | None 
     return institution
 
 
+def self_study_provinces(actor: object, roles: Iterable[str] | None = None) -> set[str] | None:
+    """The provinces whose 自考 credentials the actor may act on with one of `roles`: None for
+    all of them (the national 自考办), an empty set for none. Centre staff oversee 自考 too."""
+    grants = list(memberships(actor, roles).filter(scope__in=[Scope.CENTRE, Scope.SELF_STUDY]))
+    if any(grant.scope == Scope.CENTRE or not grant.province_code for grant in grants):
+        return None
+    return {grant.province_code for grant in grants}
+
+
+def self_study_scope(actor: object, roles: Iterable[str] | None = None, *, field: str = "province_code") -> Q:
+    """A filter on rows with a 自考 province (`field`) that the actor may act on; empty scope matches nothing."""
+    provinces = self_study_provinces(actor, roles)
+    if provinces is None:
+        return Q()
+    return Q(**{f"{field}__in": sorted(provinces)}) if provinces else Q(pk__in=[])
+
+
 REGISTERING = (Role.REGISTRAR,)
 APPROVING = (Role.APPROVER,)
 READING = (Role.REGISTRAR, Role.APPROVER, Role.AUDITOR, Role.USER_ADMIN)
@@ -82,7 +99,7 @@ def administers(
 ) -> bool:
     """Whether the actor, as a user administrator, may give or take `role` in this scope."""
     admin = memberships(actor, (Role.USER_ADMIN,))
-    if scope in (Scope.CENTRE, Scope.PROVINCE):
+    if scope in (Scope.CENTRE, Scope.PROVINCE, Scope.SELF_STUDY):
         return admin.filter(scope=Scope.CENTRE).exists()
     if scope != Scope.INSTITUTION or institution_id is None:
         return False
@@ -113,7 +130,7 @@ def administered_memberships(actor: object) -> QuerySet[Membership]:
         "scope", "province_code", "institution_id"
     ):
         if scope == Scope.CENTRE:
-            condition |= Q(scope__in=[Scope.CENTRE, Scope.PROVINCE])
+            condition |= Q(scope__in=[Scope.CENTRE, Scope.PROVINCE, Scope.SELF_STUDY])
         elif scope == Scope.PROVINCE:
             condition |= Q(scope=Scope.INSTITUTION, institution__province_code=province)
         else:

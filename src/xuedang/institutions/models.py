@@ -91,6 +91,10 @@ class Scope(models.TextChoices):
     CENTRE = "centre", "中心 / national centre"
     PROVINCE = "province", "省级 / province"
     INSTITUTION = "institution", "高校 / institution"
+    # 自考办 (第四条、第十五条): a province's 自考委办公室 (province_code set) registers and corrects
+    # its 自考 graduates' credentials; the national 自考办 at the centre (province_code empty)
+    # oversees every province's. It covers no institution's 学籍 (docs/decisions/0029).
+    SELF_STUDY = "self_study", "自考办 / self-study examinations office"
 
 
 class Role(models.TextChoices):
@@ -141,6 +145,7 @@ class Membership(models.Model):
                     models.Q(scope="centre", province_code="", institution__isnull=True)
                     | models.Q(scope="province", institution__isnull=True) & ~models.Q(province_code="")
                     | models.Q(scope="institution", province_code="", institution__isnull=False)
+                    | models.Q(scope="self_study", institution__isnull=True)
                 ),
                 name="membership_scope_shape",
             ),

@@ -40,6 +40,9 @@ def staff_label(actor: object) -> str:
         elif membership.scope == Scope.PROVINCE:
             province = codetables.code_label("province", membership.province_code)
             labels.append(f"{province}教育行政部门 / provincial education authority")
+        elif membership.scope == Scope.SELF_STUDY:
+            province = codetables.code_label("province", membership.province_code) if membership.province_code else ""
+            labels.append(f"{province or '全国'}自考办 / self-study examinations office")
         else:
             assert membership.institution is not None  # the third scope: one institution
             labels.append(membership.institution.name)

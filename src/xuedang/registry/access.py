@@ -26,6 +26,7 @@ from xuedang.registry.models import (
     Admission,
     Credential,
     Enrollment,
+    PublicationJob,
     RevocationRequest,
     RevocationState,
     TransferRequest,
@@ -85,6 +86,18 @@ def access_admission(actor: object, pk: int, *, roles: Iterable[str] = READING) 
     if admission is None:
         raise Http404
     return admission
+
+
+def access_publication_job(actor: object, pk: int) -> PublicationJob:
+    """A publication job of a school the actor registers for."""
+    job = (
+        PublicationJob.objects.filter(institution_scope(actor, REGISTERING, prefix="institution"), pk=pk)
+        .select_related("institution")
+        .first()
+    )
+    if job is None:
+        raise Http404
+    return job
 
 
 # --- 转学申请: three parties, each with its own duty ---------------------------------------------
@@ -171,3 +184,19 @@ def may_decide_revocation(actor: object, revocation: RevocationRequest) -> bool:
         .filter(scope=Scope.PROVINCE, province_code=revocation.institution.province_code)
         .exists()
     )
+
+
+# --- 开学日期: the school records it; past the deadline only its province moves it ----------------------
+
+
+def may_record_semester_start(actor: object, institution: Institution) -> bool:
+    """The institution's registrars, and the approvers of its province or of the centre."""
+    if _in_scope(actor, REGISTERING, institution.pk):
+        return True
+    return may_supervise(actor, institution)
+
+
+def may_supervise(actor: object, institution: Institution) -> bool:
+    """A province (or centre) approver covering `institution`: not the institution's own staff."""
+    grants = memberships(actor, APPROVING).filter(Q(scope=Scope.CENTRE) | Q(scope=Scope.PROVINCE))
+    return grants.filter(Q(scope=Scope.CENTRE) | Q(province_code=institution.province_code)).exists()

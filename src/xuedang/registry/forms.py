@@ -124,8 +124,20 @@ class CancelForm(BilingualForm):
 class AnnualRegistrationForm(BilingualForm):
     academic_year = forms.IntegerField(min_value=1990, max_value=2100, label="学年（起始年）/ academic year (start)")
     status = forms.ChoiceField(choices=AnnualRegistrationStatus.choices, label="注册状态 / status")
-    semester_start = forms.DateField(widget=DATE, label="开学日期 / semester start")
     registered_on = forms.DateField(widget=DATE, label="注册日期 / registered on")
+
+
+class SemesterStartForm(BilingualForm):
+    """An institution's first-semester start of one academic year (学年注册 is due a month later)."""
+
+    academic_year = forms.IntegerField(min_value=1990, max_value=2100, label="学年（起始年）/ academic year (start)")
+    starts_on = forms.DateField(widget=DATE, label="第一学期开学日期 / first-semester start")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=500,
+        required=False,
+        label="修改原因（修改已登记日期时必填）/ reason (required to change a recorded date)",
+    )
 
 
 class AdmissionConfirmForm(BilingualForm):
@@ -159,6 +171,58 @@ class CredentialForm(BilingualForm):
     )
     photo = forms.FileField(required=False, label="学历照片（JPEG，480×640，≤40 KB）/ photo (JPEG, 480×640, ≤ 40 KB)")
     minor = forms.CharField(max_length=200, required=False, label="辅修 / minor")
+
+
+class CredentialEditForm(BilingualForm):
+    """A draft credential's 第十七条 fields, as they stand; only what differs is changed and audited."""
+
+    name = forms.CharField(max_length=100, label="姓名 / name", strip=False)
+    gender = forms.ChoiceField(choices=Gender.choices, label="性别 / gender")
+    birth_date = forms.DateField(widget=DATE, label="出生日期 / birth date")
+    study_start = forms.DateField(widget=DATE, label="入学日期 / study start")
+    study_end = forms.DateField(widget=DATE, label="毕（结）业日期（即发证日期）/ end of study (the issue date)")
+    major_code = forms.CharField(max_length=10, label="专业代码 / major code")
+    major_name = forms.CharField(max_length=100, label="专业 / major")
+    level = forms.ChoiceField(choices=Level.choices, label="层次 / level")
+    length_years = forms.DecimalField(
+        max_digits=3, decimal_places=1, min_value=1, max_value=9, label="学制（年）/ length (years)"
+    )
+    kind = forms.ChoiceField(choices=CredentialKind.choices, label="毕（结）业 / graduated or completed")
+    study_form = forms.ChoiceField(choices=StudyForm.choices, label="学习形式 / study form")
+    president_name = forms.CharField(max_length=100, required=False, label="校（院）长姓名 / president")
+    certificate_number = forms.CharField(max_length=40, label="证书编号 / certificate number")
+    minor = forms.CharField(max_length=200, required=False, label="辅修 / minor")
+    photo = forms.FileField(
+        required=False, label="更换学历照片（JPEG，480×640，≤40 KB）/ new photo (JPEG, 480×640, ≤ 40 KB)"
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=500, label="修改原因 / reason")
+
+    FIELDS = (
+        "name",
+        "gender",
+        "birth_date",
+        "study_start",
+        "study_end",
+        "major_code",
+        "major_name",
+        "level",
+        "length_years",
+        "kind",
+        "study_form",
+        "president_name",
+        "certificate_number",
+        "minor",
+    )
+
+    def __init__(self, *args: Any, credential: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {f: getattr(credential, f) for f in self.FIELDS})
+        super().__init__(*args, **kwargs)
+        self.fields["length_years"].error_messages.update(
+            min_value="学制至少 1 年 / at least 1 year", max_value="学制至多 9 年 / at most 9 years"
+        )
+
+    def changes(self) -> dict[str, Any]:
+        return {f: self.cleaned_data[f] for f in self.FIELDS}
 
 
 class ChangeForm(BilingualForm):

@@ -287,6 +287,33 @@ class AnnualRegistration(models.Model):
         return f"{self.enrollment} {self.academic_year}-{self.academic_year + 1}"
 
 
+class SemesterStart(models.Model):
+    """开学日期 — an institution's first-semester start of one academic year. 学年注册 is due one
+    month later (第十三条); the date is recorded once per year by the institution, visible to its
+    province, and every change is audited, so the registrar no longer types it per registration.
+
+    .. pii: none.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="semester_starts")
+    academic_year = models.PositiveSmallIntegerField("学年 / academic year (start)")
+    starts_on = models.DateField("第一学期开学日期 / first-semester start")
+    deadline = models.DateField("学年注册截止 / annual registration due")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-academic_year"]
+        verbose_name = "开学日期 / semester start"
+        verbose_name_plural = "开学日期 / semester starts"
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "academic_year"], name="semester_start_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.academic_year}: {self.starts_on}"
+
+
 class Photo(models.Model):
     """A student's photo (admission or graduation) as registered by the school.
 
@@ -297,7 +324,8 @@ class Photo(models.Model):
         ADMISSION = "admission", "录取照片 / admission photo"
         GRADUATION = "graduation", "毕业照片 / graduation photo"
 
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="photos")
+    # Empty for the photo of a credential that stands without a 学籍 (自考, 补录: decision 0029).
+    enrollment = models.ForeignKey(Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="photos")
     purpose = models.CharField(max_length=12, choices=Purpose.choices)
     image = models.BinaryField()
     content_type = models.CharField(max_length=20, default="image/jpeg")
@@ -322,6 +350,14 @@ class CredentialKind(models.TextChoices):
     COMPLETION = "completion", "结业 / completion"
 
 
+class CredentialSource(models.TextChoices):
+    """Where a credential comes from (decision 0029): the 学籍 it ends, or none at all."""
+
+    ENROLLMENT = "enrollment", "学籍毕（结）业 / from an enrollment"
+    SELF_STUDY = "self_study", "高等教育自学考试 / self-study examinations (自考)"
+    BACK_REGISTERED = "back_registered", "补录 / back-registered (1991–2001)"
+
+
 class CredentialState(models.TextChoices):
     DRAFT = "draft", "待发布 / not yet published"
     PUBLISHED = "published", "已发布 / published"
@@ -336,7 +372,16 @@ class Credential(IdentitySnapshot):
     .. pii: see IdentitySnapshot; the photo through `photo`.
     """
 
-    enrollment = models.OneToOneField(Enrollment, on_delete=models.PROTECT, related_name="credential")
+    # Empty only for a credential that stands alone (`source` 自考 or 补录, decision 0029).
+    enrollment = models.OneToOneField(
+        Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="credential"
+    )
+    source = models.CharField(
+        "来源 / source", max_length=16, choices=CredentialSource.choices, default=CredentialSource.ENROLLMENT
+    )
+    # 自考: the province whose 自考委 registered it (its 自考办 corrects it); empty otherwise.
+    province_code = models.CharField("自考省份 / self-study province", max_length=2, blank=True, default="")
+    # 自考: the 主考学校 that co-signs the certificate; otherwise the awarding school.
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="credentials")
     kind = models.CharField("毕（结）业 / kind", max_length=10, choices=CredentialKind.choices)
     certificate_number = models.CharField("证书编号 / certificate number", max_length=40, blank=True, default="")
@@ -375,10 +420,21 @@ class Credential(IdentitySnapshot):
                 condition=~models.Q(certificate_number=""),
                 name="credential_certificate_unique",
             ),
+            models.CheckConstraint(
+                condition=models.Q(source="enrollment", enrollment__isnull=False, province_code="")
+                | models.Q(source="self_study", enrollment__isnull=True) & ~models.Q(province_code="")
+                | models.Q(source="back_registered", enrollment__isnull=True, province_code=""),
+                name="credential_source_shape",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.certificate_number or f"draft #{self.pk}"
+
+    @property
+    def stands_alone(self) -> bool:
+        """自考 and 补录 credentials have no 学籍 behind them."""
+        return self.enrollment_id is None
 
 
 class EnrollmentNote(models.Model):
@@ -638,3 +694,40 @@ class RecordNoticeDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id} → {self.user_id}"
+
+
+class PublicationJob(models.Model):
+    """发布到期学历 in the background: every complete draft of one school due by `due_by`,
+    published one by one (each its own transaction and audit entry) with progress for the page.
+
+    .. pii: none (counts only; the credentials keep their own history).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "排队中 / queued"
+        RUNNING = "running", "发布中 / publishing"
+        DONE = "done", "已完成 / done"
+        FAILED = "failed", "中断，已发布的保持发布 / interrupted; what was published stays published"
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    due_by = models.DateField("发证日期截至 / issue dates up to")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    published = models.PositiveIntegerField(default=0)
+    incomplete = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "学历发布任务 / publication job"
+        verbose_name_plural = "学历发布任务 / publication jobs"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.institution_id} ≤{self.due_by} {self.state}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else self.processed * 100 // self.total

@@ -6,23 +6,30 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Case, Q, QuerySet, When
+from django.db.models import Case, F, Q, QuerySet, When
 
 from xuedang.core import validators
 from xuedang.core.models import AuditEntry
 from xuedang.institutions.access import REGISTERING
+from xuedang.institutions.models import Institution
 from xuedang.registry.access import credentials_for, enrollments_for, revocation_requests_for, transfer_requests_for
 from xuedang.registry.models import (
+    AnnualRegistration,
     Credential,
+    CredentialSource,
     CredentialState,
     Enrollment,
     EnrollmentChange,
+    EnrollmentState,
+    Photo,
     RevocationRequest,
     RevocationState,
+    SemesterStart,
     TransferRequest,
     TransferState,
 )
 from xuedang.registry.services.change_rules import change_label, state_label
+from xuedang.registry.services.credentials import MAY_FINISH, credential_missing_fields
 
 
 @dataclass(frozen=True)
@@ -164,10 +171,99 @@ def revocation_request_list(*, actor: Any) -> QuerySet[RevocationRequest]:
 
 
 def credentials_unpublished(*, actor: Any) -> QuerySet[Credential]:
-    """Draft credentials of the schools the actor registers for, oldest issue date first."""
-    return (
+    """Draft credentials of the schools the actor registers for, oldest issue date first, each
+    with what `credential_lacks` needs (one query a page, never one a row)."""
+    return _with_lacks(
         credentials_for(actor, REGISTERING)
         .filter(state=CredentialState.DRAFT)
-        .select_related("enrollment", "institution")
         .order_by("issue_date", "institution__code", "certificate_number")
     )
+
+
+def credentials_due(*, institution: Any, due_by: date) -> QuerySet[Credential]:
+    """Draft credentials of `institution` whose issue date is on or before `due_by` (发布到期学历's preview)."""
+    return _with_lacks(
+        Credential.objects.filter(institution=institution, state=CredentialState.DRAFT, issue_date__lte=due_by)
+        .exclude(source=CredentialSource.SELF_STUDY)  # the 自考办 publishes those, not the 主考学校
+        .order_by("issue_date", "certificate_number")
+    )
+
+
+def _with_lacks(qs: QuerySet[Credential]) -> QuerySet[Credential]:
+    return qs.select_related("enrollment", "institution").annotate(photo_is_disputed=F("photo__disputed"))
+
+
+def credential_lacks(credential: Credential) -> list[str]:
+    """Everything that keeps a draft from publication, in words: the 第十七条 fields still empty
+    (photo and president among them), an open photo dispute, an enrollment no longer studying.
+    Rows from `credentials_unpublished` / `credentials_due` carry the dispute already."""
+    lacks = credential_missing_fields(credential)
+    disputed = getattr(credential, "photo_is_disputed", None)
+    if disputed is None and credential.photo_id is not None:
+        disputed = Photo.objects.filter(pk=credential.photo_id, disputed=True).exists()
+    if disputed:
+        lacks.append("照片异议未处理 / the photo is disputed")
+    enrollment = credential.enrollment
+    if enrollment is not None and enrollment.state not in MAY_FINISH:
+        state = enrollment.get_state_display().split(" / ")[0]
+        lacks.append(f"学籍状态为{state} / the enrollment is {enrollment.state}")
+    return lacks
+
+
+# --- 学年注册 deadlines (issue 14 item 4) ------------------------------------------------------------
+
+
+def semester_starts(institution: Institution) -> dict[int, date]:
+    """The institution's recorded first-semester starts by academic year (read before an import)."""
+    return dict(SemesterStart.objects.filter(institution=institution).values_list("academic_year", "starts_on"))
+
+
+def semester_start_history(institution: Institution) -> QuerySet[AuditEntry]:
+    """Every recording and change of the institution's start dates, newest first (for its province)."""
+    return AuditEntry.objects.filter(
+        action="registry.semester_start.recorded", target_type="institutions.institution", target_id=str(institution.pk)
+    ).order_by("-id")
+
+
+ANNUAL_DUE_STATES = (EnrollmentState.REGISTERED, EnrollmentState.DEFERRED)
+
+
+def annual_registration_missing(*, institution: Institution, recorded: SemesterStart) -> QuerySet[Enrollment]:
+    """Students of `institution` who owe 学年注册 for the recorded year and have none: in 学籍
+    (registered or deferred, not 休学/保留学籍), entered by the deadline, not due to graduate before
+    the semester starts. The institution has been checked by the caller's door."""
+    done = AnnualRegistration.objects.filter(academic_year=recorded.academic_year).values("enrollment_id")
+    return (
+        Enrollment.objects.filter(
+            institution=institution,
+            state__in=ANNUAL_DUE_STATES,
+            entry_date__lte=recorded.deadline,
+            expected_graduation_date__gt=recorded.starts_on,
+        )
+        .exclude(pk__in=done)
+        .order_by("student_number")
+    )
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """Days left until a deadline (negative: overdue), as a registrar reads it."""
+
+    deadline: date
+    days: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days < 0
+
+    @property
+    def label(self) -> str:
+        if self.days > 0:
+            return f"还剩 {self.days} 天 / {self.days} days left"
+        if self.days == 0:
+            return "今天截止 / due today"
+        return f"已逾期 {-self.days} 天 / {-self.days} days overdue"
+
+
+def countdown(deadline: date, today: date) -> Countdown:
+    return Countdown(deadline=deadline, days=(deadline - today).days)

@@ -1,10 +1,12 @@
 import tempfile
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from xuedang.accounts.http import AuthenticatedHttpRequest
@@ -13,19 +15,21 @@ from xuedang.core.masking import mask_document
 from xuedang.core.middleware import coarse_origin
 from xuedang.core.spreadsheets import write_csv, write_xlsx
 from xuedang.institutions import services as institution_services
-from xuedang.institutions.access import APPROVING, REGISTERING, institutions_for
-from xuedang.institutions.models import President, Role
+from xuedang.institutions.access import APPROVING, REGISTERING, access_institution, institutions_for
+from xuedang.institutions.models import Institution, President, Role
 from xuedang.registry import selectors, services
 from xuedang.registry.access import (
     access_admission,
     access_credential,
     access_enrollment,
+    access_publication_job,
     access_revocation_request,
     access_transfer_request,
     admissions_for,
     may_answer_as_sending,
     may_decide_as_province,
     may_decide_revocation,
+    may_record_semester_start,
     may_withdraw,
     staff_view,
 )
@@ -37,6 +41,7 @@ from xuedang.registry.forms import (
     CancelForm,
     ChangeForm,
     CorrectionForm,
+    CredentialEditForm,
     CredentialForm,
     EnrollmentForm,
     NoteForm,
@@ -45,10 +50,18 @@ from xuedang.registry.forms import (
     PublishForm,
     RevocationDecisionForm,
     RevocationForm,
+    SemesterStartForm,
     TransferDecisionForm,
     TransferForm,
 )
-from xuedang.registry.models import AdmissionState, EnrollmentState, Level, TransferRequest, TransferState
+from xuedang.registry.models import (
+    AdmissionState,
+    CredentialState,
+    EnrollmentState,
+    Level,
+    TransferRequest,
+    TransferState,
+)
 
 PAGE_SIZE = 50
 
@@ -159,6 +172,54 @@ def enrollment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 def late_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """逾期 — registrations and cancellations entered after their deadline, for the province to follow up."""
     return render(request, "registry/late_list.html", selectors.late_records(actor=request.user))
+
+
+@staff_view()
+def semester_starts(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """开学日期 and 学年注册 due: the institution records its first-semester start once a year; its
+    province reads it with its history; both see who has not registered yet, with the countdown."""
+    schools = institutions_for(request.user).order_by("code")
+    code = request.GET.get("institution", "")
+    institution = access_institution(request.user, code) if code else schools.first()
+    if institution is None:
+        raise Http404
+    form = SemesterStartForm(request.POST or None) if may_record_semester_start(request.user, institution) else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.semester_start_record(actor=request.user, institution=institution, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "开学日期已登记 / the semester start is recorded")
+                return redirect(f"{reverse('registry:semester_starts')}?institution={institution.code}")
+    return render(request, "registry/semester_starts.html", _semester_context(request, institution, form, schools))
+
+
+def _semester_context(
+    request: HttpRequest, institution: Institution, form: SemesterStartForm | None, schools: Any
+) -> dict[str, Any]:
+    today = timezone.localdate()
+    recorded = list(institution.semester_starts.all())
+    year_param = request.GET.get("year", "")
+    year = int(year_param) if year_param.isdigit() and len(year_param) == 4 else None
+    current = next((r for r in recorded if r.academic_year == year), recorded[0] if recorded else None)
+    missing = page = None
+    if current is not None:
+        missing = selectors.annual_registration_missing(institution=institution, recorded=current)
+        page = Paginator(missing, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        "institution": institution,
+        "schools": schools,
+        "form": form,
+        "recorded": recorded,
+        "current": current,
+        "countdown": selectors.countdown(current.deadline, today) if current else None,
+        "page": page,
+        "history": selectors.semester_start_history(institution)[:50],
+    }
 
 
 @staff_view(REGISTERING)
@@ -533,6 +594,56 @@ def credential_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 
 @staff_view(REGISTERING)
+def credential_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """修改待发布学历 — the school corrects a draft's 第十七条 fields itself (第十九条: before
+    publication); every change keeps the values before it in the audit log."""
+    credential = access_credential(request.user, pk, roles=REGISTERING)
+    if credential.state != CredentialState.DRAFT:
+        messages.error(
+            request, "学历已发布，修改须经省级教育行政部门审核 / published: corrections go through the province"
+        )
+        return redirect("registry:credential_detail", pk=credential.pk)
+    form = CredentialEditForm(request.POST or None, request.FILES or None, credential=credential)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _edit_credential(request, credential, form)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "学历已修改 / credential updated")
+            return redirect("registry:credential_detail", pk=credential.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {
+            "form": form,
+            "credential": credential,
+            "multipart": True,
+            "title": "修改待发布学历 / edit a draft credential",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _edit_credential(request: HttpRequest, credential, form: CredentialEditForm) -> None:
+    from django.db import transaction
+
+    changes = form.changes()
+    with transaction.atomic():
+        upload = form.cleaned_data["photo"]
+        if upload:
+            changes["photo"] = services.photo_register(
+                actor=request.user,
+                enrollment=credential.enrollment,
+                purpose="graduation",
+                image=upload.read(services.PHOTO_MAX_BYTES + 1),
+            )
+        services.credential_update(
+            actor=request.user, credential=credential, changes=changes, reason=form.cleaned_data["reason"]
+        )
+
+
+@staff_view(REGISTERING)
 def credential_annotate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """辅修 or 证明书 on a credential, also after publication; earlier values stay in the audit log."""
     credential = access_credential(request.user, pk, roles=REGISTERING)
@@ -591,8 +702,8 @@ def credentials_publish(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, "registry/publish.html", {"form": form, "today": today}, status=400)
     if not form.cleaned_data["confirmed"]:
         rows = [
-            (c, services.credential_lacks(c))
-            for c in services.credentials_due(institution=institution, due_by=due_by)[:PREVIEW_ROWS]
+            (c, selectors.credential_lacks(c))
+            for c in selectors.credentials_due(institution=institution, due_by=due_by)[:PREVIEW_ROWS]
         ]
         confirm = PublishForm(
             initial={"institution": institution, "due_by": due_by, "confirmed": True}, institutions=institutions
@@ -602,12 +713,19 @@ def credentials_publish(request: AuthenticatedHttpRequest) -> HttpResponse:
             "registry/publish.html",
             {"form": confirm, "preview": rows, "ready": sum(not lacks for _, lacks in rows), "today": today},
         )
-    published, incomplete = services.credentials_publish_due(actor=request.user, institution=institution, due_by=due_by)
-    messages.success(
-        request,
-        f"已发布 {published} 条，{incomplete} 条信息不全未发布 / {published} published, {incomplete} incomplete",
-    )
-    return redirect("registry:credentials_publish")
+    try:
+        job = services.publication_job_start(actor=request.user, institution=institution, due_by=due_by, today=today)
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return render(request, "registry/publish.html", {"form": form, "today": today}, status=400)
+    return redirect("registry:publication_job", pk=job.pk)
+
+
+@staff_view(REGISTERING)
+def publication_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One 发布到期学历 job: its progress while it runs, then what was and was not published."""
+    job = access_publication_job(request.user, pk)
+    return render(request, "registry/publication_job.html", {"job": job})
 
 
 PREVIEW_ROWS = 1000
@@ -647,7 +765,7 @@ def credentials_unpublished(request: AuthenticatedHttpRequest) -> HttpResponse:
     """待发布学历 — every unpublished credential of the registrar's schools, with what it lacks."""
     drafts = selectors.credentials_unpublished(actor=request.user)
     page = Paginator(drafts, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(c, services.credential_lacks(c)) for c in page]
+    rows = [(c, selectors.credential_lacks(c)) for c in page]
     return render(request, "registry/unpublished.html", {"page": page, "rows": rows})
 
 

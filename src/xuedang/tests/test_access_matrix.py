@@ -77,6 +77,11 @@ def queue_page() -> dict[str, int]:
     return registrars(own_only=False) | {"province_officer": 200}
 
 
+def supervisors() -> dict[str, int]:
+    """A province's dashboard: its province's staff and the centre's."""
+    return everyone(404) | {"anonymous": 302, "centre_admin": 200, "province_officer": 200}
+
+
 def nobody() -> dict[str, int]:
     return everyone(404) | {"anonymous": 302}
 
@@ -111,6 +116,7 @@ def own_report(status: int) -> dict[str, int]:
 # expected status per actor)
 ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "": ("/", everyone(200)),
+    "start/": ("/start/", everyone(302)),  # the landing after sign-in: each to their own (navigation.py)
     "healthz": ("/healthz", everyone(200)),
     "readyz": ("/readyz", everyone(200)),
     # the test client is 127.0.0.1, inside METRICS_NETWORKS; other addresses: core/tests/test_health.py
@@ -118,6 +124,25 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "login/": ("/login/", everyone(200)),
     "logout/": ("/logout/", everyone(405)),
     "school/enrollments/": ("/school/enrollments/", staff_page()),
+    "school/semester-starts/": ("/school/semester-starts/?institution=10001", scoped(anonymous=302)),
+    # supervision dashboards (issue 14): the province's and the centre's; an institution's figures for its scope
+    "supervision/": ("/supervision/", everyone(404) | {"anonymous": 302, "centre_admin": 302, "province_officer": 302}),
+    "supervision/centre/": ("/supervision/centre/", everyone(404) | {"anonymous": 302, "centre_admin": 200}),
+    "supervision/centre/export.xlsx": (
+        "/supervision/centre/export.xlsx",
+        everyone(404) | {"anonymous": 302, "centre_admin": 200},
+    ),
+    "supervision/province/<str:province>/": ("/supervision/province/11/", supervisors()),
+    "supervision/province/<str:province>/export.xlsx": ("/supervision/province/11/export.xlsx", supervisors()),
+    "supervision/institutions/<str:code>/": ("/supervision/institutions/10001/", scoped(anonymous=302)),
+    "supervision/institutions/<str:code>/<str:figure>/": (
+        "/supervision/institutions/10001/annual_missing/",
+        scoped(anonymous=302),
+    ),
+    "supervision/institutions/<str:code>/<str:figure>/export.xlsx": (
+        "/supervision/institutions/10001/annual_missing/export.xlsx",
+        scoped(anonymous=302),
+    ),
     "school/enrollments/<int:pk>/": ("/school/enrollments/{pk}/", scoped(anonymous=302)),
     "school/enrollments/export.<str:fmt>": ("/school/enrollments/export.csv", staff_page()),
     "school/enrollments/new/": ("/school/enrollments/new/", registrars(own_only=False)),
@@ -137,6 +162,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/<int:pk>/change/": ("/school/enrollments/{pk}/change/", registrars(own_only=True)),
     "school/enrollments/<int:pk>/credential/": ("/school/enrollments/{pk}/credential/", registrars(own_only=True)),
     "school/credentials/<int:pk>/": ("/school/credentials/{credential}/", scoped(anonymous=302)),
+    "school/credentials/<int:pk>/edit/": ("/school/credentials/{credential}/edit/", registrars(own_only=True)),
     "school/credentials/<int:pk>/annotate/": ("/school/credentials/{credential}/annotate/", registrars(own_only=True)),
     "school/credentials/<int:pk>/revoke/": ("/school/credentials/{credential}/revoke/", registrars(own_only=True)),
     # 撤销申请: the filing school's registrars and the approvers of its province (北京) only.
@@ -150,6 +176,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
         nobody() | {"registrar": 200, "province_officer": 200},
     ),
     "school/credentials/publish/": ("/school/credentials/publish/", registrars(own_only=False)),
+    "school/credentials/publish/<int:pk>/": ("/school/credentials/publish/{publication}/", registrars(own_only=True)),
     "school/enrollments/<int:pk>/note/": ("/school/enrollments/{pk}/note/", registrars(own_only=True)),
     "school/late/": ("/school/late/", staff_page()),
     "school/imports/": ("/school/imports/", registrars(own_only=False)),
@@ -258,6 +285,7 @@ MISSING = {
     "school/enrollments/<int:pk>/": "/school/enrollments/999999/",
     "school/transfers/<int:pk>/": "/school/transfers/999999/",
     "school/revocations/<int:pk>/": "/school/revocations/999999/",
+    "school/credentials/publish/<int:pk>/": "/school/credentials/publish/999999/",
     "api/v1/enrollments/<pk>": "/api/v1/enrollments/999999",
     "archive/enrollments/<int:pk>/": "/archive/enrollments/999999/",
     "archive/credentials/<int:pk>/": "/archive/credentials/999999/",
@@ -330,6 +358,17 @@ def _credential(enrollment) -> int:
     from xuedang.registry.services import credential_register
 
     return credential_register(actor=None, enrollment=enrollment, kind="graduation", study_end=date(2025, 7, 1)).pk
+
+
+def _publication(registrar) -> int:
+    """A finished 发布到期学历 job of the registrar's school."""
+    from datetime import date
+
+    from xuedang.institutions.models import Institution
+    from xuedang.registry.services import publication_job_start
+
+    pku = Institution.objects.get(code="10001")
+    return publication_job_start(actor=registrar, institution=pku, due_by=date(2025, 7, 1)).pk
 
 
 def _admission() -> int:
@@ -509,6 +548,7 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar,
         "revocation": _revocation(registrar),
         "province_officer": User.objects.get(username="province_officer").pk,
         "invitation": _invitation(),
+        "publication": _publication(registrar),
     }
     ids |= _archive_ids(enrollment)
     ids |= _reports(student, enrollment)

@@ -85,6 +85,8 @@ def invitation_check(
         raise ValidationError({"institution": ["请选择高校 / choose the institution"]})
     if scope == Scope.PROVINCE and province_code not in validators.PROVINCE_CODES:
         raise ValidationError({"province_code": [f"省份代码“{province_code}”无效 / invalid province code"]})
+    if scope == Scope.SELF_STUDY and province_code and province_code not in validators.PROVINCE_CODES:
+        raise ValidationError({"province_code": [f"省份代码“{province_code}”无效 / invalid province code"]})
     if scope not in Scope.values:
         raise ValidationError({"scope": ["请选择范围 / choose the scope"]})
     school = institution.pk if institution is not None else None

@@ -41,7 +41,9 @@ def membership_check(
         raise _refuse("institution", "请选择高校 / choose the institution")
     if scope == Scope.PROVINCE and province_code not in validators.PROVINCE_CODES:
         raise _refuse("province_code", f"省份代码“{province_code}”无效 / invalid province code")
-    if scope != Scope.PROVINCE and province_code:
+    if scope == Scope.SELF_STUDY and province_code and province_code not in validators.PROVINCE_CODES:
+        raise _refuse("province_code", f"省份代码“{province_code}”无效 / invalid province code")
+    if scope not in (Scope.PROVINCE, Scope.SELF_STUDY) and province_code:
         raise _refuse("province_code", "只有省级岗位填写省份 / only a province role names a province")
     if scope != Scope.INSTITUTION and institution is not None:
         raise _refuse("institution", "只有高校岗位填写高校 / only an institution role names an institution")

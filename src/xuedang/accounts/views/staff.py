@@ -31,7 +31,11 @@ LOGIN_BACKEND = "xuedang.accounts.backends.AccountBackend"
 def _offers(actor: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The scopes and roles the actor's invite form offers (the service checks each grant again)."""
     scopes = set(held(actor, (Role.USER_ADMIN,)).values_list("scope", flat=True))
-    offered_scopes = [(Scope.CENTRE.value, Scope.CENTRE.label), (Scope.PROVINCE.value, Scope.PROVINCE.label)]
+    offered_scopes = [
+        (Scope.CENTRE.value, Scope.CENTRE.label),
+        (Scope.PROVINCE.value, Scope.PROVINCE.label),
+        (Scope.SELF_STUDY.value, Scope.SELF_STUDY.label),
+    ]
     offered_scopes = offered_scopes if Scope.CENTRE in scopes else []
     if scopes & {Scope.PROVINCE, Scope.INSTITUTION}:
         offered_scopes.append((Scope.INSTITUTION.value, Scope.INSTITUTION.label))

@@ -263,8 +263,10 @@ def _carry_identity(
         return 0
     if isinstance(record, Enrollment):
         linked: list[Enrollment | Credential] = list(Credential.objects.select_for_update().filter(enrollment=record))
-    else:
+    elif record.enrollment_id is not None:
         linked = list(Enrollment.objects.select_for_update().filter(pk=record.enrollment_id))
+    else:  # 自考 and 补录 credentials stand alone (decision 0029)
+        linked = []
     carried = 0
     for other in linked:
         if _as_text(getattr(other, correction.field)) == _as_text(value):

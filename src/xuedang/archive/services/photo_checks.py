@@ -32,6 +32,8 @@ def photo_check_answer(*, user: Any, photo: Photo, verdict: str, reason: str = "
     if PhotoCheck.objects.filter(photo=photo).exists():
         raise _fail("__all__", "这张照片已校对过 / you have already answered for this photo", "duplicate")
     enrollment = photo.enrollment
+    if enrollment is None:  # a 自考 photo: its 自考办 answers for it, not a school's photo check
+        raise _fail("__all__", "这张照片不经学校校对 / this photo is not checked through a school")
     disputed = verdict == PhotoCheck.Verdict.WRONG
     check = PhotoCheck.objects.create(
         photo=photo,

@@ -5,13 +5,14 @@ from datetime import date
 
 from xuedang.archive import services
 from xuedang.archive.tests.helpers import graduate
-from xuedang.conftest import login, make_enrollment
+from xuedang.conftest import login, make_enrollment, record_semester_start
 from xuedang.registry import services as registry
 from xuedang.registry.models import AccessEvent
 
 
 def test_the_enrollment_page_shows_every_field_in_words_and_the_timeline(student, registrar) -> None:
     enrollment = make_enrollment()
+    record_semester_start(2022, date(2022, 9, 1))
     registry.annual_registration_record(
         actor=registrar,
         enrollment=enrollment,

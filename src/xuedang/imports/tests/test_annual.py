@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from xuedang.conftest import make_enrollment
+from xuedang.conftest import make_enrollment, record_semester_start
 from xuedang.imports.models import ImportJob, ImportState
 from xuedang.registry import services
 from xuedang.registry.models import AnnualRegistration
@@ -32,6 +32,8 @@ def run(tmp_path: Path, body: str) -> ImportJob:
 
 @pytest.fixture
 def students():
+    for year in (2021, 2022, 2023):
+        record_semester_start(year, date(year, 9, 1))
     return [
         make_enrollment(student_number="S1"),
         make_enrollment(student_number="S2", document_number="440304200306151232", name="阿依古丽·买买提"),
@@ -95,3 +97,28 @@ def test_unknown_cancelled_conflicting_and_repeated_rows_are_refused_together(tm
         (7, "学年"),
     }
     assert AnnualRegistration.objects.count() == 1
+
+
+def test_a_year_without_a_recorded_start_or_with_another_start_is_refused(tmp_path, students) -> None:
+    job = run(
+        tmp_path,
+        "S1,2024-2025,注册学籍,,2024-09-20\n"  # the institution has not recorded 2024
+        "S2,2022-2023,注册学籍,2022-08-15,2022-09-20\n",  # the registrar cannot declare another start
+    )
+    assert job.state == ImportState.INVALID
+    errors = {(e["row"], e["column"]): e["message"] for e in job.errors}
+    assert set(errors) == {(2, "学年"), (3, "开学日期")}
+    assert "尚未登记 2024-2025 学年第一学期开学日期" in errors[(2, "学年")]
+    assert "2022-09-01" in errors[(3, "开学日期")]
+    assert AnnualRegistration.objects.count() == 0
+
+
+def test_the_deadline_follows_the_recorded_start_when_the_file_leaves_it_out(tmp_path, students) -> None:
+    job = run(tmp_path, "S1,2022-2023,注册学籍,,2022-10-02\n")
+    assert job.state == ImportState.DONE, job.errors or job.message
+    registration = AnnualRegistration.objects.get()
+    assert (registration.semester_start, registration.deadline, registration.late) == (
+        date(2022, 9, 1),
+        date(2022, 10, 1),
+        True,
+    )

@@ -4,6 +4,7 @@ issue date (第十八条) which ends the enrollment, and the corrections a schoo
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -20,12 +21,23 @@ from xuedang.institutions.selectors import institution_name_on, president_on
 from xuedang.registry.models import (
     Credential,
     CredentialKind,
+    CredentialSource,
     CredentialState,
     Enrollment,
     EnrollmentState,
+    Gender,
+    Level,
     Photo,
+    StudyForm,
 )
-from xuedang.registry.services.common import CREDENTIAL_FIELDS, _check_choice, _fail, _save_unique, snapshot
+from xuedang.registry.services.common import (
+    CREDENTIAL_FIELDS,
+    _check_choice,
+    _check_major_code,
+    _fail,
+    _save_unique,
+    snapshot,
+)
 from xuedang.registry.services.enrollments import _flow_change_record
 from xuedang.registry.services.notices import record_notice
 from xuedang.registry.services.transfer_steps import _transfers_lapse
@@ -241,25 +253,14 @@ def credential_missing_fields(credential: Credential) -> list[str]:
     return missing
 
 
-def credential_lacks(credential: Credential) -> list[str]:
-    """Everything that keeps a draft from publication, in words: the 第十七条 fields still empty
-    (photo and president among them), an open photo dispute, an enrollment no longer studying."""
-    lacks = credential_missing_fields(credential)
-    if _photo_disputed(credential):
-        lacks.append("照片异议未处理 / the photo is disputed")
-    if credential.enrollment.state not in MAY_FINISH:
-        state = credential.enrollment.get_state_display().split(" / ")[0]
-        lacks.append(f"学籍状态为{state} / the enrollment is {credential.enrollment.state}")
-    return lacks
-
-
 @transaction.atomic
 def credential_publish(*, actor: Any, credential: Credential, today: date | None = None) -> Credential:
     """发布 — make a complete credential queryable; the enrollment ends as 毕业 or 结业."""
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
     if credential.state != CredentialState.DRAFT:
         raise _fail("state", "该学历已发布或已撤销 / this credential is already published or revoked")
-    _check_may_finish(credential.enrollment)
+    if credential.enrollment is not None:  # 自考 and 补录 credentials stand alone (decision 0029)
+        _check_may_finish(credential.enrollment)
     missing = credential_missing_fields(credential)
     if missing:
         raise _fail(
@@ -280,7 +281,8 @@ def credential_publish(*, actor: Any, credential: Credential, today: date | None
     credential.state = CredentialState.PUBLISHED
     credential.published_at = timezone.now()
     credential.save(update_fields=["state", "published_at", "updated_at"])
-    _enrollment_finish(actor=actor, credential=credential)
+    if credential.enrollment is not None:
+        _enrollment_finish(actor=actor, credential=credential)
     audit_log(
         actor=actor,
         action="registry.credential.published",
@@ -300,6 +302,7 @@ def _photo_disputed(credential: Credential) -> bool:
 def _enrollment_finish(*, actor: Any, credential: Credential) -> None:
     """The enrollment ends with its credential: 结业 is a 学籍异动 (62); 毕业 is not."""
     enrollment = credential.enrollment
+    assert enrollment is not None  # called only for a credential with a 学籍
     if credential.kind == CredentialKind.COMPLETION:
         _flow_change_record(
             actor=actor,
@@ -324,10 +327,39 @@ def _enrollment_finish(*, actor: Any, credential: Credential) -> None:
     )
 
 
+# What a school may still change on a draft (第十七条's fields and the annotations it owns). The
+# school's name follows from the institution's names in force on the graduation date.
+EDITABLE_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "photo",
+    "study_start",
+    "study_end",
+    "issue_date",
+    "major_code",
+    "major_name",
+    "level",
+    "length_years",
+    "kind",
+    "study_form",
+    "president_name",
+    "certificate_number",
+    "minor",
+)
+
+
 @transaction.atomic
 def credential_update(*, actor: Any, credential: Credential, changes: dict[str, Any], reason: str) -> Credential:
-    """Correct an unpublished credential; after publication only the province may (第十九条)."""
-    credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    """Correct an unpublished credential; after publication only the province may (第十九条).
+
+    Only the fields that differ are applied and audited; a new graduation date moves the issue
+    date with it (第十八条) and brings the school's name then in force."""
+    credential = (
+        Credential.objects.select_for_update().select_related("enrollment", "institution").get(pk=credential.pk)
+    )
+    if credential.source == CredentialSource.SELF_STUDY:
+        raise _fail("state", "自考学历由省级自考办修改 / the province's 自考办 edits a self-study credential")
     if credential.state != CredentialState.DRAFT:
         raise _fail(
             "state",
@@ -335,13 +367,77 @@ def credential_update(*, actor: Any, credential: Credential, changes: dict[str, 
             "published; corrections need provincial approval (第十九条)",
             code="published",
         )
-    allowed = {"major_name", "major_code", "study_end", "issue_date", "photo", "minor", "president_name"}
-    unknown = set(changes) - allowed
+    unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise _fail("changes", f"不能修改这些字段：{', '.join(sorted(unknown))} / these fields cannot be changed here")
+    if not reason.strip():
+        raise _fail("reason", "请填写修改原因 / give the reason for the change")
+    changes = _draft_changes_checked(credential, changes)
+    if not changes:
+        raise _fail(
+            "changes", "没有需要修改的内容 / nothing differs from the credential as it stands", code="unchanged"
+        )
     return _credential_apply(
         actor=actor, credential=credential, changes=changes, reason=reason, action="registry.credential.updated"
     )
+
+
+def _draft_changes_checked(credential: Credential, changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes that differ from the credential, normalised; a ValidationError names the field."""
+    changes = {f: v for f, v in changes.items() if getattr(credential, f) != v}
+    if "name" in changes:
+        try:
+            changes["name"] = validators.normalize_name(changes["name"])
+        except ValidationError as error:
+            raise ValidationError({"name": error.error_list}) from error
+    for field, choices, label in (
+        ("gender", Gender, "性别"),
+        ("level", Level, "层次"),
+        ("kind", CredentialKind, "毕（结）业类别"),
+        ("study_form", StudyForm, "学习形式"),
+    ):
+        if field in changes:
+            _check_choice(field, changes[field], choices, label)
+    merged = {f: changes.get(f, getattr(credential, f)) for f in EDITABLE_FIELDS}
+    if {"level", "major_code"} & set(changes):
+        changes["major_code"] = merged["major_code"] = str(merged["major_code"]).strip().upper()
+        _check_major_code(merged["level"], merged["major_code"])
+    if merged["study_end"] <= merged["study_start"]:
+        raise _fail("study_end", "毕（结）业日期须晚于入学日期 / the end of study must be after its start")
+    if "study_end" in changes:
+        if credential.enrollment is not None:  # a 自考 credential has no 学籍 to finish early
+            _check_not_early(credential.enrollment, merged["study_end"])
+        changes.setdefault("issue_date", merged["study_end"])
+        name = institution_name_on(institution=credential.institution, on=merged["study_end"])
+        if name != credential.institution_name:
+            changes["institution_name"] = name
+    if {"certificate_number", "study_end", "level"} & set(changes) and merged["certificate_number"]:
+        number = _certificate_number_checked(credential, merged)
+        if number != credential.certificate_number:
+            changes["certificate_number"] = number
+            changes["certificate_key"] = validators.certificate_key(number)
+    if "president_name" in changes:
+        changes["president_name"] = (
+            validators.normalize_name(changes["president_name"]) if changes["president_name"] else ""
+        )
+    return changes
+
+
+def _certificate_number_checked(credential: Credential, merged: dict[str, Any]) -> str:
+    try:
+        number = validators.validate_certificate_number(
+            merged["certificate_number"],
+            institution_code=credential.institution.code,
+            graduation_year=merged["study_end"].year,
+            level=merged["level"],
+        )
+    except ValidationError as error:
+        raise ValidationError({"certificate_number": error.error_list}) from error
+    if Credential.objects.filter(certificate_number=number).exclude(pk=credential.pk).exists():
+        raise _fail(
+            "certificate_number", f"证书编号 {number} 已被使用 / certificate number already in use", code="duplicate"
+        )
+    return number
 
 
 @transaction.atomic
@@ -375,15 +471,6 @@ def _credential_apply(
     return credential
 
 
-def credentials_due(*, institution: Institution, due_by: date) -> Any:
-    """Draft credentials of `institution` whose issue date is on or before `due_by`."""
-    return (
-        Credential.objects.filter(institution=institution, state=CredentialState.DRAFT, issue_date__lte=due_by)
-        .select_related("enrollment")
-        .order_by("issue_date", "certificate_number")
-    )
-
-
 def credentials_publish_due(
     *, actor: Any, institution: Institution, today: date | None = None, due_by: date | None = None
 ) -> tuple[int, int]:
@@ -391,12 +478,26 @@ def credentials_publish_due(
     than today: 第十八条). Returns (published, still incomplete); each publication is its own
     transaction and audit entry."""
     today = today or timezone.localdate()
-    published = incomplete = 0
-    drafts = credentials_due(institution=institution, due_by=min(due_by or today, today))
-    for credential in drafts.iterator(chunk_size=500):
-        if credential_lacks(credential):
-            incomplete += 1
-            continue
-        credential_publish(actor=actor, credential=credential, today=today)
-        published += 1
-    return published, incomplete
+    pks = credentials_due_pks(institution=institution, due_by=min(due_by or today, today))
+    outcomes = list(credentials_publish_each(actor=actor, pks=pks, today=today))
+    return sum(outcomes), outcomes.count(False)
+
+
+def credentials_due_pks(*, institution: Institution, due_by: date) -> list[int]:
+    """The drafts of `institution` due by `due_by`, in publication order (the job's work list)."""
+    drafts = Credential.objects.filter(
+        institution=institution, state=CredentialState.DRAFT, issue_date__lte=due_by
+    ).exclude(source=CredentialSource.SELF_STUDY)  # the 自考办 publishes those, not the 主考学校
+    return list(drafts.order_by("issue_date", "certificate_number").values_list("pk", flat=True))
+
+
+def credentials_publish_each(*, actor: Any, pks: list[int], today: date) -> Iterator[bool]:
+    """Publish the drafts one by one, yielding True for each published, False for each still
+    incomplete (or no longer publishable): a job reports progress between them."""
+    for pk in pks:
+        try:
+            credential_publish(actor=actor, credential=Credential(pk=pk), today=today)
+        except ValidationError:
+            yield False
+        else:
+            yield True

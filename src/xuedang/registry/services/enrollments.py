@@ -42,6 +42,7 @@ from xuedang.registry.services.common import (
     _save_unique,
     snapshot,
 )
+from xuedang.registry.services.deadlines import semester_start_for
 from xuedang.registry.services.notices import record_notice
 from xuedang.registry.services.transfer_steps import _transfers_lapse
 
@@ -385,16 +386,24 @@ def annual_registration_record(
     enrollment: Enrollment,
     academic_year: int,
     status: str,
-    semester_start: date,
     registered_on: date,
+    semester_start: date | None = None,
 ) -> AnnualRegistration:
-    """学年注册 — register or defer one academic year; late if after one month (第十三条)."""
+    """学年注册 — register or defer one academic year; late if after one month (第十三条).
+
+    The semester start is the one the institution recorded for the year (`semester_start_record`),
+    not one typed per registration; a `semester_start` given that differs from it is refused."""
     _check_choice("status", status, AnnualRegistrationStatus, "注册状态")
     if not enrollment.is_active:
         raise _fail("enrollment", "该学籍不在籍，不能学年注册 / this enrollment is not active")
-    if semester_start.year not in (academic_year, academic_year + 1):
-        raise _fail("semester_start", "开学日期不在该学年内 / the semester start is outside the academic year")
-    deadline = working_calendar.add_months(semester_start, 1)
+    recorded = semester_start_for(enrollment.institution, academic_year)
+    if semester_start is not None and semester_start != recorded.starts_on:
+        raise _fail(
+            "semester_start",
+            f"开学日期与本校登记的 {recorded.starts_on} 不一致 / the semester start differs from the recorded "
+            f"{recorded.starts_on}",
+        )
+    semester_start, deadline = recorded.starts_on, recorded.deadline
     registration = AnnualRegistration(
         enrollment=enrollment,
         academic_year=academic_year,

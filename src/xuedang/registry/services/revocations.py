@@ -38,6 +38,8 @@ def revocation_file(
     credential = Credential.objects.select_for_update().select_related("enrollment").get(pk=credential.pk)
     if kind not in RevocationKind.values:
         raise _fail("kind", "请选择撤销学历或取消学籍 / choose revoking the credential or the enrollment")
+    if kind == RevocationKind.ENROLLMENT and credential.enrollment_id is None:
+        raise _fail("kind", "该学历没有学籍（自考或补录），只能撤销学历 / no 学籍 behind it: revoke the credential")
     if credential.state != CredentialState.PUBLISHED:
         raise _fail(
             "credential",
@@ -124,6 +126,7 @@ def _revoke(*, actor: Any, revocation: RevocationRequest) -> None:
 
 def _enrollment_revoke(*, actor: Any, revocation: RevocationRequest, credential: Credential) -> None:
     """取消学籍 after publication: the finished 学籍 itself is revoked (异动 18), with the decision."""
+    assert credential.enrollment_id is not None  # revocation_file refuses 取消学籍 without a 学籍
     enrollment = Enrollment.objects.select_for_update().get(pk=credential.enrollment_id)
     _change_apply(
         actor=actor,

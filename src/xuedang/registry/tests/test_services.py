@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from PIL import Image
 
-from xuedang.conftest import make_enrollment
+from xuedang.conftest import make_enrollment, record_semester_start
 from xuedang.core.models import AuditEntry
 from xuedang.registry import services
 from xuedang.registry.models import Credential, CredentialState, Enrollment, EnrollmentState, Photo
@@ -145,6 +145,8 @@ def test_an_unknown_change_code_is_refused() -> None:
 
 def test_annual_registration_is_late_after_one_month_and_only_once_a_year() -> None:
     enrollment = make_enrollment()
+    record_semester_start(2022, date(2022, 8, 31))
+    record_semester_start(2023, date(2023, 9, 4))
     on_time = services.annual_registration_record(
         actor=None,
         enrollment=enrollment,

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from xuedang.conftest import login, make_enrollment
+from xuedang.conftest import login, make_enrollment, record_semester_start
 from xuedang.core.models import AuditEntry
 from xuedang.registry import services
 from xuedang.registry.models import Credential, EnrollmentChange, EnrollmentState
@@ -185,6 +185,8 @@ def test_the_change_form_offers_neither_graduation_nor_transfer_nor_a_typed_stat
 
 def test_a_deferred_year_shows_as_the_enrollments_state_until_the_year_is_registered() -> None:
     enrollment = make_enrollment()
+    for year in (2021, 2022, 2023):
+        record_semester_start(year, date(year, 9, 1))
     services.annual_registration_record(
         actor=None,
         enrollment=enrollment,

@@ -38,7 +38,7 @@ def test_a_student_creates_a_report_and_sees_it_listed_with_its_code_and_views(s
     Client().get(f"/verify/{report.code}")
     listing = client.get("/archive/reports/").content.decode()
     assert report.code in listing
-    assert '<td class="report-views">1</td>' in listing
+    assert 'class="report-views" data-label="查看次数 / Views">1</td>' in listing
     assert 'data-status="valid"' in listing
     assert f"/verify/{report.code}" in listing
 

@@ -1,0 +1,121 @@
+"""The menu-walk (issue 19 item 4): every actor of the access matrix signs in, follows every link of
+its menu and of its home page, and meets no 403 or 404; each sees the menu of its own work."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from xuedang.conftest import PASSWORD, login, make_enrollment
+from xuedang.tests.test_access_matrix import ACTORS
+
+LINK = re.compile(r'<a href="(/[^"#]*)"')
+
+
+def _menu(page: str) -> list[str]:
+    nav = page.split('id="site-menu"', 1)[1].split("</nav>", 1)[0]
+    return LINK.findall(nav)
+
+
+def _home_links(page: str) -> list[str]:
+    block = page.split('id="home-links"', 1)[1].split("</ul>", 1)[0]
+    return LINK.findall(block)
+
+
+# Each actor's menu must offer at least these (and the walk shows it offers nothing it may not use).
+EXPECTED = {
+    "anonymous": {"/verify/", "/verify/lookup/", "/account/register/"},
+    "student": {"/archive/", "/archive/reports/", "/archive/notifications/", "/account/", "/verify/"},
+    "other_student": {"/archive/", "/archive/reports/", "/account/"},
+    "employer": {"/account/", "/verify/", "/verify/lookup/"},
+    "registrar": {
+        "/school/admissions/",
+        "/school/imports/",
+        "/school/enrollments/",
+        "/school/transfers/",
+        "/school/archive/corrections/",
+        "/school/credentials/publish/",
+        "/account/staff/security/",
+    },
+    "other_school_registrar": {"/school/admissions/", "/school/imports/"},
+    "province_officer": {"/school/enrollments/", "/school/transfers/", "/school/revocations/"},
+    "centre_admin": {"/account/staff/", "/account/appeals/", "/admin/", "/school/presidents/"},
+}
+# …and never these.
+NEVER = {
+    "anonymous": {"/archive/", "/school/enrollments/", "/account/"},
+    "student": {"/school/enrollments/", "/school/imports/", "/admin/", "/account/register/"},
+    "other_student": {"/school/enrollments/", "/admin/"},
+    "employer": {"/archive/", "/archive/reports/", "/school/enrollments/"},
+    "registrar": {"/archive/", "/account/", "/admin/", "/account/staff/"},
+    "other_school_registrar": {"/archive/", "/admin/"},
+    "province_officer": {"/school/imports/", "/school/admissions/", "/school/credentials/publish/", "/admin/"},
+    "centre_admin": {"/school/imports/", "/school/transfers/", "/archive/"},
+}
+
+
+@pytest.fixture
+def clients(request: pytest.FixtureRequest) -> dict[str, Client]:
+    found = {"anonymous": Client()}
+    for name in ACTORS[1:]:
+        found[name] = login(request.getfixturevalue(name))
+    return found
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ACTORS)
+def test_every_menu_and_home_link_of_every_actor_answers(actor: str, clients: dict[str, Client]) -> None:
+    make_enrollment()  # the registrar's school has a record; the student (same identity) is bound to it
+    client = clients[actor]
+    home = client.get("/")
+    assert home.status_code == 200
+    page = home.content.decode()
+    menu, links = _menu(page), _home_links(page)
+    assert EXPECTED[actor] <= set(menu), f"{actor} misses {EXPECTED[actor] - set(menu)}"
+    assert not NEVER[actor] & set(menu), f"{actor} is offered {NEVER[actor] & set(menu)}"
+    walked = {}
+    for url in dict.fromkeys(menu + links):
+        response = client.get(url)
+        walked[url] = response.status_code
+        if response.status_code == 200 and url not in ("/verify/", "/admin/"):
+            # every page of the menu carries the same menu (the public verification page, standalone
+            # and query-free, has the public menu of its own; Django's admin site its own look)
+            assert _menu(response.content.decode()) == menu, url
+    assert not {url: s for url, s in walked.items() if s in (403, 404, 405) or s >= 500}, walked
+
+
+@pytest.mark.django_db
+def test_the_header_names_the_role(clients: dict[str, Client]) -> None:
+    assert "注册员" in clients["registrar"].get("/").content.decode()
+    assert "审核员" in clients["province_officer"].get("/").content.decode()
+    assert "用户管理员" in clients["centre_admin"].get("/").content.decode()
+    assert 'id="signed-in-role">学生' in clients["student"].get("/archive/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_student_lands_on_the_archive_after_signing_in(student) -> None:
+    client = Client()
+    response = client.post("/login/", {"username": student.username, "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == "/archive/"
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_person_without_records_lands_on_the_account_and_staff_on_their_work(employer, registrar) -> None:
+    assert login(employer).get("/start/")["Location"] == "/account/"
+    assert login(registrar).get("/start/")["Location"] == "/"
+    assert Client().get("/start/")["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_the_menu_costs_students_and_visitors_no_query(student, django_assert_num_queries) -> None:
+    from django.test import RequestFactory
+
+    from xuedang.navigation import menu_for, who
+
+    request = RequestFactory().get("/")
+    request.user = student
+    with django_assert_num_queries(0):
+        assert [link.url for link in menu_for(who(request.user))][:1] == ["/archive/"]
