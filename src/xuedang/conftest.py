@@ -354,10 +354,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture
-def live_app(tmp_path, redis_url):
+def live_app(tmp_path, redis_url, request):
     """The real service in its own processes: its own database (SQLite file, or a fresh
     PostgreSQL database in the PostgreSQL pass), Django's server and a Celery worker on Redis,
-    with the demo staff seeded. Yields the base URL."""
+    with the demo staff seeded (and demo students when parametrized indirectly with their number).
+    Yields the base URL."""
     import subprocess
     import sys
     import time
@@ -377,7 +378,8 @@ def live_app(tmp_path, redis_url):
     manage = [sys.executable, "-m", "xuedang.manage"]
     processes = []
     try:
-        subprocess.run([*manage, "seed", "--students", "0"], env=env, check=True, timeout=300)
+        students = str(getattr(request, "param", 0))
+        subprocess.run([*manage, "seed", "--students", students], env=env, check=True, timeout=300)
         processes.append(subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env))
         processes.append(
             subprocess.Popen(
