@@ -13,7 +13,7 @@ from xuedang.reports.urls import student_patterns as report_patterns
 urlpatterns = [
     # the public verification page first: the registry's most requested route, resolved on every hit
     path("verify/", include((verify_patterns, "verify"))),
-    path("", core_views.home, name="home"),
+    path("", navigation.home, name="home"),
     path("start/", navigation.start, name="start"),  # the landing after sign-in, per person
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),

@@ -111,6 +111,46 @@ class AdmissionState(models.TextChoices):
     CANCELLED = "cancelled", "取消入学资格 / admission cancelled"
 
 
+class AdmissionReview(models.TextChoices):
+    """录取 reviewed twice before a school sees it (第七条): by the province, then by the centre."""
+
+    SUBMITTED = "submitted", "已提交 / submitted"
+    PROVINCE_APPROVED = "province_approved", "省级审核通过 / approved by the province"
+    CENTRE_APPROVED = "centre_approved", "中心复核通过 / re-checked by the centre"
+    RETURNED = "returned", "退回 / returned"
+
+
+class AdmissionBatch(models.Model):
+    """One submission of 录取 data by a province's admissions office for one institution (one file).
+
+    .. pii: none itself; its rows are admissions.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="admission_batches")
+    import_job_id = models.BigIntegerField("导入批次 / import job", null=True, blank=True, unique=True)
+    state = models.CharField(max_length=20, choices=AdmissionReview.choices, default=AdmissionReview.SUBMITTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    province_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    province_reviewed_at = models.DateTimeField(null=True, blank=True)
+    centre_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    centre_reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = "录取批次 / admission batch"
+        verbose_name_plural = "录取批次 / admission batches"
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} #{self.pk} {self.state}"
+
+
 class Admission(IdentitySnapshot):
     """录取 — a province's admission of a candidate (考生号) to an institution.
 
@@ -135,6 +175,14 @@ class Admission(IdentitySnapshot):
     preparatory = models.BooleanField("预科 / preparatory", default=False)
     state = models.CharField(max_length=12, choices=AdmissionState.choices, default=AdmissionState.ADMITTED)
     state_reason = models.TextField(blank=True, default="")
+    # Nothing unreviewed reaches a school: a row is the school's once the centre re-checked it.
+    batch = models.ForeignKey(
+        AdmissionBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="admissions"
+    )
+    review = models.CharField(
+        "审核 / review", max_length=20, choices=AdmissionReview.choices, default=AdmissionReview.SUBMITTED
+    )
+    review_note = models.TextField("退回原因 / why returned", blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -285,6 +333,57 @@ class AnnualRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment} {self.academic_year}-{self.academic_year + 1}"
+
+
+class WaiverCategory(models.TextChoices):
+    """Students with no province 录取 row in this registry (decision 0026)."""
+
+    GRADUATE = "graduate", "研究生（学校录取）/ graduate student admitted by the school"
+    HKMT_INTERNATIONAL = "hkmt_international", "港澳台侨及外国留学生 / from Hong Kong, Macau, Taiwan or abroad"
+    PREPARATORY = "preparatory", "预科结业转入 / preparatory student handed over"
+
+
+class WaiverState(models.TextChoices):
+    PENDING = "pending", "待省级审批 / waiting for the province"
+    APPROVED = "approved", "已批准 / approved"
+    REJECTED = "rejected", "不予批准 / rejected"
+
+
+class EligibilityWaiver(models.Model):
+    """资格复查例外 — the province allows one new student with no reviewed 录取 to be registered at
+    one institution (decision 0026). Used once: the enrollment it allowed is linked.
+
+    .. pii: a named person's document number (encrypted, digest beside it) and the reason.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="eligibility_waivers")
+    category = models.CharField("类别 / category", max_length=20, choices=WaiverCategory.choices)
+    name = models.CharField("姓名 / name", max_length=100)
+    document_type = models.CharField(
+        "证件类型 / document type", max_length=20, choices=DocumentType.choices, default=DocumentType.RESIDENT_ID
+    )
+    document_number = EncryptedTextField("证件号码 / document number")
+    identity_digest = models.CharField(max_length=64, db_index=True)
+    reason = models.TextField("理由 / reason")
+    state = models.CharField(max_length=10, choices=WaiverState.choices, default=WaiverState.PENDING)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True, default="")
+    enrollment = models.OneToOneField(
+        "Enrollment", null=True, blank=True, on_delete=models.PROTECT, related_name="eligibility_waiver"
+    )
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = "资格复查例外 / eligibility waiver"
+        verbose_name_plural = "资格复查例外 / eligibility waivers"
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.category} {self.state}"
 
 
 class SemesterStart(models.Model):

@@ -10,10 +10,18 @@ from django.db.models import Case, F, Q, QuerySet, When
 
 from xuedang.core import validators
 from xuedang.core.models import AuditEntry
-from xuedang.institutions.access import REGISTERING
+from xuedang.institutions.access import APPROVING, REGISTERING, institution_scope
 from xuedang.institutions.models import Institution
-from xuedang.registry.access import credentials_for, enrollments_for, revocation_requests_for, transfer_requests_for
+from xuedang.registry.access import (
+    admissions_for,
+    credentials_for,
+    enrollments_for,
+    revocation_requests_for,
+    transfer_requests_for,
+)
 from xuedang.registry.models import (
+    Admission,
+    AdmissionState,
     AnnualRegistration,
     Credential,
     CredentialState,
@@ -167,6 +175,18 @@ def revocation_request_list(*, actor: Any) -> QuerySet[RevocationRequest]:
         .select_related("credential", "institution")
         .order_by(waiting_first, "-filed_at", "-id")
     )
+
+
+def revocations_waiting(*, actor: Any) -> QuerySet[RevocationRequest]:
+    """撤销申请 waiting for this officer: pending at an institution the officer approves for."""
+    return RevocationRequest.objects.filter(
+        institution_scope(actor, APPROVING, prefix="institution"), state=RevocationState.PENDING
+    )
+
+
+def admissions_waiting(*, actor: Any) -> QuerySet[Admission]:
+    """录取 data waiting for the school's answer (the registrar's admissions page, default filter)."""
+    return admissions_for(actor, REGISTERING).filter(state=AdmissionState.ADMITTED)
 
 
 def credentials_unpublished(*, actor: Any) -> QuerySet[Credential]:

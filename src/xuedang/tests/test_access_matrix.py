@@ -127,6 +127,8 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/semester-starts/": ("/school/semester-starts/?institution=10001", scoped(anonymous=302)),
     # supervision dashboards (issue 14): the province's and the centre's; an institution's figures for its scope
     "supervision/": ("/supervision/", everyone(404) | {"anonymous": 302, "centre_admin": 302, "province_officer": 302}),
+    # 教育统计: everyone with a staff scope reads their own scope's statistics (small cells suppressed outside it)
+    "supervision/statistics/": ("/supervision/statistics/?scope=institution:10001", scoped(anonymous=302)),
     "supervision/centre/": ("/supervision/centre/", everyone(404) | {"anonymous": 302, "centre_admin": 200}),
     "supervision/centre/export.xlsx": (
         "/supervision/centre/export.xlsx",
@@ -159,6 +161,18 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/<int:pk>/annual/": ("/school/enrollments/{pk}/annual/", registrars(own_only=True)),
     "school/admissions/": ("/school/admissions/", registrars(own_only=False)),
     "school/admissions/<int:pk>/": ("/school/admissions/{admission}/", registrars(own_only=True)),
+    # 资格复查例外 (decision 0026): every staff member sees their scope's requests; deciding is a POST
+    "school/waivers/": ("/school/waivers/", staff_page()),
+    "school/waivers/<int:pk>/decide/": ("/school/waivers/1/decide/", everyone(405)),
+    # 录取批次: reviewed by the province's approvers, then the centre's (the centre's user admin is neither)
+    "school/admission-batches/": (
+        "/school/admission-batches/",
+        everyone(404) | {"anonymous": 302, "province_officer": 200},
+    ),
+    "school/admission-batches/<int:pk>/": (
+        "/school/admission-batches/{admission_batch}/",
+        everyone(404) | {"anonymous": 302, "province_officer": 200},
+    ),
     "school/enrollments/<int:pk>/change/": ("/school/enrollments/{pk}/change/", registrars(own_only=True)),
     "school/enrollments/<int:pk>/credential/": ("/school/enrollments/{pk}/credential/", registrars(own_only=True)),
     "school/credentials/<int:pk>/": ("/school/credentials/{credential}/", scoped(anonymous=302)),
@@ -452,6 +466,7 @@ def _admission() -> int:
 
     return Admission.objects.create(
         exam_number="26110101000009",
+        review="centre_approved",
         year=2026,
         institution=Institution.objects.get(code="10001"),
         province_code="11",
@@ -466,6 +481,14 @@ def _admission() -> int:
     ).pk
 
 
+def _admission_batch() -> int:
+    """A submitted 录取 batch of the registrar's school, waiting for the province (issue 14)."""
+    from xuedang.institutions.models import Institution
+    from xuedang.registry.models import AdmissionBatch
+
+    return AdmissionBatch.objects.create(institution=Institution.objects.get(code="10001")).pk
+
+
 def _archive_ids(enrollment) -> dict[str, int]:
     """The student's photo (disputed), an admission and a correction, and a former-identity request."""
     from xuedang.accounts.models import User
@@ -477,6 +500,7 @@ def _archive_ids(enrollment) -> dict[str, int]:
     student = User.objects.get(username="student")
     admission = Admission.objects.create(
         exam_number="21110101000010",
+        review="centre_approved",
         year=2021,
         institution=enrollment.institution,
         province_code="11",
@@ -622,6 +646,7 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar,
         "province_officer": User.objects.get(username="province_officer").pk,
         "invitation": _invitation(),
         "publication": _publication(registrar),
+        "admission_batch": _admission_batch(),
     }
     ids |= _archive_ids(enrollment)
     ids |= _reports(student, enrollment)

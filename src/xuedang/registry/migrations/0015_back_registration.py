@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("institutions", "0007_self_study"),
-        ("registry", "0012_self_study"),
+        ("registry", "0014_eligibility_waivers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
