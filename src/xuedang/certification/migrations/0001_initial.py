@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("institutions", "0007_self_study"),
-        ("registry", "0013_back_registration"),
+        ("registry", "0015_back_registration"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
