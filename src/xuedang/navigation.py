@@ -109,6 +109,13 @@ MENU: tuple[Item, ...] = (
         "Self-study credentials",
         lambda w: w.holds(READING, Scope.SELF_STUDY.value) or w.holds(READING, Scope.CENTRE.value),
     ),
+    # 补录 (1991–2001): the schools submit, their provinces decide, the centre reads
+    Item(
+        "certification:back_registration_list",
+        "历史学历补录",
+        "Back-registration",
+        lambda w: any(w.holds(READING, s.value) for s in (Scope.INSTITUTION, Scope.PROVINCE, Scope.CENTRE)),
+    ),
     # the centre: identities, appeals, staff, the administration site
     Item(
         "archive_school:former_identities",

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
 
+from xuedang.certification.models import AuthenticationApplication
 from xuedang.institutions.access import (
     APPROVING,
     READING,
@@ -89,3 +90,14 @@ def may_decide_back_registration(actor: object, batch: BackRegistrationBatch) ->
         .filter(scope=Scope.PROVINCE, province_code=batch.institution.province_code)
         .exists()
     )
+
+
+# --- 学历认证: the applicant's own applications --------------------------------------------------
+
+
+def access_own_application(actor: object, pk: int) -> AuthenticationApplication:
+    """The applicant's own application; the same 404 for anyone else's or a missing one."""
+    application = AuthenticationApplication.objects.filter(pk=pk, applicant_id=getattr(actor, "pk", None)).first()
+    if application is None:
+        raise Http404
+    return application

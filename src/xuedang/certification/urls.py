@@ -14,4 +14,5 @@ urlpatterns = [
     path("back-registration/", views.back_registration_list, name="back_registration_list"),
     path("back-registration/template.csv", views.back_registration_template, name="back_registration_template"),
     path("back-registration/<int:pk>/", views.back_registration_detail, name="back_registration_detail"),
+    path("certification/<int:pk>/", views.application_detail, name="application_detail"),
 ]

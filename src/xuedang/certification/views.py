@@ -4,6 +4,7 @@ publication and corrections. Thin: each view parses, calls one service or select
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -13,6 +14,7 @@ from xuedang.accounts.http import AuthenticatedHttpRequest
 from xuedang.certification import services
 from xuedang.certification.access import (
     access_back_registration_batch,
+    access_own_application,
     access_self_study_credential,
     back_registration_batches_for,
     may_decide_back_registration,
@@ -227,3 +229,14 @@ def back_registration_detail(request: AuthenticatedHttpRequest, pk: int) -> Http
     return render(
         request, "certification/back_registration_detail.html", context, status=400 if form and form.errors else 200
     )
+
+
+# --- 学历认证: the applicant follows every step ------------------------------------------------
+
+
+@login_required
+def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The applicant's progress page: state, payment, deadline, each step, a refusal's reasons."""
+    application = access_own_application(request.user, pk)
+    context = {"application": application, "steps": application.steps.all()}
+    return render(request, "certification/application_detail.html", context)

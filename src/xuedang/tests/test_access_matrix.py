@@ -304,10 +304,13 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "back-registration/": ("/back-registration/", staff_page()),
     "back-registration/template.csv": ("/back-registration/template.csv", staff_page()),
     "back-registration/<int:pk>/": ("/back-registration/{back_registration}/", scoped(anonymous=302)),
+    # 学历认证: the applicant's own progress page only (decision 0030)
+    "certification/<int:pk>/": ("/certification/{application}/", owner_only()),
 }
 MISSING = {
     "self-study/<int:pk>/": "/self-study/999999/",
     "back-registration/<int:pk>/": "/back-registration/999999/",
+    "certification/<int:pk>/": "/certification/999999/",
     "school/credentials/<int:pk>/": "/school/credentials/999999/",
     "school/admissions/<int:pk>/": "/school/admissions/999999/",
     "school/imports/<int:pk>/": "/school/imports/999999/",
@@ -418,6 +421,23 @@ def _back_registration(registrar) -> int:
     }
     institution = Institution.objects.get(code="10001")
     return back_registration_submit(actor=registrar, institution=institution, rows=[(2, row)]).pk
+
+
+def _application(student) -> int:
+    """The student's 学历认证 application for a credential described, not in the registry."""
+    from xuedang.certification.authentication import application_submit
+    from xuedang.certification.tests.test_authentication import SCANS
+    from xuedang.institutions.models import Institution
+
+    return application_submit(
+        applicant=student,
+        scans=SCANS,
+        report_zh=True,
+        report_en=False,
+        institution=Institution.objects.get(code="10001"),
+        certificate_number="NO.00100001",
+        graduation_year=1988,
+    ).pk
 
 
 def _credential(enrollment) -> int:
@@ -633,6 +653,7 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar,
     ids |= _reports(student, enrollment)
     ids["self_study"] = _self_study()
     ids["back_registration"] = _back_registration(registrar)
+    ids["application"] = _application(student)
     failures = []
     for url, expected in ROUTES.values():
         for actor, status in expected.items():
