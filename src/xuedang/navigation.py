@@ -72,6 +72,7 @@ MENU: tuple[Item, ...] = (
     # a student: the archive first (where they land), then what they do with it
     Item("archive:home", "我的学信档案", "My archive", _student),
     Item("reports:student_reports", "验证报告", "Verification reports", _student),
+    Item("certification:application_list", "学历认证", "Credential authentication", _student),
     Item("archive:notifications", "通知", "Notifications", _student),
     Item("accounts:profile", "我的账号", "My account", _personal),
     # school registrars: the year's work in the order it comes
@@ -108,6 +109,19 @@ MENU: tuple[Item, ...] = (
         "自考学历",
         "Self-study credentials",
         lambda w: w.holds(READING, Scope.SELF_STUDY.value) or w.holds(READING, Scope.CENTRE.value),
+    ),
+    # 学历认证: the centre's approvers decide; the schools answer the checks asked of them
+    Item(
+        "certification:review_list",
+        "学历认证受理",
+        "Authentication queue",
+        lambda w: w.holds({Role.APPROVER.value}, Scope.CENTRE.value),
+    ),
+    Item(
+        "certification:check_list",
+        "学历认证核查",
+        "Authentication checks",
+        lambda w: w.holds(QUEUES, Scope.INSTITUTION.value) or w.holds(QUEUES, Scope.PROVINCE.value),
     ),
     # 补录 (1991–2001): the schools submit, their provinces decide, the centre reads
     Item(

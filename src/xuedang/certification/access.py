@@ -14,10 +14,12 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
 
-from xuedang.certification.models import AuthenticationApplication
+from xuedang.archive.models import Binding
+from xuedang.certification.models import AuthenticationApplication, SchoolCheck
 from xuedang.institutions.access import (
     APPROVING,
     READING,
+    REGISTERING,
     institution_scope,
     memberships,
     self_study_provinces,
@@ -101,3 +103,34 @@ def access_own_application(actor: object, pk: int) -> AuthenticationApplication:
     if application is None:
         raise Http404
     return application
+
+
+def reviewer_view(view: View) -> View:
+    """The centre's 学历认证 pages: approvers of the centre only (第二十二条: the centre decides)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not memberships(request.user, APPROVING).filter(scope=Scope.CENTRE).exists():
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def school_checks_for(actor: object) -> QuerySet[SchoolCheck]:
+    """The checks asked of the schools the actor registers or approves for."""
+    return SchoolCheck.objects.filter(institution_scope(actor, REGISTERING + APPROVING, prefix="institution"))
+
+
+def access_school_check(actor: object, pk: int) -> SchoolCheck:
+    check = school_checks_for(actor).select_related("application", "institution").filter(pk=pk).first()
+    if check is None:
+        raise Http404
+    return check
+
+
+def own_published_credentials(actor: object) -> QuerySet[Credential]:
+    """The published credentials bound to the actor's archive (what an applicant may choose)."""
+    bound = Binding.objects.filter(user_id=getattr(actor, "pk", 0) or 0, credential__isnull=False)
+    return Credential.objects.filter(pk__in=bound.values("credential_id"), state="published")

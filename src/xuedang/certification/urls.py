@@ -14,5 +14,11 @@ urlpatterns = [
     path("back-registration/", views.back_registration_list, name="back_registration_list"),
     path("back-registration/template.csv", views.back_registration_template, name="back_registration_template"),
     path("back-registration/<int:pk>/", views.back_registration_detail, name="back_registration_detail"),
+    path("certification/", views.application_list, name="application_list"),
+    path("certification/apply/", views.application_apply, name="application_apply"),
     path("certification/<int:pk>/", views.application_detail, name="application_detail"),
+    path("certification/review/", views.review_list, name="review_list"),
+    path("certification/review/<int:pk>/", views.review_detail, name="review_detail"),
+    path("certification/checks/", views.check_list, name="check_list"),
+    path("certification/checks/<int:pk>/", views.check_detail, name="check_detail"),
 ]

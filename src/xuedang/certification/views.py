@@ -11,27 +11,36 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from xuedang.accounts.http import AuthenticatedHttpRequest
-from xuedang.certification import services
+from xuedang.certification import authentication, services
 from xuedang.certification.access import (
     access_back_registration_batch,
     access_own_application,
+    access_school_check,
     access_self_study_credential,
     back_registration_batches_for,
     may_decide_back_registration,
     may_register,
+    own_published_credentials,
     registering_provinces,
+    reviewer_view,
+    school_checks_for,
     self_study_credentials_for,
     self_study_view,
 )
 from xuedang.certification.forms import (
+    ApplicationForm,
     BackRegistrationDecisionForm,
     BackRegistrationFileForm,
     PhotoForm,
+    ReviewForm,
+    SchoolAnswerForm,
     SelfStudyCorrectionForm,
     SelfStudyFileForm,
 )
+from xuedang.certification.models import OPEN_STATES, AuthenticationApplication
 from xuedang.core.masking import mask_document
 from xuedang.institutions.access import APPROVING, READING, REGISTERING, institutions_for
+from xuedang.institutions.selectors import institution_by_code
 from xuedang.registry import selectors as registry_selectors
 from xuedang.registry import services as registry
 from xuedang.registry.access import staff_view
@@ -240,3 +249,116 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     application = access_own_application(request.user, pk)
     context = {"application": application, "steps": application.steps.all()}
     return render(request, "certification/application_detail.html", context)
+
+
+@login_required
+def application_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The applicant's own applications, newest first."""
+    applications = AuthenticationApplication.objects.filter(applicant=request.user).select_related("institution")
+    return render(request, "certification/application_list.html", {"applications": applications})
+
+
+@login_required
+def application_apply(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """申请学历认证: choose a credential of one's archive or describe it; scans; languages."""
+    form = ApplicationForm(
+        request.POST or None, request.FILES or None, credentials=own_published_credentials(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        code = data["institution_code"]
+        try:
+            application = authentication.application_submit(
+                applicant=request.user,
+                scans={kind: data[kind].read(authentication.SCAN_MAX_BYTES + 1) for kind in ("certificate", "id_card")},
+                report_zh=data["report_zh"],
+                report_en=data["report_en"],
+                credential=data["credential"],
+                institution=institution_by_code(code) if code else None,
+                certificate_number=data["certificate_number"],
+                graduation_year=data["graduation_year"],
+                level=data["level"],
+                major_name=data["major_name"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "申请已提交 / application submitted")
+            return redirect("certification:application_detail", pk=application.pk)
+    return render(request, "certification/application_apply.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@reviewer_view
+def review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The centre's queue: open applications, the nearest deadline first."""
+    qs = AuthenticationApplication.objects.filter(state__in=OPEN_STATES).select_related("institution")
+    page = Paginator(qs.order_by("decision_due", "submitted_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "certification/review_list.html", {"page": page})
+
+
+@reviewer_view
+def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One application for the centre's reviewer: accept, ask the school, decide."""
+    application = AuthenticationApplication.objects.filter(pk=pk).select_related("institution", "credential").first()
+    if application is None:
+        raise Http404
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        action = form.cleaned_data["action"]
+        try:
+            if action == "accept":
+                authentication.application_accept(actor=request.user, application=application)
+            elif action == "ask_school":
+                authentication.school_check_request(actor=request.user, application=application)
+            else:
+                authentication.application_decide(
+                    actor=request.user,
+                    application=application,
+                    approve=action == "approve",
+                    reasons=form.cleaned_data["reasons"],
+                )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "已办理 / done")
+            return redirect("certification:review_detail", pk=application.pk)
+    context = {
+        "application": application,
+        "form": form,
+        "steps": application.steps.all(),
+        "checks": application.checks.all(),
+    }
+    return render(request, "certification/review_detail.html", context, status=400 if form.errors else 200)
+
+
+@staff_view(REGISTERING + APPROVING)
+def check_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The school's queue of 学历认证 checks, unanswered first."""
+    checks = school_checks_for(request.user).select_related("application", "institution").order_by("answer", "deadline")
+    page = Paginator(checks, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "certification/check_list.html", {"page": page})
+
+
+@staff_view(REGISTERING + APPROVING)
+def check_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One check: what the applicant described; the school confirms or denies with its evidence."""
+    check = access_school_check(request.user, pk)
+    form = SchoolAnswerForm(request.POST or None) if not check.answer else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                authentication.school_check_answer(
+                    actor=request.user,
+                    check=check,
+                    confirm=form.cleaned_data["answer"] == "confirm",
+                    evidence=form.cleaned_data["evidence"],
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "已答复 / answered")
+                return redirect("certification:check_detail", pk=check.pk)
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "certification/check_detail.html", {"check": check, "form": form}, status=status)

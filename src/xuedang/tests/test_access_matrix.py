@@ -306,6 +306,16 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "back-registration/<int:pk>/": ("/back-registration/{back_registration}/", scoped(anonymous=302)),
     # 学历认证: the applicant's own progress page only (decision 0030)
     "certification/<int:pk>/": ("/certification/{application}/", owner_only()),
+    "certification/": ("/certification/", everyone(200) | {"anonymous": 302}),
+    "certification/apply/": ("/certification/apply/", everyone(200) | {"anonymous": 302}),
+    # the centre's reviewers are its approvers (none of the fixed actors); schools answer checks
+    "certification/review/": ("/certification/review/", nobody()),
+    "certification/review/<int:pk>/": ("/certification/review/{application}/", nobody()),
+    "certification/checks/": ("/certification/checks/", queue_page()),
+    "certification/checks/<int:pk>/": (
+        "/certification/checks/{school_check}/",
+        scoped(anonymous=302) | {"centre_admin": 404},
+    ),
 }
 MISSING = {
     "self-study/<int:pk>/": "/self-study/999999/",
@@ -438,6 +448,18 @@ def _application(student) -> int:
         certificate_number="NO.00100001",
         graduation_year=1988,
     ).pk
+
+
+def _school_check(application_pk: int) -> int:
+    """The centre asks the registrar's school (北京大学) to confirm the student's application."""
+    from xuedang.certification.authentication import application_accept, school_check_request
+    from xuedang.certification.models import AuthenticationApplication
+    from xuedang.conftest import _staff
+
+    reviewer = _staff("centre_reviewer", "centre", "approver")
+    application = AuthenticationApplication.objects.get(pk=application_pk)
+    application_accept(actor=reviewer, application=application)
+    return school_check_request(actor=reviewer, application=application).pk
 
 
 def _credential(enrollment) -> int:
@@ -654,6 +676,7 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar,
     ids["self_study"] = _self_study()
     ids["back_registration"] = _back_registration(registrar)
     ids["application"] = _application(student)
+    ids["school_check"] = _school_check(ids["application"])
     failures = []
     for url, expected in ROUTES.values():
         for actor, status in expected.items():
