@@ -86,12 +86,28 @@ MENU: tuple[Item, ...] = (
     Item("registry:credentials_publish", "发布学历", "Publish credentials", lambda w: w.holds(REGISTERING)),
     Item("registry:photos_upload", "上传照片", "Upload photos", lambda w: w.holds(REGISTERING)),
     Item("registry:late_list", "逾期注册", "Late registrations", lambda w: w.holds(READING)),
+    # 录取 review: the province's approvers, then the centre's (issue 14 item 1)
+    Item(
+        "registry:admission_batch_list",
+        "录取审核",
+        "Admission review",
+        lambda w: (
+            w.holds({Role.APPROVER.value}, Scope.PROVINCE.value) or w.holds({Role.APPROVER.value}, Scope.CENTRE.value)
+        ),
+    ),
     # provinces and the centre: supervision (supervision.access.supervisor_view)
     Item(
         "supervision:home",
         "监管统计",
         "Supervision",
         lambda w: w.holds(READING, Scope.PROVINCE.value) or w.holds(READING, Scope.CENTRE.value),
+    ),
+    # 自考办 (a province's office and the national office) and the centre overseeing them
+    Item(
+        "certification:self_study_list",
+        "自考学历",
+        "Self-study credentials",
+        lambda w: w.holds(READING, Scope.SELF_STUDY.value) or w.holds(READING, Scope.CENTRE.value),
     ),
     # the centre: identities, appeals, staff, the administration site
     Item(
@@ -123,7 +139,11 @@ ROLE_LABELS = {
     Role.USER_ADMIN.value: ("用户管理员", "user administrator"),
     Role.AUDITOR.value: ("审计员", "auditor"),
 }
-SCOPE_LABELS = {Scope.CENTRE.value: ("中心", "centre"), Scope.PROVINCE.value: ("省级", "province")}
+SCOPE_LABELS = {
+    Scope.CENTRE.value: ("中心", "centre"),
+    Scope.PROVINCE.value: ("省级", "province"),
+    Scope.SELF_STUDY.value: ("自考办", "self-study office"),
+}
 
 
 def who(user: Any) -> Who:

@@ -29,6 +29,7 @@ urlpatterns = [
     # archive (学信档案): the student's pages and the school's queues
     path("archive/", include("xuedang.archive.urls")),
     path("school/archive/", include("xuedang.archive.school_urls")),
+    path("", include("xuedang.certification.urls")),  # 自考办 and 补录 (decision 0029)
     path("supervision/", include("xuedang.supervision.urls")),
     path("admin/", admin.site.urls),
     path("archive/reports/", include((report_patterns, "reports"))),

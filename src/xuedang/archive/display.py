@@ -95,6 +95,8 @@ def credential_fields(credential: Credential) -> list[tuple[str, str]]:
         fields.append(("辅修 / minor", credential.minor))
     if credential.lost_certificate_note:
         fields.append(("证明书 / replacement certificate", credential.lost_certificate_note))
+    if credential.source != "enrollment":  # 自考 or 补录 (decision 0029)
+        fields.append(("登记方式 / registration", credential.get_source_display()))
     return fields
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -117,15 +118,18 @@ def import_submit(request: SystemKeyRequest, data: Form[ImportIn], file: File[Up
     if file.size is None or file.size > MAX_BYTES or file.size == 0:
         limit = MAX_BYTES // 1024 // 1024
         return Status(400, {"detail": f"文件为空或超过 {limit} MB / the file is empty or larger than {limit} MB"})
-    with transaction.atomic():
-        job = import_job_create(
-            actor=None,
-            institution=target,
-            kind=kind,
-            upload=file,
-            filename=f"api:{key.prefix}:{file.name}",
-            api_key=key,
-        )
+    try:
+        with transaction.atomic():
+            job = import_job_create(
+                actor=None,
+                institution=target,
+                kind=kind,
+                upload=file,
+                filename=f"api:{key.prefix}:{file.name}",
+                api_key=key,
+            )
+    except ValidationError as error:  # a school's key sending 录取 (they come from the province)
+        return Status(400, {"detail": " ".join(error.messages)})
     job.refresh_from_db()
     return Status(202, _job_out(job))
 

@@ -24,7 +24,6 @@ from xuedang.registry.models import (
     AdmissionState,
     AnnualRegistration,
     Credential,
-    CredentialSource,
     CredentialState,
     Enrollment,
     EnrollmentChange,
@@ -196,6 +195,7 @@ def credentials_unpublished(*, actor: Any) -> QuerySet[Credential]:
     return _with_lacks(
         credentials_for(actor, REGISTERING)
         .filter(state=CredentialState.DRAFT)
+        .exclude(enrollment=None)  # 自考 drafts are the 自考办's (decision 0029)
         .order_by("issue_date", "institution__code", "certificate_number")
     )
 
@@ -204,7 +204,7 @@ def credentials_due(*, institution: Any, due_by: date) -> QuerySet[Credential]:
     """Draft credentials of `institution` whose issue date is on or before `due_by` (发布到期学历's preview)."""
     return _with_lacks(
         Credential.objects.filter(institution=institution, state=CredentialState.DRAFT, issue_date__lte=due_by)
-        .exclude(source=CredentialSource.SELF_STUDY)  # the 自考办 publishes those, not the 主考学校
+        .exclude(enrollment=None)  # 自考 drafts are the 自考办's to publish, not the 主考学校's (decision 0029)
         .order_by("issue_date", "certificate_number")
     )
 
@@ -224,7 +224,7 @@ def credential_lacks(credential: Credential) -> list[str]:
     if disputed:
         lacks.append("照片异议未处理 / the photo is disputed")
     enrollment = credential.enrollment
-    if enrollment is not None and enrollment.state not in MAY_FINISH:
+    if enrollment is not None and enrollment.state not in MAY_FINISH:  # 自考 stands alone (decision 0029)
         state = enrollment.get_state_display().split(" / ")[0]
         lacks.append(f"学籍状态为{state} / the enrollment is {enrollment.state}")
     return lacks

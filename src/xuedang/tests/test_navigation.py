@@ -40,7 +40,13 @@ EXPECTED = {
         "/account/staff/security/",
     },
     "other_school_registrar": {"/school/admissions/", "/school/imports/"},
-    "province_officer": {"/school/enrollments/", "/school/transfers/", "/school/revocations/"},
+    "province_officer": {
+        "/school/enrollments/",
+        "/school/transfers/",
+        "/school/revocations/",
+        "/school/admission-batches/",
+        "/supervision/",
+    },
     "centre_admin": {"/account/staff/", "/account/appeals/", "/admin/", "/school/presidents/"},
 }
 # …and never these.
@@ -49,7 +55,7 @@ NEVER = {
     "student": {"/school/enrollments/", "/school/imports/", "/admin/", "/account/register/"},
     "other_student": {"/school/enrollments/", "/admin/"},
     "employer": {"/archive/", "/archive/reports/", "/school/enrollments/"},
-    "registrar": {"/archive/", "/account/", "/admin/", "/account/staff/"},
+    "registrar": {"/archive/", "/account/", "/admin/", "/account/staff/", "/school/admission-batches/"},
     "other_school_registrar": {"/archive/", "/admin/"},
     "province_officer": {"/school/imports/", "/school/admissions/", "/school/credentials/publish/", "/admin/"},
     "centre_admin": {"/school/imports/", "/school/transfers/", "/archive/"},
