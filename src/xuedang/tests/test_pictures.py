@@ -27,7 +27,8 @@ def test_an_active_report_shows_its_validity_as_a_bar_and_a_closed_one_does_not(
     bar = re.search(r'<meter class="validity" min="0" max="(\d+)" value="(\d+)"', active_row)
     assert bar is not None
     total, left = int(bar.group(1)), int(bar.group(2))
-    assert 89 <= total <= 92 and left == total  # made today for three months
+    assert 89 <= total <= 92  # made today for three months
+    assert left == total
     assert f"还剩 {left} 天" in active_row
     assert "<meter" not in page.split(f'id="report-{closed.pk}"', 1)[1].split("</tr>", 1)[0]
 
@@ -42,4 +43,5 @@ def test_the_enrollment_is_a_timeline_from_admission_to_credential(student) -> N
     timeline = page.split('<ol class="timeline" id="timeline">', 1)[1].split("</ol>", 1)[0]
     events = re.findall(r"<li><time>(.*?)</time>", timeline)
     assert len(events) >= 2  # registered, then the credential
-    assert "注册学籍" in timeline and "学历注册" in timeline
+    assert "注册学籍" in timeline
+    assert "学历注册" in timeline
