@@ -225,6 +225,9 @@ def _reports_page(request: HttpRequest, form: ReportCreateForm, status: int = 20
             "verification": selectors.verification_of(r, today=today),
             "extendable": r.state == ReportState.ACTIVE and today >= services.extension_opens(r),
             "url": verify_url(r.code),
+            # the validity as a bar (issue 19 item 8): days left of the days the report was made for
+            "days_total": max((r.valid_until - timezone.localtime(r.created_at).date()).days, 1),
+            "days_left": max((r.valid_until - today).days, 0),
         }
         for r in reports
     ]
