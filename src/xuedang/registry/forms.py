@@ -25,7 +25,9 @@ from xuedang.registry.services import ADMISSION_CORRECTABLE, CANCELLATIONS, CHAN
 if TYPE_CHECKING:
     from xuedang.institutions.models import Institution
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# <input type="date"> takes only YYYY-MM-DD; the zh-Hans locale would render 2025/07/01, which a
+# browser drops, so a prefilled date (the publication preview's confirmation) came back empty.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 # Ages at entry beyond which a birth date is more likely a typing mistake than a fact.

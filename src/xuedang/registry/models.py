@@ -505,6 +505,42 @@ class CredentialSource(models.TextChoices):
     BACK_REGISTERED = "back_registered", "补录 / back-registered (1991–2001)"
 
 
+class BackRegistrationState(models.TextChoices):
+    PENDING = "pending", "待省级教育行政部门审核 / waiting for the province"
+    APPROVED = "approved", "已批准 / approved"
+    REJECTED = "rejected", "不予批准 / rejected"
+
+
+class BackRegistrationBatch(models.Model):
+    """补录 — one file of a school's historical graduates (1991–2001), registered only once the
+    school's province approves the whole batch; its credentials are then published, marked 补录.
+
+    .. pii: none itself; its credentials hold the graduates' identities.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField("文件 / file", max_length=200, blank=True, default="")
+    rows = models.PositiveIntegerField("记录数 / records")
+    state = models.CharField(
+        "状态 / state", max_length=10, choices=BackRegistrationState.choices, default=BackRegistrationState.PENDING
+    )
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("省级处理时间 / province acted", null=True, blank=True)
+    decision_note = models.TextField("审核意见 / the province's note", blank=True, default="")
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = "补录批次 / back-registration batch"
+        verbose_name_plural = "补录批次 / back-registration batches"
+
+    def __str__(self) -> str:
+        return f"补录 #{self.pk} {self.institution_id} {self.state}"
+
+
 class CredentialState(models.TextChoices):
     DRAFT = "draft", "待发布 / not yet published"
     PUBLISHED = "published", "已发布 / published"
@@ -528,6 +564,10 @@ class Credential(IdentitySnapshot):
     )
     # 自考: the province whose 自考委 registered it (its 自考办 corrects it); empty otherwise.
     province_code = models.CharField("自考省份 / self-study province", max_length=2, blank=True, default="")
+    # 补录: the batch it came with; published when the province approves the batch.
+    back_registration = models.ForeignKey(
+        BackRegistrationBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="credentials"
+    )
     # 自考: the 主考学校 that co-signs the certificate; otherwise the awarding school.
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="credentials")
     kind = models.CharField("毕（结）业 / kind", max_length=10, choices=CredentialKind.choices)
@@ -562,15 +602,20 @@ class Credential(IdentitySnapshot):
         verbose_name = "学历 / credential"
         verbose_name_plural = "学历 / credentials"
         constraints = [
+            # Numbers since 2001 name their school, so they are unique nationwide; a 补录 number
+            # before 2001 is free form ("NO.00298959") and unique only within its school, which
+            # `back_registration_submit` checks under a lock on the school (decision 0029).
             models.UniqueConstraint(
                 fields=["certificate_number"],
-                condition=~models.Q(certificate_number=""),
+                condition=~models.Q(certificate_number="") & ~models.Q(source="back_registered"),
                 name="credential_certificate_unique",
             ),
             models.CheckConstraint(
                 condition=models.Q(source="enrollment", enrollment__isnull=False, province_code="")
                 | models.Q(source="self_study", enrollment__isnull=True) & ~models.Q(province_code="")
-                | models.Q(source="back_registered", enrollment__isnull=True, province_code=""),
+                | models.Q(
+                    source="back_registered", enrollment__isnull=True, province_code="", back_registration__isnull=False
+                ),
                 name="credential_source_shape",
             ),
         ]

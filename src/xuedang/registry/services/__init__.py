@@ -22,6 +22,13 @@ from xuedang.registry.services.admission_review import (
     admission_reviewer_stage,
 )
 from xuedang.registry.services.admissions import ADMISSION_OUTCOMES, admission_confirm, admission_decline
+from xuedang.registry.services.back_registration import (
+    BACK_REGISTRATION_COLUMNS,
+    BackRegistrationRejected,
+    back_registration_decide,
+    back_registration_rows_check,
+    back_registration_submit,
+)
 from xuedang.registry.services.change_rules import CHANGE_RULES, change_label
 from xuedang.registry.services.common import (
     CREDENTIAL_FIELDS,
@@ -111,6 +118,7 @@ __all__ = [
     "ADMISSION_OUTCOMES",
     # credentials
     "ARTICLE_17_FIELDS",
+    "BACK_REGISTRATION_COLUMNS",
     # enrollments
     "CANCELLATIONS",
     "CANCELLATION_WORKING_DAYS",
@@ -136,6 +144,7 @@ __all__ = [
     "TRANSFER_OPEN",
     "YEAR_CHANGES",
     "ZIP_MAX_BYTES",
+    "BackRegistrationRejected",
     "Cancellation",
     "Identity",
     "PhotoArchiveRefused",
@@ -154,6 +163,9 @@ __all__ = [
     "admission_decline",
     "admission_reviewer_stage",
     "annual_registration_record",
+    "back_registration_decide",
+    "back_registration_rows_check",
+    "back_registration_submit",
     "change_label",
     "credential_annotate",
     "credential_missing_fields",
