@@ -10,7 +10,7 @@ import xuedang.core.fields
 class Migration(migrations.Migration):
     dependencies = [
         ("institutions", "0007_self_study"),
-        ("registry", "0014_eligibility_waivers"),
+        ("registry", "0015_back_registration"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
