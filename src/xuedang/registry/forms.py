@@ -21,7 +21,7 @@ from xuedang.registry.models import (
     StudyForm,
     WaiverCategory,
 )
-from xuedang.registry.services import CANCELLATIONS, CHANGE_RULES, major_code_problem
+from xuedang.registry.services import ADMISSION_CORRECTABLE, CANCELLATIONS, CHANGE_RULES, major_code_problem
 
 # <input type="date"> takes only YYYY-MM-DD; the zh-Hans locale would render 2025/07/01, which a
 # browser drops, so a prefilled date (the publication preview's confirmation) came back empty.
@@ -445,3 +445,16 @@ class InstitutionRenameForm(BilingualForm):
         if institution is None:
             raise ValidationError("院校代码不存在 / no institution has this code")
         return institution
+
+
+class AdmissionCorrectionForm(BilingualForm):
+    """录取数据更正 (第十条): one field, the value it should have, why, and the evidence."""
+
+    field = forms.ChoiceField(label="字段 / field")
+    new_value = forms.CharField(max_length=100, label="应为 / should be", strip=False)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500, label="理由 / reason")
+    evidence = forms.FileField(label="证明材料（PDF、JPEG 或 PNG，5 MB 以内）/ evidence (PDF, JPEG or PNG, ≤ 5 MB)")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["field"]).choices = list(ADMISSION_CORRECTABLE.items())

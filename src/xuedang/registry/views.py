@@ -24,6 +24,7 @@ from xuedang.registry import selectors, services
 from xuedang.registry.access import (
     access_admission,
     access_admission_batch,
+    access_admission_correction,
     access_credential,
     access_enrollment,
     access_publication_job,
@@ -31,6 +32,7 @@ from xuedang.registry.access import (
     access_transfer_request,
     access_waiver,
     admission_batches_for,
+    admission_corrections_for,
     may_answer_as_sending,
     may_decide_as_province,
     may_decide_revocation,
@@ -43,6 +45,7 @@ from xuedang.registry.access import (
 )
 from xuedang.registry.forms import (
     AdmissionConfirmForm,
+    AdmissionCorrectionForm,
     AdmissionDeclineForm,
     AnnotationForm,
     AnnualRegistrationForm,
@@ -998,3 +1001,73 @@ def institution_names(request: AuthenticatedHttpRequest) -> HttpResponse:
         {"form": form, "page": page},
         status=400 if form.errors else 200,
     )
+
+
+@staff_view(REGISTERING)
+def admission_correction_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """录取数据更正 (第十条): the school asks; the province reviews and the centre re-checks."""
+    admission = access_admission(request.user, pk, roles=REGISTERING)
+    form = AdmissionCorrectionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["evidence"]
+        try:
+            correction = services.admission_correction_file(
+                actor=request.user,
+                admission=admission,
+                field=form.cleaned_data["field"],
+                new_value=form.cleaned_data["new_value"],
+                reason=form.cleaned_data["reason"],
+                evidence=upload.read(services.EVIDENCE_MAX_BYTES + 1),
+                evidence_name=upload.name,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "已报省级审核 / sent to the province")
+            return redirect("registry:admission_correction_detail", pk=correction.pk)
+    title = f"更正录取数据 {admission.exam_number} / correct admission data"
+    return render(request, "registry/form.html", {"form": form, "title": title, "multipart": True})
+
+
+@staff_view()
+def admission_correction_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    corrections = admission_corrections_for(request.user).select_related("institution", "admission")
+    page = Paginator(corrections.order_by("-filed_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "registry/admission_correction_list.html", {"page": page})
+
+
+@staff_view()
+def admission_correction_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    correction = access_admission_correction(request.user, pk)
+    decides = services.admission_correction_step(request.user, correction)
+    error = ""
+    if request.method == "POST":
+        if not decides:
+            raise Http404
+        try:
+            services.admission_correction_decide(
+                actor=request.user,
+                correction=correction,
+                approve=request.POST.get("decision") == "approve",
+                note=request.POST.get("note", "")[:500],
+            )
+        except ValidationError as problem:
+            error = "；".join(problem.messages)
+        else:
+            messages.success(request, "已审核 / decided")
+            return redirect("registry:admission_correction_detail", pk=correction.pk)
+    context = {
+        "c": correction,
+        "label": services.ADMISSION_CORRECTABLE.get(correction.field, correction.field),
+        "decides": decides,
+        "error": error,
+    }
+    return render(request, "registry/admission_correction_detail.html", context)
+
+
+@staff_view()
+def admission_correction_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    correction = access_admission_correction(request.user, pk)
+    response = HttpResponse(bytes(correction.evidence), content_type=correction.evidence_type)
+    response["Content-Disposition"] = f'attachment; filename="evidence-{correction.pk}"'
+    return response

@@ -161,6 +161,17 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/<int:pk>/annual/": ("/school/enrollments/{pk}/annual/", registrars(own_only=True)),
     "school/admissions/": ("/school/admissions/", registrars(own_only=False)),
     "school/admissions/<int:pk>/": ("/school/admissions/{admission}/", registrars(own_only=True)),
+    # 录取数据更正 (第十条): the school files; its staff, its province and the centre read
+    "school/admissions/<int:pk>/correct/": ("/school/admissions/{admission}/correct/", registrars(own_only=True)),
+    "school/admission-corrections/": ("/school/admission-corrections/", staff_page()),
+    "school/admission-corrections/<int:pk>/": (
+        "/school/admission-corrections/{admission_correction}/",
+        scoped(anonymous=302),
+    ),
+    "school/admission-corrections/<int:pk>/evidence": (
+        "/school/admission-corrections/{admission_correction}/evidence",
+        scoped(anonymous=302),
+    ),
     # 资格复查例外 (decision 0026): every staff member sees their scope's requests; deciding is a POST
     "school/waivers/": ("/school/waivers/", staff_page()),
     "school/waivers/<int:pk>/decide/": ("/school/waivers/1/decide/", everyone(405)),
@@ -504,6 +515,22 @@ def _admission() -> int:
     ).pk
 
 
+def _admission_correction(registrar) -> int:
+    """A correction filed by the registrar's school of one of its reviewed admissions (第十条)."""
+    from xuedang.conftest import make_reviewed_admission
+    from xuedang.registry.services import admission_correction_file
+
+    return admission_correction_file(
+        actor=registrar,
+        admission=make_reviewed_admission(exam_number="26110101000077"),
+        field="major_name",
+        new_value="数学",
+        reason="录入有误",
+        evidence=b"%PDF-1.4\n",
+        evidence_name="a.pdf",
+    ).pk
+
+
 def _admission_batch() -> int:
     """A submitted 录取 batch of the registrar's school, waiting for the province (issue 14)."""
     from xuedang.institutions.models import Institution
@@ -670,6 +697,7 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar,
         "invitation": _invitation(),
         "publication": _publication(registrar),
         "admission_batch": _admission_batch(),
+        "admission_correction": _admission_correction(registrar),
     }
     ids |= _archive_ids(enrollment)
     ids |= _reports(student, enrollment)
