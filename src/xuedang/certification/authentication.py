@@ -32,6 +32,7 @@ from xuedang.core.calendar import add_working_days
 from xuedang.core.images import ImageRefused, image_intake
 from xuedang.institutions.models import Institution
 from xuedang.registry.models import Credential, CredentialState
+from xuedang.reports.codes import new_code
 
 DECISION_WORKING_DAYS = 20
 SCHOOL_WORKING_DAYS = 10
@@ -240,7 +241,8 @@ def application_decide(*, actor: Any, application: AuthenticationApplication, ap
     application.state = ApplicationState.APPROVED if approve else ApplicationState.REFUSED
     application.decided_at, application.decided_by = timezone.now(), actor
     application.refusal_reasons = "" if approve else reasons.strip()[:2000]
-    application.save(update_fields=["state", "decided_at", "decided_by", "refusal_reasons"])
+    application.report_number = new_code() if approve else ""
+    application.save(update_fields=["state", "decided_at", "decided_by", "refusal_reasons", "report_number"])
     text = "认证通过 / authenticated" if approve else f"不予认证：{application.refusal_reasons}"
     _step(application, text)
     _tell(application, f"您的学历认证申请 #{application.pk}：{text}")

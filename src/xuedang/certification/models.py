@@ -64,6 +64,8 @@ class AuthenticationApplication(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     refusal_reasons = models.TextField("不予认证理由 / reasons for refusing", blank=True, default="")
+    # 认证报告编号: 16 characters of the verification-code alphabet (80 bits), given on approval.
+    report_number = models.CharField("报告编号 / report number", max_length=16, blank=True, default="", db_index=True)
 
     class Meta:
         ordering = ["-submitted_at", "-id"]

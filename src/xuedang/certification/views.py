@@ -7,11 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from xuedang.accounts.http import AuthenticatedHttpRequest
-from xuedang.certification import authentication, services
+from xuedang.certification import authentication, report, services
 from xuedang.certification.access import (
     access_back_registration_batch,
     access_own_application,
@@ -39,6 +39,7 @@ from xuedang.certification.forms import (
 )
 from xuedang.certification.models import OPEN_STATES, AuthenticationApplication
 from xuedang.core.masking import mask_document
+from xuedang.core.middleware import coarse_origin
 from xuedang.institutions.access import APPROVING, READING, REGISTERING, institutions_for
 from xuedang.institutions.selectors import institution_by_code
 from xuedang.registry import selectors as registry_selectors
@@ -362,3 +363,32 @@ def check_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 return redirect("certification:check_detail", pk=check.pk)
     status = 400 if form is not None and form.errors else 200
     return render(request, "certification/check_detail.html", {"check": check, "form": form}, status=status)
+
+
+@login_required
+def application_report(request: AuthenticatedHttpRequest, pk: int, lang: str) -> HttpResponse:
+    """The applicant downloads the signed 认证报告 in a language they chose."""
+    application = access_own_application(request.user, pk)
+    chosen = {"zh": application.report_zh, "en": application.report_en}
+    if not application.report_number or not chosen.get(lang):
+        raise Http404
+    pdf = report.authentication_report_pdf(application, lang)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="authentication-{application.report_number}-{lang}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def verify(request: HttpRequest) -> HttpResponse:
+    """Public verification of a 认证报告 by report number + certificate number (logged for the applicant)."""
+    answer, application = "", None
+    if request.method == "POST":
+        answer, application = report.authentication_verify(
+            report_number=request.POST.get("report_number", ""),
+            certificate_number=request.POST.get("certificate_number", ""),
+            origin=coarse_origin(request),
+        )
+    context = {"answer": answer, "application": application}
+    response = render(request, "certification/verify.html", context, status=200)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -319,6 +319,9 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "certification/<int:pk>/": ("/certification/{application}/", owner_only()),
     "certification/": ("/certification/", everyone(200) | {"anonymous": 302}),
     "certification/apply/": ("/certification/apply/", everyone(200) | {"anonymous": 302}),
+    # the signed 认证报告: the applicant only, once approved (certification/tests/test_authentication_report.py)
+    "certification/<int:pk>/report-<str:lang>.pdf": ("/certification/{application}/report-zh.pdf", nobody()),
+    "certification/verify/": ("/certification/verify/", everyone(200)),
     # the centre's reviewers are its approvers (none of the fixed actors); schools answer checks
     "certification/review/": ("/certification/review/", nobody()),
     "certification/review/<int:pk>/": ("/certification/review/{application}/", nobody()),
