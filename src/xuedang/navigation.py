@@ -84,6 +84,9 @@ MENU: tuple[Item, ...] = (
     Item("archive_school:corrections", "纠错申请", "Corrections", lambda w: w.holds(QUEUES), "corrections"),
     Item("archive_school:photo_disputes", "图像异议", "Photo disputes", lambda w: w.holds(QUEUES), "disputes"),
     Item("registry:revocation_list", "撤销申请", "Revocations", lambda w: w.holds(QUEUES), "revocations"),
+    # 录取数据更正 (第十条) and 资格复查例外 (decision 0026): filed by schools, decided by provinces
+    Item("registry:admission_correction_list", "录取更正", "Admission corrections", lambda w: w.holds(QUEUES)),
+    Item("registry:waiver_list", "资格复查例外", "Eligibility waivers", lambda w: w.holds(QUEUES)),
     Item("registry:credentials_publish", "发布学历", "Publish credentials", lambda w: w.holds(REGISTERING)),
     Item("registry:photos_upload", "上传照片", "Upload photos", lambda w: w.holds(REGISTERING)),
     Item("registry:late_list", "逾期注册", "Late registrations", lambda w: w.holds(READING)),
