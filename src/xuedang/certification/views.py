@@ -3,6 +3,7 @@ publication and corrections. Thin: each view parses, calls one service or select
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -46,6 +47,7 @@ from xuedang.registry import selectors as registry_selectors
 from xuedang.registry import services as registry
 from xuedang.registry.access import staff_view
 from xuedang.registry.models import CredentialState
+from xuedang.reports.limits import over_rate
 
 PAGE_SIZE = 50
 
@@ -382,13 +384,15 @@ def application_report(request: AuthenticatedHttpRequest, pk: int, lang: str) ->
 def verify(request: HttpRequest) -> HttpResponse:
     """Public verification of a 认证报告 by report number + certificate number (logged for the applicant)."""
     answer, application = "", None
-    if request.method == "POST":
+    if request.method == "POST" and over_rate(request, "certification-verify", settings.REPORTS_LOOKUP_RATE):
+        answer = "limited"  # report numbers cannot be tried by the thousand (decision 0018)
+    elif request.method == "POST":
         answer, application = report.authentication_verify(
             report_number=request.POST.get("report_number", ""),
             certificate_number=request.POST.get("certificate_number", ""),
             origin=coarse_origin(request),
         )
     context = {"answer": answer, "application": application}
-    response = render(request, "certification/verify.html", context, status=200)
+    response = render(request, "certification/verify.html", context, status=429 if answer == "limited" else 200)
     response["Cache-Control"] = "no-store"
     return response

@@ -90,3 +90,13 @@ def test_a_registry_credential_is_authenticated_without_a_school_check_and_a_rev
 def test_only_the_applicant_downloads_and_only_a_chosen_language(student, other_student, approved) -> None:
     assert login(other_student).get(f"/certification/{approved.pk}/report-zh.pdf").status_code == 404
     assert login(student).get(f"/certification/{approved.pk}/report-fr.pdf").status_code == 404
+
+
+def test_verification_attempts_are_rate_limited(approved, settings) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.REPORTS_LOOKUP_RATE = "2/h"
+    client = Client()
+    form = {"report_number": "ABCDEFGHJKMNPQRS", "certificate_number": "1"}
+    assert [client.post("/certification/verify/", form).status_code for _ in range(3)] == [200, 200, 429]
