@@ -31,7 +31,8 @@ from xuedang.core.audit import audit_log
 from xuedang.core.calendar import add_working_days
 from xuedang.core.images import ImageRefused, image_intake
 from xuedang.institutions.models import Institution
-from xuedang.registry.models import Credential, CredentialState
+from xuedang.institutions.selectors import staff_label
+from xuedang.registry.models import AccessEvent, Credential, CredentialState, ViewerKind
 from xuedang.reports.codes import new_code
 
 DECISION_WORKING_DAYS = 20
@@ -258,3 +259,19 @@ def application_decide(*, actor: Any, application: AuthenticationApplication, ap
 
 def application_is_open(application: AuthenticationApplication) -> bool:
     return application.state in OPEN_STATES
+
+
+def scan_staff_view_log(*, actor: object, scan: Scan, origin: str) -> None:
+    """A staff member saw an applicant's scan: written in the applicant's access log (访问记录)."""
+    applicant = scan.application.applicant
+    if not applicant.identity_digest:
+        return
+    AccessEvent.objects.create(
+        identity_digest=applicant.identity_digest,
+        record_type="authentication",
+        record_id=scan.application_id,
+        viewer_kind=ViewerKind.STAFF,
+        viewer_label=staff_label(actor)[:200],
+        seen=f"学历认证申请 #{scan.application_id} {scan.get_kind_display()}"[:300],
+        origin=origin[:60],
+    )

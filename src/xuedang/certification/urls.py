@@ -18,6 +18,7 @@ urlpatterns = [
     path("certification/apply/", views.application_apply, name="application_apply"),
     path("certification/<int:pk>/", views.application_detail, name="application_detail"),
     path("certification/<int:pk>/report-<str:lang>.pdf", views.application_report, name="application_report"),
+    path("certification/<int:pk>/scans/<str:kind>", views.application_scan, name="application_scan"),
     path("certification/verify/", views.verify, name="verify"),
     path("certification/review/", views.review_list, name="review_list"),
     path("certification/review/<int:pk>/", views.review_detail, name="review_detail"),

@@ -16,6 +16,7 @@ from xuedang.certification import authentication, report, services
 from xuedang.certification.access import (
     access_back_registration_batch,
     access_own_application,
+    access_scan,
     access_school_check,
     access_self_study_credential,
     back_registration_batches_for,
@@ -378,6 +379,19 @@ def application_report(request: AuthenticatedHttpRequest, pk: int, lang: str) ->
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="authentication-{application.report_number}-{lang}.pdf"'
     response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def application_scan(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
+    """One scan of an application (never a public URL): the applicant, the centre's reviewers, the
+    school asked to check; a staff member's sight is written in the applicant's access log."""
+    scan, by_staff = access_scan(request.user, pk, kind)
+    if by_staff:
+        authentication.scan_staff_view_log(actor=request.user, scan=scan, origin=coarse_origin(request))
+    response = HttpResponse(bytes(scan.image), content_type=scan.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
