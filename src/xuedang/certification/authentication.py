@@ -121,7 +121,7 @@ def application_submit(
         payment_state=PaymentState.NOT_REQUIRED,
     )
     if fee > 0:
-        started = payment_backend().start(amount=fee, subject="学历认证 / credential authentication")
+        started = payment_backend().start(amount=fee, subject=PAYMENT_SUBJECT)
         application.payment_state, application.payment_reference = started.state, started.reference
     application.save()
     for scan in clean:
@@ -133,6 +133,37 @@ def application_submit(
         action="certification.application.submitted",
         target=application,
         after={"credential": application.credential_id, "fee": str(fee), "payment": application.payment_state},
+    )
+    return application
+
+
+PAYMENT_SUBJECT = "学历认证 / credential authentication"
+
+
+@transaction.atomic
+def payment_settle(*, reference: str, amount: str) -> AuthenticationApplication | None:
+    """A verified provider notification says order `reference` is paid `amount` (yuan): the
+    waiting application of that order with exactly that fee becomes 已付款; None if there is none
+    (unknown order, already settled, or a different amount — nothing changes)."""
+    application = (
+        AuthenticationApplication.objects.select_for_update()
+        .filter(payment_reference=reference, payment_state=PaymentState.PENDING)
+        .first()
+    )
+    try:
+        paid = Decimal(amount)
+    except ArithmeticError:
+        return None
+    if application is None or reference == "" or paid != application.fee:
+        return None
+    application.payment_state = PaymentState.PAID
+    application.save(update_fields=["payment_state"])
+    _step(application, "已付款 / fee paid")
+    audit_log(
+        actor=None,
+        action="certification.application.paid",
+        target=application,
+        after={"payment": PaymentState.PAID, "reference": reference, "amount": str(paid)},
     )
     return application
 

@@ -100,14 +100,17 @@ class AlipayPayments:
         signature = self.private_key.sign(alipay_canonical(params).encode(), padding.PKCS1v15(), hashes.SHA256())
         return params | {"sign": base64.b64encode(signature).decode("ascii")}
 
-    def start(self, *, amount: Decimal, subject: str) -> PaymentStarted:
-        out_trade_no = f"XD{datetime.now(BEIJING):%Y%m%d}{secrets.token_hex(8).upper()}"
+    def pay_url(self, *, out_trade_no: str, amount: Decimal, subject: str) -> str:
+        """Alipay's cashier page for this order, with the request signed now."""
         params = self.page_pay_params(
             out_trade_no=out_trade_no, amount=amount, subject=subject, now=datetime.now(BEIJING)
         )
-        return PaymentStarted(
-            reference=out_trade_no, state="pending", redirect_url=f"{self.gateway}?{urlencode(params)}"
-        )
+        return f"{self.gateway}?{urlencode(params)}"
+
+    def start(self, *, amount: Decimal, subject: str) -> PaymentStarted:
+        out_trade_no = f"XD{datetime.now(BEIJING):%Y%m%d}{secrets.token_hex(8).upper()}"
+        url = self.pay_url(out_trade_no=out_trade_no, amount=amount, subject=subject)
+        return PaymentStarted(reference=out_trade_no, state="pending", redirect_url=url)
 
     def verify_notification(self, params: Mapping[str, str]) -> bool:
         """Whether an asynchronous notification is signed by Alipay (RSA2 only) for this app."""

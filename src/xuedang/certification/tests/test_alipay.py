@@ -117,3 +117,49 @@ def test_settings_select_alipay_with_key_files(settings, tmp_path) -> None:
     backend = payment_backend()
     assert isinstance(backend, AlipayPayments)
     assert backend.verify_notification(notification())
+
+
+@pytest.mark.django_db
+def test_applicant_pays_through_alipay_and_only_a_signed_notification_of_the_fee_settles_it(
+    settings, tmp_path, student, client
+) -> None:
+    from xuedang.certification.models import AuthenticationApplication, PaymentState
+    from xuedang.certification.tests.test_authentication_pages import files
+    from xuedang.conftest import login
+
+    test_settings_select_alipay_with_key_files(settings, tmp_path)
+    settings.CERTIFICATION_FEE = "60"
+    applicant = login(student)
+    form = {"institution_code": "10001", "certificate_number": "NO.1", "graduation_year": "1988", "report_zh": "on"}
+    assert applicant.post("/certification/apply/", form | files()).status_code == 302
+    application = AuthenticationApplication.objects.get()
+    assert application.payment_state == PaymentState.PENDING
+    assert (
+        f"/certification/{application.pk}/pay/" in applicant.get(f"/certification/{application.pk}/").content.decode()
+    )
+    pay = applicant.get(f"/certification/{application.pk}/pay/")
+    assert pay.status_code == 302
+    assert pay["Location"].startswith("https://openapi.alipay.com/gateway.do?")
+    assert application.payment_reference in pay["Location"]
+
+    url = "/certification/payments/alipay/notify"
+    order = application.payment_reference
+    assert client.post(url, notification(out_trade_no=order)).status_code == 400  # order changed after signing
+
+    def signed(**fields: str) -> dict[str, str]:
+        params = {k: v for k, v in notification().items() if k != "sign"} | fields
+        text = alipay_canonical(params, leave_out=("sign", "sign_type")).encode()
+        return params | {"sign": base64.b64encode(ALIPAY_KEY.sign(text, padding.PKCS1v15(), hashes.SHA256())).decode()}
+
+    assert client.post(url, signed(out_trade_no=order, total_amount="0.01")).status_code == 400  # not the fee
+    assert client.post(url, signed(out_trade_no=order, trade_status="WAIT_BUYER_PAY")).status_code == 400
+    application.refresh_from_db()
+    assert application.payment_state == PaymentState.PENDING
+
+    params = signed(out_trade_no=order)
+    answer = client.post(url, params)
+    assert answer.status_code == 200
+    assert answer.content == b"success"
+    application.refresh_from_db()
+    assert application.payment_state == PaymentState.PAID
+    assert client.post(url, params).status_code == 400  # settled once
