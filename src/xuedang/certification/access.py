@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
 
 from xuedang.archive.models import Binding
-from xuedang.certification.models import AuthenticationApplication, SchoolCheck
+from xuedang.certification.models import AuthenticationApplication, Scan, SchoolCheck
 from xuedang.institutions.access import (
     APPROVING,
     READING,
@@ -105,13 +105,18 @@ def access_own_application(actor: object, pk: int) -> AuthenticationApplication:
     return application
 
 
+def is_reviewer(actor: object) -> bool:
+    """The centre's 学历认证 reviewers are its approvers (第二十二条: the centre decides)."""
+    return memberships(actor, APPROVING).filter(scope=Scope.CENTRE).exists()
+
+
 def reviewer_view(view: View) -> View:
     """The centre's 学历认证 pages: approvers of the centre only (第二十二条: the centre decides)."""
 
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not memberships(request.user, APPROVING).filter(scope=Scope.CENTRE).exists():
+        if not is_reviewer(request.user):
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -128,6 +133,19 @@ def access_school_check(actor: object, pk: int) -> SchoolCheck:
     if check is None:
         raise Http404
     return check
+
+
+def access_scan(actor: object, pk: int, kind: str) -> tuple[Scan, bool]:
+    """(scan, seen by staff): one scan of application `pk` for its applicant, the centre's reviewers,
+    or the school asked to check it (and that school's province); the same 404 for anyone else."""
+    scan = Scan.objects.select_related("application__applicant").filter(application_id=pk, kind=kind).first()
+    if scan is None:
+        raise Http404
+    if scan.application.applicant_id == getattr(actor, "pk", None):
+        return scan, False
+    if is_reviewer(actor) or school_checks_for(actor).filter(application_id=pk).exists():
+        return scan, True
+    raise Http404
 
 
 def own_published_credentials(actor: object) -> QuerySet[Credential]:

@@ -31,7 +31,8 @@ from xuedang.core.audit import audit_log
 from xuedang.core.calendar import add_working_days
 from xuedang.core.images import ImageRefused, image_intake
 from xuedang.institutions.models import Institution
-from xuedang.registry.models import Credential, CredentialState
+from xuedang.institutions.selectors import staff_label
+from xuedang.registry.models import AccessEvent, Credential, CredentialState, ViewerKind
 from xuedang.reports.codes import new_code
 
 DECISION_WORKING_DAYS = 20
@@ -120,7 +121,7 @@ def application_submit(
         payment_state=PaymentState.NOT_REQUIRED,
     )
     if fee > 0:
-        started = payment_backend().start(amount=fee, subject="学历认证 / credential authentication")
+        started = payment_backend().start(amount=fee, subject=PAYMENT_SUBJECT)
         application.payment_state, application.payment_reference = started.state, started.reference
     application.save()
     for scan in clean:
@@ -132,6 +133,37 @@ def application_submit(
         action="certification.application.submitted",
         target=application,
         after={"credential": application.credential_id, "fee": str(fee), "payment": application.payment_state},
+    )
+    return application
+
+
+PAYMENT_SUBJECT = "学历认证 / credential authentication"
+
+
+@transaction.atomic
+def payment_settle(*, reference: str, amount: str) -> AuthenticationApplication | None:
+    """A verified provider notification says order `reference` is paid `amount` (yuan): the
+    waiting application of that order with exactly that fee becomes 已付款; None if there is none
+    (unknown order, already settled, or a different amount — nothing changes)."""
+    application = (
+        AuthenticationApplication.objects.select_for_update()
+        .filter(payment_reference=reference, payment_state=PaymentState.PENDING)
+        .first()
+    )
+    try:
+        paid = Decimal(amount)
+    except ArithmeticError:
+        return None
+    if application is None or reference == "" or paid != application.fee:
+        return None
+    application.payment_state = PaymentState.PAID
+    application.save(update_fields=["payment_state"])
+    _step(application, "已付款 / fee paid")
+    audit_log(
+        actor=None,
+        action="certification.application.paid",
+        target=application,
+        after={"payment": PaymentState.PAID, "reference": reference, "amount": str(paid)},
     )
     return application
 
@@ -258,3 +290,19 @@ def application_decide(*, actor: Any, application: AuthenticationApplication, ap
 
 def application_is_open(application: AuthenticationApplication) -> bool:
     return application.state in OPEN_STATES
+
+
+def scan_staff_view_log(*, actor: object, scan: Scan, origin: str) -> None:
+    """A staff member saw an applicant's scan: written in the applicant's access log (访问记录)."""
+    applicant = scan.application.applicant
+    if not applicant.identity_digest:
+        return
+    AccessEvent.objects.create(
+        identity_digest=applicant.identity_digest,
+        record_type="authentication",
+        record_id=scan.application_id,
+        viewer_kind=ViewerKind.STAFF,
+        viewer_label=staff_label(actor)[:200],
+        seen=f"学历认证申请 #{scan.application_id} {scan.get_kind_display()}"[:300],
+        origin=origin[:60],
+    )

@@ -10,12 +10,15 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from xuedang.accounts.http import AuthenticatedHttpRequest
 from xuedang.certification import authentication, report, services
 from xuedang.certification.access import (
     access_back_registration_batch,
     access_own_application,
+    access_scan,
     access_school_check,
     access_self_study_credential,
     back_registration_batches_for,
@@ -38,7 +41,8 @@ from xuedang.certification.forms import (
     SelfStudyCorrectionForm,
     SelfStudyFileForm,
 )
-from xuedang.certification.models import OPEN_STATES, AuthenticationApplication
+from xuedang.certification.models import OPEN_STATES, AuthenticationApplication, PaymentState
+from xuedang.certification.payments import AlipayPayments, payment_backend
 from xuedang.core.masking import mask_document
 from xuedang.core.middleware import coarse_origin
 from xuedang.institutions.access import APPROVING, READING, REGISTERING, institutions_for
@@ -379,6 +383,49 @@ def application_report(request: AuthenticatedHttpRequest, pk: int, lang: str) ->
     response["Content-Disposition"] = f'attachment; filename="authentication-{application.report_number}-{lang}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+def application_scan(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
+    """One scan of an application (never a public URL): the applicant, the centre's reviewers, the
+    school asked to check; a staff member's sight is written in the applicant's access log."""
+    scan, by_staff = access_scan(request.user, pk, kind)
+    if by_staff:
+        authentication.scan_staff_view_log(actor=request.user, scan=scan, origin=coarse_origin(request))
+    response = HttpResponse(bytes(scan.image), content_type=scan.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def application_pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The applicant goes to the payment provider's page for a fee still waiting to be paid."""
+    application = access_own_application(request.user, pk)
+    backend = payment_backend()
+    if application.payment_state != PaymentState.PENDING or not isinstance(backend, AlipayPayments):
+        return redirect("certification:application_detail", pk=application.pk)
+    return redirect(
+        backend.pay_url(
+            out_trade_no=application.payment_reference,
+            amount=application.fee,
+            subject=authentication.PAYMENT_SUBJECT,
+        )
+    )
+
+
+@csrf_exempt
+@require_POST
+def alipay_notify(request: HttpRequest) -> HttpResponse:
+    """Alipay's asynchronous notification: believed only with a valid RSA2 signature of Alipay."""
+    backend = payment_backend()
+    if not isinstance(backend, AlipayPayments):
+        raise Http404
+    params = request.POST.dict()
+    reference = backend.paid_reference(params)
+    if reference and authentication.payment_settle(reference=reference, amount=params.get("total_amount", "")):
+        return HttpResponse("success", content_type="text/plain")
+    return HttpResponse("fail", content_type="text/plain", status=400)
 
 
 def verify(request: HttpRequest) -> HttpResponse:

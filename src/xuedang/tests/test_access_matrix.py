@@ -322,6 +322,16 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     # the signed 认证报告: the applicant only, once approved (certification/tests/test_authentication_report.py)
     "certification/<int:pk>/report-<str:lang>.pdf": ("/certification/{application}/report-zh.pdf", nobody()),
     "certification/verify/": ("/certification/verify/", everyone(200)),
+    # paying: the applicant only (no fee waiting here: back to the progress page); Alipay's
+    # notification is POST only and 404 unless the Alipay backend is configured (test_alipay.py)
+    "certification/<int:pk>/pay/": ("/certification/{application}/pay/", owner_only() | {"student": 302}),
+    "certification/payments/alipay/notify": ("/certification/payments/alipay/notify", everyone(405)),
+    # a scan: the applicant, the centre's reviewers (none of the fixed actors), the school asked to
+    # check it and that school's province (as for the check page); never public
+    "certification/<int:pk>/scans/<str:kind>": (
+        "/certification/{application}/scans/certificate",
+        scoped(anonymous=302) | {"centre_admin": 404, "student": 200},
+    ),
     # the centre's reviewers are its approvers (none of the fixed actors); schools answer checks
     "certification/review/": ("/certification/review/", nobody()),
     "certification/review/<int:pk>/": ("/certification/review/{application}/", nobody()),
