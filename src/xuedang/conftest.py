@@ -25,8 +25,19 @@ settings.load_profile("xuedang")
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 
 
+# Tests that start PostgreSQL servers of their own (a throwaway cluster, or `make run-prod` on a
+# scratch database) do the same whatever database the pass uses: CI runs them once, in its
+# PostgreSQL pass, not again in the SQLite pass that runs at the same time.
+OWN_POSTGRES_FIXTURES = {"own_postgres", "primary_and_standby", "scratch_postgres"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if IN_CI:
+        if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            once = pytest.mark.skip(reason="starts its own PostgreSQL: runs in the PostgreSQL pass of CI")
+            for item in items:
+                if OWN_POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+                    item.add_marker(once)
         return
     try:
         from playwright.sync_api import sync_playwright  # noqa: F401
@@ -252,6 +263,42 @@ def make_enrollment(
     )
 
 
+def make_reviewed_admission(
+    *,
+    school: str = REGISTRAR_SCHOOL,
+    exam_number: str = "26110101000001",
+    name: str = "吉𠮷",
+    document_number: str = "11010519491231002X",
+    **overrides,
+):
+    """A 录取 row the province reviewed and the centre re-checked (issue 14): what 资格复查 matches."""
+    from datetime import date
+
+    from xuedang.core import crypto, validators
+    from xuedang.institutions.models import Institution
+    from xuedang.registry.models import Admission
+
+    number = validators.normalize_resident_id(document_number)
+    fields = dict(
+        year=2026,
+        province_code="11",
+        major_code="070101",
+        major_name="数学与应用数学",
+        level="05",
+        study_form="1",
+        admission_type="01",
+        gender=validators.gender_from_resident_id(number),
+        birth_date=validators.birth_date_from_resident_id(number) or date(2008, 1, 1),
+        document_number=number,
+        identity_digest=crypto.identity_digest("resident_id", number),
+        review="centre_approved",
+    )
+    fields.update(overrides)
+    return Admission.objects.create(
+        institution=Institution.objects.get(code=school), exam_number=exam_number, name=name, **fields
+    )
+
+
 def record_semester_start(year: int, starts_on, *, school: str = REGISTRAR_SCHOOL, actor=None):
     """The institution's first-semester start of `year` (学年注册 is due a month later; issue 14)."""
     from xuedang.institutions.models import Institution
@@ -270,16 +317,57 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def scratch_database(tmp_path: Path) -> tuple[str, tuple[str, str] | None]:
-    """A database for the service run in separate processes: an SQLite file, or a fresh PostgreSQL
-    database in the PostgreSQL pass. Returns its URL and what `scratch_database_drop` needs."""
-    if connection.vendor != "postgresql":
-        return f"sqlite:///{tmp_path / 'crash.sqlite3'}", None
-    name = f"xuedang_crash_{uuid.uuid4().hex[:8]}"
+# Migrated once per test session, then copied: `migrate` from nothing takes seconds (more on a
+# loaded machine) and a dozen tests need a database of their own for the service's processes.
+_template: dict[str, str] = {}
+
+
+def _migrate(url: str, data_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "XUEDANG_DATA_DIR": str(data_dir),
+        "DJANGO_SETTINGS_MODULE": "xuedang.settings",
+    }
+    subprocess.run([sys.executable, "-m", "xuedang.manage", "migrate", "-v0"], env=env, check=True, timeout=600)
+
+
+def _postgres_admin_url() -> str:
     params = connection.settings_dict
-    admin = f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/postgres"
+    return f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/postgres"
+
+
+def scratch_database(tmp_path: Path) -> tuple[str, tuple[str, str] | None]:
+    """A migrated database for the service run in separate processes: an SQLite file, or a fresh
+    PostgreSQL database in the PostgreSQL pass, both copies of a template migrated once per session
+    (CREATE DATABASE … TEMPLATE on PostgreSQL). Returns its URL and what `scratch_database_drop` needs."""
+    import shutil
+    import tempfile
+
+    if "dir" not in _template:
+        _template["dir"] = tempfile.mkdtemp(prefix="xuedang-template-")
+    if connection.vendor != "postgresql":
+        if "sqlite" not in _template:
+            path = Path(_template["dir"]) / "template.sqlite3"
+            _migrate(f"sqlite:///{path}", Path(_template["dir"]))
+            _template["sqlite"] = str(path)
+        target = tmp_path / "crash.sqlite3"
+        shutil.copyfile(_template["sqlite"], target)
+        return f"sqlite:///{target}", None
+    admin = _postgres_admin_url()
+    if "postgresql" not in _template:
+        template = f"xuedang_template_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{template}"')
+        _template["postgresql"] = template
+        _template["admin"] = admin
+        _migrate(admin.rsplit("/", 1)[0] + f"/{template}", Path(_template["dir"]))
+    name = f"xuedang_crash_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{_template["postgresql"]}"')
     return admin.rsplit("/", 1)[0] + f"/{name}", (admin, name)
 
 
@@ -290,11 +378,23 @@ def scratch_database_drop(created: tuple[str, str] | None) -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the session's scratch-database templates."""
+    import shutil
+
+    if "postgresql" in _template:
+        scratch_database_drop((_template.pop("admin"), _template.pop("postgresql")))
+    if "dir" in _template:
+        shutil.rmtree(_template.pop("dir"), ignore_errors=True)
+    _template.clear()
+
+
 @pytest.fixture
-def live_app(tmp_path, redis_url):
+def live_app(tmp_path, redis_url, request):
     """The real service in its own processes: its own database (SQLite file, or a fresh
     PostgreSQL database in the PostgreSQL pass), Django's server and a Celery worker on Redis,
-    with the demo staff seeded. Yields the base URL."""
+    with the demo staff seeded (and as many demo students as an indirect parameter asks:
+    `@pytest.mark.parametrize("live_app", [40], indirect=True)`). Yields the base URL."""
     import subprocess
     import sys
     import time
@@ -314,8 +414,8 @@ def live_app(tmp_path, redis_url):
     manage = [sys.executable, "-m", "xuedang.manage"]
     processes = []
     try:
-        subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, timeout=300)
-        subprocess.run([*manage, "seed", "--students", "0"], env=env, check=True, timeout=300)
+        students = str(getattr(request, "param", 0))
+        subprocess.run([*manage, "seed", "--students", students], env=env, check=True, timeout=600)
         processes.append(subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env))
         processes.append(
             subprocess.Popen(

@@ -6,6 +6,7 @@ servers run as the postgres user (PostgreSQL refuses to run as root)."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import socket
@@ -16,6 +17,10 @@ from pathlib import Path
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 PORTS = range(55410, 55420)
+# A port stays locked (a file lock, released with the process) from the moment it is chosen until its
+# server is removed: the two passes of `make test` run at the same time, and initdb takes seconds
+# before the server binds its port.
+_locks: dict[int, int] = {}
 
 
 def available() -> bool:
@@ -37,11 +42,19 @@ def free_port(taken: set[int]) -> int:
     for port in PORTS:
         if port in taken:
             continue
+        lock = os.open(f"/tmp/xuedang-pgcluster-{port}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(lock)
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
+                os.close(lock)
                 continue
+        _locks[port] = lock
         return port
     raise RuntimeError("no free port in 55410–55419")
 
@@ -108,4 +121,6 @@ def remove(base: Path, *servers: Server) -> None:
         if server.running():
             with contextlib.suppress(RuntimeError):
                 server.stop()
+        if server.port in _locks:
+            os.close(_locks.pop(server.port))
     shutil.rmtree(base, ignore_errors=True)

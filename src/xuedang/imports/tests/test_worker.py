@@ -23,7 +23,6 @@ def test_a_celery_worker_runs_a_queued_import(tmp_path, redis_url) -> None:
     manage = [sys.executable, "-m", "xuedang.manage"]
     worker = None
     try:
-        subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, timeout=300)
         worker = subprocess.Popen(
             [
                 sys.executable,

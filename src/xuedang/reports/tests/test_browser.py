@@ -37,7 +37,6 @@ def report_app(tmp_path, redis_url):
     port = _free_port()
     server = None
     try:
-        subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, timeout=300)
         subprocess.run([sys.executable, "-c", SETUP], env=env, check=True, timeout=120)
         env["SITE_URL"] = f"http://127.0.0.1:{port}"
         server = subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env)
