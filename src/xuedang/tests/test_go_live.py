@@ -139,6 +139,8 @@ def _import(page, base: str, tmp_path: Path, kind: str, content: bytes) -> None:
     path = tmp_path / f"{kind}.csv"
     path.write_bytes(content)
     page.goto(f"{base}/school/imports/")
+    options = page.eval_on_selector_all("#id_institution option", "os => os.map(o => [o.value, o.textContent])")
+    page.select_option("#id_institution", next(value for value, text in options if "北京大学" in text))
     page.select_option("#id_kind", kind)
     page.set_input_files("#id_file", str(path))
     page.click("#upload-button")
@@ -195,6 +197,22 @@ def test_empty_database_to_verified_report(empty_app, browser, tmp_path) -> None
         province_code="11",
     )
     approver, _ = _accept(browser, base, _mailed_link(outbox, opened), "qiankz")
+    _invite(
+        centre,
+        base,
+        name="周招办",
+        email="zhou@eea.beijing.example",
+        scope="province",
+        roles=["registrar"],
+        province_code="11",
+    )  # the province's admissions office (招生考试机构) submits 录取
+    admissions_office, _ = _accept(browser, base, _mailed_link(outbox, opened), "zhouzb")
+    _invite(centre, base, name="吴复核", email="wu@chesicc.example", scope="centre", roles=["approver"])
+    centre_approver, _ = _accept(browser, base, _mailed_link(outbox, opened), "wufh")
+    # a centre role waits for a second centre user administrator; at go-live there is none yet,
+    # so the operator at the server confirms it (audited)
+    confirmed = _manage(env, "staff_approve", "wufh", "--reason", "上线初期，中心仅一位用户管理员")
+    assert confirmed.returncode == 0, confirmed.stderr
     again = _manage(env, "bootstrap", "--name", "又一位", "--email", "again@chesicc.example")
     assert again.returncode != 0
 
@@ -236,7 +254,16 @@ def test_empty_database_to_verified_report(empty_app, browser, tmp_path) -> None
         "document_number": STUDENT_ID,
         "exam_number": EXAM_NUMBER,
     }
-    _import(registrar, base, tmp_path, "admissions", _csv(ADMISSION_COLUMNS, identity | {"year": str(entry.year)}))
+    _import(  # 录取 comes from the province and reaches the school once province and centre reviewed it
+        admissions_office, base, tmp_path, "admissions", _csv(ADMISSION_COLUMNS, identity | {"year": str(entry.year)})
+    )
+    for reviewer in (approver, centre_approver):
+        reviewer.goto(f"{base}/school/admission-batches/")
+        reviewer.goto(base + reviewer.get_attribute("#batches tbody a", "href"))
+        reviewer.click("#review-button")
+        reviewer.wait_for_load_state()
+    registrar.goto(f"{base}/school/admissions/")
+    assert STUDENT_NAME in registrar.inner_text("main")
     _import(
         registrar,
         base,

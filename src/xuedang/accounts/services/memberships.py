@@ -147,6 +147,39 @@ def membership_approve(*, actor: Any, membership: Membership) -> Membership:
 
 
 @transaction.atomic
+def membership_approve_as_operator(*, membership: Membership, reason: str) -> Membership:
+    """Go-live: while the centre has fewer than two active user administrators there is nobody to
+    be the second pair of eyes, so every centre role invited after `xuedang bootstrap` (a second
+    user administrator included) would wait for ever. Until then the operator at the server
+    confirms it from the command line (`xuedang staff_approve`), audited; afterwards only
+    `membership_approve` does."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not membership.awaiting_approval:
+        raise _refuse("membership", "该岗位不在待复核状态 / this role is not awaiting approval")
+    admins = Membership.objects.filter(scope=Scope.CENTRE, role=Role.USER_ADMIN, active=True)
+    if admins.count() >= 2:
+        raise _refuse(
+            "membership",
+            "已有两位中心用户管理员，须由另一位用户管理员复核 / two centre user administrators exist: "
+            "the second of them approves",
+        )
+    if not reason.strip():
+        raise _refuse("reason", "请说明原因 / give the reason")
+    membership.active, membership.awaiting_approval = True, False
+    membership.approved_by, membership.approved_at = None, timezone.now()
+    membership.save(update_fields=["active", "awaiting_approval", "approved_by", "approved_at"])
+    audit_log(
+        actor=None,
+        action="institutions.membership.granted",
+        target=membership,
+        before={"active": False},
+        after={"active": True, "approved": "operator", "granted_by": membership.granted_by_id},
+        reason=reason,
+    )
+    return membership
+
+
+@transaction.atomic
 def membership_revoke(*, actor: Any, membership: Membership, reason: str) -> Membership:
     """End a role (or drop a request awaiting approval); the row stays for the record."""
     if actor is not None and not administers(
