@@ -263,6 +263,42 @@ def make_enrollment(
     )
 
 
+def make_reviewed_admission(
+    *,
+    school: str = REGISTRAR_SCHOOL,
+    exam_number: str = "26110101000001",
+    name: str = "吉𠮷",
+    document_number: str = "11010519491231002X",
+    **overrides,
+):
+    """A 录取 row the province reviewed and the centre re-checked (issue 14): what 资格复查 matches."""
+    from datetime import date
+
+    from xuedang.core import crypto, validators
+    from xuedang.institutions.models import Institution
+    from xuedang.registry.models import Admission
+
+    number = validators.normalize_resident_id(document_number)
+    fields = dict(
+        year=2026,
+        province_code="11",
+        major_code="070101",
+        major_name="数学与应用数学",
+        level="05",
+        study_form="1",
+        admission_type="01",
+        gender=validators.gender_from_resident_id(number),
+        birth_date=validators.birth_date_from_resident_id(number) or date(2008, 1, 1),
+        document_number=number,
+        identity_digest=crypto.identity_digest("resident_id", number),
+        review="centre_approved",
+    )
+    fields.update(overrides)
+    return Admission.objects.create(
+        institution=Institution.objects.get(code=school), exam_number=exam_number, name=name, **fields
+    )
+
+
 def record_semester_start(year: int, starts_on, *, school: str = REGISTRAR_SCHOOL, actor=None):
     """The institution's first-semester start of `year` (学年注册 is due a month later; issue 14)."""
     from xuedang.institutions.models import Institution
@@ -357,8 +393,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def live_app(tmp_path, redis_url, request):
     """The real service in its own processes: its own database (SQLite file, or a fresh
     PostgreSQL database in the PostgreSQL pass), Django's server and a Celery worker on Redis,
-    with the demo staff seeded (and demo students when parametrized indirectly with their number).
-    Yields the base URL."""
+    with the demo staff seeded (and as many demo students as an indirect parameter asks:
+    `@pytest.mark.parametrize("live_app", [40], indirect=True)`). Yields the base URL."""
     import subprocess
     import sys
     import time
@@ -379,7 +415,7 @@ def live_app(tmp_path, redis_url, request):
     processes = []
     try:
         students = str(getattr(request, "param", 0))
-        subprocess.run([*manage, "seed", "--students", students], env=env, check=True, timeout=300)
+        subprocess.run([*manage, "seed", "--students", students], env=env, check=True, timeout=600)
         processes.append(subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env))
         processes.append(
             subprocess.Popen(

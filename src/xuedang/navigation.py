@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
@@ -86,12 +86,28 @@ MENU: tuple[Item, ...] = (
     Item("registry:credentials_publish", "发布学历", "Publish credentials", lambda w: w.holds(REGISTERING)),
     Item("registry:photos_upload", "上传照片", "Upload photos", lambda w: w.holds(REGISTERING)),
     Item("registry:late_list", "逾期注册", "Late registrations", lambda w: w.holds(READING)),
+    # 录取 review: the province's approvers, then the centre's (issue 14 item 1)
+    Item(
+        "registry:admission_batch_list",
+        "录取审核",
+        "Admission review",
+        lambda w: (
+            w.holds({Role.APPROVER.value}, Scope.PROVINCE.value) or w.holds({Role.APPROVER.value}, Scope.CENTRE.value)
+        ),
+    ),
     # provinces and the centre: supervision (supervision.access.supervisor_view)
     Item(
         "supervision:home",
         "监管统计",
         "Supervision",
         lambda w: w.holds(READING, Scope.PROVINCE.value) or w.holds(READING, Scope.CENTRE.value),
+    ),
+    # 自考办 (a province's office and the national office) and the centre overseeing them
+    Item(
+        "certification:self_study_list",
+        "自考学历",
+        "Self-study credentials",
+        lambda w: w.holds(READING, Scope.SELF_STUDY.value) or w.holds(READING, Scope.CENTRE.value),
     ),
     # the centre: identities, appeals, staff, the administration site
     Item(
@@ -123,7 +139,11 @@ ROLE_LABELS = {
     Role.USER_ADMIN.value: ("用户管理员", "user administrator"),
     Role.AUDITOR.value: ("审计员", "auditor"),
 }
-SCOPE_LABELS = {Scope.CENTRE.value: ("中心", "centre"), Scope.PROVINCE.value: ("省级", "province")}
+SCOPE_LABELS = {
+    Scope.CENTRE.value: ("中心", "centre"),
+    Scope.PROVINCE.value: ("省级", "province"),
+    Scope.SELF_STUDY.value: ("自考办", "self-study office"),
+}
 
 
 def who(user: Any) -> Who:
@@ -162,6 +182,29 @@ class Link:
     en: str
     current: bool
     key: str
+    count: int | None = None
+
+
+def queue_counts(user: Any, person: Who) -> dict[str, int]:
+    """The open work of each queue in the staff member's menu, one count query each (the home page
+    only). The same filters as the queues' own pages, narrowed to what waits for this person."""
+    from xuedang.accounts.access import may_review_appeals
+    from xuedang.accounts.selectors import appeal_queue
+    from xuedang.archive.selectors import corrections_waiting, photo_disputes_for
+    from xuedang.registry.selectors import admissions_waiting, revocations_waiting, transfers_waiting
+
+    counts: dict[str, int] = {}
+    if person.holds(REGISTERING):
+        counts["admissions"] = admissions_waiting(actor=user).count()
+        counts["disputes"] = photo_disputes_for(actor=user).count()
+    if person.holds(QUEUES):
+        counts["transfers"] = transfers_waiting(actor=user).count()
+        counts["corrections"] = corrections_waiting(actor=user).count()
+    if person.holds({Role.APPROVER.value}):
+        counts["revocations"] = revocations_waiting(actor=user).count()
+    if may_review_appeals(user):
+        counts["appeals"] = appeal_queue(actor=user).count()
+    return counts
 
 
 def menu_for(who: Who, path: str = "") -> list[Link]:
@@ -191,6 +234,17 @@ def landing_url(user: Any) -> str:
     if user.identity_digest:
         return reverse("archive:home")
     return reverse("accounts:profile")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The home page: for a visitor the public services, for a student their own pages, for staff
+    their work queues with the number of items waiting for them (issue 19 item 4)."""
+    person = who(request.user)
+    links = menu_for(person, request.path)
+    if person.staff:
+        counts = queue_counts(request.user, person)
+        links = [Link(link.url, link.zh, link.en, link.current, link.key, counts.get(link.key)) for link in links]
+    return render(request, "core/home.html", {"links": links, "person": person})
 
 
 def start(request: HttpRequest) -> HttpResponse:

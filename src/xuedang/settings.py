@@ -101,9 +101,11 @@ INSTALLED_APPS = [
     "xuedang.archive",
     "xuedang.reports",
     "xuedang.supervision",  # provincial supervision dashboards (issue 14), above the apps it counts
+    "xuedang.certification",  # 自考办 pages, 补录, 学历认证; above reports (decision 0029)
     "xuedang.demo",  # demo data (`make run`); above every app (decision 0011)
     "axes",
     "captcha",
+    "ninja",  # its templates and static Swagger UI: the API docs work offline (decision 0028)
 ]
 
 MIDDLEWARE = [

@@ -13,7 +13,7 @@ from xuedang.reports.urls import student_patterns as report_patterns
 urlpatterns = [
     # the public verification page first: the registry's most requested route, resolved on every hit
     path("verify/", include((verify_patterns, "verify"))),
-    path("", core_views.home, name="home"),
+    path("", navigation.home, name="home"),
     path("start/", navigation.start, name="start"),  # the landing after sign-in, per person
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
@@ -29,6 +29,7 @@ urlpatterns = [
     # archive (学信档案): the student's pages and the school's queues
     path("archive/", include("xuedang.archive.urls")),
     path("school/archive/", include("xuedang.archive.school_urls")),
+    path("", include("xuedang.certification.urls")),  # 自考办 and 补录 (decision 0029)
     path("supervision/", include("xuedang.supervision.urls")),
     path("admin/", admin.site.urls),
     path("archive/reports/", include((report_patterns, "reports"))),

@@ -95,6 +95,8 @@ def credential_fields(credential: Credential) -> list[tuple[str, str]]:
         fields.append(("辅修 / minor", credential.minor))
     if credential.lost_certificate_note:
         fields.append(("证明书 / replacement certificate", credential.lost_certificate_note))
+    if credential.source != "enrollment":  # 自考 or 补录 (decision 0029)
+        fields.append(("登记方式 / registration", credential.get_source_display()))
     return fields
 
 
@@ -181,6 +183,42 @@ class HistoryRow:
     reason: str
 
 
+# fields whose values are national codes (core/data/codes), shown by their names
+CODED_FIELDS = {f: f for f in ("ethnicity", "level", "study_form", "admission_type", "education_type")}
+
+
+MODELS = {"registry.enrollment": Enrollment, "registry.credential": Credential, "registry.admission": Admission}
+
+
+def _field(name: str, target: str = "") -> Any:
+    first = MODELS.get(target)
+    for model in ([first] if first else []) + [Enrollment, Credential, Admission]:
+        if any(f.name == name for f in model._meta.get_fields()):
+            return model._meta.get_field(name)
+    return None
+
+
+def words_field(name: str, target: str = "") -> str:
+    """A record field by its name on the page (「学籍状态 / state」), never its identifier."""
+    field = _field(name, target)
+    return str(getattr(field, "verbose_name", "") or name) if field is not None else name
+
+
+def words_value(name: str, value: Any, target: str = "") -> str:
+    """A stored value in words: a choice by its label, a national code by its name (issue 19 item 6)."""
+    if value in (None, ""):
+        return "—"
+    if name in CODED_FIELDS:
+        return words_code(CODED_FIELDS[name], str(value))
+    field = _field(name, target)
+    choices = dict(getattr(field, "choices", None) or ())
+    return str(choices.get(value, value))
+
+
+def _in_words(values: dict[str, Any], target: str) -> dict[str, str]:
+    return {words_field(name, target): words_value(name, value, target) for name, value in values.items()}
+
+
 def history_rows(entries: Any) -> list[HistoryRow]:
     """The changes of a record (audit entries with values before them), newest last, in words."""
     rows = []
@@ -189,5 +227,13 @@ def history_rows(entries: Any) -> list[HistoryRow]:
             continue
         verb = entry.action.rsplit(".", 1)[-1]
         after = {k: v for k, v in (entry.after or {}).items() if k in entry.before}
-        rows.append(HistoryRow(entry.at, ACTION_WORDS.get(verb, verb), entry.before, after, entry.reason))
+        rows.append(
+            HistoryRow(
+                entry.at,
+                ACTION_WORDS.get(verb, verb),
+                _in_words(entry.before, entry.target_type),
+                _in_words(after, entry.target_type),
+                entry.reason,
+            )
+        )
     return rows

@@ -222,6 +222,16 @@ def corrections_for(*, actor: Any, state: str = "") -> QuerySet[Correction]:
     return qs.select_related("institution", "enrollment", "credential")
 
 
+def corrections_waiting(*, actor: Any) -> QuerySet[Correction]:
+    """The requests waiting for this officer's decision: the school's own (registrars) and those
+    forwarded to the province (approvers); the count on the staff home page."""
+    return Correction.objects.filter(
+        Q(state=CorrectionState.SCHOOL) & institution_scope(actor, REGISTERING, prefix="institution")
+        | Q(state=CorrectionState.PROVINCE, needs_province=True)
+        & institution_scope(actor, APPROVING, prefix="institution")
+    )
+
+
 def former_identities_pending() -> QuerySet[FormerIdentity]:
     return FormerIdentity.objects.filter(state=FormerIdentity.State.PENDING).select_related("user")
 

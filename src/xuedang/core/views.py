@@ -7,7 +7,6 @@ from django.conf import settings
 from django.db import InterfaceError as DatabaseInterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.template.loader import get_template
 from django.views import defaults
 from django_ratelimit.core import is_ratelimited
@@ -30,10 +29,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
         page = get_template("core/unavailable.html").render({})
         return HttpResponse(page, status=503, headers={"Retry-After": "5", "Cache-Control": "no-store"})
     return defaults.server_error(request)
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

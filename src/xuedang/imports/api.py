@@ -13,16 +13,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 
-from xuedang.imports.models import ImportJob, ImportKind
+from xuedang.imports.models import ImportJob, ImportKind, ImportState
 from xuedang.imports.parsing import MAX_BYTES
 from xuedang.imports.selectors import job_progress
 from xuedang.imports.services import import_job_create
@@ -61,11 +62,18 @@ class Problem(Schema):
     detail: str
 
 
+class ImportIn(Schema):
+    # Any text is accepted here and an unknown kind answered 400 with the list (the message the
+    # schools' systems already handle); the enumeration documents the kinds.
+    kind: str = Field(description="数据类型 / kind of file", json_schema_extra={"enum": list(ImportKind.values)})
+    institution: str = Field("", description="院校代码，仅省级密钥需要 / institution code, provinces' keys only")
+
+
 class JobOut(Schema):
     id: int
     institution: str
-    kind: str
-    state: str
+    kind: str = Field(json_schema_extra={"enum": list(ImportKind.values)})
+    state: str = Field(json_schema_extra={"enum": list(ImportState.values)})
     state_label: str
     percent: int
     processed_rows: int
@@ -97,11 +105,10 @@ def _job_out(job: ImportJob) -> dict:
 
 
 @router.post("/imports", response={202: JobOut, 400: Problem}, summary="提交导入文件 / submit a file")
-def import_submit(
-    request: SystemKeyRequest, kind: Form[str], file: File[UploadedFile], institution: Form[str] = ""
-) -> Status:
+def import_submit(request: SystemKeyRequest, data: Form[ImportIn], file: File[UploadedFile]) -> Status:
     """`institution` (院校代码) is needed with a province's key, which may send admissions only."""
     key: ApiKey = request.auth
+    kind, institution = data.kind, data.institution
     if kind not in ImportKind.values:
         detail = f"数据类型“{kind[:40]}”无效，可选：{'、'.join(ImportKind.values)} / unknown kind"
         return Status(400, {"detail": detail})
@@ -111,15 +118,18 @@ def import_submit(
     if file.size is None or file.size > MAX_BYTES or file.size == 0:
         limit = MAX_BYTES // 1024 // 1024
         return Status(400, {"detail": f"文件为空或超过 {limit} MB / the file is empty or larger than {limit} MB"})
-    with transaction.atomic():
-        job = import_job_create(
-            actor=None,
-            institution=target,
-            kind=kind,
-            upload=file,
-            filename=f"api:{key.prefix}:{file.name}",
-            api_key=key,
-        )
+    try:
+        with transaction.atomic():
+            job = import_job_create(
+                actor=None,
+                institution=target,
+                kind=kind,
+                upload=file,
+                filename=f"api:{key.prefix}:{file.name}",
+                api_key=key,
+            )
+    except ValidationError as error:  # a school's key sending 录取 (they come from the province)
+        return Status(400, {"detail": " ".join(error.messages)})
     job.refresh_from_db()
     return Status(202, _job_out(job))
 

@@ -31,6 +31,7 @@ from xuedang.imports.schemas import (
     EnrollmentRowValidator,
     Lookups,
 )
+from xuedang.registry import services as registry_services
 
 
 class Kind:
@@ -269,15 +270,24 @@ class AdmissionKind(Kind):
     def insert(self, institution_id: int, now: datetime, actor_id: int | None, job_id: int) -> int:
         names = [name for name, _ in self.staging if name != "row_no"]
         stamp = connection.ops.adapt_datetimefield_value(now)
+        # Each file is one batch, reviewed by the province and then the centre before the school
+        # sees it (registry.services.admission_batch_review).
+        batch = registry_services.admission_batch_open(
+            actor_id=actor_id, institution_id=institution_id, import_job_id=job_id
+        )
         sql = (
             f"INSERT INTO registry_admission ({', '.join(names)}, institution_id, state, state_reason,"
-            f" created_at) SELECT {', '.join('s.' + n for n in names)}, %s, 'admitted', '', %s"
+            f" batch_id, review, review_note, created_at) SELECT {', '.join('s.' + n for n in names)}, %s,"
+            " 'admitted', '', %s, 'submitted', '', %s"
             " FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM registry_admission a"
             " WHERE a.year = s.year AND a.exam_number = s.exam_number) ORDER BY s.row_no"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [institution_id, stamp])
-            return cursor.rowcount
+            cursor.execute(sql, [institution_id, batch.pk, stamp])
+            inserted = cursor.rowcount
+        if not inserted:  # the same file again: nothing new to review
+            batch.delete()
+        return inserted
 
     def inserted(self, institution_id: int, now: datetime) -> Iterator[list[tuple[str, dict[str, Any]]]]:
         stamp = connection.ops.adapt_datetimefield_value(now)

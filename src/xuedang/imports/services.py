@@ -27,16 +27,18 @@ from celery.exceptions import SoftTimeLimitExceeded, WorkerLostError
 from celery.signals import task_failure
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
 from xuedang.core.audit import AuditDraft, audit_log, audit_log_bulk, audit_rows_copy
 from xuedang.imports import loaders
+from xuedang.imports.access import ADMISSIONS_FROM_PROVINCE, admissions_submitter
 from xuedang.imports.budget import Deadline, TimeBudgetExceeded, alarm
 from xuedang.imports.exports import error_report_xlsx, masked_errors
 from xuedang.imports.files import expired_job_files, job_file, remove_work_files, staging_files
 from xuedang.imports.kinds import KINDS, Kind
-from xuedang.imports.models import ImportJob, ImportState
+from xuedang.imports.models import ImportJob, ImportKind, ImportState
 from xuedang.imports.parallel import MAX_ERRORS, ValidationCrashed, ValidationWork, collect_all, streamed_chunks
 from xuedang.imports.parsing import ImportFileError, RowError
 from xuedang.institutions.models import ApiKey, Institution
@@ -59,7 +61,10 @@ def import_job_create(
     filename: str,
     api_key: ApiKey | None = None,
 ) -> ImportJob:
-    """Store an upload and queue its import (the task starts when this transaction commits)."""
+    """Store an upload and queue its import (the task starts when this transaction commits).
+    录取 only from the province's admissions office (`imports.access.admissions_submitter`)."""
+    if kind == ImportKind.ADMISSIONS and not admissions_submitter(actor, institution, api_key):
+        raise ValidationError({"kind": [ValidationError(ADMISSIONS_FROM_PROVINCE, code="province_only")]})
     job = ImportJob.objects.create(
         institution=institution,
         kind=kind,

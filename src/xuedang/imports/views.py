@@ -1,6 +1,7 @@
 import io
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -31,15 +32,20 @@ def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None, institutions=institutions)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        with transaction.atomic():
-            job = services.import_job_create(
-                actor=request.user,
-                institution=form.cleaned_data["institution"],
-                kind=form.cleaned_data["kind"],
-                upload=upload,
-                filename=upload.name,
-            )
-        return redirect("imports:import_detail", pk=job.pk)
+        try:
+            with transaction.atomic():
+                job = services.import_job_create(
+                    actor=request.user,
+                    institution=form.cleaned_data["institution"],
+                    kind=form.cleaned_data["kind"],
+                    upload=upload,
+                    filename=upload.name,
+                )
+        except ValidationError as error:  # 录取 from a school: they come from the province
+            for field, messages in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+        else:
+            return redirect("imports:import_detail", pk=job.pk)
     jobs = jobs_for(request.user).select_related("institution")[:50]
     return render(request, "imports/import_list.html", {"form": form, "jobs": jobs, "kinds": KINDS.values()})
 

@@ -21,7 +21,7 @@ class InstitutionOut(Schema):
 
 @router.get("/{code}", response=InstitutionOut, summary="一所高校 / one institution")
 def institution_detail(request: HttpRequest, code: str) -> Institution:
-    institution = Institution.objects.filter(code=code, active=True).first()
+    institution = None if "\x00" in code else Institution.objects.filter(code=code, active=True).first()
     if institution is None:
         raise Http404
     return institution
@@ -29,6 +29,8 @@ def institution_detail(request: HttpRequest, code: str) -> Institution:
 
 @router.get("", response=list[InstitutionOut], summary="高校名单 / institutions")
 def institution_list(request: HttpRequest, province: str = "", q: str = "") -> list[Institution]:
+    if "\x00" in province + q:  # no name or code holds a NUL (and PostgreSQL refuses one in a query: a 500)
+        return []
     qs = Institution.objects.filter(active=True)
     if province:
         qs = qs.filter(province_code=province)

@@ -24,7 +24,10 @@ from xuedang.institutions.access import (
 from xuedang.institutions.models import Institution, Scope
 from xuedang.registry.models import (
     Admission,
+    AdmissionBatch,
+    AdmissionReview,
     Credential,
+    EligibilityWaiver,
     Enrollment,
     PublicationJob,
     RevocationRequest,
@@ -81,8 +84,13 @@ def access_credential(actor: object, pk: int, *, roles: Iterable[str] = READING)
     return credential
 
 
+def reviewed_admissions_for(actor: object, roles: Iterable[str] = READING) -> QuerySet[Admission]:
+    """What a school sees of 录取: the rows the centre re-checked (issue 14 item 1)."""
+    return admissions_for(actor, roles).filter(review=AdmissionReview.CENTRE_APPROVED)
+
+
 def access_admission(actor: object, pk: int, *, roles: Iterable[str] = READING) -> Admission:
-    admission = admissions_for(actor, roles).select_related("institution").filter(pk=pk).first()
+    admission = reviewed_admissions_for(actor, roles).select_related("institution").filter(pk=pk).first()
     if admission is None:
         raise Http404
     return admission
@@ -200,3 +208,36 @@ def may_supervise(actor: object, institution: Institution) -> bool:
     """A province (or centre) approver covering `institution`: not the institution's own staff."""
     grants = memberships(actor, APPROVING).filter(Q(scope=Scope.CENTRE) | Q(scope=Scope.PROVINCE))
     return grants.filter(Q(scope=Scope.CENTRE) | Q(province_code=institution.province_code)).exists()
+
+
+# --- 录取批次: the province reviews, then the centre ---------------------------------------------------
+
+
+def admission_batches_for(actor: object) -> QuerySet[AdmissionBatch]:
+    """Batches of the institutions the actor approves for (a province's or the centre's approvers)."""
+    grants = memberships(actor, APPROVING).filter(Q(scope=Scope.CENTRE) | Q(scope=Scope.PROVINCE))
+    if grants.filter(scope=Scope.CENTRE).exists():
+        return AdmissionBatch.objects.all()
+    provinces = list(grants.values_list("province_code", flat=True))
+    return AdmissionBatch.objects.filter(institution__province_code__in=provinces)
+
+
+def access_admission_batch(actor: object, pk: int) -> AdmissionBatch:
+    batch = admission_batches_for(actor).select_related("institution").filter(pk=pk).first()
+    if batch is None:
+        raise Http404
+    return batch
+
+
+# --- 资格复查例外: the school files, its province decides (decision 0026) -----------------------------
+
+
+def waivers_for(actor: object) -> QuerySet[EligibilityWaiver]:
+    return EligibilityWaiver.objects.filter(institution_scope(actor, READING, prefix="institution"))
+
+
+def access_waiver(actor: object, pk: int) -> EligibilityWaiver:
+    waiver = waivers_for(actor).select_related("institution").filter(pk=pk).first()
+    if waiver is None:
+        raise Http404
+    return waiver

@@ -3,12 +3,13 @@
 from datetime import date
 from decimal import Decimal
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.security import django_auth
 
 from xuedang.accounts.http import AuthenticatedApiRequest
 from xuedang.core.masking import mask_document
 from xuedang.registry.access import access_enrollment
+from xuedang.registry.models import EnrollmentState
 
 router = Router(tags=["enrollments"], auth=django_auth)
 
@@ -28,7 +29,7 @@ class EnrollmentOut(Schema):
     length_years: Decimal
     entry_date: date
     expected_graduation_date: date
-    state: str
+    state: str = Field(json_schema_extra={"enum": list(EnrollmentState.values)})
 
 
 @router.get("/{pk}", response=EnrollmentOut, summary="一个学籍 / one enrollment")

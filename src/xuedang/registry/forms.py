@@ -18,13 +18,16 @@ from xuedang.registry.models import (
     Level,
     RevocationKind,
     StudyForm,
+    WaiverCategory,
 )
 from xuedang.registry.services import CANCELLATIONS, CHANGE_RULES, major_code_problem
 
 if TYPE_CHECKING:
     from xuedang.institutions.models import Institution
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# <input type="date"> takes only YYYY-MM-DD; the zh-Hans locale would render 2025/07/01, which a
+# browser drops, so a prefilled date (the publication preview's confirmation) came back empty.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 # Ages at entry beyond which a birth date is more likely a typing mistake than a fact.
@@ -36,6 +39,11 @@ class EnrollmentForm(BilingualForm):
         queryset=None, empty_label=None, label="学校 / institution"
     )
     student_number = forms.CharField(max_length=30, label="学号 / student number")
+    exam_number = forms.CharField(
+        max_length=14,
+        required=False,
+        label="考生号（资格复查：须与已复核的录取数据一致）/ candidate number (must match a reviewed admission)",
+    )
     name = forms.CharField(max_length=100, label="姓名 / name", strip=False)
     gender = forms.ChoiceField(choices=Gender.choices, label="性别 / gender")
     birth_date = forms.DateField(widget=DATE, label="出生日期 / birth date")
@@ -399,6 +407,25 @@ class PhotoArchiveForm(BilingualForm):
         label="照片压缩包（ZIP；JPEG，480×640，≤40 KB，以证件号码、考生号或学号命名）/ "
         "ZIP of JPEG photos (480×640, ≤ 40 KB) named by ID number, candidate number or student number"
     )
+
+    def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
+
+
+class WaiverForm(BilingualForm):
+    """资格复查例外: a student with no province 录取 here (decision 0026), for the province to approve."""
+
+    institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
+        queryset=None, empty_label=None, label="学校 / institution"
+    )
+    category = forms.ChoiceField(choices=WaiverCategory.choices, label="类别 / category")
+    name = forms.CharField(max_length=100, label="姓名 / name", strip=False)
+    gender = forms.ChoiceField(choices=Gender.choices, label="性别 / gender")
+    birth_date = forms.DateField(widget=DATE, label="出生日期 / birth date")
+    document_type = forms.ChoiceField(choices=DocumentType.choices, label="证件类型 / document type")
+    document_number = forms.CharField(max_length=40, label="证件号码 / document number")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500, label="理由 / reason")
 
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

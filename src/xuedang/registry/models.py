@@ -111,6 +111,46 @@ class AdmissionState(models.TextChoices):
     CANCELLED = "cancelled", "取消入学资格 / admission cancelled"
 
 
+class AdmissionReview(models.TextChoices):
+    """录取 reviewed twice before a school sees it (第七条): by the province, then by the centre."""
+
+    SUBMITTED = "submitted", "已提交 / submitted"
+    PROVINCE_APPROVED = "province_approved", "省级审核通过 / approved by the province"
+    CENTRE_APPROVED = "centre_approved", "中心复核通过 / re-checked by the centre"
+    RETURNED = "returned", "退回 / returned"
+
+
+class AdmissionBatch(models.Model):
+    """One submission of 录取 data by a province's admissions office for one institution (one file).
+
+    .. pii: none itself; its rows are admissions.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="admission_batches")
+    import_job_id = models.BigIntegerField("导入批次 / import job", null=True, blank=True, unique=True)
+    state = models.CharField(max_length=20, choices=AdmissionReview.choices, default=AdmissionReview.SUBMITTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    province_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    province_reviewed_at = models.DateTimeField(null=True, blank=True)
+    centre_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    centre_reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = "录取批次 / admission batch"
+        verbose_name_plural = "录取批次 / admission batches"
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} #{self.pk} {self.state}"
+
+
 class Admission(IdentitySnapshot):
     """录取 — a province's admission of a candidate (考生号) to an institution.
 
@@ -135,6 +175,14 @@ class Admission(IdentitySnapshot):
     preparatory = models.BooleanField("预科 / preparatory", default=False)
     state = models.CharField(max_length=12, choices=AdmissionState.choices, default=AdmissionState.ADMITTED)
     state_reason = models.TextField(blank=True, default="")
+    # Nothing unreviewed reaches a school: a row is the school's once the centre re-checked it.
+    batch = models.ForeignKey(
+        AdmissionBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="admissions"
+    )
+    review = models.CharField(
+        "审核 / review", max_length=20, choices=AdmissionReview.choices, default=AdmissionReview.SUBMITTED
+    )
+    review_note = models.TextField("退回原因 / why returned", blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -287,6 +335,57 @@ class AnnualRegistration(models.Model):
         return f"{self.enrollment} {self.academic_year}-{self.academic_year + 1}"
 
 
+class WaiverCategory(models.TextChoices):
+    """Students with no province 录取 row in this registry (decision 0026)."""
+
+    GRADUATE = "graduate", "研究生（学校录取）/ graduate student admitted by the school"
+    HKMT_INTERNATIONAL = "hkmt_international", "港澳台侨及外国留学生 / from Hong Kong, Macau, Taiwan or abroad"
+    PREPARATORY = "preparatory", "预科结业转入 / preparatory student handed over"
+
+
+class WaiverState(models.TextChoices):
+    PENDING = "pending", "待省级审批 / waiting for the province"
+    APPROVED = "approved", "已批准 / approved"
+    REJECTED = "rejected", "不予批准 / rejected"
+
+
+class EligibilityWaiver(models.Model):
+    """资格复查例外 — the province allows one new student with no reviewed 录取 to be registered at
+    one institution (decision 0026). Used once: the enrollment it allowed is linked.
+
+    .. pii: a named person's document number (encrypted, digest beside it) and the reason.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="eligibility_waivers")
+    category = models.CharField("类别 / category", max_length=20, choices=WaiverCategory.choices)
+    name = models.CharField("姓名 / name", max_length=100)
+    document_type = models.CharField(
+        "证件类型 / document type", max_length=20, choices=DocumentType.choices, default=DocumentType.RESIDENT_ID
+    )
+    document_number = EncryptedTextField("证件号码 / document number")
+    identity_digest = models.CharField(max_length=64, db_index=True)
+    reason = models.TextField("理由 / reason")
+    state = models.CharField(max_length=10, choices=WaiverState.choices, default=WaiverState.PENDING)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True, default="")
+    enrollment = models.OneToOneField(
+        "Enrollment", null=True, blank=True, on_delete=models.PROTECT, related_name="eligibility_waiver"
+    )
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = "资格复查例外 / eligibility waiver"
+        verbose_name_plural = "资格复查例外 / eligibility waivers"
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.category} {self.state}"
+
+
 class SemesterStart(models.Model):
     """开学日期 — an institution's first-semester start of one academic year. 学年注册 is due one
     month later (第十三条); the date is recorded once per year by the institution, visible to its
@@ -358,6 +457,42 @@ class CredentialSource(models.TextChoices):
     BACK_REGISTERED = "back_registered", "补录 / back-registered (1991–2001)"
 
 
+class BackRegistrationState(models.TextChoices):
+    PENDING = "pending", "待省级教育行政部门审核 / waiting for the province"
+    APPROVED = "approved", "已批准 / approved"
+    REJECTED = "rejected", "不予批准 / rejected"
+
+
+class BackRegistrationBatch(models.Model):
+    """补录 — one file of a school's historical graduates (1991–2001), registered only once the
+    school's province approves the whole batch; its credentials are then published, marked 补录.
+
+    .. pii: none itself; its credentials hold the graduates' identities.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField("文件 / file", max_length=200, blank=True, default="")
+    rows = models.PositiveIntegerField("记录数 / records")
+    state = models.CharField(
+        "状态 / state", max_length=10, choices=BackRegistrationState.choices, default=BackRegistrationState.PENDING
+    )
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("省级处理时间 / province acted", null=True, blank=True)
+    decision_note = models.TextField("审核意见 / the province's note", blank=True, default="")
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = "补录批次 / back-registration batch"
+        verbose_name_plural = "补录批次 / back-registration batches"
+
+    def __str__(self) -> str:
+        return f"补录 #{self.pk} {self.institution_id} {self.state}"
+
+
 class CredentialState(models.TextChoices):
     DRAFT = "draft", "待发布 / not yet published"
     PUBLISHED = "published", "已发布 / published"
@@ -381,6 +516,10 @@ class Credential(IdentitySnapshot):
     )
     # 自考: the province whose 自考委 registered it (its 自考办 corrects it); empty otherwise.
     province_code = models.CharField("自考省份 / self-study province", max_length=2, blank=True, default="")
+    # 补录: the batch it came with; published when the province approves the batch.
+    back_registration = models.ForeignKey(
+        BackRegistrationBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="credentials"
+    )
     # 自考: the 主考学校 that co-signs the certificate; otherwise the awarding school.
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="credentials")
     kind = models.CharField("毕（结）业 / kind", max_length=10, choices=CredentialKind.choices)
@@ -415,15 +554,20 @@ class Credential(IdentitySnapshot):
         verbose_name = "学历 / credential"
         verbose_name_plural = "学历 / credentials"
         constraints = [
+            # Numbers since 2001 name their school, so they are unique nationwide; a 补录 number
+            # before 2001 is free form ("NO.00298959") and unique only within its school, which
+            # `back_registration_submit` checks under a lock on the school (decision 0029).
             models.UniqueConstraint(
                 fields=["certificate_number"],
-                condition=~models.Q(certificate_number=""),
+                condition=~models.Q(certificate_number="") & ~models.Q(source="back_registered"),
                 name="credential_certificate_unique",
             ),
             models.CheckConstraint(
                 condition=models.Q(source="enrollment", enrollment__isnull=False, province_code="")
                 | models.Q(source="self_study", enrollment__isnull=True) & ~models.Q(province_code="")
-                | models.Q(source="back_registered", enrollment__isnull=True, province_code=""),
+                | models.Q(
+                    source="back_registered", enrollment__isnull=True, province_code="", back_registration__isnull=False
+                ),
                 name="credential_source_shape",
             ),
         ]

@@ -10,13 +10,20 @@ from django.db.models import Case, F, Q, QuerySet, When
 
 from xuedang.core import validators
 from xuedang.core.models import AuditEntry
-from xuedang.institutions.access import REGISTERING
+from xuedang.institutions.access import APPROVING, REGISTERING, institution_scope
 from xuedang.institutions.models import Institution
-from xuedang.registry.access import credentials_for, enrollments_for, revocation_requests_for, transfer_requests_for
+from xuedang.registry.access import (
+    admissions_for,
+    credentials_for,
+    enrollments_for,
+    revocation_requests_for,
+    transfer_requests_for,
+)
 from xuedang.registry.models import (
+    Admission,
+    AdmissionState,
     AnnualRegistration,
     Credential,
-    CredentialSource,
     CredentialState,
     Enrollment,
     EnrollmentChange,
@@ -170,12 +177,25 @@ def revocation_request_list(*, actor: Any) -> QuerySet[RevocationRequest]:
     )
 
 
+def revocations_waiting(*, actor: Any) -> QuerySet[RevocationRequest]:
+    """撤销申请 waiting for this officer: pending at an institution the officer approves for."""
+    return RevocationRequest.objects.filter(
+        institution_scope(actor, APPROVING, prefix="institution"), state=RevocationState.PENDING
+    )
+
+
+def admissions_waiting(*, actor: Any) -> QuerySet[Admission]:
+    """录取 data waiting for the school's answer (the registrar's admissions page, default filter)."""
+    return admissions_for(actor, REGISTERING).filter(state=AdmissionState.ADMITTED)
+
+
 def credentials_unpublished(*, actor: Any) -> QuerySet[Credential]:
     """Draft credentials of the schools the actor registers for, oldest issue date first, each
     with what `credential_lacks` needs (one query a page, never one a row)."""
     return _with_lacks(
         credentials_for(actor, REGISTERING)
         .filter(state=CredentialState.DRAFT)
+        .exclude(enrollment=None)  # 自考 drafts are the 自考办's (decision 0029)
         .order_by("issue_date", "institution__code", "certificate_number")
     )
 
@@ -184,7 +204,7 @@ def credentials_due(*, institution: Any, due_by: date) -> QuerySet[Credential]:
     """Draft credentials of `institution` whose issue date is on or before `due_by` (发布到期学历's preview)."""
     return _with_lacks(
         Credential.objects.filter(institution=institution, state=CredentialState.DRAFT, issue_date__lte=due_by)
-        .exclude(source=CredentialSource.SELF_STUDY)  # the 自考办 publishes those, not the 主考学校
+        .exclude(enrollment=None)  # 自考 drafts are the 自考办's to publish, not the 主考学校's (decision 0029)
         .order_by("issue_date", "certificate_number")
     )
 
@@ -204,7 +224,7 @@ def credential_lacks(credential: Credential) -> list[str]:
     if disputed:
         lacks.append("照片异议未处理 / the photo is disputed")
     enrollment = credential.enrollment
-    if enrollment is not None and enrollment.state not in MAY_FINISH:
+    if enrollment is not None and enrollment.state not in MAY_FINISH:  # 自考 stands alone (decision 0029)
         state = enrollment.get_state_display().split(" / ")[0]
         lacks.append(f"学籍状态为{state} / the enrollment is {enrollment.state}")
     return lacks

@@ -4,10 +4,12 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from xuedang.accounts.http import AuthenticatedHttpRequest
 from xuedang.core.codetables import code_choices
@@ -20,18 +22,23 @@ from xuedang.institutions.models import Institution, President, Role
 from xuedang.registry import selectors, services
 from xuedang.registry.access import (
     access_admission,
+    access_admission_batch,
     access_credential,
     access_enrollment,
     access_publication_job,
     access_revocation_request,
     access_transfer_request,
-    admissions_for,
+    access_waiver,
+    admission_batches_for,
     may_answer_as_sending,
     may_decide_as_province,
     may_decide_revocation,
     may_record_semester_start,
+    may_supervise,
     may_withdraw,
+    reviewed_admissions_for,
     staff_view,
+    waivers_for,
 )
 from xuedang.registry.forms import (
     AdmissionConfirmForm,
@@ -53,8 +60,10 @@ from xuedang.registry.forms import (
     SemesterStartForm,
     TransferDecisionForm,
     TransferForm,
+    WaiverForm,
 )
 from xuedang.registry.models import (
+    AdmissionReview,
     AdmissionState,
     CredentialState,
     EnrollmentState,
@@ -238,9 +247,10 @@ def enrollment_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 document_type=data["document_type"],
                 document_number=data["document_number"],
             )
-            enrollment = services.enrollment_register(
+            enrollment = services.new_student_register(  # 资格复查 against the reviewed 录取
                 actor=request.user,
                 institution=data["institution"],
+                exam_number=data["exam_number"],
                 student_number=data["student_number"],
                 identity=identity,
                 major_code=data["major_code"],
@@ -344,7 +354,7 @@ def enrollment_annual(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 def admission_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """录取 data waiting for the school's answer (registrars)."""
     state = request.GET.get("state", "admitted")
-    qs = admissions_for(request.user, REGISTERING).select_related("institution").order_by("exam_number")
+    qs = reviewed_admissions_for(request.user, REGISTERING).select_related("institution").order_by("exam_number")
     if state in AdmissionState.values:
         qs = qs.filter(state=state)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -853,3 +863,99 @@ def president_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         {"form": form, "page": page},
         status=400 if form.errors else 200,
     )
+
+
+@staff_view(APPROVING)
+def admission_batch_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """录取批次 to review: the province's approvers first, then the centre's (issue 14 item 1)."""
+    batches = admission_batches_for(request.user).select_related("institution")
+    state = request.GET.get("state", "")
+    if state in AdmissionReview.values:
+        batches = batches.filter(state=state)
+    batches = batches.annotate(rows=Count("admissions")).order_by("-submitted_at", "-id")
+    page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "state": state, "states": AdmissionReview.choices}
+    return render(request, "registry/admission_batch_list.html", context)
+
+
+@staff_view(APPROVING)
+def admission_batch_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One batch's rows; the reviewer at its step passes it on, returning single rows with reasons."""
+    batch = access_admission_batch(request.user, pk)
+    may_review = services.admission_reviewer_stage(request.user, batch.institution) == batch.state
+    error = ""
+    if request.method == "POST":
+        if not may_review:
+            raise Http404
+        chosen = {int(v) for v in request.POST.getlist("return") if v.isdigit()}
+        returned = {row: request.POST.get(f"reason_{row}", "") for row in chosen}
+        try:
+            services.admission_batch_review(actor=request.user, batch=batch, returned=returned)
+        except ValidationError as problem:
+            error = "；".join(problem.messages)
+        else:
+            messages.success(request, f"已审核，退回 {len(returned)} 条 / reviewed; {len(returned)} returned")
+            return redirect("registry:admission_batch_detail", pk=batch.pk)
+    rows = batch.admissions.order_by("exam_number")
+    context = {"batch": batch, "rows": rows, "may_review": may_review, "error": error}
+    return render(request, "registry/admission_batch_detail.html", context)
+
+
+@staff_view()
+def waiver_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """资格复查例外 (decision 0026): registrars file them; the province's approvers decide here."""
+    schools = institutions_for(request.user, REGISTERING).order_by("code")
+    form = WaiverForm(request.POST or None, institutions=schools) if schools.exists() else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                identity = services.identity_validate(
+                    name=data["name"],
+                    gender=data["gender"],
+                    birth_date=data["birth_date"],
+                    ethnicity="",
+                    document_type=data["document_type"],
+                    document_number=data["document_number"],
+                )
+                services.eligibility_waiver_file(
+                    actor=request.user,
+                    institution=data["institution"],
+                    category=data["category"],
+                    identity=identity,
+                    reason=data["reason"],
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "已报省级教育行政部门审批 / sent to the province for approval")
+                return redirect("registry:waiver_list")
+    waivers = [
+        {
+            "w": waiver,
+            "masked": mask_document(waiver.document_number),
+            "decidable": waiver.state == "pending" and may_supervise(request.user, waiver.institution),
+        }
+        for waiver in waivers_for(request.user).select_related("institution")[:200]
+    ]
+    return render(request, "registry/waiver_list.html", {"form": form, "waivers": waivers})
+
+
+@require_POST
+@staff_view(APPROVING)
+def waiver_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    waiver = access_waiver(request.user, pk)
+    try:
+        services.eligibility_waiver_decide(
+            actor=request.user,
+            waiver=waiver,
+            approve=request.POST.get("decision") == "approve",
+            note=request.POST.get("note", "")[:500],
+        )
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, "已审批 / decided")
+    return redirect("registry:waiver_list")

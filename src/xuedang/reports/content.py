@@ -160,6 +160,7 @@ def credential_facts(credential: Any, *, for_comparison: bool = False, document:
         "state": credential.state,
         "updated_on": _updated_on(credential),
         "photo_id": credential.photo_id,
+        "registration": "" if credential.source == "enrollment" else credential.source,
     }
 
 
@@ -277,6 +278,18 @@ CREDENTIAL_FIELDS: list[Field] = [
     ("state", "学历状态", "Status of the credential", _credential_state),
 ]
 OPTIONAL = {"minor": ("辅修", "Minor"), "lost_certificate_note": ("证明书", "Replacement certificate")}
+# A credential without a 学籍 says where it comes from (decision 0029).
+REGISTRATION = ("登记方式", "Registration")
+REGISTRATION_WORDS = {
+    "back_registered": (
+        "补录（1991–2001 年历史学历，经省级教育行政部门审核）",
+        "Back-registered historical credential (1991–2001), approved by the provincial education authority",
+    ),
+    "self_study": (
+        "高等教育自学考试，学校名称为主考学校",
+        "Higher Education Self-study Examinations; the institution named is the examining institution",
+    ),
+}
 
 
 def field_table(kind: str) -> list[Field]:
@@ -292,6 +305,9 @@ def report_fields(kind: str, facts: dict[str, Any], lang: str) -> list[tuple[str
     for key, (zh, en) in OPTIONAL.items():
         if facts.get(key):
             rows.append((en if lang == "en" else zh, facts[key]))
+    words = REGISTRATION_WORDS.get(facts.get("registration", ""))
+    if words:
+        rows.append((REGISTRATION[1] if lang == "en" else REGISTRATION[0], words[1] if lang == "en" else words[0]))
     return rows
 
 

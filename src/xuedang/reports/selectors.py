@@ -140,6 +140,7 @@ CREDENTIAL_COLUMNS = (
     "state",
     "updated_at",
     "photo_id",
+    "source",
 )
 ENROLLMENT_COLUMNS = (
     "name",

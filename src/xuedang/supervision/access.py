@@ -12,8 +12,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponseBase
 
 from xuedang.core.codetables import code_choices
-from xuedang.institutions.access import READING, is_centre, memberships
+from xuedang.institutions.access import READING, access_institution, institutions_for, is_centre, memberships
 from xuedang.institutions.models import Scope
+from xuedang.supervision.selectors import HeadcountScope
 
 View = Callable[..., HttpResponseBase]
 
@@ -49,3 +50,27 @@ def supervisor_view(*, centre_only: bool = False) -> Callable[[View], View]:
         return wrapped
 
     return decorate
+
+
+def headcount_scope(actor: object, raw: str) -> HeadcountScope:
+    """The statistics scope asked for ("national", "province:11", "institution:10001"; "" for the
+    actor's own widest one), if the actor may read it; the same 404 otherwise."""
+    if not raw:
+        provinces = supervised_provinces(actor)
+        if provinces is None:
+            raw = "national"
+        elif provinces:
+            raw = f"province:{min(provinces)}"
+        else:
+            school = institutions_for(actor, READING).order_by("code").first()
+            raw = f"institution:{school.code}" if school else ""
+    kind, _, code = raw.partition(":")
+    if kind == "national" and supervised_provinces(actor) is None:
+        return HeadcountScope(kind="national", code="", exact=False)
+    if kind == "province":
+        return HeadcountScope(kind="province", code=access_province(actor, code), exact=False)
+    if kind == "institution":
+        institution = access_institution(actor, code, roles=READING)
+        own = memberships(actor, READING).filter(scope=Scope.INSTITUTION, institution=institution).exists()
+        return HeadcountScope(kind="institution", code=institution.code, exact=own)
+    raise Http404

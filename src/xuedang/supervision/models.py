@@ -58,6 +58,8 @@ class InstitutionFigures(models.Model):
     revocations_open = models.PositiveIntegerField(default=0)
     revocations_oldest = models.DateTimeField(null=True, blank=True)
 
+    link = ""  # not stored: the institution's page, set by the dashboard view (one reverse() per row)
+
     class Meta:
         verbose_name = "监管数据 / institution figures"
         verbose_name_plural = "监管数据 / institution figures"
@@ -72,3 +74,45 @@ class InstitutionFigures(models.Model):
     @property
     def annual_overdue(self) -> bool:
         return bool(self.semester_deadline and self.annual_missing and self.semester_deadline < timezone.localdate())
+
+
+class Dataset(models.TextChoices):
+    ENROLLMENTS = "enrollments", "在校生（按入学年份）/ students in 学籍, by entry year"
+    CREDENTIALS = "credentials", "毕（结）业生（按毕业年份）/ credentials, by year of graduation"
+
+
+class Dimension(models.TextChoices):
+    LEVEL = "level", "层次 / level"
+    STUDY_FORM = "study_form", "学习形式 / study form"
+    GENDER = "gender", "性别 / gender"
+    ETHNICITY = "ethnicity", "民族 / ethnicity"
+    DISCIPLINE = "discipline", "学科门类 / discipline"
+    PROVINCE = "province", "学校所在省份 / province of the institution"
+
+
+class HeadcountCell(models.Model):
+    """教育统计-style headcounts: students of one institution in one year with one value of one
+    dimension (e.g. 2026 entrants of 10001 who are women). Recounted with the figures (0015).
+    Shown exactly to the institution's own staff; cells under 5 read "<5" everywhere else.
+
+    .. pii: none — counts only; small cells are suppressed when shown outside the institution.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    province_code = models.CharField(max_length=2)
+    dataset = models.CharField(max_length=12, choices=Dataset.choices)
+    year = models.PositiveSmallIntegerField()
+    dimension = models.CharField(max_length=12, choices=Dimension.choices)
+    value = models.CharField(max_length=10)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "统计单元 / headcount cell"
+        verbose_name_plural = "统计单元 / headcount cells"
+        indexes = [
+            models.Index(fields=["dataset", "dimension", "year", "province_code"], name="headcount_province_idx"),
+            models.Index(fields=["institution", "dataset", "dimension", "year"], name="headcount_institution_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.dataset} {self.year} {self.dimension}={self.value}: {self.count}"

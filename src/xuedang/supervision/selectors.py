@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
+from django.db.models.functions import ExtractYear, Substr
 from django.utils import timezone
 
 from xuedang.archive.models import Correction, CorrectionState
+from xuedang.core.codetables import code_label
 from xuedang.institutions.models import Institution
 from xuedang.registry.models import (
     ACTIVE_ENROLLMENT_STATES,
@@ -24,6 +26,8 @@ from xuedang.registry.models import (
     Admission,
     AdmissionState,
     AnnualRegistration,
+    Credential,
+    CredentialState,
     Enrollment,
     EnrollmentChange,
     EnrollmentState,
@@ -32,7 +36,7 @@ from xuedang.registry.models import (
     TransferRequest,
 )
 from xuedang.registry.services import CANCELLATIONS
-from xuedang.supervision.models import InstitutionFigures
+from xuedang.supervision.models import Dataset, Dimension, HeadcountCell, InstitutionFigures
 
 LATE_WINDOW_DAYS = 365
 ANNUAL_DUE_STATES = (EnrollmentState.REGISTERED, EnrollmentState.DEFERRED)
@@ -41,26 +45,36 @@ GRADUATING_STATES = (*ACTIVE_ENROLLMENT_STATES, EnrollmentState.GRADUATED, Enrol
 
 @dataclass(frozen=True)
 class Periods:
-    """The years a dashboard speaks of, from the day it is refreshed."""
+    """The years a dashboard speaks of, and the moment it was counted."""
 
-    today: date
+    admission_year: int
+    academic_year: int
+    graduation_year: int
     now: datetime
 
-    @property
-    def admission_year(self) -> int:  # 录取 arrive in July and August
-        return self.today.year if self.today.month >= 7 else self.today.year - 1
-
-    @property
-    def academic_year(self) -> int:  # the first semester starts in August or September
-        return self.today.year if self.today.month >= 8 else self.today.year - 1
-
-    @property
-    def graduation_year(self) -> int:
-        return self.today.year
+    @classmethod
+    def on(cls, today: date, now: datetime) -> Periods:
+        """录取 arrive in July and August; the first semester starts in August or September."""
+        return cls(
+            admission_year=today.year if today.month >= 7 else today.year - 1,
+            academic_year=today.year if today.month >= 8 else today.year - 1,
+            graduation_year=today.year,
+            now=now,
+        )
 
     @classmethod
     def current(cls) -> Periods:
-        return cls(today=timezone.localdate(), now=timezone.now())
+        return cls.on(timezone.localdate(), timezone.now())
+
+    @classmethod
+    def of(cls, figures: InstitutionFigures) -> Periods:
+        """The periods a refresh counted, so that a drill-down lists what its number counted."""
+        return cls(
+            admission_year=figures.admission_year,
+            academic_year=figures.academic_year,
+            graduation_year=figures.graduation_year,
+            now=figures.refreshed_at or timezone.now(),
+        )
 
 
 @dataclass(frozen=True)
@@ -252,3 +266,75 @@ def centre_rows() -> list[dict[str, Any]]:
 
 def refreshed_at() -> datetime | None:
     return InstitutionFigures.objects.order_by("refreshed_at").values_list("refreshed_at", flat=True).first()
+
+
+# --- 教育统计: headcounts with small cells suppressed outside the institution (issue 14 item 6) ----------
+
+SMALL_CELL = 5
+HEADCOUNT_SOURCES: dict[str, tuple[Callable[[], QuerySet[Any]], Any]] = {
+    Dataset.ENROLLMENTS: (
+        lambda: Enrollment.objects.filter(state__in=ACTIVE_ENROLLMENT_STATES),
+        ExtractYear("entry_date"),
+    ),
+    Dataset.CREDENTIALS: (
+        lambda: Credential.objects.exclude(state=CredentialState.REVOKED),
+        ExtractYear("study_end"),
+    ),
+}
+HEADCOUNT_VALUES: dict[str, Any] = {
+    Dimension.LEVEL: F("level"),
+    Dimension.STUDY_FORM: F("study_form"),
+    Dimension.GENDER: F("gender"),
+    Dimension.ETHNICITY: F("ethnicity"),
+    Dimension.DISCIPLINE: Substr("major_code", 1, 2),
+    Dimension.PROVINCE: F("institution__province_code"),
+}
+VALUE_TABLES: dict[str, str] = {
+    Dimension.LEVEL: "level",
+    Dimension.STUDY_FORM: "study_form",
+    Dimension.GENDER: "gender",
+    Dimension.ETHNICITY: "ethnicity",
+    Dimension.DISCIPLINE: "major_category",
+    Dimension.PROVINCE: "province",
+}
+
+
+@dataclass(frozen=True)
+class HeadcountScope:
+    """Whose students a table counts: one institution, one province, or the nation; and whether the
+    reader may see exact small numbers (only the institution's own staff, for their institution)."""
+
+    kind: str  # institution | province | national
+    code: str
+    exact: bool
+
+
+@dataclass(frozen=True)
+class HeadcountRow:
+    value: str
+    label: str
+    count: int
+    shown: str  # the number, or "<5"
+
+
+def headcount_table(*, scope: HeadcountScope, dataset: str, dimension: str, year: int) -> list[HeadcountRow]:
+    """One dimension's headcounts for one year, largest first; small cells suppressed unless exact."""
+    qs = HeadcountCell.objects.filter(dataset=dataset, dimension=dimension, year=year)
+    if scope.kind == "institution":
+        qs = qs.filter(institution__code=scope.code)
+    elif scope.kind == "province":
+        qs = qs.filter(province_code=scope.code)
+    sums = qs.values("value").annotate(n=Sum("count")).order_by("-n", "value")
+    return [
+        HeadcountRow(
+            value=row["value"],
+            label=code_label(VALUE_TABLES[dimension], row["value"]) if row["value"] else "未填 / not given",
+            count=row["n"],
+            shown=str(row["n"]) if scope.exact or row["n"] >= SMALL_CELL else f"<{SMALL_CELL}",
+        )
+        for row in sums
+    ]
+
+
+def headcount_years(*, dataset: str) -> list[int]:
+    return sorted(set(HeadcountCell.objects.filter(dataset=dataset).values_list("year", flat=True)), reverse=True)

@@ -14,8 +14,8 @@ from django.db.models import Count, Min
 
 from xuedang.institutions.models import Institution
 from xuedang.registry.models import SemesterStart
-from xuedang.supervision.models import InstitutionFigures
-from xuedang.supervision.selectors import FIGURES, Periods
+from xuedang.supervision.models import HeadcountCell, InstitutionFigures
+from xuedang.supervision.selectors import FIGURES, HEADCOUNT_SOURCES, HEADCOUNT_VALUES, Periods
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,41 @@ def figures_refresh(*, periods: Periods | None = None) -> Refresh:
             if figure.oldest_field:
                 setattr(row, f"{key.removesuffix('_open')}_oldest", oldest)
         rows.append(row)
+    cells = _headcounts()
     with transaction.atomic():
         InstitutionFigures.objects.all().delete()
         InstitutionFigures.objects.bulk_create(rows, batch_size=1000)
+        HeadcountCell.objects.all().delete()
+        HeadcountCell.objects.bulk_create(cells, batch_size=5000)
     return Refresh(institutions=len(rows), seconds=time.monotonic() - started)
+
+
+def _headcounts() -> list[HeadcountCell]:
+    """教育统计 cells: one grouped query per dataset and dimension (selectors.HEADCOUNT_SOURCES)."""
+    provinces = dict(Institution.objects.values_list("pk", "province_code"))
+    cells = []
+    for dataset, (records, year) in HEADCOUNT_SOURCES.items():
+        for dimension, value in HEADCOUNT_VALUES.items():
+            grouped = (
+                records()
+                .order_by()
+                .values("institution_id", y=year, v=value)
+                .annotate(n=Count("pk"))
+                .values_list("institution_id", "y", "v", "n")
+            )
+            cells += [
+                HeadcountCell(
+                    institution_id=pk,
+                    province_code=provinces[pk],
+                    dataset=dataset,
+                    year=y,
+                    dimension=dimension,
+                    value=v or "",
+                    count=n,
+                )
+                for pk, y, v, n in grouped
+            ]
+    return cells
 
 
 # --- Task: beside the service it runs; `tasks.py` re-exports it for Celery's autodiscovery -----------

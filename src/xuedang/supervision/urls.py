@@ -5,6 +5,7 @@ from xuedang.supervision import views
 app_name = "supervision"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("statistics/", views.statistics, name="statistics"),
     path("centre/", views.centre_dashboard, name="centre"),
     path("centre/export.xlsx", views.centre_export, name="centre_export"),
     path("province/<str:province>/", views.province_dashboard, name="province"),

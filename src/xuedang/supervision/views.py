@@ -19,10 +19,11 @@ from xuedang.core.spreadsheets import write_xlsx
 from xuedang.institutions.access import READING, access_institution
 from xuedang.registry.models import Admission, AnnualRegistration, Enrollment, EnrollmentChange
 from xuedang.supervision import selectors
-from xuedang.supervision.access import access_province, supervised_provinces, supervisor_view
-from xuedang.supervision.models import InstitutionFigures
+from xuedang.supervision.access import access_province, headcount_scope, supervised_provinces, supervisor_view
+from xuedang.supervision.models import Dataset, Dimension, InstitutionFigures
 
 PAGE_SIZE = 50
+PROVINCE_PAGE = 60  # institutions per page of a province's dashboard (Jiangsu has 167)
 
 
 @supervisor_view()
@@ -48,8 +49,15 @@ def province_dashboard(request: AuthenticatedHttpRequest, province: str) -> Http
     """One row per institution of the province: 新生注册, 学年注册, late 注销, 学历注册, open queues."""
     access_province(request.user, province)
     filters = _filters(request)
-    rows = list(selectors.province_rows(province_code=province, filters=filters))
-    query = request.GET.urlencode()
+    page = Paginator(selectors.province_rows(province_code=province, filters=filters), PROVINCE_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page)
+    for row in rows:  # one reverse() per row; each figure's list is below it (supervision:records)
+        row.link = reverse("supervision:institution", args=[row.institution.code])
+    params = request.GET.copy()
+    params.pop("page", None)
+    query = params.urlencode()
     return render(
         request,
         "supervision/province.html",
@@ -57,6 +65,7 @@ def province_dashboard(request: AuthenticatedHttpRequest, province: str) -> Http
             "province": province,
             "province_name": code_label("province", province),
             "rows": rows,
+            "page": page,
             "filters": filters,
             "query": query,
             "chart": _province_chart(rows),
@@ -170,6 +179,7 @@ def _figures(request: AuthenticatedHttpRequest, code: str) -> InstitutionFigures
     if figures is None:  # not counted yet (a new institution): zeros until the next refresh counts it
         periods = selectors.Periods.current()
         figures = InstitutionFigures(
+            refreshed_at=None,
             institution=institution,
             province_code=institution.province_code,
             admission_year=periods.admission_year,
@@ -251,7 +261,7 @@ def _records(request: AuthenticatedHttpRequest, code: str, figure: str) -> tuple
     if figure not in selectors.FIGURES:
         raise Http404
     figures = _figures(request, code)
-    records = selectors.drill(figures.institution, figure)
+    records = selectors.drill(figures.institution, figure, selectors.Periods.of(figures))
     related = {"annual_registered": "enrollment", "annual_late": "enrollment", "late_cancellations": "enrollment"}
     if figure in related:
         records = records.select_related(related[figure])
@@ -280,3 +290,37 @@ def figure_export(request: AuthenticatedHttpRequest, code: str, figure: str) -> 
     _figures_row, records = _records(request, code, figure)
     rows = (_describe(r)[0] for r in records.iterator(chunk_size=2000))
     return _xlsx(rows, _header(figure, records), f"{code}-{figure}.xlsx", "记录")
+
+
+@login_required
+def statistics(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """教育统计: headcounts by level, study form, gender, ethnicity, discipline and province, for
+    students in 学籍 and for credentials by year; "<5" for small cells outside the institution."""
+    scope = headcount_scope(request.user, request.GET.get("scope", ""))
+    dataset = request.GET.get("dataset", Dataset.ENROLLMENTS)
+    dimension = request.GET.get("dimension", Dimension.LEVEL)
+    if dataset not in Dataset.values or dimension not in Dimension.values:
+        raise Http404
+    years = selectors.headcount_years(dataset=dataset)
+    year_param = request.GET.get("year", "")
+    year = int(year_param) if year_param.isdigit() and int(year_param) in years else (years[0] if years else 0)
+    rows = selectors.headcount_table(scope=scope, dataset=dataset, dimension=dimension, year=year)
+    chart = {
+        "title": "人数 / headcount",
+        "categories": [r.label.split(" / ")[0] for r in rows if r.shown == str(r.count)],
+        "series": [{"name": "人数 / headcount", "data": [r.count for r in rows if r.shown == str(r.count)]}],
+    }
+    context = {
+        "scope": scope,
+        "scope_param": request.GET.get("scope", ""),
+        "dataset": dataset,
+        "dimension": dimension,
+        "datasets": Dataset.choices,
+        "dimensions": Dimension.choices,
+        "years": years,
+        "year": year,
+        "rows": rows,
+        "chart": chart,
+        "refreshed_at": selectors.refreshed_at(),
+    }
+    return render(request, "supervision/statistics.html", context)

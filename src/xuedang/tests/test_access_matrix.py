@@ -127,6 +127,8 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/semester-starts/": ("/school/semester-starts/?institution=10001", scoped(anonymous=302)),
     # supervision dashboards (issue 14): the province's and the centre's; an institution's figures for its scope
     "supervision/": ("/supervision/", everyone(404) | {"anonymous": 302, "centre_admin": 302, "province_officer": 302}),
+    # 教育统计: everyone with a staff scope reads their own scope's statistics (small cells suppressed outside it)
+    "supervision/statistics/": ("/supervision/statistics/?scope=institution:10001", scoped(anonymous=302)),
     "supervision/centre/": ("/supervision/centre/", everyone(404) | {"anonymous": 302, "centre_admin": 200}),
     "supervision/centre/export.xlsx": (
         "/supervision/centre/export.xlsx",
@@ -159,6 +161,18 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/<int:pk>/annual/": ("/school/enrollments/{pk}/annual/", registrars(own_only=True)),
     "school/admissions/": ("/school/admissions/", registrars(own_only=False)),
     "school/admissions/<int:pk>/": ("/school/admissions/{admission}/", registrars(own_only=True)),
+    # 资格复查例外 (decision 0026): every staff member sees their scope's requests; deciding is a POST
+    "school/waivers/": ("/school/waivers/", staff_page()),
+    "school/waivers/<int:pk>/decide/": ("/school/waivers/1/decide/", everyone(405)),
+    # 录取批次: reviewed by the province's approvers, then the centre's (the centre's user admin is neither)
+    "school/admission-batches/": (
+        "/school/admission-batches/",
+        everyone(404) | {"anonymous": 302, "province_officer": 200},
+    ),
+    "school/admission-batches/<int:pk>/": (
+        "/school/admission-batches/{admission_batch}/",
+        everyone(404) | {"anonymous": 302, "province_officer": 200},
+    ),
     "school/enrollments/<int:pk>/change/": ("/school/enrollments/{pk}/change/", registrars(own_only=True)),
     "school/enrollments/<int:pk>/credential/": ("/school/enrollments/{pk}/credential/", registrars(own_only=True)),
     "school/credentials/<int:pk>/": ("/school/credentials/{credential}/", scoped(anonymous=302)),
@@ -277,8 +291,22 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "archive/reports/<int:pk>/qr.svg": ("/archive/reports/{report}/qr.svg", own_report(200)),
     "api/v1/verify/reports": ("/api/v1/verify/reports", everyone(405)),  # POST only, with an organisation key
     "captcha/refresh/": ("/captcha/refresh/", everyone(404)),  # answers XMLHttpRequest only
+    # 自考办 pages (decision 0029): the 自考办 of the credential's province, the national one and centre
+    # staff reading; none of the fixed actors is 自考办 staff (certification/tests/test_self_study_pages.py).
+    "self-study/": ("/self-study/", nobody() | {"centre_admin": 200}),
+    "self-study/template.csv": ("/self-study/template.csv", nobody() | {"centre_admin": 200}),
+    "self-study/<int:pk>/": ("/self-study/{self_study}/", nobody() | {"centre_admin": 200}),
+    "self-study/<int:pk>/photo/": ("/self-study/{self_study}/photo/", nobody()),
+    "self-study/<int:pk>/publish/": ("/self-study/{self_study}/publish/", nobody()),
+    "self-study/<int:pk>/correct/": ("/self-study/{self_study}/correct/", nobody()),
+    # 补录 batches: the school's staff and its province's and the centre's (reading); the province decides
+    "back-registration/": ("/back-registration/", staff_page()),
+    "back-registration/template.csv": ("/back-registration/template.csv", staff_page()),
+    "back-registration/<int:pk>/": ("/back-registration/{back_registration}/", scoped(anonymous=302)),
 }
 MISSING = {
+    "self-study/<int:pk>/": "/self-study/999999/",
+    "back-registration/<int:pk>/": "/back-registration/999999/",
     "school/credentials/<int:pk>/": "/school/credentials/999999/",
     "school/admissions/<int:pk>/": "/school/admissions/999999/",
     "school/imports/<int:pk>/": "/school/imports/999999/",
@@ -352,6 +380,45 @@ def _failed_import(registrar) -> int:
     return job.pk
 
 
+def _self_study() -> int:
+    """A draft 自考 credential registered by 北京's 自考办 (its 主考学校 is the registrar's school)."""
+    from xuedang.registry.services import self_study_credentials_register
+
+    row = {
+        "certificate_number": "65110105251000127",
+        "name": "赵六",
+        "gender": "女",
+        "birth_date": "1992-02-02",
+        "document_number": "110105199202020020",
+        "major_name": "汉语言文学",
+        "level": "本科",
+        "examining_institution": "10001",
+        "study_start": "2021-04-10",
+        "study_end": "2025-06-30",
+    }
+    return self_study_credentials_register(actor=None, province_code="11", rows=[(2, row)])[0].pk
+
+
+def _back_registration(registrar) -> int:
+    """A pending 补录 batch of the registrar's school."""
+    from xuedang.institutions.models import Institution
+    from xuedang.registry.services import back_registration_submit
+
+    row = {
+        "certificate_number": "NO.00298959",
+        "name": "赵六",
+        "gender": "女",
+        "birth_date": "1972-02-02",
+        "major_name": "中国语言文学",
+        "level": "本科",
+        "length_years": "4",
+        "study_start": "1991-09-01",
+        "study_end": "1995-07-01",
+    }
+    institution = Institution.objects.get(code="10001")
+    return back_registration_submit(actor=registrar, institution=institution, rows=[(2, row)]).pk
+
+
 def _credential(enrollment) -> int:
     from datetime import date
 
@@ -379,6 +446,7 @@ def _admission() -> int:
 
     return Admission.objects.create(
         exam_number="26110101000009",
+        review="centre_approved",
         year=2026,
         institution=Institution.objects.get(code="10001"),
         province_code="11",
@@ -393,6 +461,14 @@ def _admission() -> int:
     ).pk
 
 
+def _admission_batch() -> int:
+    """A submitted 录取 batch of the registrar's school, waiting for the province (issue 14)."""
+    from xuedang.institutions.models import Institution
+    from xuedang.registry.models import AdmissionBatch
+
+    return AdmissionBatch.objects.create(institution=Institution.objects.get(code="10001")).pk
+
+
 def _archive_ids(enrollment) -> dict[str, int]:
     """The student's photo (disputed), an admission and a correction, and a former-identity request."""
     from xuedang.accounts.models import User
@@ -404,6 +480,7 @@ def _archive_ids(enrollment) -> dict[str, int]:
     student = User.objects.get(username="student")
     admission = Admission.objects.create(
         exam_number="21110101000010",
+        review="centre_approved",
         year=2021,
         institution=enrollment.institution,
         province_code="11",
@@ -549,9 +626,12 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar,
         "province_officer": User.objects.get(username="province_officer").pk,
         "invitation": _invitation(),
         "publication": _publication(registrar),
+        "admission_batch": _admission_batch(),
     }
     ids |= _archive_ids(enrollment)
     ids |= _reports(student, enrollment)
+    ids["self_study"] = _self_study()
+    ids["back_registration"] = _back_registration(registrar)
     failures = []
     for url, expected in ROUTES.values():
         for actor, status in expected.items():

@@ -40,7 +40,13 @@ EXPECTED = {
         "/account/staff/security/",
     },
     "other_school_registrar": {"/school/admissions/", "/school/imports/"},
-    "province_officer": {"/school/enrollments/", "/school/transfers/", "/school/revocations/"},
+    "province_officer": {
+        "/school/enrollments/",
+        "/school/transfers/",
+        "/school/revocations/",
+        "/school/admission-batches/",
+        "/supervision/",
+    },
     "centre_admin": {"/account/staff/", "/account/appeals/", "/admin/", "/school/presidents/"},
 }
 # …and never these.
@@ -49,7 +55,7 @@ NEVER = {
     "student": {"/school/enrollments/", "/school/imports/", "/admin/", "/account/register/"},
     "other_student": {"/school/enrollments/", "/admin/"},
     "employer": {"/archive/", "/archive/reports/", "/school/enrollments/"},
-    "registrar": {"/archive/", "/account/", "/admin/", "/account/staff/"},
+    "registrar": {"/archive/", "/account/", "/admin/", "/account/staff/", "/school/admission-batches/"},
     "other_school_registrar": {"/archive/", "/admin/"},
     "province_officer": {"/school/imports/", "/school/admissions/", "/school/credentials/publish/", "/admin/"},
     "centre_admin": {"/school/imports/", "/school/transfers/", "/archive/"},
@@ -119,3 +125,57 @@ def test_the_menu_costs_students_and_visitors_no_query(student, django_assert_nu
     request.user = student
     with django_assert_num_queries(0):
         assert [link.url for link in menu_for(who(request.user))][:1] == ["/archive/"]
+
+
+@pytest.mark.django_db
+def test_a_student_lands_on_the_archive_after_the_identity_challenge(student, registrar) -> None:
+    from xuedang.accounts.models import User
+    from xuedang.archive.tests.test_challenge import RIGHT
+
+    User.objects.filter(pk=student.pk).update(identity_checked_at=None)
+    make_enrollment()
+    client = login(student)
+    assert client.get("/archive/")["Location"] == "/account/identity-challenge/"
+    client.get("/account/identity-challenge/")
+    response = client.post("/account/identity-challenge/", RIGHT, follow=True)
+    assert [url for url, _ in response.redirect_chain] == ["/start/", "/archive/"]
+    page = response.content.decode()
+    # the archive links to what a student does with it
+    for url in ("/archive/reports/", "/archive/notifications/", "/archive/corrections/", "/archive/access/"):
+        assert f'href="{url}"' in page.split('id="archive-links"', 1)[1].split("</ul>", 1)[0], url
+
+
+@pytest.mark.django_db
+def test_a_new_student_without_records_is_told_what_happens_next(db) -> None:
+    from xuedang.accounts.services import user_create
+
+    user_create(
+        actor=None,
+        username="freshman",
+        password=PASSWORD,
+        real_name="新同学",
+        document_type="resident_id",
+        document_number="110105200801010014",
+    )
+    response = Client().post("/login/", {"username": "freshman", "password": PASSWORD}, follow=True)
+    assert [url for url, _ in response.redirect_chain] == ["/start/", "/archive/", "/account/identity-challenge/"]
+    page = response.content.decode()
+    assert 'id="challenge-nothing"' in page
+    assert "学校在学籍注册期限内为您注册学籍" in page  # the school registers them
+    assert "手动绑定" in page  # and how records under another spelling are bound by hand
+    assert "<form" not in page.split("<main", 1)[1].split("</main>", 1)[0]  # no identity check to fill in
+
+
+@pytest.mark.django_db
+def test_staff_land_on_their_queues_with_counts(clients: dict[str, Client], registrar) -> None:
+    from xuedang.tests.test_access_matrix import _admission, _transfer
+
+    _admission()  # 录取 data waiting for the registrar's school
+    _transfer()  # a transfer into 北京, agreed by the sending school: waiting for the province
+    registrar_home = clients["registrar"].get("/").content.decode()
+    assert 'data-queue="admissions">1 ' in registrar_home
+    assert 'data-queue="transfers">0 ' in registrar_home  # the province decides it, not the registrar
+    province_home = clients["province_officer"].get("/").content.decode()
+    assert 'data-queue="transfers">1 ' in province_home
+    assert 'data-queue="admissions"' not in province_home
+    assert 'data-queue="appeals">0 ' in clients["centre_admin"].get("/").content.decode()

@@ -28,7 +28,7 @@ from xuedang.archive.selectors import (
 from xuedang.archive.services.common import _fail
 from xuedang.core import validators
 from xuedang.core.audit import audit_log
-from xuedang.registry.models import Credential, Enrollment, RecordNotice
+from xuedang.registry.models import Credential, CredentialState, Enrollment, RecordNotice
 from xuedang.registry.services import record_notice_claim
 
 # --- Automatic binding -----------------------------------------------------------------------
@@ -52,6 +52,8 @@ def bindings_refresh(*, user: Any) -> int:
     for model, field in RECORD_FIELDS.items():
         bound = Binding.objects.filter(**{field: OuterRef("pk")})
         candidates = model.objects.filter(identity_condition(pairs)).filter(~Exists(bound))
+        if model is Credential:  # a 补录 batch binds once its province approves it (decision 0029)
+            candidates = candidates.exclude(**{"back_registration__isnull": False, "state": CredentialState.DRAFT})
         for record in candidates:
             created += _bind(user=user, record=record, method=BindingMethod.AUTOMATIC) is not None
     return created

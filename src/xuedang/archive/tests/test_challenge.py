@@ -206,7 +206,7 @@ def test_a_choice_that_was_not_offered_is_refused_and_not_counted(unchecked, reg
 @pytest.mark.django_db
 def test_an_account_without_records_is_told_there_is_nothing_to_check(unchecked) -> None:
     page = login(unchecked).get("/account/identity-challenge/").content.decode()
-    assert "暂时没有学籍、学历或录取记录" in page
+    assert "还没有学籍、学历或录取记录" in page
     assert User.objects.get(pk=unchecked.pk).identity_checked_at is None
 
 

@@ -89,6 +89,7 @@ def test_the_admission_page_shows_the_admission_in_words(student) -> None:
     from xuedang.institutions.models import Institution
 
     admission = Admission.objects.create(
+        review="centre_approved",
         exam_number="26110101000009",
         year=2021,
         institution=Institution.objects.get(code="10001"),

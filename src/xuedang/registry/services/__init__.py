@@ -9,7 +9,19 @@ of the submodules is here, and other apps and tests import from `xuedang.registr
 """
 
 from xuedang.registry.services.access_events import access_event_record, access_event_staff_view
+from xuedang.registry.services.admission_review import (
+    admission_batch_open,
+    admission_batch_review,
+    admission_reviewer_stage,
+)
 from xuedang.registry.services.admissions import ADMISSION_OUTCOMES, admission_confirm, admission_decline
+from xuedang.registry.services.back_registration import (
+    BACK_REGISTRATION_COLUMNS,
+    BackRegistrationRejected,
+    back_registration_decide,
+    back_registration_rows_check,
+    back_registration_submit,
+)
 from xuedang.registry.services.change_rules import CHANGE_RULES, change_label
 from xuedang.registry.services.common import (
     CREDENTIAL_FIELDS,
@@ -39,6 +51,13 @@ from xuedang.registry.services.deadlines import (
     semester_start_for,
     semester_start_problem,
     semester_start_record,
+)
+from xuedang.registry.services.eligibility import (
+    NO_ADMISSION,
+    eligibility_waiver_decide,
+    eligibility_waiver_file,
+    new_student_register,
+    waiver_category,
 )
 from xuedang.registry.services.enrollments import (
     CANCELLATION_WORKING_DAYS,
@@ -91,6 +110,7 @@ __all__ = [
     "ADMISSION_OUTCOMES",
     # credentials
     "ARTICLE_17_FIELDS",
+    "BACK_REGISTRATION_COLUMNS",
     # enrollments
     "CANCELLATIONS",
     "CANCELLATION_WORKING_DAYS",
@@ -102,6 +122,7 @@ __all__ = [
     "ENROLLMENT_FIELDS",
     "IDENTITY_FIELDS",
     "NOTICE_TEXTS",
+    "NO_ADMISSION",
     "PHOTO_MAX_BYTES",
     "PHOTO_SIZE",
     "REVOCATION_PENDING",
@@ -114,6 +135,7 @@ __all__ = [
     "TRANSFER_OPEN",
     "YEAR_CHANGES",
     "ZIP_MAX_BYTES",
+    "BackRegistrationRejected",
     "Cancellation",
     "Identity",
     "PhotoArchiveRefused",
@@ -123,9 +145,15 @@ __all__ = [
     # access log
     "access_event_record",
     "access_event_staff_view",
+    "admission_batch_open",
+    "admission_batch_review",
     "admission_confirm",
     "admission_decline",
+    "admission_reviewer_stage",
     "annual_registration_record",
+    "back_registration_decide",
+    "back_registration_rows_check",
+    "back_registration_submit",
     "change_label",
     "credential_annotate",
     "credential_missing_fields",
@@ -135,6 +163,8 @@ __all__ = [
     "credentials_due_pks",
     "credentials_publish_due",
     "credentials_publish_each",
+    "eligibility_waiver_decide",
+    "eligibility_waiver_file",
     "enrollment_cancel",
     "enrollment_change_record",
     "enrollment_correct",
@@ -143,6 +173,7 @@ __all__ = [
     "enrollment_transfer",
     "identity_validate",
     "major_code_problem",
+    "new_student_register",
     "photo_dispute_close",
     "photo_dispute_open",
     "photo_register",
@@ -166,4 +197,5 @@ __all__ = [
     "transfer_request_province_decide",
     "transfer_request_sending_answer",
     "transfer_request_withdraw",
+    "waiver_category",
 ]

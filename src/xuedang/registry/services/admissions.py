@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from xuedang.core.audit import audit_log
-from xuedang.registry.models import Admission, AdmissionState, Enrollment, StudyForm
+from xuedang.registry.models import Admission, AdmissionReview, AdmissionState, Enrollment, StudyForm
 from xuedang.registry.services.common import _fail
 from xuedang.registry.services.enrollments import Identity, enrollment_register
 
@@ -35,6 +35,8 @@ def admission_confirm(
 ) -> Enrollment:
     """新生学籍注册 from 录取 data: the admission type and 预科 carry onto the 学籍."""
     admission = Admission.objects.select_for_update().select_related("institution").get(pk=admission.pk)
+    if admission.review != AdmissionReview.CENTRE_APPROVED:
+        raise _fail("review", "该录取数据尚未通过省级审核和中心复核 / this admission has not been reviewed yet")
     if admission.state not in (AdmissionState.ADMITTED, AdmissionState.DEFERRED):
         raise _fail(
             "state",
@@ -89,6 +91,8 @@ def admission_confirm(
 def admission_decline(*, actor: Any, admission: Admission, state: str, reason: str) -> Admission:
     """放弃 / 保留 / 取消入学资格, with the reason."""
     admission = Admission.objects.select_for_update().get(pk=admission.pk)
+    if admission.review != AdmissionReview.CENTRE_APPROVED:
+        raise _fail("review", "该录取数据尚未通过省级审核和中心复核 / this admission has not been reviewed yet")
     if state not in ADMISSION_OUTCOMES:
         raise _fail("state", "应为放弃、保留或取消入学资格 / choose declined, deferred or cancelled")
     if admission.state not in (AdmissionState.ADMITTED, AdmissionState.DEFERRED):

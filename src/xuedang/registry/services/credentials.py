@@ -21,7 +21,6 @@ from xuedang.institutions.selectors import institution_name_on, president_on
 from xuedang.registry.models import (
     Credential,
     CredentialKind,
-    CredentialSource,
     CredentialState,
     Enrollment,
     EnrollmentState,
@@ -358,8 +357,12 @@ def credential_update(*, actor: Any, credential: Credential, changes: dict[str, 
     credential = (
         Credential.objects.select_for_update().select_related("enrollment", "institution").get(pk=credential.pk)
     )
-    if credential.source == CredentialSource.SELF_STUDY:
-        raise _fail("state", "自考学历由省级自考办修改 / the province's 自考办 edits a self-study credential")
+    if credential.enrollment is None:  # 自考 and 补录 (decision 0029)
+        raise _fail(
+            "state",
+            "自考、补录学历不在此修改（由省级自考办或补录审核办理）/ self-study and back-registered credentials "
+            "are changed by their own office, not here",
+        )
     if credential.state != CredentialState.DRAFT:
         raise _fail(
             "state",
@@ -405,8 +408,8 @@ def _draft_changes_checked(credential: Credential, changes: dict[str, Any]) -> d
     if merged["study_end"] <= merged["study_start"]:
         raise _fail("study_end", "毕（结）业日期须晚于入学日期 / the end of study must be after its start")
     if "study_end" in changes:
-        if credential.enrollment is not None:  # a 自考 credential has no 学籍 to finish early
-            _check_not_early(credential.enrollment, merged["study_end"])
+        assert credential.enrollment is not None  # credential_update refuses 自考 and 补录 (decision 0029)
+        _check_not_early(credential.enrollment, merged["study_end"])
         changes.setdefault("issue_date", merged["study_end"])
         name = institution_name_on(institution=credential.institution, on=merged["study_end"])
         if name != credential.institution_name:
@@ -485,9 +488,8 @@ def credentials_publish_due(
 
 def credentials_due_pks(*, institution: Institution, due_by: date) -> list[int]:
     """The drafts of `institution` due by `due_by`, in publication order (the job's work list)."""
-    drafts = Credential.objects.filter(
-        institution=institution, state=CredentialState.DRAFT, issue_date__lte=due_by
-    ).exclude(source=CredentialSource.SELF_STUDY)  # the 自考办 publishes those, not the 主考学校
+    drafts = Credential.objects.filter(institution=institution, state=CredentialState.DRAFT, issue_date__lte=due_by)
+    drafts = drafts.exclude(enrollment=None)  # 自考 drafts are the 自考办's to publish (decision 0029)
     return list(drafts.order_by("issue_date", "certificate_number").values_list("pk", flat=True))
 
 

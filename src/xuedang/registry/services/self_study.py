@@ -300,7 +300,7 @@ def self_study_credential_publish(*, actor: Any, credential: Credential) -> Cred
     return credential_publish(actor=actor, credential=credential)
 
 
-SELF_STUDY_CORRECTABLE = {"name", "major_code", "major_name", "president_name", "study_start"}
+SELF_STUDY_CORRECTABLE = {"name", "major_code", "major_name", "president_name"}
 
 
 @transaction.atomic
@@ -318,8 +318,13 @@ def self_study_credential_correct(
         raise _fail("changes", f"不能更正这些字段：{', '.join(sorted(unknown))} / these fields cannot be corrected")
     if not reason.strip():
         raise _fail("reason", "请填写更正原因 / give the reason for the correction")
+    changes = {field: str(value).strip()[:100] for field, value in changes.items()}
     if "name" in changes:
-        changes = {**changes, "name": validators.normalize_name(changes["name"])}
+        changes["name"] = validators.normalize_name(changes["name"])
+    if changes.get("major_code") and (problem := major_code_problem(credential.level, changes["major_code"])):
+        raise _fail("value", problem)
+    if any(not value for field, value in changes.items() if field != "major_code"):
+        raise _fail("value", "请填写更正后的值 / give the corrected value")
     before = {field: getattr(credential, field) for field in changes}
     for field, value in changes.items():
         setattr(credential, field, value)

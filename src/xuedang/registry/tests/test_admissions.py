@@ -13,17 +13,31 @@ from django.core.management import call_command
 from xuedang.imports.models import ImportJob
 from xuedang.imports.tests.helpers import ADMISSIONS_HEADER, ADMISSIONS_ROWS
 from xuedang.registry import services
-from xuedang.registry.models import Admission, Enrollment
+from xuedang.registry.models import Admission, AdmissionBatch, Enrollment
 
 pytestmark = pytest.mark.django_db
 
 
 def _load(tmp_path, body: str = ADMISSIONS_ROWS) -> ImportJob:
+    """The province's file, reviewed by the province and re-checked by the centre (issue 14)."""
     path = tmp_path / "admissions.csv"
     path.write_text(ADMISSIONS_HEADER + body, encoding="utf-8")
     with contextlib.suppress(SystemExit):
         call_command("import_file", str(path), institution="10001", kind="admissions")
+    for batch in AdmissionBatch.objects.filter(state="submitted"):
+        services.admission_batch_review(actor=reviewer("province"), batch=batch, returned={})
+        services.admission_batch_review(actor=reviewer("centre"), batch=batch, returned={})
     return ImportJob.objects.order_by("-pk").first()
+
+
+def reviewer(scope: str):
+    from xuedang.accounts.models import User
+    from xuedang.conftest import _staff
+
+    name = f"{scope}_admissions_reviewer"
+    return User.objects.filter(username=name).first() or _staff(
+        name, scope, "approver", province="11" if scope == "province" else ""
+    )
 
 
 def test_admission_data_load_once_and_carry_onto_the_enrollment(tmp_path) -> None:

@@ -104,3 +104,9 @@ def _upload():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("p.jpg", photo_bytes(), content_type="image/jpeg")
+
+
+def test_dates_are_prefilled_the_way_a_date_input_reads_them(registrar, draft) -> None:
+    """<input type=date> takes only YYYY-MM-DD; the zh-Hans format (2025/07/01) is dropped by browsers."""
+    page = login(registrar).get(f"/school/credentials/{draft.pk}/edit/", HTTP_ACCEPT_LANGUAGE="zh-hans").content
+    assert b'type="date" name="study_end" value="2025-07-01"' in page

@@ -196,9 +196,11 @@ def test_a_self_study_office_sees_its_own_province_and_the_national_office_sees_
 def test_a_school_cannot_edit_or_publish_a_self_study_credential_it_co_signs(office) -> None:
     from xuedang.institutions.models import Institution
     from xuedang.registry.selectors import credentials_due
-    from xuedang.registry.services import credential_update
+    from xuedang.registry.services import credential_update, credentials_due_pks
 
     credential = self_study_credentials_register(actor=office, province_code="11", rows=[(2, row())])[0]
-    with pytest.raises(ValidationError, match="自考办"):
+    with pytest.raises(ValidationError, match="自考"):
         credential_update(actor=None, credential=credential, changes={"minor": "x"}, reason="x")
-    assert not credentials_due(institution=Institution.objects.get(code="10001"), due_by=date(2030, 1, 1)).exists()
+    school = Institution.objects.get(code="10001")
+    assert not credentials_due(institution=school, due_by=date(2030, 1, 1)).exists()
+    assert credentials_due_pks(institution=school, due_by=date(2030, 1, 1)) == []

@@ -4,7 +4,8 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from xuedang.conftest import login, make_enrollment, record_semester_start
+from xuedang.conftest import login, make_enrollment, make_reviewed_admission, record_semester_start
+from xuedang.registry.models import Admission
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +88,10 @@ def _student_form(**overrides) -> dict:
         "admission_type": "01",
         "class_name": "",
         "birth_date_confirmed": "on",  # the sample ID number's holder was born in 1949
+        "exam_number": "26110101000001",  # 资格复查: the reviewed 录取 of make_reviewed_admission
     }
+    if not Admission.objects.filter(exam_number="26110101000001").exists():
+        make_reviewed_admission()
     return data | overrides
 
 

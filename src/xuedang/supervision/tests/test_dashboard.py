@@ -28,7 +28,7 @@ from xuedang.supervision.services import figures_refresh
 from xuedang.supervision.tests.generated import ACADEMIC_YEAR, NOW, SCHOOLS, TODAY, generate
 
 pytestmark = pytest.mark.django_db
-PERIODS = selectors.Periods(today=TODAY, now=NOW)
+PERIODS = selectors.Periods.on(TODAY, NOW)
 
 
 def _direct_counts(institution: Institution) -> dict[str, int]:
