@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from xuedang.conftest import PASSWORD, login
+from xuedang.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 NEW = "Gongzuo-2026-newpass"
