@@ -28,6 +28,7 @@ urlpatterns = [
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/invite/", views.staff_invite, name="staff_invite"),
     path("staff/security/", views.staff_security, name="staff_security"),
+    path("staff/password/", views.staff_password, name="staff_password"),
     path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("staff/invitations/<int:pk>/withdraw/", views.invitation_withdraw, name="invitation_withdraw"),
     path("appeals/", views.appeal_queue, name="appeal_queue"),

@@ -272,6 +272,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "account/staff/": ("/account/staff/", user_admins()),
     "account/staff/invite/": ("/account/staff/invite/", user_admins()),
     "account/staff/security/": ("/account/staff/security/", staff_page()),  # every staff member's own
+    "account/staff/password/": ("/account/staff/password/", staff_page()),
     # the province officer is centre-administered; anyone else's staff page is the missing-record 404
     "account/staff/<int:pk>/": ("/account/staff/{province_officer}/", user_admins()),
     "account/staff/invitations/<int:pk>/withdraw/": (

@@ -21,6 +21,7 @@ from xuedang.accounts.views.staff import (
     staff_detail,
     staff_invite,
     staff_list,
+    staff_password,
     staff_security,
 )
 
@@ -53,6 +54,7 @@ __all__ = [
     "staff_detail",
     "staff_invite",
     "staff_list",
+    "staff_password",
     "staff_security",
     "two_factor",
     "username_recover",

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,8 +19,8 @@ from xuedang.accounts import forms, notify, selectors
 from xuedang.accounts.access import access_invitation, access_staff_person, staff_admin_page
 from xuedang.accounts.forms import TotpForm
 from xuedang.accounts.http import AuthenticatedHttpRequest
-from xuedang.accounts.services import invitations, memberships, staff, two_factor
-from xuedang.accounts.views.common import NOT_DELIVERED, RECOVERY_CODES_KEY, TOTP_PENDING_KEY
+from xuedang.accounts.services import invitations, memberships, passwords, staff, two_factor
+from xuedang.accounts.views.common import NOT_DELIVERED, RECOVERY_CODES_KEY, TOTP_PENDING_KEY, render_form
 from xuedang.core.validators import PROVINCE_CODES
 from xuedang.institutions.access import INSTITUTION_ADMIN_GRANTS, administered_memberships, is_user_admin
 from xuedang.institutions.access import memberships as held
@@ -199,4 +200,31 @@ def staff_security(request: AuthenticatedHttpRequest) -> HttpResponse:
             "enabled_at": user.totp_enabled_at,
             "administers": is_user_admin(user),
         },
+    )
+
+
+@login_required
+def staff_password(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A staff member changes their own password (the same rules and audit as a student's); this
+    session stays, every other one ends."""
+    if not two_factor.two_factor_required(request.user):
+        raise Http404
+    form = forms.PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            passwords.password_change(
+                user=request.user,
+                old_password=data["old_password"],
+                new_password=data["new_password1"],
+                confirm=data["new_password2"],
+            )
+        except ValidationError as error:
+            forms.apply_errors(form, error)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "密码已修改，其他设备已退出 / password changed; other devices were signed out")
+            return redirect("accounts:staff_security")
+    return render_form(
+        request, form, title="修改密码 / change password", strength=True, buttons=[("", "", "保存 / save")]
     )
