@@ -107,6 +107,8 @@ CREDENTIAL_COLUMNS = ", ".join(
         "published_at",
         "created_at",
         "updated_at",
+        "source",
+        "province_code",
     )
 )
 REPORT_COLUMNS = ", ".join(
@@ -166,6 +168,11 @@ def production_env(database_url: str, redis_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "DEBUG": "false",
+        # signs with the development CA (bench/pdf.py): a staging system, which this is
+        "SIGNING_ALLOW_DEV_CA": "true",
+        # wrk speaks plain HTTP to gunicorn, as nginx does once it has ended TLS (docs/deploy.md):
+        # without this every request would be answered by the redirect to https
+        "SECURE_SSL_REDIRECT": "false",
         "SECRET_KEY": base64.b64encode(secret).decode() + "-bench-only",
         "PII_KEYS": "bench:" + base64.b64encode(hashlib.sha256(b"pii").digest()).decode(),
         "PII_HMAC_KEY": base64.b64encode(hashlib.sha256(b"hmac").digest()).decode(),
@@ -289,6 +296,8 @@ def _copy_records(raw, count: int, school, now) -> None:
                     now,
                     now,
                     now,
+                    "enrollment",  # a school's graduate (not 自考 or 补录): no province of its own
+                    "",
                 )
             )
 

@@ -72,6 +72,7 @@ MENU: tuple[Item, ...] = (
     # a student: the archive first (where they land), then what they do with it
     Item("archive:home", "我的学信档案", "My archive", _student),
     Item("reports:student_reports", "验证报告", "Verification reports", _student),
+    Item("certification:application_list", "学历认证", "Credential authentication", _student),
     Item("archive:notifications", "通知", "Notifications", _student),
     Item("accounts:profile", "我的账号", "My account", _personal),
     # school registrars: the year's work in the order it comes
@@ -83,6 +84,9 @@ MENU: tuple[Item, ...] = (
     Item("archive_school:corrections", "纠错申请", "Corrections", lambda w: w.holds(QUEUES), "corrections"),
     Item("archive_school:photo_disputes", "图像异议", "Photo disputes", lambda w: w.holds(QUEUES), "disputes"),
     Item("registry:revocation_list", "撤销申请", "Revocations", lambda w: w.holds(QUEUES), "revocations"),
+    # 录取数据更正 (第十条) and 资格复查例外 (decision 0026): filed by schools, decided by provinces
+    Item("registry:admission_correction_list", "录取更正", "Admission corrections", lambda w: w.holds(QUEUES)),
+    Item("registry:waiver_list", "资格复查例外", "Eligibility waivers", lambda w: w.holds(QUEUES)),
     Item("registry:credentials_publish", "发布学历", "Publish credentials", lambda w: w.holds(REGISTERING)),
     Item("registry:photos_upload", "上传照片", "Upload photos", lambda w: w.holds(REGISTERING)),
     Item("registry:late_list", "逾期注册", "Late registrations", lambda w: w.holds(READING)),
@@ -108,6 +112,26 @@ MENU: tuple[Item, ...] = (
         "自考学历",
         "Self-study credentials",
         lambda w: w.holds(READING, Scope.SELF_STUDY.value) or w.holds(READING, Scope.CENTRE.value),
+    ),
+    # 学历认证: the centre's approvers decide; the schools answer the checks asked of them
+    Item(
+        "certification:review_list",
+        "学历认证受理",
+        "Authentication queue",
+        lambda w: w.holds({Role.APPROVER.value}, Scope.CENTRE.value),
+    ),
+    Item(
+        "certification:check_list",
+        "学历认证核查",
+        "Authentication checks",
+        lambda w: w.holds(QUEUES, Scope.INSTITUTION.value) or w.holds(QUEUES, Scope.PROVINCE.value),
+    ),
+    # 补录 (1991–2001): the schools submit, their provinces decide, the centre reads
+    Item(
+        "certification:back_registration_list",
+        "历史学历补录",
+        "Back-registration",
+        lambda w: any(w.holds(READING, s.value) for s in (Scope.INSTITUTION, Scope.PROVINCE, Scope.CENTRE)),
     ),
     # the centre: identities, appeals, staff, the administration site
     Item(

@@ -397,6 +397,14 @@ LOGGING: dict[str, Any] = {
 # Rates are django-ratelimit strings ("N/s|m|h|d"), counted in the default cache (Redis in production).
 REPORTS_VERIFY_RATE = env("REPORTS_VERIFY_RATE", "60/m")  # verification pages per IP
 REPORTS_LOOKUP_RATE = env("REPORTS_LOOKUP_RATE", "20/h")  # 零散查询 per IP
+# 学历认证 fee payment (certification/payments.py): "development" (takes no money) or "alipay"
+CERTIFICATION_PAYMENTS = env("CERTIFICATION_PAYMENTS", "development")
+ALIPAY_APP_ID = env("ALIPAY_APP_ID", "")
+ALIPAY_PRIVATE_KEY_PATH = env("ALIPAY_PRIVATE_KEY_PATH", "")  # the app's RSA private key (PEM)
+ALIPAY_PUBLIC_KEY_PATH = env("ALIPAY_PUBLIC_KEY_PATH", "")  # Alipay's public key (PEM)
+ALIPAY_GATEWAY = env("ALIPAY_GATEWAY", "https://openapi.alipay.com/gateway.do")
+ALIPAY_NOTIFY_URL = env("ALIPAY_NOTIFY_URL", "")
+ALIPAY_RETURN_URL = env("ALIPAY_RETURN_URL", "")
 REPORTS_MISSES_BEFORE_CAPTCHA = int(env("REPORTS_MISSES_BEFORE_CAPTCHA", "5"))  # unknown codes per IP per hour
 REPORTS_API_RATE = env("REPORTS_API_RATE", "60/m")  # verification API calls per key
 # Every per-address limit counts one IPv4 address or one IPv6 /64 (docs/decisions/0018).

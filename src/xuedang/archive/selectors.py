@@ -17,7 +17,15 @@ from xuedang.archive.models import Binding, Correction, CorrectionState, FormerI
 from xuedang.core import validators
 from xuedang.core.masking import mask_name
 from xuedang.institutions.access import APPROVING, REGISTERING, institution_scope
-from xuedang.registry.models import AccessEvent, Admission, Credential, CredentialState, Enrollment, Photo
+from xuedang.registry.models import (
+    AccessEvent,
+    Admission,
+    AdmissionReview,
+    Credential,
+    CredentialState,
+    Enrollment,
+    Photo,
+)
 
 # A record a student's archive can hold (each keeps the identity it was registered with).
 Record = Admission | Enrollment | Credential
@@ -124,8 +132,11 @@ def student_credentials(*, student: Any, published_only: bool = True) -> QuerySe
 
 
 def student_admissions(*, student: Any) -> QuerySet[Admission]:
+    """A student's 录取, once the centre re-checked it (issue 14): a row still under review, or
+    returned to the province, is not yet a fact about them."""
     return Admission.objects.filter(
-        pk__in=student.bindings.filter(admission__isnull=False).values("admission_id")
+        pk__in=student.bindings.filter(admission__isnull=False).values("admission_id"),
+        review=AdmissionReview.CENTRE_APPROVED,
     ).select_related("institution")
 
 

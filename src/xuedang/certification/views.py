@@ -3,37 +3,55 @@ publication and corrections. Thin: each view parses, calls one service or select
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from xuedang.accounts.http import AuthenticatedHttpRequest
-from xuedang.certification import services
+from xuedang.certification import authentication, report, services
 from xuedang.certification.access import (
     access_back_registration_batch,
+    access_own_application,
+    access_scan,
+    access_school_check,
     access_self_study_credential,
     back_registration_batches_for,
     may_decide_back_registration,
     may_register,
+    own_published_credentials,
     registering_provinces,
+    reviewer_view,
+    school_checks_for,
     self_study_credentials_for,
     self_study_view,
 )
 from xuedang.certification.forms import (
+    ApplicationForm,
     BackRegistrationDecisionForm,
     BackRegistrationFileForm,
     PhotoForm,
+    ReviewForm,
+    SchoolAnswerForm,
     SelfStudyCorrectionForm,
     SelfStudyFileForm,
 )
+from xuedang.certification.models import OPEN_STATES, AuthenticationApplication, PaymentState
+from xuedang.certification.payments import AlipayPayments, payment_backend
 from xuedang.core.masking import mask_document
+from xuedang.core.middleware import coarse_origin
 from xuedang.institutions.access import APPROVING, READING, REGISTERING, institutions_for
+from xuedang.institutions.selectors import institution_by_code
 from xuedang.registry import selectors as registry_selectors
 from xuedang.registry import services as registry
 from xuedang.registry.access import staff_view
 from xuedang.registry.models import CredentialState
+from xuedang.reports.limits import over_rate
 
 PAGE_SIZE = 50
 
@@ -227,3 +245,201 @@ def back_registration_detail(request: AuthenticatedHttpRequest, pk: int) -> Http
     return render(
         request, "certification/back_registration_detail.html", context, status=400 if form and form.errors else 200
     )
+
+
+# --- 学历认证: the applicant follows every step ------------------------------------------------
+
+
+@login_required
+def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The applicant's progress page: state, payment, deadline, each step, a refusal's reasons."""
+    application = access_own_application(request.user, pk)
+    context = {"application": application, "steps": application.steps.all()}
+    return render(request, "certification/application_detail.html", context)
+
+
+@login_required
+def application_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The applicant's own applications, newest first."""
+    applications = AuthenticationApplication.objects.filter(applicant=request.user).select_related("institution")
+    return render(request, "certification/application_list.html", {"applications": applications})
+
+
+@login_required
+def application_apply(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """申请学历认证: choose a credential of one's archive or describe it; scans; languages."""
+    form = ApplicationForm(
+        request.POST or None, request.FILES or None, credentials=own_published_credentials(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        code = data["institution_code"]
+        try:
+            application = authentication.application_submit(
+                applicant=request.user,
+                scans={kind: data[kind].read(authentication.SCAN_MAX_BYTES + 1) for kind in ("certificate", "id_card")},
+                report_zh=data["report_zh"],
+                report_en=data["report_en"],
+                credential=data["credential"],
+                institution=institution_by_code(code) if code else None,
+                certificate_number=data["certificate_number"],
+                graduation_year=data["graduation_year"],
+                level=data["level"],
+                major_name=data["major_name"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "申请已提交 / application submitted")
+            return redirect("certification:application_detail", pk=application.pk)
+    return render(request, "certification/application_apply.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@reviewer_view
+def review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The centre's queue: open applications, the nearest deadline first."""
+    qs = AuthenticationApplication.objects.filter(state__in=OPEN_STATES).select_related("institution")
+    page = Paginator(qs.order_by("decision_due", "submitted_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "certification/review_list.html", {"page": page})
+
+
+@reviewer_view
+def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One application for the centre's reviewer: accept, ask the school, decide."""
+    application = AuthenticationApplication.objects.filter(pk=pk).select_related("institution", "credential").first()
+    if application is None:
+        raise Http404
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        action = form.cleaned_data["action"]
+        try:
+            if action == "accept":
+                authentication.application_accept(actor=request.user, application=application)
+            elif action == "ask_school":
+                authentication.school_check_request(actor=request.user, application=application)
+            else:
+                authentication.application_decide(
+                    actor=request.user,
+                    application=application,
+                    approve=action == "approve",
+                    reasons=form.cleaned_data["reasons"],
+                )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "已办理 / done")
+            return redirect("certification:review_detail", pk=application.pk)
+    context = {
+        "application": application,
+        "form": form,
+        "steps": application.steps.all(),
+        "checks": application.checks.all(),
+    }
+    return render(request, "certification/review_detail.html", context, status=400 if form.errors else 200)
+
+
+@staff_view(REGISTERING + APPROVING)
+def check_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The school's queue of 学历认证 checks, unanswered first."""
+    checks = school_checks_for(request.user).select_related("application", "institution").order_by("answer", "deadline")
+    page = Paginator(checks, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "certification/check_list.html", {"page": page})
+
+
+@staff_view(REGISTERING + APPROVING)
+def check_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One check: what the applicant described; the school confirms or denies with its evidence."""
+    check = access_school_check(request.user, pk)
+    form = SchoolAnswerForm(request.POST or None) if not check.answer else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                authentication.school_check_answer(
+                    actor=request.user,
+                    check=check,
+                    confirm=form.cleaned_data["answer"] == "confirm",
+                    evidence=form.cleaned_data["evidence"],
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "已答复 / answered")
+                return redirect("certification:check_detail", pk=check.pk)
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "certification/check_detail.html", {"check": check, "form": form}, status=status)
+
+
+@login_required
+def application_report(request: AuthenticatedHttpRequest, pk: int, lang: str) -> HttpResponse:
+    """The applicant downloads the signed 认证报告 in a language they chose."""
+    application = access_own_application(request.user, pk)
+    chosen = {"zh": application.report_zh, "en": application.report_en}
+    if not application.report_number or not chosen.get(lang):
+        raise Http404
+    pdf = report.authentication_report_pdf(application, lang)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="authentication-{application.report_number}-{lang}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def application_scan(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
+    """One scan of an application (never a public URL): the applicant, the centre's reviewers, the
+    school asked to check; a staff member's sight is written in the applicant's access log."""
+    scan, by_staff = access_scan(request.user, pk, kind)
+    if by_staff:
+        authentication.scan_staff_view_log(actor=request.user, scan=scan, origin=coarse_origin(request))
+    response = HttpResponse(bytes(scan.image), content_type=scan.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def application_pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The applicant goes to the payment provider's page for a fee still waiting to be paid."""
+    application = access_own_application(request.user, pk)
+    backend = payment_backend()
+    if application.payment_state != PaymentState.PENDING or not isinstance(backend, AlipayPayments):
+        return redirect("certification:application_detail", pk=application.pk)
+    return redirect(
+        backend.pay_url(
+            out_trade_no=application.payment_reference,
+            amount=application.fee,
+            subject=authentication.PAYMENT_SUBJECT,
+        )
+    )
+
+
+@csrf_exempt
+@require_POST
+def alipay_notify(request: HttpRequest) -> HttpResponse:
+    """Alipay's asynchronous notification: believed only with a valid RSA2 signature of Alipay."""
+    backend = payment_backend()
+    if not isinstance(backend, AlipayPayments):
+        raise Http404
+    params = request.POST.dict()
+    reference = backend.paid_reference(params)
+    if reference and authentication.payment_settle(reference=reference, amount=params.get("total_amount", "")):
+        return HttpResponse("success", content_type="text/plain")
+    return HttpResponse("fail", content_type="text/plain", status=400)
+
+
+def verify(request: HttpRequest) -> HttpResponse:
+    """Public verification of a 认证报告 by report number + certificate number (logged for the applicant)."""
+    answer, application = "", None
+    if request.method == "POST" and over_rate(request, "certification-verify", settings.REPORTS_LOOKUP_RATE):
+        answer = "limited"  # report numbers cannot be tried by the thousand (decision 0018)
+    elif request.method == "POST":
+        answer, application = report.authentication_verify(
+            report_number=request.POST.get("report_number", ""),
+            certificate_number=request.POST.get("certificate_number", ""),
+            origin=coarse_origin(request),
+        )
+    context = {"answer": answer, "application": application}
+    response = render(request, "certification/verify.html", context, status=429 if answer == "limited" else 200)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -85,6 +85,9 @@ STAFF = [
     ("省级审核员 / province approver (上海)", "province31", Scope.PROVINCE, "approver", "31", None),
     ("高校注册员 / registrar (北京大学)", "registrar10001", Scope.INSTITUTION, "registrar", "", "10001"),
     ("高校注册员 / registrar (复旦大学)", "registrar10246", Scope.INSTITUTION, "registrar", "", "10246"),
+    # 学历认证 is decided by the centre's approvers; 自考 credentials registered by a province's 自考办
+    ("中心认证审核员 / centre authentication reviewer", "reviewer", Scope.CENTRE, "approver", "", None),
+    ("自考办注册员 / self-study office registrar (北京)", "zikao11", Scope.SELF_STUDY, "registrar", "11", None),
 ]
 
 

@@ -31,8 +31,9 @@ def staging_files(job: ImportJob) -> list[Path]:
     return sorted(imports_dir().glob(f"job-{job.pk}.rows-*.copy"))
 
 
-def remove_work_files(job: ImportJob) -> None:
-    job_file(job, "upload").unlink(missing_ok=True)
+def remove_work_files(job: ImportJob, *, keep_upload: bool = False) -> None:
+    if not keep_upload:
+        job_file(job, "upload").unlink(missing_ok=True)
     for path in imports_dir().glob(f"job-{job.pk}.*"):
         if path.suffix in (".copy", ".json"):
             path.unlink(missing_ok=True)

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded, WorkerLostError
+from celery.signals import task_failure
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -105,12 +106,22 @@ def import_queue(institution_code: str) -> str:
     return f"imports.{slot}"
 
 
-def import_job_run(*, job_id: int) -> ImportJob:
-    """Validate, then load. Never raises for bad input: the job records what happened."""
-    claimed = ImportJob.objects.filter(pk=job_id, state=ImportState.PENDING).update(state=ImportState.VALIDATING)
+def import_job_run(*, job_id: int, after_lost_worker: bool = False) -> ImportJob:
+    """Validate, then load. Never raises for bad input: the job records what happened.
+
+    `after_lost_worker`: Celery runs the job again because the process running it died (see
+    run_import_job); that process's load transaction went with it, so nothing was written and the
+    job is taken back from the state it left, with the staging files it left removed."""
+    states = [ImportState.PENDING]
+    if after_lost_worker:
+        states += [ImportState.VALIDATING, ImportState.LOADING]
+    claimed = ImportJob.objects.filter(pk=job_id, state__in=states).update(state=ImportState.VALIDATING)
     job = ImportJob.objects.select_related("institution", "created_by").get(pk=job_id)
     if not claimed:  # another worker has it, or it already ran
         return job
+    if after_lost_worker:
+        log.warning("import job %s: its worker process died; running it again", job.pk)
+        remove_work_files(job, keep_upload=True)
     deadline = Deadline(settings.IMPORT_TIME_BUDGET_SECONDS)
     try:
         with alarm(deadline):
@@ -185,6 +196,15 @@ INTERRUPTED = (
     "处理中断（工作进程已退出），未写入任何数据，请重新上传 / the import was interrupted (its worker "
     "stopped); nothing was written, upload the file again"
 )
+
+
+def import_job_interrupted(*, job_id: int) -> None:
+    """The job's worker process died on its last attempt (run_import_job): failed, nothing written,
+    the school is told to upload again, without waiting for the reaper."""
+    for job in ImportJob.objects.filter(pk=job_id, state__in=[ImportState.VALIDATING, ImportState.LOADING]):
+        log.error("import job %s: its worker process died on every attempt; failed", job.pk)
+        _finish(job, ImportState.FAILED, message=INTERRUPTED)
+        remove_work_files(job)
 
 
 def import_jobs_reap(*, now: datetime | None = None) -> int:
@@ -408,16 +428,35 @@ def _finish(job: ImportJob, state: str, *, errors: list[RowError] | None = None,
 # autodiscovery and keeps their names, which queued messages and the beat schedule carry.
 
 
-@shared_task(
+@shared_task(  # type: ignore[call-overload]  # celery-types does not know retry_on_worker_lost (Celery 5.7)
+    bind=True,
     name="xuedang.imports.tasks.run_import_job",
     acks_late=True,
+    # A pool process killed under the job (the kernel's OOM killer, a crash) takes its load
+    # transaction with it: nothing was written. Celery runs the job again in a fresh process, twice
+    # at most; a file that keeps killing its worker is then failed clearly (_import_worker_lost).
+    # A whole worker killed with its main process leaves the job to the reaper (import_jobs_reap).
+    retry_on_worker_lost=True,
+    max_retries=2,
+    default_retry_delay=5,
     # Past the budget the task is interrupted (soft), and a worker that does not return is killed
     # and replaced (hard), so the institution's next file runs (decision 0019).
     soft_time_limit=settings.IMPORT_TIME_BUDGET_SECONDS + 30,
     time_limit=settings.IMPORT_TIME_BUDGET_SECONDS + 120,
 )
-def run_import_job(job_id: int) -> None:
-    import_job_run(job_id=job_id)
+def run_import_job(self: Task, job_id: int) -> None:
+    import_job_run(job_id=job_id, after_lost_worker=self.request.retries > 0)
+
+
+@task_failure.connect
+def _import_worker_lost(sender: Any = None, exception: BaseException | None = None, **kwargs: Any) -> None:
+    """In the worker's main process, when a job's last attempt lost its pool process."""
+    if getattr(sender, "name", "") != "xuedang.imports.tasks.run_import_job":
+        return
+    if isinstance(exception, WorkerLostError):
+        job_id = (kwargs.get("args") or [None])[0] or (kwargs.get("kwargs") or {}).get("job_id")
+        if job_id is not None:
+            import_job_interrupted(job_id=job_id)
 
 
 @shared_task(name="xuedang.imports.tasks.expire_import_files")

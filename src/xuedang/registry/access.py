@@ -25,6 +25,7 @@ from xuedang.institutions.models import Institution, Scope
 from xuedang.registry.models import (
     Admission,
     AdmissionBatch,
+    AdmissionCorrection,
     AdmissionReview,
     Credential,
     EligibilityWaiver,
@@ -241,3 +242,17 @@ def access_waiver(actor: object, pk: int) -> EligibilityWaiver:
     if waiver is None:
         raise Http404
     return waiver
+
+
+# --- 录取数据更正 (第十条): the school files, the province reviews, the centre re-checks ----------------
+
+
+def admission_corrections_for(actor: object) -> QuerySet[AdmissionCorrection]:
+    return AdmissionCorrection.objects.filter(institution_scope(actor, READING, prefix="institution"))
+
+
+def access_admission_correction(actor: object, pk: int) -> AdmissionCorrection:
+    correction = admission_corrections_for(actor).select_related("institution", "admission").filter(pk=pk).first()
+    if correction is None:
+        raise Http404
+    return correction

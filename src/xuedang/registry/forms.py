@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from xuedang.core.codetables import code_choices
 from xuedang.core.forms import BilingualForm
 from xuedang.core.models import DocumentType
+from xuedang.institutions.models import FormerName, Institution
 from xuedang.registry.models import (
     AnnualRegistrationStatus,
     CredentialKind,
@@ -20,10 +21,7 @@ from xuedang.registry.models import (
     StudyForm,
     WaiverCategory,
 )
-from xuedang.registry.services import CANCELLATIONS, CHANGE_RULES, major_code_problem
-
-if TYPE_CHECKING:
-    from xuedang.institutions.models import Institution
+from xuedang.registry.services import ADMISSION_CORRECTABLE, CANCELLATIONS, CHANGE_RULES, major_code_problem
 
 # <input type="date"> takes only YYYY-MM-DD; the zh-Hans locale would render 2025/07/01, which a
 # browser drops, so a prefilled date (the publication preview's confirmation) came back empty.
@@ -430,3 +428,33 @@ class WaiverForm(BilingualForm):
     def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
+
+
+class InstitutionRenameForm(BilingualForm):
+    """更名、合并 (centre): the new name from its effective date; earlier graduations keep the old one."""
+
+    institution_code = forms.CharField(max_length=10, label="院校代码 / institution code")
+    new_name = forms.CharField(max_length=100, label="新名称 / new name")
+    effective = forms.DateField(widget=DATE, label="生效日期 / effective from")
+    kind = forms.ChoiceField(choices=FormerName.Kind.choices, label="类型 / kind")
+    note = forms.CharField(max_length=200, required=False, label="说明（批准文号等）/ note (approval no. …)")
+
+    def clean_institution_code(self) -> Any:
+        code = self.cleaned_data["institution_code"].strip()
+        institution = Institution.objects.filter(code=code).first()
+        if institution is None:
+            raise ValidationError("院校代码不存在 / no institution has this code")
+        return institution
+
+
+class AdmissionCorrectionForm(BilingualForm):
+    """录取数据更正 (第十条): one field, the value it should have, why, and the evidence."""
+
+    field = forms.ChoiceField(label="字段 / field")
+    new_value = forms.CharField(max_length=100, label="应为 / should be", strip=False)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500, label="理由 / reason")
+    evidence = forms.FileField(label="证明材料（PDF、JPEG 或 PNG，5 MB 以内）/ evidence (PDF, JPEG or PNG, ≤ 5 MB)")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["field"]).choices = list(ADMISSION_CORRECTABLE.items())

@@ -335,6 +335,54 @@ class AnnualRegistration(models.Model):
         return f"{self.enrollment} {self.academic_year}-{self.academic_year + 1}"
 
 
+class AdmissionCorrectionState(models.TextChoices):
+    PENDING_PROVINCE = "pending_province", "待省级审核 / waiting for the province"
+    PENDING_CENTRE = "pending_centre", "待中心复核 / waiting for the centre"
+    APPLIED = "applied", "已更正 / applied"
+    REJECTED = "rejected", "未通过 / rejected"
+
+
+class AdmissionCorrection(models.Model):
+    """录取数据更正 (第十条): the school asks, with evidence, that one field of a 录取 row be corrected;
+    the province reviews, the centre re-checks, and the row (and the 学籍 registered from it)
+    changes only then. The old value stays here and in the audit log.
+
+    .. pii: a named candidate's old and new values (encrypted) and the evidence file.
+    """
+
+    admission = models.ForeignKey("Admission", on_delete=models.PROTECT, related_name="corrections")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    field = models.CharField("字段 / field", max_length=20)
+    old_value = EncryptedTextField("原值 / old value", blank=True, default="")
+    new_value = EncryptedTextField("应为 / should be")
+    reason = models.TextField("理由 / reason")
+    evidence = models.BinaryField()
+    evidence_name = models.CharField(max_length=200)
+    evidence_type = models.CharField(max_length=40)
+    state = models.CharField(
+        max_length=20, choices=AdmissionCorrectionState.choices, default=AdmissionCorrectionState.PENDING_PROVINCE
+    )
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(auto_now_add=True)
+    province_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    province_at = models.DateTimeField(null=True, blank=True)
+    centre_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    centre_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = "录取数据更正 / admission correction"
+        verbose_name_plural = "录取数据更正 / admission corrections"
+
+    def __str__(self) -> str:
+        return f"{self.admission_id} {self.field} {self.state}"
+
+
 class WaiverCategory(models.TextChoices):
     """Students with no province 录取 row in this registry (decision 0026)."""
 

@@ -2,6 +2,7 @@ import tempfile
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -17,12 +18,13 @@ from xuedang.core.masking import mask_document
 from xuedang.core.middleware import coarse_origin
 from xuedang.core.spreadsheets import write_csv, write_xlsx
 from xuedang.institutions import services as institution_services
-from xuedang.institutions.access import APPROVING, REGISTERING, access_institution, institutions_for
-from xuedang.institutions.models import Institution, President, Role
+from xuedang.institutions.access import APPROVING, REGISTERING, access_institution, institutions_for, is_centre
+from xuedang.institutions.models import FormerName, Institution, President, Role
 from xuedang.registry import selectors, services
 from xuedang.registry.access import (
     access_admission,
     access_admission_batch,
+    access_admission_correction,
     access_credential,
     access_enrollment,
     access_publication_job,
@@ -30,6 +32,7 @@ from xuedang.registry.access import (
     access_transfer_request,
     access_waiver,
     admission_batches_for,
+    admission_corrections_for,
     may_answer_as_sending,
     may_decide_as_province,
     may_decide_revocation,
@@ -42,6 +45,7 @@ from xuedang.registry.access import (
 )
 from xuedang.registry.forms import (
     AdmissionConfirmForm,
+    AdmissionCorrectionForm,
     AdmissionDeclineForm,
     AnnotationForm,
     AnnualRegistrationForm,
@@ -51,6 +55,7 @@ from xuedang.registry.forms import (
     CredentialEditForm,
     CredentialForm,
     EnrollmentForm,
+    InstitutionRenameForm,
     NoteForm,
     PhotoArchiveForm,
     PresidentForm,
@@ -613,6 +618,9 @@ def credential_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             request, "学历已发布，修改须经省级教育行政部门审核 / published: corrections go through the province"
         )
         return redirect("registry:credential_detail", pk=credential.pk)
+    if credential.enrollment_id is None:  # 自考 credentials: their own batch and corrections (decision 0029)
+        messages.error(request, "自考学历请通过自考办的流程更正 / 自考 credentials are corrected by their own office")
+        return redirect("registry:credential_detail", pk=credential.pk)
     form = CredentialEditForm(request.POST or None, request.FILES or None, credential=credential)
     if request.method == "POST" and form.is_valid():
         try:
@@ -959,3 +967,107 @@ def waiver_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "已审批 / decided")
     return redirect("registry:waiver_list")
+
+
+@login_required
+def institution_names(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """更名、合并 with their effective dates (the centre's user administrators): every credential
+    and report shows the name in force on its graduation date."""
+    if not is_centre(request.user, ADMINISTERING):
+        raise Http404
+    form = InstitutionRenameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            institution_services.institution_rename(
+                actor=request.user,
+                institution=data["institution_code"],
+                new_name=data["new_name"],
+                effective=data["effective"],
+                kind=data["kind"],
+                note=data["note"],
+                today=timezone.localdate(),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "已登记，自生效日期起使用新名称 / recorded; the new name applies from its date")
+            return redirect("registry:institution_names")
+    names = FormerName.objects.select_related("institution").order_by("-until", "institution__code")
+    page = Paginator(names, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "registry/institution_names.html",
+        {"form": form, "page": page},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_view(REGISTERING)
+def admission_correction_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """录取数据更正 (第十条): the school asks; the province reviews and the centre re-checks."""
+    admission = access_admission(request.user, pk, roles=REGISTERING)
+    form = AdmissionCorrectionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["evidence"]
+        try:
+            correction = services.admission_correction_file(
+                actor=request.user,
+                admission=admission,
+                field=form.cleaned_data["field"],
+                new_value=form.cleaned_data["new_value"],
+                reason=form.cleaned_data["reason"],
+                evidence=upload.read(services.EVIDENCE_MAX_BYTES + 1),
+                evidence_name=upload.name,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "已报省级审核 / sent to the province")
+            return redirect("registry:admission_correction_detail", pk=correction.pk)
+    title = f"更正录取数据 {admission.exam_number} / correct admission data"
+    return render(request, "registry/form.html", {"form": form, "title": title, "multipart": True})
+
+
+@staff_view()
+def admission_correction_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    corrections = admission_corrections_for(request.user).select_related("institution", "admission")
+    page = Paginator(corrections.order_by("-filed_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "registry/admission_correction_list.html", {"page": page})
+
+
+@staff_view()
+def admission_correction_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    correction = access_admission_correction(request.user, pk)
+    decides = services.admission_correction_step(request.user, correction)
+    error = ""
+    if request.method == "POST":
+        if not decides:
+            raise Http404
+        try:
+            services.admission_correction_decide(
+                actor=request.user,
+                correction=correction,
+                approve=request.POST.get("decision") == "approve",
+                note=request.POST.get("note", "")[:500],
+            )
+        except ValidationError as problem:
+            error = "；".join(problem.messages)
+        else:
+            messages.success(request, "已审核 / decided")
+            return redirect("registry:admission_correction_detail", pk=correction.pk)
+    context = {
+        "c": correction,
+        "label": services.ADMISSION_CORRECTABLE.get(correction.field, correction.field),
+        "decides": decides,
+        "error": error,
+    }
+    return render(request, "registry/admission_correction_detail.html", context)
+
+
+@staff_view()
+def admission_correction_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    correction = access_admission_correction(request.user, pk)
+    response = HttpResponse(bytes(correction.evidence), content_type=correction.evidence_type)
+    response["Content-Disposition"] = f'attachment; filename="evidence-{correction.pk}"'
+    return response

@@ -23,7 +23,7 @@ from xuedang.core.pdf import PAGE_HEIGHT, PAGE_WIDTH, draw_text, wrap_text
 from xuedang.reports.content import ReportContent
 from xuedang.reports.signing import sign_pdf
 
-KINDS = ("credential", "enrollment")
+KINDS = ("credential", "enrollment", "authentication")  # authentication: 学历认证报告 (decision 0030)
 LANGS = ("zh", "en")
 
 
@@ -40,7 +40,7 @@ def render_report_pdf(content: ReportContent) -> bytes:
     unsigned = _layout(content)
     host = urlsplit(content.verify_url).netloc
     return sign_pdf(
-        unsigned, reason=_TEXT[content.lang]["reason"].format(title=content.title, code=content.code), location=host
+        unsigned, reason=_text(content)["reason"].format(title=content.title, code=content.code), location=host
     )
 
 
@@ -114,6 +114,38 @@ _TEXT: dict[str, _Text] = {
     },
 }
 
+# 《中国高等教育学历认证报告》: verified by its report number and the certificate number (certification app).
+_AUTHENTICATION_TEXT: dict[str, _Text] = {
+    "zh": {
+        **_TEXT["zh"],
+        "code": "报告编号：",
+        "valid": "认证日期：{date}",
+        "notes": (
+            "本报告依据学档登记数据或学校核查结果作出。访问 {url} ，输入报告编号和证书编号，可查验本报告的真伪。",
+            "本报告附有学档登记机构的数字签名，对文件的任何改动都会使签名失效。",
+            "学历被撤销后，本报告不再有效。",
+        ),
+        "reason": "{title}（报告编号 {code}）",
+    },
+    "en": {
+        **_TEXT["en"],
+        "code": "Report number: ",
+        "valid": "Authenticated on {date}",
+        "notes": (
+            "This report rests on the xuedang registry or the awarding institution's confirmation. Visit {url} "
+            "and enter the report number and the certificate number to check that it is genuine.",
+            "This report carries the digital signature of the xuedang registry; any change to the file breaks it.",
+            "The report is no longer valid once the credential is revoked.",
+        ),
+        "reason": "{title} (report number {code})",
+    },
+}
+
+
+def _text(content: ReportContent) -> _Text:
+    return (_AUTHENTICATION_TEXT if content.kind == "authentication" else _TEXT)[content.lang]
+
+
 # --- Layout -------------------------------------------------------------------------------------------
 
 _MARGIN = 20 * mm
@@ -127,7 +159,7 @@ _ROW_MAX, _ROW_MIN = 9 * mm, 5.2 * mm
 
 
 def _layout(content: ReportContent) -> bytes:
-    text = _TEXT[content.lang]
+    text = _text(content)
     buffer = io.BytesIO()
     canvas = core_pdf.new_canvas(buffer, title=f"{content.title} {content.code}", subject=content.verify_url)
     _frame(canvas)
@@ -226,7 +258,7 @@ def _photo_cell(canvas: Canvas, photo: bytes | None, left: float, top: float, ri
 
 
 def _bottom_block(canvas: Canvas, content: ReportContent, *, top: float) -> None:
-    text = _TEXT[content.lang]
+    text = _text(content)
     left = _MARGIN
     qr_x = PAGE_WIDTH - _MARGIN - _QR_SIZE
     y = top - 5 * mm

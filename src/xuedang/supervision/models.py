@@ -17,6 +17,7 @@ QUEUES = {
     "corrections": "纠错申请 / corrections",
     "transfers": "转学申请 / transfers",
     "revocations": "撤销申请 / revocations",
+    "admission_corrections": "录取数据更正 / admission corrections",
 }
 
 
@@ -57,6 +58,8 @@ class InstitutionFigures(models.Model):
     transfers_oldest = models.DateTimeField(null=True, blank=True)
     revocations_open = models.PositiveIntegerField(default=0)
     revocations_oldest = models.DateTimeField(null=True, blank=True)
+    admission_corrections_open = models.PositiveIntegerField(default=0)
+    admission_corrections_oldest = models.DateTimeField(null=True, blank=True)
 
     link = ""  # not stored: the institution's page, set by the dashboard view (one reverse() per row)
 

@@ -24,6 +24,8 @@ from xuedang.registry.models import (
     ACTIVE_ENROLLMENT_STATES,
     OPEN_TRANSFER_STATES,
     Admission,
+    AdmissionCorrection,
+    AdmissionCorrectionState,
     AdmissionState,
     AnnualRegistration,
     Credential,
@@ -176,6 +178,15 @@ FIGURES: dict[str, Figure] = {
             "filed_at",
         ),
         Figure(
+            "admission_corrections_open",
+            "待审录取更正 / open admission corrections",
+            lambda p: AdmissionCorrection.objects.filter(
+                state__in=(AdmissionCorrectionState.PENDING_PROVINCE, AdmissionCorrectionState.PENDING_CENTRE)
+            ),
+            "institution_id",
+            "filed_at",
+        ),
+        Figure(
             "revocations_open",
             "待审撤销 / open revocations",
             lambda p: RevocationRequest.objects.filter(state=RevocationState.PENDING),
@@ -206,6 +217,7 @@ SORTS = {
     "corrections_open": "corrections_open",
     "transfers_open": "transfers_open",
     "revocations_open": "revocations_open",
+    "admission_corrections_open": "admission_corrections_open",
 }
 
 
@@ -248,6 +260,7 @@ CENTRE_SUMS = (
     "corrections_open",
     "transfers_open",
     "revocations_open",
+    "admission_corrections_open",
 )
 
 
@@ -256,7 +269,8 @@ def centre_rows() -> list[dict[str, Any]]:
     from django.db.models import Count, Min, Sum
 
     sums = {key: Sum(key) for key in CENTRE_SUMS}
-    oldest = {f"{key}_oldest": Min(f"{key}_oldest") for key in ("corrections", "transfers", "revocations")}
+    queues = ("corrections", "transfers", "revocations", "admission_corrections")
+    oldest = {f"{key}_oldest": Min(f"{key}_oldest") for key in queues}
     return list(
         InstitutionFigures.objects.values("province_code")
         .annotate(institutions=Count("pk"), **sums, **oldest)

@@ -105,6 +105,7 @@ PROVINCE_HEADER = [
     "待办纠错 / corrections",
     "待办转学 / transfers",
     "待审撤销 / revocations",
+    "待审录取更正 / admission corrections",
     "数据时间 / as of",
 ]
 
@@ -127,6 +128,7 @@ def _province_cells(r: InstitutionFigures) -> list[object]:
         r.corrections_open,
         r.transfers_open,
         r.revocations_open,
+        r.admission_corrections_open,
         r.refreshed_at.strftime("%Y-%m-%d %H:%M") if r.refreshed_at else "",
     ]
 
@@ -248,6 +250,7 @@ def _queue_link(record: Any) -> str:
         "transferrequest": "registry:transfer_detail",
         "revocationrequest": "registry:revocation_detail",
         "correction": "archive_school:correction_detail",
+        "admissioncorrection": "registry:admission_correction_detail",
     }
     return reverse(names[record._meta.model_name], args=[record.pk])
 

@@ -165,6 +165,17 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/enrollments/<int:pk>/annual/": ("/school/enrollments/{pk}/annual/", registrars(own_only=True)),
     "school/admissions/": ("/school/admissions/", registrars(own_only=False)),
     "school/admissions/<int:pk>/": ("/school/admissions/{admission}/", registrars(own_only=True)),
+    # 录取数据更正 (第十条): the school files; its staff, its province and the centre read
+    "school/admissions/<int:pk>/correct/": ("/school/admissions/{admission}/correct/", registrars(own_only=True)),
+    "school/admission-corrections/": ("/school/admission-corrections/", staff_page()),
+    "school/admission-corrections/<int:pk>/": (
+        "/school/admission-corrections/{admission_correction}/",
+        scoped(anonymous=302),
+    ),
+    "school/admission-corrections/<int:pk>/evidence": (
+        "/school/admission-corrections/{admission_correction}/evidence",
+        scoped(anonymous=302),
+    ),
     # 资格复查例外 (decision 0026): every staff member sees their scope's requests; deciding is a POST
     "school/waivers/": ("/school/waivers/", staff_page()),
     "school/waivers/<int:pk>/decide/": ("/school/waivers/1/decide/", everyone(405)),
@@ -188,6 +199,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "school/credentials/unpublished/": ("/school/credentials/unpublished/", registrars(own_only=False)),
     "school/revocations/": ("/school/revocations/", queue_page()),
     # 校（院）长任期: user administrators (here the centre's) only
+    "school/institutions/names/": ("/school/institutions/names/", user_admins()),
     "school/presidents/": ("/school/presidents/", nobody() | {"centre_admin": 200}),
     "school/revocations/<int:pk>/": (
         "/school/revocations/{revocation}/",
@@ -307,10 +319,36 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "back-registration/": ("/back-registration/", staff_page()),
     "back-registration/template.csv": ("/back-registration/template.csv", staff_page()),
     "back-registration/<int:pk>/": ("/back-registration/{back_registration}/", scoped(anonymous=302)),
+    # 学历认证: the applicant's own progress page only (decision 0030)
+    "certification/<int:pk>/": ("/certification/{application}/", owner_only()),
+    "certification/": ("/certification/", everyone(200) | {"anonymous": 302}),
+    "certification/apply/": ("/certification/apply/", everyone(200) | {"anonymous": 302}),
+    # the signed 认证报告: the applicant only, once approved (certification/tests/test_authentication_report.py)
+    "certification/<int:pk>/report-<str:lang>.pdf": ("/certification/{application}/report-zh.pdf", nobody()),
+    "certification/verify/": ("/certification/verify/", everyone(200)),
+    # paying: the applicant only (no fee waiting here: back to the progress page); Alipay's
+    # notification is POST only and 404 unless the Alipay backend is configured (test_alipay.py)
+    "certification/<int:pk>/pay/": ("/certification/{application}/pay/", owner_only() | {"student": 302}),
+    "certification/payments/alipay/notify": ("/certification/payments/alipay/notify", everyone(405)),
+    # a scan: the applicant, the centre's reviewers (none of the fixed actors), the school asked to
+    # check it and that school's province (as for the check page); never public
+    "certification/<int:pk>/scans/<str:kind>": (
+        "/certification/{application}/scans/certificate",
+        scoped(anonymous=302) | {"centre_admin": 404, "student": 200},
+    ),
+    # the centre's reviewers are its approvers (none of the fixed actors); schools answer checks
+    "certification/review/": ("/certification/review/", nobody()),
+    "certification/review/<int:pk>/": ("/certification/review/{application}/", nobody()),
+    "certification/checks/": ("/certification/checks/", queue_page()),
+    "certification/checks/<int:pk>/": (
+        "/certification/checks/{school_check}/",
+        scoped(anonymous=302) | {"centre_admin": 404},
+    ),
 }
 MISSING = {
     "self-study/<int:pk>/": "/self-study/999999/",
     "back-registration/<int:pk>/": "/back-registration/999999/",
+    "certification/<int:pk>/": "/certification/999999/",
     "school/credentials/<int:pk>/": "/school/credentials/999999/",
     "school/admissions/<int:pk>/": "/school/admissions/999999/",
     "school/imports/<int:pk>/": "/school/imports/999999/",
@@ -423,6 +461,35 @@ def _back_registration(registrar) -> int:
     return back_registration_submit(actor=registrar, institution=institution, rows=[(2, row)]).pk
 
 
+def _application(student) -> int:
+    """The student's 学历认证 application for a credential described, not in the registry."""
+    from xuedang.certification.authentication import application_submit
+    from xuedang.certification.tests.test_authentication import SCANS
+    from xuedang.institutions.models import Institution
+
+    return application_submit(
+        applicant=student,
+        scans=SCANS,
+        report_zh=True,
+        report_en=False,
+        institution=Institution.objects.get(code="10001"),
+        certificate_number="NO.00100001",
+        graduation_year=1988,
+    ).pk
+
+
+def _school_check(application_pk: int) -> int:
+    """The centre asks the registrar's school (北京大学) to confirm the student's application."""
+    from xuedang.certification.authentication import application_accept, school_check_request
+    from xuedang.certification.models import AuthenticationApplication
+    from xuedang.conftest import _staff
+
+    reviewer = _staff("centre_reviewer", "centre", "approver")
+    application = AuthenticationApplication.objects.get(pk=application_pk)
+    application_accept(actor=reviewer, application=application)
+    return school_check_request(actor=reviewer, application=application).pk
+
+
 def _credential(enrollment) -> int:
     from datetime import date
 
@@ -462,6 +529,22 @@ def _admission() -> int:
         name="张三",
         gender="1",
         birth_date=date(2008, 1, 1),
+    ).pk
+
+
+def _admission_correction(registrar) -> int:
+    """A correction filed by the registrar's school of one of its reviewed admissions (第十条)."""
+    from xuedang.conftest import make_reviewed_admission
+    from xuedang.registry.services import admission_correction_file
+
+    return admission_correction_file(
+        actor=registrar,
+        admission=make_reviewed_admission(exam_number="26110101000077"),
+        field="major_name",
+        new_value="数学",
+        reason="录入有误",
+        evidence=b"%PDF-1.4\n",
+        evidence_name="a.pdf",
     ).pk
 
 
@@ -631,11 +714,14 @@ def test_each_actor_gets_exactly_its_scope(actors: dict[str, Client], registrar,
         "invitation": _invitation(),
         "publication": _publication(registrar),
         "admission_batch": _admission_batch(),
+        "admission_correction": _admission_correction(registrar),
     }
     ids |= _archive_ids(enrollment)
     ids |= _reports(student, enrollment)
     ids["self_study"] = _self_study()
     ids["back_registration"] = _back_registration(registrar)
+    ids["application"] = _application(student)
+    ids["school_check"] = _school_check(ids["application"])
     failures = []
     for url, expected in ROUTES.values():
         for actor, status in expected.items():

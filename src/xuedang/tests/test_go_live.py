@@ -270,8 +270,9 @@ def test_empty_database_to_verified_report(empty_app, browser, tmp_path) -> None
         zipped.writestr(f"{STUDENT_ID}.jpg", photo_bytes())
     registrar.goto(f"{base}/school/photos/")
     registrar.set_input_files("#id_archive", str(archive))
-    registrar.click("main form button[type=submit]")
-    registrar.wait_for_load_state()
+    with registrar.expect_navigation() as uploaded:
+        registrar.click("main form button[type=submit]")
+    assert uploaded.value.status == 200, registrar.content()
     assert "已登记 1 张学历照片" in registrar.inner_text("main")
     registrar.goto(f"{base}/school/credentials/unpublished/")
     assert "齐全，到期即可发布" in registrar.inner_text("main table")  # nothing missing
@@ -306,9 +307,7 @@ def test_empty_database_to_verified_report(empty_app, browser, tmp_path) -> None
     student.goto(f"{base}/login/")
     student.fill("#id_username", STUDENT_PHONE)
     student.fill("#id_password", PASSWORD)
-    student.click("#login-button")
-    student.wait_for_url("**/account/")
-    student.goto(f"{base}/archive/")
+    student.click("#login-button")  # a student lands on the archive, which asks first
     student.wait_for_url("**/account/identity-challenge/**")  # 身份核验 before the archive first opens
     student.check("input[name=institution][value='10001']")
     student.check("input[name=major][value='计算机科学与技术']")
@@ -332,9 +331,11 @@ def test_empty_database_to_verified_report(empty_app, browser, tmp_path) -> None
 
     # 8. the registrar asks to revoke; the province approves
     registrar.goto(f"{base}/school/enrollments/?q={STUDENT_NUMBER}")
-    registrar.click(f"text={STUDENT_NUMBER}")
-    registrar.click("a[href*='/school/credentials/']")
-    registrar.click("a[href$='/revoke/']")
+    registrar.click(f"main >> text={STUDENT_NUMBER}")
+    links = registrar.eval_on_selector_all("main a", "links => links.map(a => a.getAttribute('href'))")
+    credential = next(href for href in links if re.fullmatch(r"/school/credentials/\d+/", href or ""))
+    registrar.goto(f"{base}{credential}")
+    registrar.click("main a[href$='/revoke/']")
     registrar.check("input[name=kind][value=credential]")
     registrar.fill("#id_decision_number", "北大发〔2026〕1号")
     registrar.fill("#id_reason", "学历证书系伪造材料取得")

@@ -108,6 +108,9 @@ def test_the_admission_page_shows_the_admission_in_words(student) -> None:
     assert "北京市" in page
     assert "统招（普通批次）" in page
     assert "26110101000009" in page
+    # a row still under review (or returned) is not shown to the student yet (issue 14)
+    Admission.objects.filter(pk=admission.pk).update(review="province_approved")
+    assert login(student).get(f"/archive/admissions/{admission.pk}/").status_code == 404
 
 
 def test_staff_views_of_a_record_appear_on_the_students_access_page(student, registrar, province_officer) -> None:

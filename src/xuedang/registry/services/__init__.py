@@ -9,6 +9,13 @@ of the submodules is here, and other apps and tests import from `xuedang.registr
 """
 
 from xuedang.registry.services.access_events import access_event_record, access_event_staff_view
+from xuedang.registry.services.admission_corrections import (
+    ADMISSION_CORRECTABLE,
+    EVIDENCE_MAX_BYTES,
+    admission_correction_decide,
+    admission_correction_file,
+    admission_correction_step,
+)
 from xuedang.registry.services.admission_review import (
     admission_batch_open,
     admission_batch_review,
@@ -106,6 +113,7 @@ from xuedang.registry.services.transfers import (
 )
 
 __all__ = [
+    "ADMISSION_CORRECTABLE",
     # admissions
     "ADMISSION_OUTCOMES",
     # credentials
@@ -120,6 +128,7 @@ __all__ = [
     # common
     "CREDENTIAL_FIELDS",
     "ENROLLMENT_FIELDS",
+    "EVIDENCE_MAX_BYTES",
     "IDENTITY_FIELDS",
     "NOTICE_TEXTS",
     "NO_ADMISSION",
@@ -148,6 +157,9 @@ __all__ = [
     "admission_batch_open",
     "admission_batch_review",
     "admission_confirm",
+    "admission_correction_decide",
+    "admission_correction_file",
+    "admission_correction_step",
     "admission_decline",
     "admission_reviewer_stage",
     "annual_registration_record",

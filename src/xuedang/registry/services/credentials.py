@@ -355,7 +355,9 @@ def credential_update(*, actor: Any, credential: Credential, changes: dict[str, 
     Only the fields that differ are applied and audited; a new graduation date moves the issue
     date with it (第十八条) and brings the school's name then in force."""
     credential = (
-        Credential.objects.select_for_update().select_related("enrollment", "institution").get(pk=credential.pk)
+        Credential.objects.select_for_update(of=("self",))
+        .select_related("enrollment", "institution")
+        .get(pk=credential.pk)
     )
     if credential.enrollment is None:  # 自考 and 补录 (decision 0029)
         raise _fail(

@@ -35,7 +35,7 @@ def revocation_file(
     *, actor: Any, credential: Credential, kind: str, reason: str, decision_number: str
 ) -> RevocationRequest:
     """The school asks its province to revoke `credential` (or to cancel its 学籍 as well)."""
-    credential = Credential.objects.select_for_update().select_related("enrollment").get(pk=credential.pk)
+    credential = Credential.objects.select_for_update(of=("self",)).select_related("enrollment").get(pk=credential.pk)
     if kind not in RevocationKind.values:
         raise _fail("kind", "请选择撤销学历或取消学籍 / choose revoking the credential or the enrollment")
     if kind == RevocationKind.ENROLLMENT and credential.enrollment_id is None:

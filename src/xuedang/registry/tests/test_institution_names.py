@@ -50,3 +50,29 @@ def test_a_rename_takes_effect_only_once_it_has_happened() -> None:
         )
     assert "effective" in error.value.message_dict
     assert Institution.objects.get(code="10001").name == "北京大学"
+
+
+def test_the_centre_records_a_merger_by_page_and_others_cannot(centre_admin, registrar) -> None:
+    from xuedang.conftest import login
+
+    form = {
+        "institution_code": "10001",
+        "new_name": "北京大学（合并后）",
+        "effective": "2025-07-15",
+        "kind": "merger",
+        "note": "教发函〔2025〕1号",
+    }
+    assert login(registrar).post("/school/institutions/names/", form).status_code == 404
+    assert Institution.objects.get(code="10001").name == "北京大学"
+    centre = login(centre_admin)
+    done = centre.post("/school/institutions/names/", form, follow=True)
+    page = done.content.decode()
+    assert "北京大学（合并后）" in page
+    assert "2025-07-14" in page  # the former name held until the day before
+    assert Institution.objects.get(code="10001").name == "北京大学（合并后）"
+    assert AuditEntry.objects.filter(action="institutions.institution.merged").exists()
+    again = centre.post("/school/institutions/names/", form | {"new_name": "又一名", "effective": "2025-07-01"})
+    assert again.status_code == 400
+    assert "须晚于上次更名" in again.content.decode()
+    unknown = centre.post("/school/institutions/names/", form | {"institution_code": "99999"})
+    assert "院校代码不存在" in unknown.content.decode()

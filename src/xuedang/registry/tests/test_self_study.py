@@ -204,3 +204,24 @@ def test_a_school_cannot_edit_or_publish_a_self_study_credential_it_co_signs(off
     school = Institution.objects.get(code="10001")
     assert not credentials_due(institution=school, due_by=date(2030, 1, 1)).exists()
     assert credentials_due_pks(institution=school, due_by=date(2030, 1, 1)) == []
+
+
+def test_the_archive_and_its_export_show_a_self_study_credential_as_such(office, student) -> None:
+    from xuedang.conftest import login
+
+    credential = _published(office)
+    bindings_refresh(user=student)
+    client = login(student)
+    page = client.get(f"/archive/credentials/{credential.pk}/").content.decode()
+    assert GOOD in page
+    assert "高等教育自学考试 / self-study examinations" in page
+    assert GOOD in client.get("/archive/export.json").content.decode()
+
+
+def test_the_examining_institution_reads_a_self_study_credential_it_co_signs(office, registrar) -> None:
+    from xuedang.conftest import login
+
+    credential = _published(office)
+    response = login(registrar).get(f"/school/credentials/{credential.pk}/")
+    assert response.status_code == 200
+    assert GOOD in response.content.decode()

@@ -14,6 +14,7 @@ from xuedang.conftest import login
 from xuedang.institutions.models import Institution
 from xuedang.registry.models import (
     Admission,
+    AdmissionCorrection,
     AnnualRegistration,
     Credential,
     Enrollment,
@@ -84,6 +85,10 @@ def _direct_counts(institution: Institution) -> dict[str, int]:
         "revocations_open": sum(
             r.institution_id == pk and r.state == "pending" for r in RevocationRequest.objects.all()
         ),
+        "admission_corrections_open": sum(
+            c.institution_id == pk and c.state in ("pending_province", "pending_centre")
+            for c in AdmissionCorrection.objects.all()
+        ),
     }
 
 
@@ -101,6 +106,7 @@ def _check_every_figure() -> None:
 
 def test_every_figure_equals_a_direct_count_over_the_records(registrar) -> None:
     generate(filer=registrar)
+    _admission_corrections(registrar)
     result = figures_refresh(periods=PERIODS)
     assert result.institutions == Institution.objects.count()
     _check_every_figure()
@@ -201,3 +207,21 @@ def test_the_beat_schedule_refreshes_the_figures(settings) -> None:
 
     assert refresh_figures() == Institution.objects.count()
     assert InstitutionFigures.objects.count() == Institution.objects.count()
+
+
+def _admission_corrections(registrar) -> None:
+    """Two open 录取 corrections at 10001 and one decided (closed) one."""
+    from xuedang.conftest import make_reviewed_admission
+    from xuedang.registry import services
+
+    for n in range(3):
+        correction = services.admission_correction_file(
+            actor=registrar,
+            admission=make_reviewed_admission(exam_number=f"299901010001{n:02d}"),
+            field="major_name",
+            new_value="数学",
+            reason="录入有误",
+            evidence=b"%PDF-1.4\n",
+            evidence_name="a.pdf",
+        )
+    AdmissionCorrection.objects.filter(pk=correction.pk).update(state="rejected")
