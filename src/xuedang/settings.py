@@ -244,6 +244,12 @@ SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(2 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG and SITE_URL.startswith("https"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# 中文 / English, chosen in the header (django.views.i18n.set_language): a cookie of its own, so
+# the choice outlives sign-out; kept a year (Django's default ends with the browser session).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- Student accounts: sign-in, lockout, codes, messages (accounts app) ----------------------
 # Axes watches every sign-in (it needs the request); the accounts backend accepts a username,

@@ -14,7 +14,9 @@ urlpatterns = [
     # the public verification page first: the registry's most requested route, resolved on every hit
     path("verify/", include((verify_patterns, "verify"))),
     path("", navigation.home, name="home"),
-    path("start/", navigation.start, name="start"),  # the landing after sign-in, per person
+    path("start/", navigation.start, name="start"),
+    # 中文 / English: Django's set_language (POST), remembered in a cookie that outlives sign-out
+    path("i18n/", include("django.conf.urls.i18n")),  # the landing after sign-in, per person
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("metrics", core_views.metrics, name="metrics"),

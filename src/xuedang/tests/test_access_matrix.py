@@ -116,7 +116,11 @@ def own_report(status: int) -> dict[str, int]:
 # expected status per actor)
 ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     "": ("/", everyone(200)),
-    "start/": ("/start/", everyone(302)),  # the landing after sign-in: each to their own (navigation.py)
+    "start/": ("/start/", everyone(302)),
+    "i18n/setlang/": (
+        "/i18n/setlang/",
+        everyone(302),
+    ),  # sets the language on POST; a GET goes back  # the landing after sign-in: each to their own (navigation.py)
     "healthz": ("/healthz", everyone(200)),
     "readyz": ("/readyz", everyone(200)),
     # the test client is 127.0.0.1, inside METRICS_NETWORKS; other addresses: core/tests/test_health.py

@@ -179,3 +179,25 @@ def test_staff_land_on_their_queues_with_counts(clients: dict[str, Client], regi
     assert 'data-queue="transfers">1 ' in province_home
     assert 'data-queue="admissions"' not in province_home
     assert 'data-queue="appeals">0 ' in clients["centre_admin"].get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_language_switch_is_remembered_after_sign_out(student) -> None:
+    client = login(student)
+    chinese = client.get("/archive/").content.decode()
+    assert ">我的学信档案</a>" in chinese
+    assert "My archive</a>" not in chinese  # one language at a time in the menu, not both
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/archive/"})
+    assert response["Location"] == "/archive/"
+    english = client.get("/archive/").content.decode()
+    menu = english.split('id="site-menu"', 1)[1].split("</nav>", 1)[0]
+    assert ">My archive</a>" in menu
+    assert not re.search(r"[\u4e00-\u9fff]", menu)  # no Chinese left in the menu
+    assert 'id="signed-in-role">student<' in english
+    assert "Privacy notice" in english
+    client.post("/logout/")
+    after = client.get("/login/").content.decode()
+    assert '<html lang="en">' in after
+    assert "Sign in" in after.split("</header>", 1)[0]
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert '<html lang="zh-hans">' in client.get("/").content.decode()

@@ -18,6 +18,16 @@ PASSWORD_1 = "Huoxing-2026-first"
 PASSWORD_2 = "Huoxing-2026-second"
 
 
+def _lands_then_opens_the_account(page, base: str) -> None:
+    """A student lands on the archive after signing in (issue 19 item 4): an unchecked one without
+    records yet is told there what happens next (the identity-check page), a checked one sees the
+    archive itself; then the account page."""
+    page.wait_for_url(lambda url: url.endswith(("/archive/", "/account/identity-challenge/")))
+    if page.url.endswith("/account/identity-challenge/"):
+        assert page.locator("#challenge-nothing").count() == 1
+    page.goto(f"{base}/account/")
+
+
 def _outbox(tmp_path: Path) -> Path:
     return tmp_path / "var"
 
@@ -83,7 +93,7 @@ def test_a_student_registers_signs_in_resets_the_password_and_changes_the_phone(
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD_1)
     page.keyboard.press("Enter")
-    page.wait_for_url("**/account/")
+    _lands_then_opens_the_account(page, live_app)
     assert "138****8000" in page.inner_text("#profile")
     assert PHONE not in page.inner_text("main")
     page.click("header button[type=submit]")  # 退出
@@ -101,7 +111,7 @@ def test_a_student_registers_signs_in_resets_the_password_and_changes_the_phone(
     _login(page, live_app, username, PASSWORD_1)
     assert "账号或密码错误" in page.inner_text("main")  # the old password is gone
     _login(page, live_app, ID_NUMBER, PASSWORD_2)  # so is the ID number a login name
-    page.wait_for_url("**/account/")
+    _lands_then_opens_the_account(page, live_app)
 
     page.click("text=更换")
     page.wait_for_url("**/account/phone/")
@@ -150,7 +160,7 @@ def test_an_identity_appeal_from_both_sides(live_app, browser, tmp_path):
     _login(thief, live_app, "13500135000", PASSWORD_1)
     assert "账号或密码错误" in thief.inner_text("main")  # the old account can no longer sign in
     _login(owner, live_app, ID_NUMBER, PASSWORD_2)  # the ID now signs in to the appellant's account
-    owner.wait_for_url("**/account/")
+    _lands_then_opens_the_account(owner, live_app)
     assert "110101********4514" in owner.inner_text("#profile")
     notices = [m for m in sms_outbox(data_dir) if m["kind"] == "notice"]
     assert {m["to"] for m in notices} == {"135****5000", "136****6000"}  # both sides told
