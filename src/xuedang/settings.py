@@ -405,6 +405,12 @@ ALIPAY_PUBLIC_KEY_PATH = env("ALIPAY_PUBLIC_KEY_PATH", "")  # Alipay's public ke
 ALIPAY_GATEWAY = env("ALIPAY_GATEWAY", "https://openapi.alipay.com/gateway.do")
 ALIPAY_NOTIFY_URL = env("ALIPAY_NOTIFY_URL", "")
 ALIPAY_RETURN_URL = env("ALIPAY_RETURN_URL", "")
+WECHATPAY_APP_ID = env("WECHATPAY_APP_ID", "")
+WECHATPAY_MCH_ID = env("WECHATPAY_MCH_ID", "")
+WECHATPAY_API_KEY = env("WECHATPAY_API_KEY", "")  # the merchant's API v2 key (a secret)
+WECHATPAY_NOTIFY_URL = env("WECHATPAY_NOTIFY_URL", "")  # https://<host>/certification/payments/wechat/notify
+WECHATPAY_WAP_URL = env("WECHATPAY_WAP_URL", "")  # the site's address, sent as the H5 scene
+WECHATPAY_GATEWAY = env("WECHATPAY_GATEWAY", "https://api.mch.weixin.qq.com/pay/unifiedorder")
 REPORTS_MISSES_BEFORE_CAPTCHA = int(env("REPORTS_MISSES_BEFORE_CAPTCHA", "5"))  # unknown codes per IP per hour
 REPORTS_API_RATE = env("REPORTS_API_RATE", "60/m")  # verification API calls per key
 # Every per-address limit counts one IPv4 address or one IPv6 /64 (docs/decisions/0018).

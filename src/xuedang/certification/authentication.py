@@ -168,6 +168,17 @@ def payment_settle(*, reference: str, amount: str) -> AuthenticationApplication 
     return application
 
 
+def payment_is_settled(*, reference: str, amount: str) -> bool:
+    """Whether order `reference` was already settled for `amount` (a provider repeating its notification)."""
+    try:
+        paid = Decimal(amount)
+    except ArithmeticError:
+        return False
+    return AuthenticationApplication.objects.filter(
+        payment_reference=reference, payment_state=PaymentState.PAID, fee=paid
+    ).exists()
+
+
 def _locked(application: AuthenticationApplication, states: tuple[str, ...]) -> AuthenticationApplication:
     application = AuthenticationApplication.objects.select_for_update().get(pk=application.pk)
     if application.state not in states:

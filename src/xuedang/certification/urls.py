@@ -21,6 +21,7 @@ urlpatterns = [
     path("certification/<int:pk>/scans/<str:kind>", views.application_scan, name="application_scan"),
     path("certification/<int:pk>/pay/", views.application_pay, name="application_pay"),
     path("certification/payments/alipay/notify", views.alipay_notify, name="alipay_notify"),
+    path("certification/payments/wechat/notify", views.wechat_notify, name="wechat_notify"),
     path("certification/verify/", views.verify, name="verify"),
     path("certification/review/", views.review_list, name="review_list"),
     path("certification/review/<int:pk>/", views.review_detail, name="review_detail"),

@@ -42,7 +42,14 @@ from xuedang.certification.forms import (
     SelfStudyFileForm,
 )
 from xuedang.certification.models import OPEN_STATES, AuthenticationApplication, PaymentState
-from xuedang.certification.payments import AlipayPayments, payment_backend
+from xuedang.certification.payments import (
+    WECHAT_FAIL,
+    WECHAT_OK,
+    AlipayPayments,
+    PaymentUnavailable,
+    WechatPayments,
+    payment_backend,
+)
 from xuedang.core.masking import mask_document
 from xuedang.core.middleware import coarse_origin
 from xuedang.institutions.access import APPROVING, READING, REGISTERING, institutions_for
@@ -403,15 +410,21 @@ def application_pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The applicant goes to the payment provider's page for a fee still waiting to be paid."""
     application = access_own_application(request.user, pk)
     backend = payment_backend()
-    if application.payment_state != PaymentState.PENDING or not isinstance(backend, AlipayPayments):
+    if application.payment_state != PaymentState.PENDING:
         return redirect("certification:application_detail", pk=application.pk)
-    return redirect(
-        backend.pay_url(
-            out_trade_no=application.payment_reference,
-            amount=application.fee,
-            subject=authentication.PAYMENT_SUBJECT,
-        )
-    )
+    order, fee, subject = application.payment_reference, application.fee, authentication.PAYMENT_SUBJECT
+    if isinstance(backend, AlipayPayments):
+        return redirect(backend.pay_url(out_trade_no=order, amount=fee, subject=subject))
+    if isinstance(backend, WechatPayments):
+        try:
+            url = backend.pay_url(
+                out_trade_no=order, amount=fee, subject=subject, client_ip=request.META.get("REMOTE_ADDR", "")
+            )
+        except PaymentUnavailable as error:
+            messages.error(request, str(error))
+            return redirect("certification:application_detail", pk=application.pk)
+        return redirect(url)
+    return redirect("certification:application_detail", pk=application.pk)
 
 
 @csrf_exempt
@@ -422,10 +435,31 @@ def alipay_notify(request: HttpRequest) -> HttpResponse:
     if not isinstance(backend, AlipayPayments):
         raise Http404
     params = request.POST.dict()
-    reference = backend.paid_reference(params)
-    if reference and authentication.payment_settle(reference=reference, amount=params.get("total_amount", "")):
+    reference, amount = backend.paid_reference(params), params.get("total_amount", "")
+    if reference and (
+        authentication.payment_settle(reference=reference, amount=amount) is not None
+        or authentication.payment_is_settled(reference=reference, amount=amount)  # Alipay repeats until "success"
+    ):
         return HttpResponse("success", content_type="text/plain")
     return HttpResponse("fail", content_type="text/plain", status=400)
+
+
+@csrf_exempt
+@require_POST
+def wechat_notify(request: HttpRequest) -> HttpResponse:
+    """WeChat Pay's payment result (XML): believed only with a valid signature for this merchant;
+    answered SUCCESS once settled, so WeChat Pay stops repeating it."""
+    backend = payment_backend()
+    if not isinstance(backend, WechatPayments):
+        raise Http404
+    reference, amount = backend.paid(request.body)
+    settled = bool(reference) and (
+        authentication.payment_settle(reference=reference, amount=amount) is not None
+        or authentication.payment_is_settled(reference=reference, amount=amount)
+    )
+    if settled:
+        return HttpResponse(WECHAT_OK, content_type="text/xml")
+    return HttpResponse(WECHAT_FAIL, content_type="text/xml", status=400)
 
 
 def verify(request: HttpRequest) -> HttpResponse:

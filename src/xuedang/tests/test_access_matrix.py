@@ -331,6 +331,7 @@ ROUTES: dict[str, tuple[str, dict[str, int]]] = {
     # notification is POST only and 404 unless the Alipay backend is configured (test_alipay.py)
     "certification/<int:pk>/pay/": ("/certification/{application}/pay/", owner_only() | {"student": 302}),
     "certification/payments/alipay/notify": ("/certification/payments/alipay/notify", everyone(405)),
+    "certification/payments/wechat/notify": ("/certification/payments/wechat/notify", everyone(405)),
     # a scan: the applicant, the centre's reviewers (none of the fixed actors), the school asked to
     # check it and that school's province (as for the check page); never public
     "certification/<int:pk>/scans/<str:kind>": (
