@@ -777,7 +777,7 @@ class AccessEvent(models.Model):
     # Found by the (identity_digest, -at) index below; no index of its own (one index less to write
     # on every verification, the registry's most frequent write).
     identity_digest = models.CharField(max_length=64)
-    record_type = models.CharField(max_length=12)  # admission | enrollment | credential | report
+    record_type = models.CharField(max_length=16)  # admission | enrollment | credential | report | authentication
     record_id = models.BigIntegerField()
     viewer_kind = models.CharField(max_length=16, choices=ViewerKind.choices)
     viewer_label = models.CharField("查看方 / who", max_length=200)

@@ -177,6 +177,7 @@ def _ids(registrar, student) -> _Ids:
     }
     ids |= matrix._archive_ids(enrollment)
     ids |= matrix._reports(student, enrollment)
+    ids["school_check"] = matrix._school_check(ids["application"])  # the check of the student's application
     return ids
 
 
