@@ -66,8 +66,8 @@ def identity_matches(user: Any, record: Record) -> bool:
     if record.identity_digest:
         return record.identity_digest in {digest for digest, _ in pairs}
     birth = account_birth_date(user)
-    names = {validators.name_key(name) for _, name in pairs}
-    return birth is not None and record.birth_date == birth and validators.name_key(record.name) in names
+    names = {validators.name_match_key(name) for _, name in pairs}  # 买买提艾力 is 买买提·艾力
+    return birth is not None and record.birth_date == birth and validators.name_match_key(record.name) in names
 
 
 # --- Manual binding's daily attempts ----------------------------------------------------------

@@ -288,6 +288,18 @@ def name_key(value: str) -> str:
     return unicodedata.normalize("NFC", to_half_width(value)).translate(_DOT_TABLE).strip()
 
 
+# What a person may type for the middle dot of a minority name, or leave out: after name_key every
+# look-alike is "·", and a full stop (. or full-width ．) is "."; name_match_key drops both.
+_MATCH_DROP = {ord(MIDDLE_DOT): None, ord("."): None}
+
+
+def name_match_key(value: str) -> str:
+    """The key a typed name is compared by in 零散查询 and manual binding: name_key without the
+    middle dot or a full stop standing in for it, so 买买提艾力, 买买提.艾力 and 买买提・艾力 all meet
+    买买提·艾力 (a dot tells no two people apart; every other character still must agree)."""
+    return name_key(value).translate(_MATCH_DROP)
+
+
 def normalize_name(value: str, *, max_length: int = 50) -> str:
     """A person's name: CJK of every plane, · for minority names, Latin for foreign students."""
     name = name_key(value)
@@ -431,6 +443,36 @@ def validate_self_study_number(value: str, *, province_code: str, graduation_yea
         )
     if number[10] == "0":
         raise _error("第 11 位考试次数不能为 0 / digit 11 (sitting) cannot be 0", "sitting")
+    return number
+
+
+def check_lookup_certificate_number(value: str) -> str:
+    """A certificate number as typed into 零散查询, checked for form only (any layout, any school):
+    what is wrong is named, so a typo is told apart from a number that names nothing."""
+    number = _compact(value)
+    if not number:
+        raise _error("请填写证书编号 / enter the certificate number", "required")
+    bare = _PREFIX.sub("", number)
+    for ch in bare:
+        if not (ch.isascii() and (ch.isalnum() or ch == "-")):
+            shown = f"U+{ord(ch):04X}" if unicodedata.category(ch)[0] in "CZ" else ch
+            raise _error(
+                f"证书编号只能含数字、字母和“-”，不能含“{shown}” / a certificate number has only digits, "
+                f"letters and “-”, not “{shown}”",
+                "character",
+            )
+    if bare.isdigit() and len(bare) > 18:
+        raise _error(
+            f"证书编号最多 18 位数字（实际 {len(bare)} 位）/ a certificate number has at most 18 digits "
+            f"({len(bare)} typed)",
+            "length",
+        )
+    if len(bare) > 30:
+        raise _error(
+            f"证书编号最多 30 个字符（实际 {len(bare)} 个）/ a certificate number has at most 30 characters "
+            f"({len(bare)} typed)",
+            "length",
+        )
     return number
 
 

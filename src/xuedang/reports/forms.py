@@ -5,6 +5,7 @@ from typing import Any, cast
 from captcha.fields import CaptchaField
 from django import forms
 
+from xuedang.core import validators
 from xuedang.reports.models import MAX_MONTHS, MIN_MONTHS, ReportLanguage
 
 CAPTCHA_ERRORS = {
@@ -37,6 +38,11 @@ class LookupForm(forms.Form):
         max_length=100,
         error_messages={"required": "请输入姓名 / enter the name on the certificate"},
     )
+
+    def clean_certificate_number(self) -> str:
+        # A malformed number is told what is wrong here: it never reaches the rate limit or the
+        # count of misses that brings the captcha (views.lookup).
+        return validators.check_lookup_certificate_number(self.cleaned_data["certificate_number"])
 
 
 class LookupCaptchaForm(LookupForm):

@@ -303,17 +303,19 @@ def verification_of(report: Report, *, today: date | None = None) -> Verificatio
 # --- 零散查询 -----------------------------------------------------------------------------------------
 def credential_lookup(*, certificate_number: str, name: str) -> Credential | None:
     """A published (or revoked) credential by certificate number and name, both exact after
-    normalisation ("NO.00298959", "00298959" and "298959" are the same number; 扎西•巴特尔 and
-    扎西・巴特尔 are 扎西·巴特尔, validators.name_key)."""
+    normalisation ("NO.00298959", "00298959" and "298959" are the same number; 买买提艾力,
+    买买提.艾力 and 买买提•艾力 are 买买提·艾力, validators.name_match_key)."""
     key = validators.certificate_key(certificate_number)
-    typed = validators.name_key(name)
+    typed = validators.name_match_key(name)
     if not key or not typed:
         return None
-    return (
+    candidates = (
         Credential.objects.select_related("institution")
-        .filter(certificate_key=key, name=typed, state__in=[CredentialState.PUBLISHED, CredentialState.REVOKED])
-        .first()
+        .filter(certificate_key=key, state__in=[CredentialState.PUBLISHED, CredentialState.REVOKED])
+        .order_by("pk")
     )
+    # A certificate number names one credential (a few at most across schools before 2001).
+    return next((c for c in candidates if validators.name_match_key(c.name) == typed), None)
 
 
 LOOKUP_FIELDS = (

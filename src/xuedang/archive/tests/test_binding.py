@@ -105,6 +105,29 @@ def test_a_legacy_record_whose_name_was_stored_unnormalised_still_binds_by_hand(
     assert Binding.objects.filter(credential=credential, user=student).exists()
 
 
+@pytest.mark.parametrize("account_name", ["买买提艾力", "买买提.艾力", "买买提·艾力"])
+@pytest.mark.parametrize("stored", ["买买提·艾力", "买买提・艾力", "买买提艾力"])
+def test_a_minority_name_with_or_without_its_dot_binds_by_hand(student, account_name, stored) -> None:
+    # The account's name as typed at sign-up and the record's name differ only in the middle dot.
+    type(student).objects.filter(pk=student.pk).update(real_name=account_name)
+    student.refresh_from_db()
+    credential = legacy_graduate(number="00298959", without_id=True)
+    Credential.objects.filter(pk=credential.pk).update(name=stored)
+    assert _claim(login(student), "298959", 2000).status_code == 302
+    assert Binding.objects.filter(credential=credential, user=student).exists()
+
+
+@pytest.mark.parametrize("stored", ["买买提·艾尔", "买买提·艾力江", "买提·艾力"])
+def test_a_different_minority_name_does_not_bind_by_hand(student, stored) -> None:
+    type(student).objects.filter(pk=student.pk).update(real_name="买买提艾力")
+    student.refresh_from_db()
+    credential = legacy_graduate(number="00298959", without_id=True)
+    Credential.objects.filter(pk=credential.pk).update(name=stored)
+    response = _claim(login(student), "298959", 2000)
+    assert "没有找到与您的身份相符的学历" in response.content.decode()
+    assert not Binding.objects.filter(credential=credential).exists()
+
+
 def test_a_record_without_an_id_and_another_birth_date_is_refused(student) -> None:
     credential = legacy_graduate(number="00298959", without_id=True, document_number="110105195001010012")
     response = _claim(login(student), "298959", 2000)

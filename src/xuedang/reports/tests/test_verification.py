@@ -250,6 +250,53 @@ def test_a_lookup_finds_the_name_the_way_people_type_it(student, stored, typed) 
     assert 'id="lookup-result"' in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "typed", ["买买提艾力", "买买提.艾力", "买买提．艾力", "买买提･艾力", "买买提‧艾力", "买买提•艾力", "买买提・艾力"]
+)
+def test_a_lookup_finds_a_minority_name_typed_without_its_dot_or_with_a_look_alike(student, typed) -> None:
+    credential = credential_report(student).credential
+    Credential.objects.filter(pk=credential.pk).update(name="买买提·艾力")
+    typed_in = {"certificate_number": credential.certificate_number, "name": typed}
+    response = Client().post("/verify/lookup/", typed_in, REMOTE_ADDR="203.0.113.8")
+    assert 'id="lookup-result"' in response.content.decode()
+
+
+@pytest.mark.parametrize("typed", ["买买提艾尔", "买买提·艾力江", "买提艾力", "买买提-艾力"])
+def test_a_lookup_does_not_find_a_different_minority_name(student, typed) -> None:
+    credential = credential_report(student).credential
+    Credential.objects.filter(pk=credential.pk).update(name="买买提·艾力")
+    typed_in = {"certificate_number": credential.certificate_number, "name": typed}
+    response = Client().post("/verify/lookup/", typed_in, REMOTE_ADDR="203.0.113.8")
+    assert 'data-status="not_found"' in response.content.decode()
+    assert not AccessEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "told"),
+    [
+        ("1000112000050012341", "最多 18 位数字（实际 19 位）"),
+        ("100011200005001234/", "不能含“/”"),
+        ("10001120000500123４号", "不能含“号”"),
+    ],
+)
+def test_a_malformed_number_is_told_what_is_wrong_without_a_captcha_or_a_counted_guess(
+    student, settings, redis_url, typed, told
+) -> None:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    settings.REPORTS_MISSES_BEFORE_CAPTCHA = 1
+    settings.REPORTS_LOOKUP_RATE = "1/h"
+    number = credential_report(student).credential.certificate_number
+    client = Client()
+    for _ in range(3):
+        response = client.post("/verify/lookup/", {"certificate_number": typed, "name": "吉𠮷"})
+        assert response.status_code == 400
+        assert told in response.content.decode()
+    assert "captcha_1" not in client.get("/verify/lookup/").content.decode()
+    found = client.post("/verify/lookup/", {"certificate_number": number, "name": "吉𠮷"})
+    assert found.status_code == 200  # the typos used none of the hour's one lookup
+    assert 'id="lookup-result"' in found.content.decode()
+
+
 def test_a_lookup_with_the_wrong_name_finds_nothing_and_counts_as_a_miss(student, settings) -> None:
     settings.REPORTS_MISSES_BEFORE_CAPTCHA = 1
     credential = credential_report(student).credential
