@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0016_admission_corrections'),
+        ("registry", "0016_admission_corrections"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='accessevent',
-            name='record_type',
+            model_name="accessevent",
+            name="record_type",
             field=models.CharField(max_length=16),
         ),
     ]
