@@ -644,21 +644,14 @@ def credential_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _edit_credential(request: HttpRequest, credential, form: CredentialEditForm) -> None:
-    from django.db import transaction
-
-    changes = form.changes()
-    with transaction.atomic():
-        upload = form.cleaned_data["photo"]
-        if upload:
-            changes["photo"] = services.photo_register(
-                actor=request.user,
-                enrollment=credential.enrollment,
-                purpose="graduation",
-                image=upload.read(services.PHOTO_MAX_BYTES + 1),
-            )
-        services.credential_update(
-            actor=request.user, credential=credential, changes=changes, reason=form.cleaned_data["reason"]
-        )
+    upload = form.cleaned_data["photo"]
+    services.credential_edit(
+        actor=request.user,
+        credential=credential,
+        changes=form.changes(),
+        reason=form.cleaned_data["reason"],
+        photo=upload.read(services.PHOTO_MAX_BYTES + 1) if upload else None,
+    )
 
 
 @staff_view(REGISTERING)

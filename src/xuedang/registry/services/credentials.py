@@ -326,6 +326,23 @@ def _enrollment_finish(*, actor: Any, credential: Credential) -> None:
     )
 
 
+@transaction.atomic
+def credential_edit(
+    *, actor: Any, credential: Credential, changes: dict[str, Any], reason: str, photo: bytes | None = None
+) -> Credential:
+    """The registrar's edit of a draft (修改待发布学历): a new graduation photo, if given, and the
+    changed fields in one transaction, so a refused change leaves no orphan photo behind."""
+    if photo is not None:
+        if credential.enrollment is None:  # 自考 and 补录 are corrected by their own office
+            raise _fail(
+                "state", "自考、补录学历不在此修改 / self-study and back-registered credentials are changed elsewhere"
+            )
+        changes = changes | {
+            "photo": photo_register(actor=actor, enrollment=credential.enrollment, purpose="graduation", image=photo)
+        }
+    return credential_update(actor=actor, credential=credential, changes=changes, reason=reason)
+
+
 # What a school may still change on a draft (第十七条's fields and the annotations it owns). The
 # school's name follows from the institution's names in force on the graduation date.
 EDITABLE_FIELDS = (
